@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Runs one command inside a user-mode-linux kernel (Debian's linux.uml, a real Linux 6.1 with
+# IPVS as modules) and returns its exit code, stdout and stderr. The guest's kernel console is
+# written to a log file, never mixed into the command's output.
+#
+#   hack/uml/run.sh [--mem 1024M] [--modules "ip_vs ip_vs_rr"] [--timeout 600]
+#                   [--keep-console FILE] [--share DIR]... -- COMMAND [ARG...]
+#
+# The command runs as root in the current directory (which must be visible to the guest: the
+# host's / is the guest's root, read-only), with a tmpfs on /tmp and /run, and with IPVS
+# (plus any --modules) loaded. Each --share DIR is mounted read-write at the same path inside,
+# which is how results files come back; the working tree itself is a throw-away overlay. Exit status: the command's, or 125 when the kernel did not come
+# back with one (boot failure, timeout), in which case the console tail goes to stderr.
+set -euo pipefail
+mem=1024M
+modules="ip_vs"
+timeout_s=600
+keep_console=""
+shares=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --mem) mem=$2; shift 2 ;;
+    --modules) modules="ip_vs $2"; shift 2 ;;
+    --timeout) timeout_s=$2; shift 2 ;;
+    --keep-console) keep_console=$2; shift 2 ;;
+    --share) shares+=("$(cd "$2" && pwd)"); shift 2 ;;
+    --) shift; break ;;
+    *) break ;;
+  esac
+done
+[ $# -gt 0 ] || { echo "usage: $0 [--mem M] [--modules LIST] [--timeout S] -- COMMAND..." >&2; exit 2; }
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+command -v linux.uml >/dev/null || { echo "run.sh: linux.uml not installed (apt-get install user-mode-linux)" >&2; exit 125; }
+
+job=$(mktemp -d /tmp/lvs-uml-job.XXXXXX)
+uml_tmp=$(mktemp -d /dev/shm/lvs-uml-mem.XXXXXX 2>/dev/null || mktemp -d)
+cleanup() { rm -rf "$job" "$uml_tmp"; }
+trap cleanup EXIT
+pwd >"$job/cwd"
+printf '%s\n' "${shares[@]}" >"$job/shares"
+echo "$modules" | tr ' ' '\n' | grep -v '^$' >"$job/modules"
+{
+  echo "set -e"
+  # Variables the tests read are carried into the guest; nothing else of the host's env is.
+  for v in CI UPDATE_GOLDEN LOG_LEVEL $(compgen -e | grep -E '^LVS_' || true); do
+    [ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
+  done
+  printf 'export PATH=%q:$PATH\n' "$(dirname "$(command -v node)")"
+  echo "set +e"
+  printf '%q ' "$@"
+  echo
+} >"$job/cmd.sh"
+
+# UML maps its memory from a file under TMPDIR; /dev/shm keeps it in RAM.
+set +e
+TMPDIR="$uml_tmp" timeout --kill-after=10 "$timeout_s" linux.uml \
+  mem="$mem" root=/dev/root rootfstype=hostfs rootflags=/ ro \
+  init="$here/guest-init.sh" lvs_job="$job" con=null con0=fd:0,fd:1 \
+  </dev/null >"$job/console.log" 2>&1
+uml_status=$?
+set -e
+[ -f "$job/stdout" ] && cat "$job/stdout"
+[ -f "$job/stderr" ] && cat "$job/stderr" >&2
+[ -n "$keep_console" ] && cp "$job/console.log" "$keep_console"
+if [ -f "$job/rc" ]; then
+  exit "$(cat "$job/rc")"
+fi
+{
+  echo "run.sh: the guest returned no exit status (linux.uml status $uml_status); console tail:"
+  tail -n 40 "$job/console.log"
+  [ -f "$job/init.log" ] && { echo "--- init.log"; tail -n 20 "$job/init.log"; }
+} >&2
+exit 125
