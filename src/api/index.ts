@@ -1,0 +1,12 @@
+// The public surface of src/api: schemas, types, defaults and CRD generation.
+export * from './address.js';
+export * from './duration.js';
+export * from './primitives.js';
+export * from './rules.js';
+export * from './health-check.js';
+export * from './vrrp-group.js';
+export * from './real-server.js';
+export * from './virtual-server.js';
+export * from './objects.js';
+export * from './crd.js';
+export * from './crd-render.js';

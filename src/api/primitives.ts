@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { DURATION_PATTERN, parseDurationMs } from './duration.js';
+import { parseAddressWithPrefix, parseIP } from './address.js';
+
+/** Bounds that keep CEL's cost estimate finite (the API server rejects unbounded rules). */
+export const MAX_LIST = 256;
+export const MAX_NAME = 253;
+export const MAX_TEXT = 4096;
+
+/** A DNS-1123 subdomain, as Kubernetes object names are. */
+export const objectName = () =>
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .max(MAX_NAME)
+    .regex(
+      /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+      'must be a DNS-1123 name: lower-case letters, digits, "-" and ".", starting and ending with a letter or digit',
+    );
+
+/** A Linux interface name (IFNAMSIZ is 16 including the NUL). */
+export const interfaceName = () =>
+  z
+    .string()
+    .min(1)
+    .max(15, 'interface names have at most 15 characters (IFNAMSIZ)')
+    .regex(/^[^\s/:]+$/, 'interface names contain no spaces, "/" or ":"');
+
+/** An IPv4 or IPv6 address, no prefix. */
+export const ipAddress = () =>
+  z
+    .string()
+    .max(45)
+    .refine((s) => parseIP(s) !== undefined, {
+      message: 'must be an IPv4 or IPv6 address, e.g. 192.0.2.10 or 2001:db8::10',
+    });
+
+/** An address with an optional prefix length ("10.0.0.1/24"); without one it is a host address. */
+export const addressWithPrefix = () =>
+  z
+    .string()
+    .max(49)
+    .refine((s) => parseAddressWithPrefix(s) !== undefined, {
+      message: 'must be an IPv4 or IPv6 address with an optional prefix length, e.g. 192.0.2.10/24',
+    });
+
+export const port = () => z.int().min(0).max(65535);
+
+/**
+ * A duration string ("1s", "100ms", "1m30s") within [minMs, maxMs].
+ * The bounds are checked here and, for the API server, by the pattern and CEL rules on the owner.
+ */
+export const duration = (minMs: number, maxMs: number) =>
+  z
+    .string()
+    .max(32)
+    .regex(new RegExp(DURATION_PATTERN), 'must be a duration such as "500ms", "1s" or "1m30s"')
+    .refine(
+      (s) => {
+        const ms = parseDurationMs(s);
+        return ms !== undefined && ms >= minMs && ms <= maxMs;
+      },
+      { message: `must be between ${fmt(minMs)} and ${fmt(maxMs)}` },
+    );
+
+function fmt(ms: number): string {
+  return ms < 1000 ? `${ms}ms` : `${ms / 1000}s`;
+}
+
+export const labelMap = () =>
+  z.record(z.string().max(317), z.string().max(63)).describe('Label keys and values, as in metadata.labels.');
+
+/** metav1.LabelSelector. An empty selector matches everything. */
+export const labelSelector = () =>
+  z
+    .object({
+      matchLabels: labelMap().optional(),
+      matchExpressions: z
+        .array(
+          z.strictObject({
+            key: z.string().min(1).max(317),
+            operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+            values: z.array(z.string().max(63)).max(MAX_LIST).optional(),
+          }),
+        )
+        .max(32)
+        .optional(),
+    })
+    .describe('A Kubernetes label selector: matchLabels and matchExpressions, all of which must match.');
+
+/** A key in a Secret of the object's own namespace. */
+export const secretKeyRef = () =>
+  z
+    .object({
+      name: objectName().describe('Name of the Secret, in the namespace of this object.'),
+      key: z.string().min(1).max(MAX_NAME).describe('Key within the Secret.'),
+    })
+    .describe('A key of a Secret in the same namespace.');
+
+/** A Kubernetes condition (metav1.Condition). */
+export const condition = () =>
+  z.strictObject({
+    type: z.string().max(316),
+    status: z.enum(['True', 'False', 'Unknown']),
+    reason: z.string().max(1024),
+    message: z.string().max(32768),
+    lastTransitionTime: z.string().max(64),
+    observedGeneration: z.int().min(0).optional(),
+  });
+
+export const conditions = () =>
+  z.array(condition()).max(32).describe('Standard conditions: Ready, Degraded, Conflict, Invalid.');
+
+/** A command run by the agent: argv form, no shell. */
+export const command = () =>
+  z
+    .array(z.string().max(MAX_TEXT))
+    .min(1, 'a command needs at least the program path')
+    .max(64)
+    .describe('Program and arguments, run without a shell.');
