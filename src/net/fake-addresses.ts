@@ -1,0 +1,65 @@
+import type { AddressEntry, AddressSpec, Addresses } from './addresses.js';
+import { NetlinkError } from './errors.js';
+import { canonicalIp, familyOf } from './ip-codec.js';
+
+/** One operation the fake performed. */
+export interface AddressOp {
+  readonly op: 'add' | 'remove';
+  readonly spec: AddressSpec;
+}
+
+/**
+ * In-memory {@link Addresses} with kernel semantics: one entry per (ifindex, address), a second
+ * address in the same IPv4 subnet is secondary, idempotent add and remove. `failOn` injects an
+ * error for one operation.
+ */
+export class FakeAddresses implements Addresses {
+  readonly entries: AddressEntry[] = [];
+  readonly ops: AddressOp[] = [];
+  failOn: { op: 'add' | 'remove' | 'list'; errnoName: string } | undefined;
+
+  list(filter: { readonly ifindex?: number } = {}): Promise<AddressEntry[]> {
+    if (this.failOn?.op === 'list')
+      return Promise.reject(new NetlinkError('listAddresses', this.failOn.errnoName, '*'));
+    return Promise.resolve(this.entries.filter((e) => filter.ifindex === undefined || e.ifindex === filter.ifindex));
+  }
+
+  add(spec: AddressSpec): Promise<void> {
+    this.ops.push({ op: 'add', spec });
+    if (this.failOn?.op === 'add')
+      return Promise.reject(new NetlinkError('addAddress', this.failOn.errnoName, spec.address));
+    const address = canonicalIp(spec.address) ?? spec.address;
+    if (this.find(spec.ifindex, address) < 0) {
+      const family = familyOf(address) ?? 4;
+      this.entries.push({
+        ifindex: spec.ifindex,
+        family,
+        address,
+        prefixLength: spec.prefixLength,
+        ...(spec.label !== undefined && family === 4 ? { label: spec.label } : {}),
+        secondary: family === 4 && this.entries.some((e) => e.ifindex === spec.ifindex && e.family === 4),
+        scope: address.startsWith('fe80:') ? 253 : 0,
+      });
+    }
+    return Promise.resolve();
+  }
+
+  remove(spec: AddressSpec): Promise<void> {
+    this.ops.push({ op: 'remove', spec });
+    if (this.failOn?.op === 'remove') {
+      return Promise.reject(new NetlinkError('removeAddress', this.failOn.errnoName, spec.address));
+    }
+    const i = this.find(spec.ifindex, canonicalIp(spec.address) ?? spec.address);
+    if (i >= 0) this.entries.splice(i, 1);
+    return Promise.resolve();
+  }
+
+  /** Addresses of one interface, as text, for assertions. */
+  addressesOf(ifindex: number): string[] {
+    return this.entries.filter((e) => e.ifindex === ifindex).map((e) => e.address);
+  }
+
+  private find(ifindex: number, address: string): number {
+    return this.entries.findIndex((e) => e.ifindex === ifindex && e.address === address);
+  }
+}

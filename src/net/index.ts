@@ -1,0 +1,15 @@
+/**
+ * src/net: the node's network edges as ports with real adapters (rtnetlink, the native addon)
+ * and fakes: addresses, links, link-layer announcements.
+ */
+export type { AddressEntry, AddressSpec, Addresses } from './addresses.js';
+export { IFNAMSIZ_MAX, ownerLabel, primaryAddress } from './addresses.js';
+export type { LinkInfo, Links } from './links.js';
+export type { PacketSocket, PacketSockets } from './native.js';
+export { NativePacketSockets } from './native.js';
+export { Announcer, type AnnounceLink } from './announcer.js';
+export { NetlinkAddresses } from './netlink-addresses.js';
+export { NetlinkLinks } from './netlink-links.js';
+export { buildGratuitousArp, buildUnsolicitedNa, parseMac } from './frames.js';
+export { canonicalIp, compareIp, familyOf, formatIp, parseIp } from './ip-codec.js';
+export { LinkNotFoundError, NativeUnavailableError, NetlinkError, SyscallError } from './errors.js';

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalIp, compareIp, parseIp } from '../../../src/net/ip-codec.js';
+import { ownerLabel, primaryAddress, type AddressEntry } from '../../../src/net/addresses.js';
+import { FakeAddresses } from '../../../src/net/fake-addresses.js';
+
+describe('ip-codec', () => {
+  it.each([
+    { input: '10.0.0.1', expected: '10.0.0.1' },
+    { input: '2001:DB8:0:0:0:0:0:1', expected: '2001:db8::1' },
+    { input: 'fe80::1%eth0', expected: 'fe80::1' },
+    { input: '::', expected: '::' },
+    { input: '2001:db8:0:1:0:0:0:1', expected: '2001:db8:0:1::1' },
+    { input: '::ffff:10.0.0.1', expected: '::ffff:a00:1' },
+    { input: '1:2:3:4:5:6:7:8', expected: '1:2:3:4:5:6:7:8' },
+  ])('$input → $expected', ({ input, expected }) => {
+    expect(canonicalIp(input)).toBe(expected);
+  });
+
+  it.each(['10.0.0', '10.0.0.256', '01.0.0.1', '1::2::3', '1:2:3:4:5:6:7:8:9', 'g::1', ''])('rejects %s', (t) => {
+    expect(parseIp(t)).toBeUndefined();
+  });
+
+  it('compares as unsigned integers', () => {
+    expect(compareIp('10.0.0.2', '10.0.0.10')).toBeLessThan(0);
+    expect(compareIp('192.168.0.1', '10.0.0.1')).toBeGreaterThan(0);
+    expect(compareIp('fe80::2', 'fe80::2')).toBe(0);
+  });
+});
+
+describe('addresses', () => {
+  it('ownerLabel fits IFNAMSIZ or gives up', () => {
+    expect(ownerLabel('eth0', 'vrrp51')).toBe('eth0:vrrp51');
+    expect(ownerLabel('enp0s31f6', 'vrrp251')).toBeUndefined();
+  });
+
+  it('primaryAddress: first primary IPv4, link-local IPv6', () => {
+    const e = (address: string, extra: Partial<AddressEntry> = {}): AddressEntry => ({
+      ifindex: 2,
+      family: address.includes(':') ? 6 : 4,
+      address,
+      prefixLength: 24,
+      secondary: false,
+      scope: address.startsWith('fe80') ? 253 : 0,
+      ...extra,
+    });
+    const entries = [e('10.0.0.9', { secondary: true }), e('10.0.0.2'), e('2001:db8::2'), e('fe80::2')];
+    expect(primaryAddress(entries, 4)?.address).toBe('10.0.0.2');
+    expect(primaryAddress(entries, 6)?.address).toBe('fe80::2');
+  });
+
+  it('FakeAddresses is idempotent and records operations', async () => {
+    const f = new FakeAddresses();
+    await f.add({ ifindex: 2, address: '10.0.0.1', prefixLength: 24 });
+    await f.add({ ifindex: 2, address: '10.0.0.100', prefixLength: 32, label: 'eth0:vrrp1' });
+    await f.add({ ifindex: 2, address: '10.0.0.100', prefixLength: 32, label: 'eth0:vrrp1' });
+    expect(f.addressesOf(2)).toEqual(['10.0.0.1', '10.0.0.100']);
+    expect((await f.list())[1]).toMatchObject({ label: 'eth0:vrrp1', secondary: true });
+    await f.remove({ ifindex: 2, address: '10.0.0.100', prefixLength: 32 });
+    await f.remove({ ifindex: 2, address: '10.0.0.100', prefixLength: 32 });
+    expect(f.addressesOf(2)).toEqual(['10.0.0.1']);
+    f.failOn = { op: 'add', errnoName: 'EPERM' };
+    await expect(f.add({ ifindex: 2, address: '10.0.0.7', prefixLength: 32 })).rejects.toMatchObject({
+      code: 'LVS_NET_NETLINK',
+    });
+  });
+});
