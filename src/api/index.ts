@@ -10,3 +10,7 @@ export * from './virtual-server.js';
 export * from './objects.js';
 export * from './crd.js';
 export * from './crd-render.js';
+export * from './secret.js';
+export * from './selector.js';
+export * from './validate.js';
+export * from './cross-check.js';

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { EXIT_FAILURE, EXIT_USAGE, ReportedFailure, UsageError } from './exit.js';
+import { messageOf } from '../core/errors.js';
+import { registerValidate } from './validate-command.js';
+
+/**
+ * lvsctl: the operator's command-line companion. Each subcommand lives in its own
+ * `*-command.ts` module and registers itself here.
+ */
+export function buildLvsctl(): Command {
+  const program = new Command('lvsctl')
+    .description('Inspect, validate and convert lvs-operator configuration')
+    .showHelpAfterError()
+    .exitOverride();
+  registerValidate(program);
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildLvsctl();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; everything else commander rejects is a usage error.
+      return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`lvsctl: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof ReportedFailure) return EXIT_FAILURE;
+    process.stderr.write(`lvsctl: ${messageOf(err)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/lvsctl.js')) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`lvsctl: ${messageOf(err)}\n`);
+      process.exit(EXIT_FAILURE);
+    },
+  );
+}

@@ -1,0 +1,4 @@
+// Where desired state comes from: manifest text and folders (and, later, the Kubernetes API).
+export * from './manifest-text.js';
+export * from './manifest-set.js';
+export * from './manifest-files.js';

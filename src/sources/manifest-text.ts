@@ -1,0 +1,82 @@
+import { isMap, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode } from 'yaml';
+
+/** One YAML document of a manifest file, with a way to find the line of any field in it. */
+export interface ManifestDocument {
+  readonly file: string;
+  /** 1-based line where the document's content starts. */
+  readonly line: number;
+  /** The plain JavaScript value of the document. */
+  readonly value: unknown;
+  /** 1-based line of the deepest node along `path` that exists (the document line if none). */
+  lineOf(path: readonly PropertyKey[]): number;
+}
+
+/** A problem with the text itself (not with an object): YAML syntax and the like. */
+export interface TextDiagnostic {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+}
+
+export interface ParsedManifestText {
+  readonly documents: ManifestDocument[];
+  readonly diagnostics: TextDiagnostic[];
+}
+
+/**
+ * Splits multi-document YAML into documents, keeping positions for messages. A document with a
+ * syntax error yields diagnostics and is left out; the others are kept. Never throws.
+ */
+export function parseManifestText(text: string, file: string): ParsedManifestText {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const documents: ManifestDocument[] = [];
+  const diagnostics: TextDiagnostic[] = [];
+  const position = (offset: number) => lineCounter.linePos(offset);
+
+  for (const doc of Array.isArray(docs) ? docs : [docs]) {
+    if (doc.errors.length > 0) {
+      for (const err of doc.errors) {
+        const pos = position(err.pos[0]);
+        diagnostics.push({ file, line: pos.line, column: pos.col, message: firstLine(err.message) });
+      }
+      continue;
+    }
+    if (doc.contents === null) continue; // an empty document, e.g. after a trailing "---"
+    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    if (value === null || value === undefined) continue;
+    const line = position(doc.contents.range[0]).line;
+    documents.push({ file, line, value, lineOf: (path) => lineOfPath(doc, path, position) ?? line });
+  }
+  return { documents, diagnostics };
+}
+
+function lineOfPath(doc: Document, path: readonly PropertyKey[], position: (o: number) => { line: number }) {
+  let node: unknown = doc.contents;
+  let found: number | undefined;
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => {
+        const k = p.key as YamlNode | string | null;
+        return (typeof k === 'object' && k !== null && 'value' in k ? k.value : k) === key;
+      });
+      if (!pair) break;
+      const keyNode = pair.key as YamlNode | null;
+      if (keyNode?.range) found = position(keyNode.range[0]).line;
+      node = pair.value;
+    } else if (isSeq(node) && typeof key === 'number') {
+      const item = node.items[key] as YamlNode | undefined;
+      if (!item) break;
+      if (item.range) found = position(item.range[0]).line;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  return found;
+}
+
+function firstLine(message: string): string {
+  return (message.split('\n')[0] ?? message).trim();
+}
