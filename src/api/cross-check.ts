@@ -10,7 +10,7 @@ export interface CrossIssue extends FieldIssue {
   readonly related?: number;
 }
 
-const refOf = (o: ManifestObject) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`;
+const refOf = (o: ManifestObject | undefined) => (o ? `${o.kind} ${o.metadata.namespace}/${o.metadata.name}` : 'another object');
 
 /**
  * Checks that no single object can make alone: duplicates, VRID and VIP conflicts, references
@@ -54,7 +54,7 @@ export function crossCheck(objects: readonly ManifestObject[]): CrossIssue[] {
       add(
         index,
         ['spec', 'virtualRouterId'],
-        `VRID ${g.spec.virtualRouterId} on interface ${g.spec.interface} is already used by ${refOf(objects[prev]!)}; a VRID must be unique per interface and address family`,
+        `VRID ${g.spec.virtualRouterId} on interface ${g.spec.interface} is already used by ${refOf(objects[prev])}; a VRID must be unique per interface and address family`,
         prev,
       );
     }
@@ -66,7 +66,7 @@ export function crossCheck(objects: readonly ManifestObject[]): CrossIssue[] {
           j < g.spec.virtualIPs.length
             ? ['spec', 'virtualIPs', j]
             : ['spec', 'excludedVirtualIPs', j - g.spec.virtualIPs.length];
-        add(index, [...field, 'address'], `virtual IP ${ip} is already held by ${refOf(objects[other]!)}`, other);
+        add(index, [...field, 'address'], `virtual IP ${ip} is already held by ${refOf(objects[other])}`, other);
       }
     });
     const ref = g.spec.authentication?.secretRef;
@@ -102,7 +102,7 @@ export function crossCheck(objects: readonly ManifestObject[]): CrossIssue[] {
         add(
           index,
           ['spec', 'addresses', j],
-          `${ip}:${a.port}/${vs.spec.protocol} is already served by ${refOf(objects[other]!)}`,
+          `${ip}:${a.port}/${vs.spec.protocol} is already served by ${refOf(objects[other])}`,
           other,
         );
       } else if (other === index) {
@@ -115,7 +115,7 @@ export function crossCheck(objects: readonly ManifestObject[]): CrossIssue[] {
         add(
           index,
           ['spec', 'fwmark'],
-          `fwmark ${vs.spec.fwmark} (${vs.spec.family}) is already served by ${refOf(objects[other]!)}`,
+          `fwmark ${vs.spec.fwmark} (${vs.spec.family}) is already served by ${refOf(objects[other])}`,
           other,
         );
     }

@@ -64,7 +64,8 @@ export function validateManifestSet(
 
   const rejected = new Set<number>();
   for (const issue of crossCheck(valid.map((v) => v.object))) {
-    const entry = valid[issue.index]!;
+    const entry = valid[issue.index];
+    if (!entry) continue;
     const other = issue.related === undefined ? undefined : valid[issue.related];
     const where = other ? ` (${other.doc.file}:${other.doc.line})` : '';
     diagnostics.push({
