@@ -116,7 +116,7 @@ describe('normaliseCheck defaults', () => {
 });
 
 describe('keyOf', () => {
-  const http = { type: 'HTTP', http: { urls: [{ path: '/health' }] } } as const;
+  const http: HealthCheckInput = { type: 'HTTP', http: { urls: [{ path: '/health' }] } };
   it('is equal for the same target and check, whatever the input spelling', () => {
     const a = probe({ ...http, interval: '1s' });
     const b = probe({ ...http, interval: '1000ms', timeout: '5s' });
@@ -132,7 +132,7 @@ describe('keyOf', () => {
     expect(keyOf(other)).not.toBe(keyOf(probe(http)));
   });
   it('ignores the target for MISC and FILE, which never use it', () => {
-    const misc = { type: 'MISC', misc: { command: ['/usr/local/bin/check'] } } as const;
+    const misc: HealthCheckInput = { type: 'MISC', misc: { command: ['/usr/local/bin/check'] } };
     expect(keyOf(probe(misc, { address: '192.0.2.1', port: 80 }))).toBe(
       keyOf(probe(misc, { address: '192.0.2.2', port: 81 })),
     );
