@@ -10,7 +10,8 @@ export interface CrossIssue extends FieldIssue {
   readonly related?: number;
 }
 
-const refOf = (o: ManifestObject | undefined) => (o ? `${o.kind} ${o.metadata.namespace}/${o.metadata.name}` : 'another object');
+const refOf = (o: ManifestObject | undefined) =>
+  o ? `${o.kind} ${o.metadata.namespace}/${o.metadata.name}` : 'another object';
 
 /**
  * Checks that no single object can make alone: duplicates, VRID and VIP conflicts, references

@@ -51,7 +51,7 @@ export const HttpCheckSchema = z.strictObject({
     .default('1.0')
     .describe('HTTP version of the request (http_protocol); keepalived sends 1.0.'),
   tls: z
-    .object({
+    .strictObject({
       serverName: z.string().max(253).optional().describe('SNI server name (enable_sni); defaults to the virtualhost.'),
       verify: z
         .boolean()

@@ -73,7 +73,7 @@ export const labelMap = () =>
 /** metav1.LabelSelector. An empty selector matches everything. */
 export const labelSelector = () =>
   z
-    .object({
+    .strictObject({
       matchLabels: labelMap().optional(),
       matchExpressions: z
         .array(
@@ -91,7 +91,7 @@ export const labelSelector = () =>
 /** A key in a Secret of the object's own namespace. */
 export const secretKeyRef = () =>
   z
-    .object({
+    .strictObject({
       name: objectName().describe('Name of the Secret, in the namespace of this object.'),
       key: z.string().min(1).max(MAX_NAME).describe('Key within the Secret.'),
     })

@@ -8,7 +8,7 @@ export type ForwardingMethod = (typeof FORWARDING_METHODS)[number];
 export const ACCEPT_VIP_MODES = ['Loopback', 'IptablesRedirect', 'Tunnel', 'None'] as const;
 
 export const AcceptVipSchema = z
-  .object({
+  .strictObject({
     mode: z
       .enum(ACCEPT_VIP_MODES)
       .default('Loopback')
@@ -50,7 +50,7 @@ export const realServerFields = {
     .optional()
     .describe('Override of the service setting: weight 0 instead of removal when down.'),
   notify: z
-    .object({
+    .strictObject({
       up: command().optional().describe('Run when the server comes up (notify_up).'),
       down: command().optional().describe('Run when the server goes down (notify_down).'),
     })
@@ -65,7 +65,7 @@ export const InlineRealServerSchema = z.strictObject(realServerFields);
 export type InlineRealServer = z.output<typeof InlineRealServerSchema>;
 
 export const RealServerSpecSchema = z
-  .object(realServerFields)
+  .strictObject(realServerFields)
   .describe('One backend. VirtualServers select it with realServerSelector, in the same namespace.');
 export type RealServerSpec = z.output<typeof RealServerSpecSchema>;
 

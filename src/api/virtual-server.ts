@@ -55,7 +55,7 @@ const VirtualServerSpecBase = z.strictObject({
     .default('NAT')
     .describe('DR (direct routing), NAT (masquerade) or TUN (tunnel) (lvs_method / lb_kind); default NAT.'),
   tunnel: z
-    .object({
+    .strictObject({
       type: z.enum(['IPIP', 'GUE', 'GRE']).default('IPIP').describe('Encapsulation.'),
       port: port().optional().describe('Destination UDP port, for GUE.'),
       checksum: z.enum(['None', 'Checksum', 'RemoteChecksum']).default('None').describe('GUE/GRE checksum mode.'),
@@ -63,7 +63,7 @@ const VirtualServerSpecBase = z.strictObject({
     .optional()
     .describe('Tunnel settings for TUN forwarding.'),
   persistence: z
-    .object({
+    .strictObject({
       timeout: duration(1000, 2_678_400_000)
         .default('360s')
         .describe('Persistence timeout (persistence_timeout); default 360s.'),
@@ -97,7 +97,7 @@ const VirtualServerSpecBase = z.strictObject({
     .default(false)
     .describe('Set a failed server weight 0 (connections drain) instead of removing it (inhibit_on_failure).'),
   sorryServer: z
-    .object({
+    .strictObject({
       address: ipAddress(),
       port: port().optional(),
       forwarding: z.enum(FORWARDING_METHODS).optional(),
@@ -111,7 +111,7 @@ const VirtualServerSpecBase = z.strictObject({
   quorum: z.int().min(1).max(65535).default(1).describe('Minimum total weight of up servers (quorum); default 1.'),
   hysteresis: z.int().min(0).max(65535).default(0).describe('Tolerance around quorum before switching (hysteresis).'),
   notify: z
-    .object({
+    .strictObject({
       quorumUp: command().optional().describe('Run when quorum is gained (quorum_up).'),
       quorumDown: command().optional().describe('Run when quorum is lost (quorum_down).'),
     })
@@ -238,7 +238,7 @@ export const VirtualServerStatusSchema = z.strictObject({
     .max(4096)
     .optional(),
   counters: z
-    .object({
+    .strictObject({
       connections: z.int().min(0),
       packetsIn: z.int().min(0),
       packetsOut: z.int().min(0),

@@ -107,7 +107,7 @@ const VrrpGroupSpecBase = z.strictObject({
     .optional()
     .describe('Source of unicast adverts (unicast_src_ip); default the interface primary address.'),
   authentication: z
-    .object({
+    .strictObject({
       type: z.enum(['PASS']).describe('PASS: simple password (RFC 2338 auth type 1); version 2 only.'),
       secretRef: secretKeyRef().describe('Where the password is; at most 8 characters are sent.'),
     })
@@ -127,7 +127,7 @@ const VrrpGroupSpecBase = z.strictObject({
     .optional()
     .describe('Scripts whose result affects this group (track_script).'),
   garp: z
-    .object({
+    .strictObject({
       masterDelay: duration(0, 3_600_000)
         .default('5s')
         .describe('Second burst of gratuitous ARPs this long after becoming master (garp_master_delay); 0 disables.'),
@@ -146,7 +146,7 @@ const VrrpGroupSpecBase = z.strictObject({
     .default({ masterDelay: '5s', masterRepeat: 5, masterRefresh: '0s', masterRefreshRepeat: 1, interval: '0s' })
     .describe('Gratuitous ARP / unsolicited NA settings.'),
   notify: z
-    .object({
+    .strictObject({
       master: command().optional().describe('Run on becoming MASTER (notify_master).'),
       backup: command().optional().describe('Run on becoming BACKUP (notify_backup).'),
       fault: command().optional().describe('Run on entering FAULT (notify_fault).'),
@@ -159,7 +159,7 @@ const VrrpGroupSpecBase = z.strictObject({
     .optional()
     .describe('Groups with the same syncGroup on a node change state together (vrrp_sync_group).'),
   connectionSync: z
-    .object({
+    .strictObject({
       enabled: z.boolean().default(true),
       interface: interfaceName().optional().describe('Interface of the IPVS sync daemon; default the group interface.'),
       syncId: z.int().min(0).max(255).optional().describe('Sync ID; default the VRID.'),
