@@ -1,8 +1,8 @@
-// Writes crds/*.yaml (and the Helm chart's copy) from the zod schemas in src/api.
-// `npm run generate`; test/unit/api/crd-drift.test.ts fails when the files are stale.
+// Writes crds/*.yaml, the Helm chart's copy and docs/api-reference.md from the zod schemas in
+// src/api. `npm run generate`; test/unit/api/crd-drift.test.ts fails when they are stale.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderCrdFiles } from '../src/api/crd-render.js';
+import { renderApiReference, renderCrdFiles } from '../src/api/index.js';
 
 const root = join(import.meta.dirname, '..');
 const targets = [join(root, 'crds'), join(root, 'charts', 'lvs-operator', 'crds')];
@@ -10,4 +10,6 @@ for (const dir of targets) {
   mkdirSync(dir, { recursive: true });
   for (const { file, text } of renderCrdFiles()) writeFileSync(join(dir, file), text);
 }
-console.log(`wrote ${renderCrdFiles().length} CRDs to ${targets.map((t) => t.slice(root.length + 1)).join(', ')}`);
+mkdirSync(join(root, 'docs'), { recursive: true });
+writeFileSync(join(root, 'docs', 'api-reference.md'), renderApiReference());
+console.log(`wrote ${renderCrdFiles().length} CRDs to crds/ and charts/lvs-operator/crds/, and docs/api-reference.md`);

@@ -14,3 +14,4 @@ export * from './secret.js';
 export * from './selector.js';
 export * from './validate.js';
 export * from './cross-check.js';
+export * from './reference.js';

@@ -78,9 +78,9 @@ export const labelSelector = () =>
       matchExpressions: z
         .array(
           z.strictObject({
-            key: z.string().min(1).max(317),
-            operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
-            values: z.array(z.string().max(63)).max(MAX_LIST).optional(),
+            key: z.string().min(1).max(317).describe('Label key.'),
+            operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']).describe('How the key relates to the values.'),
+            values: z.array(z.string().max(63)).max(MAX_LIST).optional().describe('Values for In and NotIn.'),
           }),
         )
         .max(32)

@@ -2,7 +2,15 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { crdFor, kindInfo, KINDS, openApiSchema, renderCrdFiles, withRules } from '../../../src/api/index.js';
+import {
+  crdFor,
+  kindInfo,
+  KINDS,
+  openApiSchema,
+  renderApiReference,
+  renderCrdFiles,
+  withRules,
+} from '../../../src/api/index.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 
@@ -16,6 +24,10 @@ describe('generated CRDs', () => {
     for (const { file, text } of expected) {
       expect(readFileSync(join(root, dir, file), 'utf8'), `${dir}/${file} is stale`).toBe(text);
     }
+  });
+
+  it('docs/api-reference.md matches the schemas (run `npm run generate`)', () => {
+    expect(readFileSync(join(root, 'docs', 'api-reference.md'), 'utf8')).toBe(renderApiReference());
   });
 
   it('notices a schema change (the drift check is not vacuous)', () => {
