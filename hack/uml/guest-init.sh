@@ -27,6 +27,11 @@ sysctl -q -w net.core.rmem_max=67108864 net.core.wmem_max=67108864 2>/dev/null
 
 export HOME=/tmp/home LVS_IN_UML=1 CI="${lvs_ci:-}"
 cwd=$(cat /run/job/cwd)
+# A working tree under a directory this script covered with a tmpfs (/tmp, /run) is hidden
+# now: bring it back from the host over hostfs before layering the overlay on it.
+if [ ! -d "$cwd" ]; then
+  mkdir -p "$cwd" && mount -t hostfs -o "$cwd" none "$cwd" || echo "guest-init: hostfs mount of $cwd failed"
+fi
 # The working tree is read-only here; an overlay with a tmpfs upper layer lets tools write
 # their caches (vite's config bundle, vitest's results) without touching the host.
 modprobe -d /run/modroot overlay
