@@ -2,3 +2,5 @@
 export * from './manifest-text.js';
 export * from './manifest-set.js';
 export * from './manifest-files.js';
+export * from './last-good.js';
+export * from './folder.js';

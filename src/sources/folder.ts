@@ -1,0 +1,155 @@
+import { watch, type FSWatcher } from 'node:fs';
+import type { Registry } from 'prom-client';
+import type { Clock, CancelTimer } from '../core/clock.js';
+import { messageOf } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { EMPTY_SNAPSHOT, mergeWithLastGood, type ManifestSnapshot } from './last-good.js';
+import { loadManifestPaths } from './manifest-files.js';
+import { formatDiagnostic } from './manifest-set.js';
+import { SourceMetrics } from './metrics.js';
+
+export interface FolderSourceOptions {
+  readonly dir: string;
+  readonly log: Logger;
+  readonly registry: Registry;
+  readonly clock: Clock;
+  /** Quiet time after the last change before reloading (editors write in several steps). */
+  readonly debounceMs?: number;
+  /** Reload this often even without events, as a safety net for missed notifications. */
+  readonly resyncMs?: number;
+}
+
+export type SnapshotListener = (snapshot: ManifestSnapshot) => void;
+
+/**
+ * Desired state from a folder of manifests: loads at start, reloads on change (fs.watch,
+ * debounced), on {@link FolderSource.reload} (SIGHUP) and periodically. Listeners see a new
+ * snapshot only when the objects in effect change. A bad file is reported and the last good
+ * version of its objects stays in effect (see mergeWithLastGood).
+ */
+export class FolderSource {
+  private snapshot: ManifestSnapshot = EMPTY_SNAPSHOT;
+  private readonly listeners: SnapshotListener[] = [];
+  private watcher: FSWatcher | undefined;
+  private cancelDebounce: CancelTimer | undefined;
+  private cancelResync: CancelTimer | undefined;
+  private loading: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private readonly metrics: SourceMetrics;
+  private readonly log: Logger;
+  private lastReported = '';
+
+  constructor(private readonly opts: FolderSourceOptions) {
+    this.metrics = new SourceMetrics(opts.registry);
+    this.log = opts.log.child({ component: 'folder-source', dir: opts.dir });
+  }
+
+  /** Loads once, then watches. Resolves after the first load. */
+  async start(): Promise<ManifestSnapshot> {
+    await this.reload();
+    try {
+      this.watcher = watch(this.opts.dir, { recursive: true }, () => this.scheduleReload());
+      this.watcher.on('error', (err) => {
+        this.log.warn({ err }, 'watch failed; relying on periodic reloads');
+      });
+    } catch (err) {
+      this.log.warn({ err }, 'cannot watch the folder; relying on periodic reloads');
+    }
+    this.armResync();
+    return this.snapshot;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.watcher?.close();
+    this.cancelDebounce?.();
+    this.cancelResync?.();
+  }
+
+  current(): ManifestSnapshot {
+    return this.snapshot;
+  }
+
+  onChange(listener: SnapshotListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Reads the folder now; concurrent calls merge into one follow-up reload. */
+  async reload(): Promise<void> {
+    if (this.loading) {
+      this.again = true;
+      return this.loading;
+    }
+    this.loading = (async () => {
+      do {
+        this.again = false;
+        await this.loadOnce();
+      } while (this.again && !this.stopped);
+    })().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  private async loadOnce(): Promise<void> {
+    let next: ManifestSnapshot;
+    try {
+      const loaded = await loadManifestPaths([this.opts.dir]);
+      next = mergeWithLastGood(this.snapshot, loaded.documents, loaded.diagnostics);
+    } catch (err) {
+      this.metrics.failed();
+      this.log.error({ err: messageOf(err) }, 'reload failed; keeping the last good state');
+      return;
+    }
+    const errors = next.diagnostics.filter((d) => d.severity === 'error').length;
+    const kinds: Record<string, number> = {};
+    for (const o of next.objects) kinds[o.object.kind] = (kinds[o.object.kind] ?? 0) + 1;
+    this.metrics.reloaded(
+      errors > 0 ? 'invalid' : 'ok',
+      kinds,
+      errors,
+      next.diagnostics.length - errors,
+      next.stale.length > 0,
+    );
+    this.report(next);
+    const changed =
+      JSON.stringify(next.objects.map((o) => o.object)) !== JSON.stringify(this.snapshot.objects.map((o) => o.object));
+    this.snapshot = next;
+    if (changed) {
+      this.log.info({ objects: next.objects.length, stale: next.stale.length }, 'configuration applied');
+      for (const l of [...this.listeners]) l(next);
+    }
+  }
+
+  /** Logs the diagnostics once per distinct set, not on every reload. */
+  private report(next: ManifestSnapshot): void {
+    const lines = next.diagnostics.map(formatDiagnostic);
+    const key = lines.join('\n');
+    if (key === this.lastReported) return;
+    this.lastReported = key;
+    for (const d of next.diagnostics) {
+      const fields = { file: d.file, line: d.line, object: d.object, path: d.path, problem: d.message };
+      if (d.severity === 'error') this.log.warn(fields, 'invalid manifest');
+      else this.log.info(fields, 'manifest warning');
+    }
+    if (next.stale.length > 0)
+      this.log.warn({ objects: next.stale }, 'keeping the last good version of invalid objects');
+  }
+
+  private scheduleReload(): void {
+    if (this.stopped) return;
+    this.cancelDebounce?.();
+    this.cancelDebounce = this.opts.clock.setTimer(this.opts.debounceMs ?? 200, () => {
+      // Errors are handled and counted inside reload(); nothing to await here.
+      void this.reload();
+    });
+  }
+
+  private armResync(): void {
+    if (this.stopped) return;
+    this.cancelResync = this.opts.clock.setTimer(this.opts.resyncMs ?? 60_000, () => {
+      void this.reload().finally(() => this.armResync());
+    });
+  }
+}
