@@ -25,7 +25,7 @@ async function until<T>(what: string, fn: () => T | undefined, timeoutMs = 5000)
   }
 }
 
-let cleanup: (() => void)[] = [];
+const cleanup: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanup.splice(0)) c();
 });
