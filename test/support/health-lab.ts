@@ -1,0 +1,204 @@
+/**
+ * A lab for the health checkers: a backend namespace (on test/support/netns.ts's bridge) with
+ * HTTP, HTTPS (certificate from a CA made here with openssl), TCP, SMTP and UDP echo servers
+ * and dnsmasq, reachable from the test process through a veth pair from the host into the
+ * bridge. Traffic stays between the host end of that pair and the namespaces made here.
+ *
+ *   const lab = await HealthLab.create({ addresses: 10 });
+ *   lab.backendIp(0)           // 198.18.X.10, the first backend address
+ *   await lab.destroy();       // in afterAll: kills everything, deletes namespaces and files
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { NetnsLab, run, runOk, waitFor } from './netns.js';
+
+const SERVER = fileURLToPath(new URL('../fixtures/health/backend-server.ts', import.meta.url));
+
+export interface HealthLabOptions {
+  /** Addresses on the backend (10 for the dedup test); default 1. */
+  readonly addresses?: number;
+  /** Extra HTTP listeners on ports 8000.. (benchmark). */
+  readonly extraHttpPorts?: number;
+  /** Print a line per HTTP request (for counting probes at the server). */
+  readonly logHits?: boolean;
+  /** Start dnsmasq; default true. */
+  readonly dns?: boolean;
+}
+
+export class HealthLab {
+  /** Lines the backend server printed (HIT lines when logHits). */
+  readonly serverLog: string[] = [];
+  readonly docroot: string;
+  readonly caFile: string;
+  readonly wrongCaFile: string;
+  private server: ChildProcess | undefined;
+
+  private constructor(
+    readonly netns: NetnsLab,
+    readonly subnet: string,
+    readonly hostIf: string,
+    private readonly count: number,
+  ) {
+    this.docroot = join(netns.dir, 'docroot');
+    this.caFile = join(netns.dir, 'ca.crt');
+    this.wrongCaFile = join(netns.dir, 'other-ca.crt');
+  }
+
+  /** The i-th backend address (198.18.X.10 + i). */
+  backendIp(i = 0): string {
+    return `${this.subnet}.${10 + i}`;
+  }
+
+  /** An address of the subnet where nothing answers (ARP fails: timeouts). */
+  get silentIp(): string {
+    return `${this.subnet}.250`;
+  }
+
+  /** The host end's address, the source of every probe. */
+  get hostIp(): string {
+    return `${this.subnet}.1`;
+  }
+
+  static async create(opts: HealthLabOptions = {}): Promise<HealthLab> {
+    const netns = await NetnsLab.create('lvs-hc-');
+    const subnet = `198.18.${randomInt(1, 255)}`;
+    const lab = new HealthLab(netns, subnet, `lvshc${randomBytes(3).toString('hex')}`, opts.addresses ?? 1);
+    try {
+      await lab.build(opts);
+    } catch (err) {
+      await lab.destroy();
+      throw err;
+    }
+    return lab;
+  }
+
+  private async build(opts: HealthLabOptions): Promise<void> {
+    const { netns, subnet, hostIf } = this;
+    await runOk(['ip', 'link', 'add', hostIf, 'type', 'veth', 'peer', 'name', 'hc0', 'netns', netns.bridgeNs]);
+    await netns.exec1(netns.bridgeNs, ['ip', 'link', 'set', 'hc0', 'master', 'br0', 'up']);
+    await runOk(['ip', 'addr', 'add', `${subnet}.1/24`, 'dev', hostIf]);
+    await runOk(['ip', 'link', 'set', hostIf, 'up']);
+    await netns.addNode('backend', { ipv4: `${subnet}.10/24` });
+    for (let i = 1; i < this.count; i++) {
+      await netns.exec1('backend', ['ip', 'addr', 'add', `${subnet}.${10 + i}/24`, 'dev', 'eth0']);
+    }
+    mkdirSync(this.docroot);
+    writeFileSync(join(this.docroot, 'health_check.html'), '<html>OK healthy</html>\n');
+    writeFileSync(join(this.docroot, 'index.html'), '<html>index</html>\n');
+    await this.makeCertificates();
+    this.server = netns.spawn(
+      'backend',
+      [
+        process.execPath,
+        '--no-warnings',
+        SERVER,
+        JSON.stringify({
+          docroot: this.docroot,
+          cert: join(netns.dir, 'server.crt'),
+          key: join(netns.dir, 'server.key'),
+          logHits: opts.logHits ?? false,
+          extraHttpPorts: opts.extraHttpPorts ?? 0,
+        }),
+      ],
+      { log: this.serverLog },
+    );
+    if (opts.dns !== false) {
+      netns.spawn('backend', [
+        'dnsmasq',
+        '--keep-in-foreground',
+        '--conf-file=/dev/null',
+        '--no-resolv',
+        '--no-hosts',
+        '--pid-file=',
+        '--user=root',
+        '--bind-interfaces',
+        `--listen-address=${this.backendIp(0)}`,
+        `--host-record=up.test,${this.backendIp(0)}`,
+        // Local-only domain: a type without a record is answered NOERROR with no answer.
+        '--local=/test/',
+      ]);
+    }
+    await waitFor(() => this.serverLog.includes('READY'), { what: 'backend servers', timeoutMs: 20_000 });
+    // Neighbour entries both ways, so the first probe does not pay for ARP.
+    await run(['ping', '-c1', '-W1', this.backendIp(0)]);
+  }
+
+  private async makeCertificates(): Promise<void> {
+    const dir = this.netns.dir;
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+    for (const name of ['ca', 'other-ca']) {
+      await runOk([
+        'openssl',
+        'req',
+        '-x509',
+        ...ec,
+        '-keyout',
+        join(dir, `${name}.key`),
+        '-out',
+        join(dir, `${name}.crt`),
+        '-days',
+        '2',
+        '-subj',
+        `/CN=lvs-hc ${name}`,
+      ]);
+    }
+    const ext = join(dir, 'server.ext');
+    writeFileSync(ext, `subjectAltName=DNS:backend.test,IP:${this.backendIp(0)}\n`);
+    await runOk([
+      'openssl',
+      'req',
+      ...ec,
+      '-keyout',
+      join(dir, 'server.key'),
+      '-out',
+      join(dir, 'server.csr'),
+      '-subj',
+      '/CN=backend.test',
+    ]);
+    await runOk([
+      'openssl',
+      'x509',
+      '-req',
+      '-in',
+      join(dir, 'server.csr'),
+      '-CA',
+      join(dir, 'ca.crt'),
+      '-CAkey',
+      join(dir, 'ca.key'),
+      '-CAcreateserial',
+      '-out',
+      join(dir, 'server.crt'),
+      '-days',
+      '2',
+      '-extfile',
+      ext,
+    ]);
+  }
+
+  /** Runs a command in the backend namespace, throwing on failure. */
+  backend(argv: readonly string[]): Promise<string> {
+    return this.netns.exec1('backend', argv);
+  }
+
+  /** HIT lines the server printed for a path, per local address. */
+  hits(path: string): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const line of this.serverLog) {
+      const [tag, addr, p] = line.split(' ');
+      if (tag !== 'HIT' || p !== path || addr === undefined) continue;
+      const ip = addr.replace(/^::ffff:/, '');
+      counts.set(ip, (counts.get(ip) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  /** Kills the servers, deletes the namespaces (the host veth goes with its peer) and files. */
+  async destroy(): Promise<void> {
+    this.server = undefined;
+    await this.netns.destroy();
+    await run(['ip', 'link', 'del', this.hostIf]);
+  }
+}
