@@ -1,0 +1,17 @@
+// The public surface of src/health: the probe model, normalisation, the health -> weights
+// plan, the scheduler, the monitor and the real checkers. Fakes are imported by path in tests.
+export * from './types.js';
+export * from './errors.js';
+export {
+  normaliseCheck,
+  keyOf,
+  type CheckedServer,
+  type NormaliseOptions,
+  type NormaliseResult,
+  type ProbeKey,
+} from './config.js';
+export * from './weights.js';
+export type { CheckRunner, Checker, CheckerDeps } from './checker.js';
+export { createSystemCheckRunner, type SystemCheckRunner } from './check-runner.js';
+export { ProbeScheduler, type ProbeListener, type ProbeReport, type SchedulerOptions } from './scheduler.js';
+export { HealthMetrics } from './metrics.js';
