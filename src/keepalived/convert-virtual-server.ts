@@ -1,0 +1,454 @@
+import { parseIP, SCHEDULERS, type Scheduler } from '../api/index.js';
+import type { Statement } from './block-tree.js';
+import {
+  cascadeTable,
+  convertChecker,
+  isChecker,
+  KEEPALIVED_DELAY_LOOP_MS,
+  type CheckDefaults,
+  type TrackFile,
+} from './convert-checks.js';
+import { duration, type KeywordTable, type StatementReader } from './convert-context.js';
+import type { SourcePos } from './diagnostics.js';
+import type { Token } from './lexer.js';
+import type { HealthCheckInput, InlineRealServerInput, VirtualServerSpecInput } from './model.js';
+import { serviceName, toObjectName } from './names.js';
+
+/** The members of a virtual_server_group. */
+export interface VirtualServerGroup {
+  readonly source: SourcePos;
+  readonly addresses: { ip: string; port: number }[];
+  readonly fwmarks: { fwmark: number; family?: 'IPv4' | 'IPv6' }[];
+}
+
+export interface VirtualServerContext {
+  readonly groups: ReadonlyMap<string, VirtualServerGroup>;
+  readonly trackFiles: ReadonlyMap<string, TrackFile>;
+  /** Name of the VrrpGroup that carries a VIP (keepalived links them by address). */
+  readonly vipOwner: (ip: string) => string | undefined;
+}
+
+export interface ConvertedVirtualServer {
+  readonly wantedName: string;
+  readonly spec: VirtualServerSpecInput;
+}
+
+/** At most this many addresses come out of one range line (the API lists up to 256). */
+const MAX_RANGE = 256;
+
+/** `IP[-LAST] [PORT]`: keepalived ranges vary the last IPv4 octet or the last IPv6 group. */
+function expandRange(r: StatementReader, tok: Token): string[] {
+  const m = /^(.*?)-([0-9a-fA-F]+)$/.exec(tok.text);
+  const single = parseIP(tok.text);
+  if (single || !m) {
+    const ip = r.ip(tok, 'virtual_server_group');
+    return ip ? [ip.text] : [];
+  }
+  const first = r.ip({ ...tok, text: m[1] ?? '' }, 'virtual_server_group range');
+  if (!first) return [];
+  const v6 = first.family === 6;
+  const bytes = first.bytes;
+  const start = v6 ? ((bytes[14] ?? 0) << 8) | (bytes[15] ?? 0) : (bytes[3] ?? 0);
+  const end = Number.parseInt(m[2] ?? '', v6 ? 16 : 10);
+  if (Number.isNaN(end) || end < start || end > (v6 ? 0xffff : 255) || end - start >= MAX_RANGE) {
+    r.sink.error(
+      tok,
+      'KA_BAD_ADDRESS',
+      `virtual_server_group: "${tok.text}" is not a range of at most ${MAX_RANGE} addresses`,
+    );
+    return [];
+  }
+  const out: string[] = [];
+  for (let v = start; v <= end; v++) {
+    if (v6) {
+      const b = Uint16Array.from({ length: 8 }, (_, i) => ((bytes[2 * i] ?? 0) << 8) | (bytes[2 * i + 1] ?? 0));
+      b[7] = v;
+      out.push(parseIP([...b].map((x) => x.toString(16)).join(':'))?.text ?? '');
+    } else {
+      out.push(`${bytes[0]}.${bytes[1]}.${bytes[2]}.${v}`);
+    }
+  }
+  return out;
+}
+
+/** virtual_server_group NAME { IP[-LAST] PORT | fwmark N [inet|inet6] ... }. */
+export function convertVirtualServerGroup(r: StatementReader, st: Statement): [string, VirtualServerGroup] | undefined {
+  const nameTok = r.arg(st, 0, 'a name');
+  if (!nameTok || !r.expectBlock(st, true)) return undefined;
+  const group: VirtualServerGroup = { source: st, addresses: [], fwmarks: [] };
+  for (const line of st.block ?? []) {
+    if (line.block) r.expectBlock(line, false);
+    if (line.keyword === 'fwmark') {
+      const mark = r.int(line, 1, 4294967295);
+      const fam = line.args[1]?.text;
+      if (mark !== undefined)
+        group.fwmarks.push({ fwmark: mark, ...(fam === 'inet6' ? { family: 'IPv6' as const } : {}) });
+      continue;
+    }
+    const keyTok: Token = { ...line, text: line.keyword, quoted: false };
+    const port = line.args[0] ? r.port(line.args[0], 'virtual_server_group port') : 0;
+    if (port === undefined) continue;
+    for (const ip of expandRange(r, keyTok)) group.addresses.push({ ip, port });
+  }
+  if (group.addresses.length === 0 && group.fwmarks.length === 0) {
+    r.sink.error(st, 'KA_MISSING_VALUE', `virtual_server_group ${nameTok.text} has no members`);
+    return undefined;
+  }
+  return [nameTok.text, group];
+}
+
+/** `lb_kind|lvs_method NAT|DR|TUN [type ipip|gue|gre] [port N] [nocsum|csum|remcsum]`. */
+function readForwarding(
+  r: StatementReader,
+  st: Statement,
+): { forwarding: 'NAT' | 'DR' | 'TUN'; tunnel?: NonNullable<VirtualServerSpecInput['tunnel']> } | undefined {
+  const t = r.arg(st, 0, 'NAT, DR or TUN');
+  if (!t) return undefined;
+  if (t.text !== 'NAT' && t.text !== 'DR' && t.text !== 'TUN')
+    return r.bad(t, `${st.keyword}: "${t.text}" is not NAT, DR or TUN`);
+  if (st.args.length === 1) return { forwarding: t.text };
+  const tunnel: NonNullable<VirtualServerSpecInput['tunnel']> = {};
+  for (let i = 1; i < st.args.length; i++) {
+    const opt = st.args[i];
+    const val = st.args[i + 1];
+    if (!opt) continue;
+    if (opt.text === 'type' && val && ['ipip', 'gue', 'gre'].includes(val.text)) {
+      tunnel.type = val.text.toUpperCase() as 'IPIP' | 'GUE' | 'GRE';
+      i++;
+    } else if (opt.text === 'port' && val) {
+      const p = r.port(val, 'tunnel port');
+      if (p !== undefined) tunnel.port = p;
+      i++;
+    } else if (opt.text === 'nocsum') tunnel.checksum = 'None';
+    else if (opt.text === 'csum') tunnel.checksum = 'Checksum';
+    else if (opt.text === 'remcsum') tunnel.checksum = 'RemoteChecksum';
+    else return r.bad(opt, `${st.keyword}: "${opt.text}" is not a tunnel option (type, port, nocsum, csum, remcsum)`);
+  }
+  if (t.text !== 'TUN') return r.bad(st.args[1] ?? st, `${st.keyword}: tunnel options need TUN`);
+  return { forwarding: 'TUN', tunnel };
+}
+
+/** A dotted netmask or a prefix length → prefix length. */
+function prefixLength(r: StatementReader, st: Statement): number | undefined {
+  const t = r.arg(st, 0, 'a netmask');
+  if (!t) return undefined;
+  if (/^[0-9]{1,3}$/.test(t.text) && Number(t.text) <= 128) return Number(t.text);
+  const ip = parseIP(t.text);
+  if (ip?.family === 4) {
+    const bits = [...ip.bytes].map((b) => b.toString(2).padStart(8, '0')).join('');
+    if (/^1*0*$/.test(bits)) return bits.indexOf('0') < 0 ? 32 : bits.indexOf('0');
+  }
+  return r.bad(t, `persistence_granularity: "${t.text}" is not a netmask such as 255.255.255.0`);
+}
+
+interface Building {
+  spec: Partial<VirtualServerSpecInput> & Record<string, unknown>;
+  d: CheckDefaults;
+  defaultWeight: number | undefined;
+  flags: Token[];
+  realServers: { st: Statement; rs: InlineRealServerInput }[];
+  head: { addresses?: { ip: string; port: number }[]; fwmark?: number; groupName?: string };
+}
+
+function serviceTable(r: StatementReader, b: Building, ctx: VirtualServerContext): KeywordTable {
+  const { spec } = b;
+  const quorumNotify =
+    (field: 'quorumUp' | 'quorumDown') =>
+    (s: Statement): void => {
+      const argv = r.command(s);
+      if (argv) spec.notify = { ...spec.notify, [field]: argv };
+    };
+  const flag = (s: Statement): void => {
+    b.flags.push({ ...s, text: s.keyword, quoted: false });
+  };
+  return {
+    ...cascadeTable(r, b.d),
+    lb_algo: (s) => {
+      const t = r.arg(s, 0, 'a scheduler');
+      if (t && (SCHEDULERS as readonly string[]).includes(t.text)) spec.scheduler = t.text as Scheduler;
+      else if (t) r.bad(t, `${s.keyword}: "${t.text}" is not an IPVS scheduler (${SCHEDULERS.join(' ')})`);
+    },
+    lvs_sched: (s) => serviceTable(r, b, ctx)['lb_algo']?.(s),
+    lb_kind: (s) => {
+      const f = readForwarding(r, s);
+      if (!f) return;
+      spec.forwarding = f.forwarding;
+      if (f.tunnel) spec.tunnel = f.tunnel;
+    },
+    lvs_method: (s) => serviceTable(r, b, ctx)['lb_kind']?.(s),
+    ops: () => {
+      spec.onePacket = true;
+    },
+    'flag-1': flag,
+    'flag-2': flag,
+    'flag-3': flag,
+    'sh-port': flag,
+    'sh-fallback': flag,
+    'mh-port': flag,
+    'mh-fallback': flag,
+    persistence_timeout: (s) => {
+      const ms = s.args.length === 0 ? 360_000 : r.seconds(s, 1000, 2_678_400_000);
+      if (ms !== undefined) spec.persistence = { ...spec.persistence, timeout: duration(ms) };
+    },
+    persistence_granularity: (s) => {
+      const len = prefixLength(r, s);
+      if (len !== undefined) spec.persistence = { ...spec.persistence, granularity: len };
+    },
+    persistence_engine: (s) => {
+      const t = r.arg(s, 0, 'an engine name');
+      if (t) spec.persistence = { ...spec.persistence, engine: t.text };
+    },
+    protocol: (s) => {
+      const t = r.arg(s, 0, 'TCP, UDP or SCTP');
+      if (t?.text === 'TCP' || t?.text === 'UDP' || t?.text === 'SCTP') spec.protocol = t.text;
+      else if (t) r.bad(t, `protocol: "${t.text}" is not TCP, UDP or SCTP`);
+    },
+    ip_family: (s) => {
+      const t = r.arg(s, 0, 'inet or inet6');
+      if (t?.text === 'inet' || t?.text === 'inet6') spec.family = t.text === 'inet' ? 'IPv4' : 'IPv6';
+      else if (t) r.bad(t, `ip_family: "${t.text}" is not inet or inet6`);
+    },
+    ha_suspend: () => {
+      spec.haSuspend = true;
+    },
+    inhibit_on_failure: (s) => {
+      const on = r.flag(s);
+      if (on !== undefined) spec.inhibitOnFailure = on;
+    },
+    alpha: (s) => {
+      const on = r.flag(s);
+      if (on !== undefined) spec.alpha = on;
+    },
+    omega: (s) => {
+      const on = r.flag(s);
+      if (on !== undefined) spec.omega = on;
+    },
+    quorum: (s) => {
+      const v = r.int(s, 1, 65535);
+      if (v !== undefined) spec.quorum = v;
+    },
+    hysteresis: (s) => {
+      const v = r.int(s, 0, 65535);
+      if (v !== undefined) spec.hysteresis = v;
+    },
+    quorum_up: quorumNotify('quorumUp'),
+    quorum_down: quorumNotify('quorumDown'),
+    weight: (s) => {
+      b.defaultWeight = r.int(s, 0, 65535);
+    },
+    sorry_server: (s) => {
+      const ip = r.ip(r.arg(s, 0, 'an address and port'), 'sorry_server');
+      const port = s.args[1] ? r.port(s.args[1], 'sorry_server port') : undefined;
+      if (ip) spec.sorryServer = { ...spec.sorryServer, address: ip.text, ...(port !== undefined ? { port } : {}) };
+    },
+    sorry_server_inhibit: (s) => {
+      const on = r.flag(s);
+      if (on !== undefined) spec.sorryServer = { address: '', ...spec.sorryServer, inhibit: on };
+    },
+    sorry_server_lvs_method: (s) => {
+      const f = readForwarding(r, s);
+      if (f) spec.sorryServer = { address: '', ...spec.sorryServer, forwarding: f.forwarding };
+    },
+    real_server: (s) => {
+      const rs = convertRealServer(r, s, b, ctx);
+      if (rs) b.realServers.push({ st: s, rs });
+    },
+  };
+}
+
+/** real_server IP [PORT] { weight, lvs_method, thresholds, notify_*, checkers, cascading timers }. */
+function convertRealServer(
+  r: StatementReader,
+  st: Statement,
+  b: Building,
+  ctx: VirtualServerContext,
+): InlineRealServerInput | undefined {
+  const ip = r.ip(r.arg(st, 0, 'an address'), 'real_server');
+  const port = st.args[1] ? r.port(st.args[1], 'real_server port') : undefined;
+  if (!ip || (st.args[1] && port === undefined)) return undefined;
+  const rs: InlineRealServerInput & Record<string, unknown> = { address: ip.text };
+  if (port !== undefined) rs.port = port;
+  rs.weight = b.defaultWeight ?? 1;
+  const d: CheckDefaults = { ...b.d };
+  const checkers: Statement[] = [];
+  const table: KeywordTable = {
+    ...cascadeTable(r, d),
+    weight: (s) => {
+      const w = r.int(s, 0, 65535);
+      if (w !== undefined) rs.weight = w;
+    },
+    lvs_method: (s) => {
+      const f = readForwarding(r, s);
+      if (f) rs.forwarding = f.forwarding;
+      if (f?.tunnel) r.notCarried(s, 'tunnel options of a real server', 'tunnel settings are per VirtualServer');
+    },
+    uthreshold: (s) => {
+      const v = r.int(s, 0, 65535);
+      if (v !== undefined) rs.upperThreshold = v;
+    },
+    lthreshold: (s) => {
+      const v = r.int(s, 0, 65535);
+      if (v !== undefined) rs.lowerThreshold = v;
+    },
+    inhibit_on_failure: (s) => {
+      const on = r.flag(s);
+      if (on !== undefined) rs.inhibitOnFailure = on;
+    },
+    notify_up: (s) => {
+      const argv = r.command(s);
+      if (argv) rs.notify = { ...rs.notify, up: argv };
+    },
+    notify_down: (s) => {
+      const argv = r.command(s);
+      if (argv) rs.notify = { ...rs.notify, down: argv };
+    },
+  };
+  for (const s of st.block ?? []) {
+    if (isChecker(s.keyword)) checkers.push(s);
+  }
+  r.dispatch(
+    (st.block ?? []).filter((s) => !isChecker(s.keyword)),
+    table,
+    `real_server ${ip.text}${port !== undefined ? ` ${port}` : ''}`,
+  );
+  const checks: HealthCheckInput[] = [];
+  for (const c of checkers) {
+    if (c.keyword === 'BFD_CHECK') r.uncarried(c, 'real_server');
+    else checks.push(...convertChecker(r, c, d, ctx.trackFiles));
+  }
+  if (checks.length > 0) rs.healthChecks = checks;
+  return rs;
+}
+
+/** Resolves the scheduler flag keywords once the scheduler is known (flag-1 = *-fallback, flag-2 = *-port). */
+function resolveFlags(r: StatementReader, b: Building): void {
+  const sched = b.spec.scheduler ?? 'wlc';
+  const out: NonNullable<VirtualServerSpecInput['schedulerFlags']> = [];
+  for (const f of b.flags) {
+    const name = f.text === 'flag-1' ? `${sched}-fallback` : f.text === 'flag-2' ? `${sched}-port` : f.text;
+    if (
+      (name === 'sh-fallback' || name === 'sh-port' || name === 'mh-fallback' || name === 'mh-port') &&
+      name.startsWith(`${sched}-`)
+    ) {
+      if (!out.includes(name)) out.push(name);
+    } else {
+      r.notCarried(f, f.text, `it means nothing for scheduler ${sched}`);
+    }
+  }
+  if (out.length > 0) b.spec.schedulerFlags = out;
+}
+
+/** The head of virtual_server: `IP PORT`, `fwmark N` or `group NAME`. */
+function readHead(r: StatementReader, st: Statement, ctx: VirtualServerContext): Building['head'] | undefined {
+  const first = r.arg(st, 0, 'an address and port, "fwmark N" or "group NAME"');
+  if (!first) return undefined;
+  if (first.text === 'fwmark') {
+    const mark = r.int(st, 1, 4294967295, 1);
+    return mark === undefined ? undefined : { fwmark: mark };
+  }
+  if (first.text === 'group') {
+    const nameTok = r.arg(st, 1, 'a virtual_server_group name');
+    if (!nameTok) return undefined;
+    const g = ctx.groups.get(nameTok.text);
+    if (!g) {
+      r.sink.error(
+        nameTok,
+        'KA_UNDEFINED_REFERENCE',
+        `virtual_server group ${nameTok.text}: no virtual_server_group of that name`,
+      );
+      return undefined;
+    }
+    if (g.fwmarks.length > 0 && (g.addresses.length > 0 || g.fwmarks.length > 1)) {
+      r.sink.error(
+        nameTok,
+        'KA_BAD_VALUE',
+        `virtual_server_group ${nameTok.text} mixes fwmarks with addresses or lists several fwmarks; a VirtualServer has addresses or one fwmark`,
+      );
+      return undefined;
+    }
+    const fw = g.fwmarks[0];
+    return fw
+      ? { fwmark: fw.fwmark, groupName: nameTok.text }
+      : { addresses: [...g.addresses], groupName: nameTok.text };
+  }
+  const ip = r.ip(first, 'virtual_server');
+  const port = r.port(r.arg(st, 1, 'a port'), 'virtual_server port');
+  if (!ip || port === undefined) return undefined;
+  r.noExtra(st, 2);
+  return { addresses: [{ ip: ip.text, port }] };
+}
+
+/**
+ * virtual_server → VirtualServer spec. Legacy aliases (lb_algo, lb_kind, nb_get_retry) read as
+ * their new names; delay_loop and the other checker timers cascade onto every check.
+ */
+export function convertVirtualServer(
+  r: StatementReader,
+  st: Statement,
+  ctx: VirtualServerContext,
+): ConvertedVirtualServer | undefined {
+  const head = readHead(r, st, ctx);
+  if (!head || !r.expectBlock(st, true)) return undefined;
+  const b: Building = {
+    spec: {},
+    d: { intervalMs: KEEPALIVED_DELAY_LOOP_MS },
+    defaultWeight: undefined,
+    flags: [],
+    realServers: [],
+    head,
+  };
+  const label = `virtual_server ${st.args.map((a) => a.text).join(' ')}`;
+  r.dispatch(st.block, serviceTable(r, b, ctx), label);
+  resolveFlags(r, b);
+  const spec = b.spec;
+  if (spec.sorryServer && spec.sorryServer.address === '') {
+    r.sink.error(st, 'KA_MISSING_VALUE', `${label}: sorry_server options without a sorry_server`);
+    delete spec.sorryServer;
+  }
+  const protocol = spec.protocol ?? 'TCP';
+  const vipGroups = [...new Set((head.addresses ?? []).map((a) => ctx.vipOwner(a.ip)).filter((g) => g !== undefined))];
+  if (vipGroups.length > 1) {
+    r.sink.warning(
+      st,
+      'KA_BAD_VALUE',
+      `${label}: its addresses are VIPs of several VrrpGroups (${vipGroups.join(', ')}); linked to ${vipGroups[0]}`,
+    );
+  }
+  if (spec.haSuspend && vipGroups.length === 0) {
+    r.notCarried(st, `${label}: ha_suspend`, 'no vrrp_instance carries its address');
+    delete spec.haSuspend;
+  }
+  const wantedName =
+    head.groupName !== undefined
+      ? toObjectName(head.groupName, 'virtual-server')
+      : serviceName(
+          head.fwmark !== undefined ? { fwmark: head.fwmark } : (head.addresses?.[0] ?? { ip: '', port: 0 }),
+          protocol,
+        );
+
+  const out: Record<string, unknown> = {};
+  if (head.addresses) out['addresses'] = head.addresses;
+  if (head.fwmark !== undefined) out['fwmark'] = head.fwmark;
+  if (spec.family !== undefined) out['family'] = spec.family;
+  out['protocol'] = protocol;
+  out['scheduler'] = spec.scheduler ?? 'wlc';
+  for (const k of ['schedulerFlags', 'onePacket'] as const) if (spec[k] !== undefined) out[k] = spec[k];
+  out['forwarding'] = spec.forwarding ?? 'NAT';
+  for (const k of ['tunnel', 'persistence'] as const) if (spec[k] !== undefined) out[k] = spec[k];
+  if (vipGroups[0] !== undefined) out['vrrpGroupRef'] = { name: vipGroups[0] };
+  for (const k of [
+    'inhibitOnFailure',
+    'sorryServer',
+    'quorum',
+    'hysteresis',
+    'notify',
+    'alpha',
+    'omega',
+    'haSuspend',
+  ] as const) {
+    if (spec[k] !== undefined) out[k] = spec[k];
+  }
+  const rss = b.realServers.map((x) => x.rs);
+  if (rss.length > 0) out['realServers'] = rss;
+  return { wantedName, spec: out as VirtualServerSpecInput };
+}

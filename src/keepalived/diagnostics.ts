@@ -1,0 +1,99 @@
+/**
+ * Diagnostics of the keepalived importer: values, never exceptions. Every one carries the
+ * file, line and column it is about, a stable code (tests match on it) and a sentence that
+ * says what happened and why.
+ */
+
+/** `error`: the input cannot be carried as written. `warning`: something is not carried.
+ * `note`: a setting whose job the project does another way; nothing is lost. */
+export type Severity = 'error' | 'warning' | 'note';
+
+/** A place in a source file; line and column are 1-based. */
+export interface SourcePos {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+export const DIAGNOSTIC_CODES = [
+  // Text and structure.
+  'KA_UNTERMINATED_QUOTE',
+  'KA_UNCLOSED_BLOCK',
+  'KA_UNEXPECTED_CLOSE',
+  'KA_UNEXPECTED_OPEN',
+  'KA_INCLUDE_MISSING',
+  'KA_INCLUDE_NO_MATCH',
+  'KA_INCLUDE_LOOP',
+  'KA_INCLUDE_DEPTH',
+  'KA_CONDITIONAL_UNRESOLVED',
+  'KA_EXPANSION_LIMIT',
+  'KA_BAD_SEQUENCE',
+  'KA_UNSUPPORTED_PARAMETER',
+  // Meaning.
+  'KA_UNKNOWN_KEYWORD',
+  'KA_NOT_CARRIED',
+  'KA_SUPERSEDED',
+  'KA_MISSING_VALUE',
+  'KA_EXTRA_VALUE',
+  'KA_BAD_VALUE',
+  'KA_BAD_ADDRESS',
+  'KA_BLOCK_EXPECTED',
+  'KA_UNEXPECTED_BLOCK',
+  'KA_UNDEFINED_REFERENCE',
+  'KA_DUPLICATE',
+  'KA_INVALID_OBJECT',
+  // ipvsadm rules.
+  'KA_IPVSADM_SYNTAX',
+] as const;
+export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
+
+export interface Diagnostic extends SourcePos {
+  readonly severity: Severity;
+  readonly code: DiagnosticCode;
+  readonly message: string;
+}
+
+/** `file:line:col: severity: message [CODE]`, the form compilers use. */
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message} [${d.code}]`;
+}
+
+/** True when a diagnostic makes the import fail: an error, or a warning under --strict. */
+export function isFailure(d: Diagnostic, strict: boolean): boolean {
+  return d.severity === 'error' || (strict && d.severity === 'warning');
+}
+
+/** Diagnostics in source order (file, line, column), stable for equal positions. */
+export function sortDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
+  return ds
+    .map((d, i) => ({ d, i }))
+    .sort(
+      (a, b) =>
+        (a.d.file < b.d.file ? -1 : a.d.file > b.d.file ? 1 : 0) ||
+        a.d.line - b.d.line ||
+        a.d.col - b.d.col ||
+        a.i - b.i,
+    )
+    .map((x) => x.d);
+}
+
+/** Collects diagnostics; one sink is threaded through a parse or a conversion. */
+export class DiagnosticSink {
+  readonly items: Diagnostic[] = [];
+
+  error(at: SourcePos, code: DiagnosticCode, message: string): void {
+    this.add('error', at, code, message);
+  }
+
+  warning(at: SourcePos, code: DiagnosticCode, message: string): void {
+    this.add('warning', at, code, message);
+  }
+
+  note(at: SourcePos, code: DiagnosticCode, message: string): void {
+    this.add('note', at, code, message);
+  }
+
+  private add(severity: Severity, at: SourcePos, code: DiagnosticCode, message: string): void {
+    this.items.push({ severity, code, message, file: at.file, line: at.line, col: at.col });
+  }
+}

@@ -1,0 +1,233 @@
+import path from 'node:path';
+import { buildTree, type Statement, type TokenLine } from './block-tree.js';
+import { applyConditional, parseRepetition } from './conditionals.js';
+import { DiagnosticSink, type Diagnostic, type SourcePos } from './diagnostics.js';
+import { stripComment, tokenizeLine } from './lexer.js';
+import { parseDefinition, substitute, type ParameterValue } from './substitution.js';
+
+/**
+ * How the parser reads files: a port, so that parsing stays pure. The CLI passes the file
+ * system (fs-source.ts); tests and the fuzzer pass a map of file names to text.
+ */
+export interface SourceReader {
+  /** The text of a file, or undefined when it does not exist or cannot be read. */
+  readFile(file: string): string | undefined;
+  /** Absolute paths matching a glob pattern (absolute), sorted. */
+  glob(pattern: string): readonly string[];
+}
+
+export interface ParseOptions {
+  /** keepalived's config id (-i) for `@id` lines; unset means "unknown host". */
+  readonly configId?: string | undefined;
+  /** Environment for `${_ENV NAME}`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface ParseResult {
+  readonly statements: Statement[];
+  readonly diagnostics: Diagnostic[];
+  /** Every file read, the entry file first. */
+  readonly files: string[];
+}
+
+/** Limits that keep hostile input (include bombs, self-expanding parameters) bounded. */
+export const PARSE_LIMITS = { includeDepth: 32, lines: 2_000_000, repetitions: 65_536, expansionDepth: 64 } as const;
+
+const INCLUDE = /^include[rmwba]?$/;
+const GLOB_CHARS = /[*?[{]/;
+
+interface State {
+  readonly reader: SourceReader;
+  readonly options: ParseOptions;
+  readonly sink: DiagnosticSink;
+  readonly params: Map<string, ParameterValue>;
+  readonly stack: string[];
+  readonly files: string[];
+  readonly out: TokenLine[];
+  /** A multi-line definition being collected. */
+  pending: { name: string; lines: string[] } | undefined;
+  limitReported: boolean;
+}
+
+/**
+ * Parses a keepalived.conf and everything it includes into a statement tree. Never throws:
+ * bad input yields diagnostics (`file:line:col: message`), and what could be read is returned.
+ */
+export function parseKeepalived(entry: string, reader: SourceReader, options: ParseOptions = {}): ParseResult {
+  const state: State = {
+    reader,
+    options,
+    sink: new DiagnosticSink(),
+    params: new Map(),
+    stack: [],
+    files: [],
+    out: [],
+    pending: undefined,
+    limitReported: false,
+  };
+  const text = reader.readFile(entry);
+  if (text === undefined) {
+    state.sink.error({ file: entry, line: 1, col: 1 }, 'KA_INCLUDE_MISSING', `cannot read ${entry}`);
+  } else {
+    readFileText(state, entry, text);
+  }
+  const statements = buildTree(state.out, state.sink);
+  return { statements, diagnostics: state.sink.items, files: state.files };
+}
+
+function readFileText(state: State, file: string, text: string): void {
+  state.stack.push(file);
+  if (!state.files.includes(file)) state.files.push(file);
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    processPhysicalLine(state, lines[i] ?? '', { file, line: i + 1, col: 1 });
+  }
+  flushPending(state);
+  state.stack.pop();
+}
+
+function flushPending(state: State): void {
+  if (state.pending) {
+    state.params.set(state.pending.name, state.pending.lines);
+    state.pending = undefined;
+  }
+}
+
+function processPhysicalLine(state: State, raw: string, at: SourcePos): void {
+  const text = stripComment(raw);
+  if (state.pending) {
+    const trimmed = text.trim();
+    const continues = trimmed.endsWith('\\');
+    const body = continues ? trimmed.slice(0, -1).trim() : trimmed;
+    if (body !== '') state.pending.lines.push(body);
+    if (!continues) flushPending(state);
+    return;
+  }
+  processLine(state, text, at, 0);
+}
+
+function overLimit(state: State, at: SourcePos, what: string): boolean {
+  if (state.out.length < PARSE_LIMITS.lines) return false;
+  if (!state.limitReported) {
+    state.sink.error(at, 'KA_EXPANSION_LIMIT', `${what}: more than ${PARSE_LIMITS.lines} lines; the rest is ignored`);
+    state.limitReported = true;
+  }
+  return true;
+}
+
+/** Conditional, definition, repetition, substitution, include, words: one logical line. */
+function processLine(state: State, text: string, at: SourcePos, depth: number): void {
+  const trimmed = text.trim();
+  if (trimmed === '' || overLimit(state, at, 'the configuration expands too far')) return;
+  if (depth > PARSE_LIMITS.expansionDepth) {
+    state.sink.error(at, 'KA_EXPANSION_LIMIT', 'parameters expand into each other too deeply; line ignored');
+    return;
+  }
+  const cond = applyConditional(trimmed, state.options.configId);
+  if (cond.kind === 'skipped') return;
+  let line = cond.kind === 'plain' ? trimmed : cond.text;
+  if (cond.kind === 'unresolved') {
+    const kept = cond.negated;
+    state.sink.warning(
+      at,
+      'KA_CONDITIONAL_UNRESOLVED',
+      `line for config id "${cond.negated ? '^' : ''}${cond.id}" ${kept ? 'kept' : 'skipped'}: no config id was given (--config-id)`,
+    );
+    if (!kept) return;
+  }
+  line = line.trim();
+  if (line === '') return;
+
+  const def = parseDefinition(line);
+  if (def) {
+    if (def.continues) state.pending = { name: def.name, lines: def.value === '' ? [] : [def.value] };
+    else state.params.set(def.name, def.value);
+    return;
+  }
+
+  const rep = parseRepetition(line, PARSE_LIMITS.repetitions);
+  if (rep === 'bad') {
+    state.sink.error(at, 'KA_BAD_SEQUENCE', 'malformed ~SEQ or ~LST block; line ignored');
+    return;
+  }
+  if (rep !== 'none') {
+    for (const bindings of rep.iterations) {
+      for (const [name, value] of bindings) state.params.set(name, value);
+      processLine(state, rep.rest, at, depth + 1);
+      if (overLimit(state, at, 'a ~SEQ or ~LST block expands too far')) return;
+    }
+    return;
+  }
+
+  const pwd = path.posix.dirname(state.stack.at(-1) ?? at.file);
+  const sub = substitute(line, state.params, {
+    pwd,
+    instance: state.options.configId,
+    env: state.options.env ?? {},
+  });
+  for (const note of sub.notes) state.sink.warning(at, 'KA_UNSUPPORTED_PARAMETER', note);
+  if (sub.kind === 'limit') {
+    state.sink.error(at, 'KA_EXPANSION_LIMIT', 'parameter substitution does not end (a definition refers to itself?)');
+    return;
+  }
+  if (sub.kind === 'lines') {
+    for (const l of sub.lines) processLine(state, l, at, depth + 1);
+    return;
+  }
+  const expanded = sub.text;
+  if (expanded !== line && (expanded.trimStart().startsWith('@') || expanded.trimStart().startsWith('$'))) {
+    // `$IF_MAIN=@main` then `$IF_MAIN priority 240`: the substituted line is processed again.
+    processLine(state, expanded, at, depth + 1);
+    return;
+  }
+  // Columns count from the start of the physical line: add back what trimming removed.
+  const indent = text.length - text.trimStart().length + (trimmed.length - line.length);
+  const tokens = tokenizeLine(expanded, at, state.sink, indent);
+  const first = tokens[0];
+  if (first && !first.quoted && INCLUDE.test(first.text)) {
+    include(
+      state,
+      tokens.slice(1).map((t) => t.text),
+      first,
+    );
+    return;
+  }
+  state.out.push(tokens);
+}
+
+/** `include PATTERN`: relative to the directory of the including file; globs allowed. */
+function include(state: State, args: string[], at: SourcePos): void {
+  const pattern = args.join(' ');
+  if (pattern === '') {
+    state.sink.error(at, 'KA_MISSING_VALUE', 'include needs a file name');
+    return;
+  }
+  if (state.stack.length >= PARSE_LIMITS.includeDepth) {
+    state.sink.error(at, 'KA_INCLUDE_DEPTH', `includes nest deeper than ${PARSE_LIMITS.includeDepth} files`);
+    return;
+  }
+  const base = path.posix.dirname(state.stack.at(-1) ?? at.file);
+  const resolved = path.posix.normalize(path.posix.isAbsolute(pattern) ? pattern : path.posix.join(base, pattern));
+  const isGlob = GLOB_CHARS.test(pattern);
+  const matches = isGlob ? [...state.reader.glob(resolved)].sort() : [resolved];
+  if (isGlob && matches.length === 0) {
+    state.sink.warning(at, 'KA_INCLUDE_NO_MATCH', `no file matches include pattern ${pattern}`);
+    return;
+  }
+  for (const file of matches) {
+    if (state.stack.includes(file)) {
+      const chain = [...state.stack.slice(state.stack.indexOf(file)), file].map((f) => path.posix.basename(f));
+      state.sink.error(at, 'KA_INCLUDE_LOOP', `include loop: ${chain.join(' -> ')}`);
+      continue;
+    }
+    const text = state.reader.readFile(file);
+    if (text === undefined) {
+      state.sink.error(at, 'KA_INCLUDE_MISSING', `included file ${pattern} does not exist or cannot be read`);
+      continue;
+    }
+    const saved = state.pending;
+    state.pending = undefined;
+    readFileText(state, file, text);
+    state.pending = saved;
+  }
+}
