@@ -1,6 +1,6 @@
 import { constants } from 'node:os';
 import { LvsError } from '../core/errors.js';
-import type { DestKey, OpKind, ServiceKey } from './types.js';
+import type { DestKey, Op, OpKind, ServiceKey } from './types.js';
 
 /**
  * The IPVS folder's error catalogue. Callers and tests match on `code`; the fields carry what
@@ -105,5 +105,21 @@ export class IpvsInvalidObjectError extends LvsError {
   constructor(message: string, object: IpvsObject = {}) {
     super('LVS_IPVS_INVALID_OBJECT', message);
     this.object = object;
+  }
+}
+
+/** The object an Op is about, for its error. */
+export function objectOf(op: Op): IpvsObject {
+  switch (op.op) {
+    case 'addService':
+    case 'updateService':
+      return { service: op.service.key };
+    case 'deleteService':
+      return { service: op.key };
+    case 'addDestination':
+    case 'updateDestination':
+      return { service: op.service, destination: op.destination.key };
+    case 'deleteDestination':
+      return { service: op.service, destination: op.key };
   }
 }

@@ -120,6 +120,14 @@ export class MessageWriter {
     return this;
   }
 
+  /** Drops everything after `length` (a message that could not be completed). */
+  truncate(length: number): void {
+    if (length > this.pos) throw new Error('cannot grow by truncating');
+    this.pos = length;
+    this.messageStart = -1;
+    this.nests.length = 0;
+  }
+
   /** The bytes written so far (a copy), and the writer is emptied for reuse. */
   take(): Buffer {
     if (this.messageStart !== -1) throw new Error('netlink message still open');
