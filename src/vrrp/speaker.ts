@@ -1,0 +1,236 @@
+/**
+ * The VRRP speaker: runs a set of instances on this node. It resolves interfaces and source
+ * addresses, removes VIPs a previous run left behind, opens one transport per (interface,
+ * family, source), dispatches received adverts by VRID after the codec and the §7.1 checks,
+ * and feeds link and script tracking into the instances. Stopping is graceful: every master
+ * sends priority 0 and releases its VIPs before `stop()` resolves.
+ */
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { Registry } from 'prom-client';
+import { ownerLabel, primaryAddress, type Addresses, type LinkInfo, type Links } from '../net/index.js';
+import { checkAdvert } from './accept.js';
+import { decodeAdvert } from './codec.js';
+import type { CommandRunner } from './commands.js';
+import { VrrpConfigError } from './errors.js';
+import { VrrpEventStream } from './events.js';
+import { VrrpInstanceRunner, type AnnouncePort, type InstanceStatus } from './instance.js';
+import { VrrpMetrics } from './metrics.js';
+import { ScriptTracker } from './script-tracker.js';
+import { evaluateTracking } from './tracking.js';
+import type { AdvertTransport, ReceivedPacket, TransportFactory } from './transport.js';
+import type { Checked, DropReason, VrrpInstanceConfig } from './types.js';
+
+/** Dependencies of the speaker: ports only. */
+export interface SpeakerDeps {
+  readonly instances: readonly VrrpInstanceConfig[];
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly registry: Registry;
+  readonly links: Links;
+  readonly addresses: Addresses;
+  readonly announcer: AnnouncePort;
+  readonly openTransport: TransportFactory;
+  readonly commands: CommandRunner;
+}
+
+/** The tag of the IPv4 label on the VIPs of VRID `vrid`: `<iface>:vrrp<vrid>`. */
+export function vipLabelTag(vrid: number): string {
+  return `vrrp${vrid}`;
+}
+
+const OWNED_LABEL = /:vrrp\d{1,3}$/;
+
+interface Group {
+  readonly transport: AdvertTransport;
+  readonly source: string;
+  readonly byVrid: Map<number, VrrpInstanceRunner>;
+}
+
+/** Runs VRRP instances; `start()` then `stop()`. */
+export class VrrpSpeaker {
+  /** In-process events (transitions, master changes, priorities). */
+  readonly events = new VrrpEventStream();
+  private readonly metrics: VrrpMetrics;
+  private readonly log: Logger;
+  private readonly runners: VrrpInstanceRunner[] = [];
+  private readonly groups = new Map<string, Group>();
+  private readonly linkStates = new Map<string, boolean>();
+  private readonly reported = new Set<string>();
+  private scripts: ScriptTracker | undefined;
+  private unwatch: (() => void) | undefined;
+  private started = false;
+
+  constructor(private readonly d: SpeakerDeps) {
+    this.metrics = new VrrpMetrics(d.registry);
+    this.log = d.log.child({ component: 'vrrp-speaker' });
+  }
+
+  /** Status of every running instance. */
+  status(): InstanceStatus[] {
+    return this.runners.map((r) => r.status());
+  }
+
+  /**
+   * Starts every instance that can run. An instance whose interface or source address is
+   * missing is reported (log + returned error) and left out; the others run.
+   */
+  async start(): Promise<VrrpConfigError[]> {
+    if (this.started) return [];
+    this.started = true;
+    const problems: VrrpConfigError[] = [];
+    const links = new Map((await this.d.links.list()).map((l) => [l.name, l]));
+    for (const l of links.values()) this.linkStates.set(l.name, l.up);
+    this.unwatch = this.d.links.watch((l) => this.onLink(l));
+    const cleaned = new Set<number>();
+    for (const cfg of this.d.instances) {
+      try {
+        const link = links.get(cfg.interface);
+        if (!link) throw new VrrpConfigError(cfg.name, `interface ${cfg.interface} not found`);
+        const entries = await this.d.addresses.list({ ifindex: link.index });
+        const source = cfg.unicastSrc ?? primaryAddress(entries, cfg.family)?.address;
+        if (!source) throw new VrrpConfigError(cfg.name, `no IPv${cfg.family} address on ${cfg.interface}`);
+        if (!cleaned.has(link.index)) {
+          cleaned.add(link.index);
+          await this.removeStale(link);
+        }
+        await this.removeStaleVips(cfg, link, source);
+        this.runners.push(this.createRunner(cfg, link, source));
+      } catch (err) {
+        const e = err instanceof VrrpConfigError ? err : new VrrpConfigError(cfg.name, 'cannot start', { cause: err });
+        this.log.error({ err: e, vrid: cfg.vrid, iface: cfg.interface }, 'vrrp instance not started');
+        problems.push(e);
+      }
+    }
+    this.scripts = new ScriptTracker({
+      scripts: this.runners.flatMap((r) => r.config.trackScripts),
+      clock: this.d.clock,
+      commands: this.d.commands,
+      log: this.log,
+      onChange: () => this.retrack(),
+      onError: () => this.metrics.failed('script'),
+    });
+    for (const r of this.runners) {
+      this.retrackOne(r);
+      r.handle({ type: 'startup' });
+    }
+    this.scripts.start();
+    return problems;
+  }
+
+  /** Graceful stop: priority 0 from masters, VIPs released, sockets closed. */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    this.scripts?.stop();
+    this.unwatch?.();
+    await Promise.all(this.runners.map((r) => r.shutdown()));
+    for (const g of this.groups.values()) g.transport.close();
+    this.groups.clear();
+  }
+
+  /** Removes labelled addresses a previous run left on an interface we manage. */
+  private async removeStale(link: LinkInfo): Promise<void> {
+    const entries = await this.d.addresses.list({ ifindex: link.index });
+    for (const e of entries) {
+      if (e.label === undefined || !e.label.startsWith(`${link.name}:`) || !OWNED_LABEL.test(e.label)) continue;
+      await this.removeLogged(link, e.address, e.prefixLength);
+    }
+  }
+
+  /** Configured VIPs present at start are stale (IPv6 has no label), unless we own the address. */
+  private async removeStaleVips(cfg: VrrpInstanceConfig, link: LinkInfo, source: string): Promise<void> {
+    if (cfg.priority === 255) return;
+    const entries = await this.d.addresses.list({ ifindex: link.index });
+    for (const vip of cfg.virtualIPs) {
+      if (vip.address === source) continue;
+      const found = entries.find((e) => e.address === vip.address);
+      if (found) await this.removeLogged(link, found.address, found.prefixLength);
+    }
+  }
+
+  private async removeLogged(link: LinkInfo, address: string, prefixLength: number): Promise<void> {
+    try {
+      await this.d.addresses.remove({ ifindex: link.index, address, prefixLength });
+      this.log.info({ iface: link.name, vip: address }, 'stale virtual address removed');
+    } catch (err) {
+      this.metrics.failed('cleanup');
+      this.log.error({ err, iface: link.name, vip: address }, 'stale virtual address not removed');
+    }
+  }
+
+  private createRunner(cfg: VrrpInstanceConfig, link: LinkInfo, source: string): VrrpInstanceRunner {
+    const key = `${link.name}|${cfg.family}|${source}`;
+    let group = this.groups.get(key);
+    if (!group) {
+      const transport = this.d.openTransport({
+        family: cfg.family,
+        ifname: link.name,
+        ifindex: link.index,
+        source,
+        multicast: this.d.instances.some(
+          (i) => i.interface === link.name && i.family === cfg.family && i.unicastPeers.length === 0,
+        ),
+      });
+      const g: Group = { transport, source, byVrid: new Map() };
+      transport.onPacket((p) => this.onPacket(g, p));
+      this.groups.set(key, g);
+      group = g;
+    }
+    const runner = new VrrpInstanceRunner({
+      config: cfg,
+      link,
+      primaryAddress: source,
+      label: ownerLabel(link.name, vipLabelTag(cfg.vrid)),
+      transport: group.transport,
+      clock: this.d.clock,
+      log: this.log.child({ vrid: cfg.vrid, iface: link.name }),
+      metrics: this.metrics,
+      events: this.events,
+      addresses: this.d.addresses,
+      announcer: this.d.announcer,
+      commands: this.d.commands,
+    });
+    group.byVrid.set(cfg.vrid, runner);
+    return runner;
+  }
+
+  private onPacket(g: Group, p: Checked<ReceivedPacket>): void {
+    if (!p.ok) return this.drop(p.reason, 'unknown');
+    const { payload, meta } = p.value;
+    if (meta.source === g.source) return this.drop('own_advert', meta.source);
+    const decoded = decodeAdvert(payload, meta);
+    if (!decoded.ok) return this.drop(decoded.reason, meta.source);
+    const runner = g.byVrid.get(decoded.value.vrid);
+    if (!runner) return this.drop('unknown_vrid', meta.source);
+    const reason = checkAdvert(runner.config, decoded.value, meta);
+    if (reason) return this.drop(reason, meta.source, runner.config.vrid);
+    runner.receive(decoded.value, meta.source);
+  }
+
+  /** Counts every drop; logs once per (peer, reason), as keepalived's log_rate_limited_error. */
+  private drop(reason: DropReason, peer: string, vrid?: number): void {
+    this.metrics.packetDropped(reason);
+    const key = `${peer}|${reason}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.log.warn({ peer, reason, ...(vrid !== undefined ? { vrid } : {}) }, 'advert dropped');
+  }
+
+  private onLink(l: LinkInfo): void {
+    if (this.linkStates.get(l.name) === l.up) return;
+    this.linkStates.set(l.name, l.up);
+    this.log.info({ iface: l.name, up: l.up }, 'link state changed');
+    this.retrack();
+  }
+
+  private retrack(): void {
+    for (const r of this.runners) this.retrackOne(r);
+  }
+
+  private retrackOne(r: VrrpInstanceRunner): void {
+    const t = evaluateTracking(r.config, { links: this.linkStates, scripts: this.scripts?.states() ?? new Map() });
+    r.handle({ type: 'priority', effectivePriority: t.effectivePriority });
+    r.handle({ type: 'fault', faulted: t.faulted });
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * VRRP peers for the netns tests and bench/vrrp: our speaker (dist/src/vrrp/standalone-main.js,
+ * run with this Node in a namespace) and keepalived 2.2.7, each with its own config file in the
+ * lab's temp dir, plus observers (who holds a VIP).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { run, waitFor, type NetnsLab } from '../support/netns.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+/** The built entry point; `npm run build` makes it. */
+export const STANDALONE_MAIN = `${root}dist/src/vrrp/standalone-main.js`;
+
+/** Distinguishes the files of successive starts (keepalived refuses a pid file in use). */
+let started = 0;
+
+/** One side's VRRP settings, shared by both implementations. */
+export interface PeerOptions {
+  readonly vrid: number;
+  readonly version: 2 | 3;
+  readonly priority: number;
+  readonly advertIntervalMs: number;
+  readonly preempt: boolean;
+  readonly preemptDelayMs?: number;
+  readonly password?: string;
+  readonly vips: readonly string[];
+  readonly unicastPeers?: readonly string[];
+  readonly unicastSrc?: string;
+  readonly garpDelayMs?: number;
+  readonly garpRepeat?: number;
+  readonly iface?: string;
+}
+
+/** A running peer. */
+export interface Peer {
+  readonly kind: 'ours' | 'keepalived';
+  readonly node: string;
+  readonly log: string[];
+  /** kill -9 of every process of the peer. */
+  crash(): Promise<void>;
+  /** Graceful stop (SIGTERM): priority 0 and VIPs released; resolves when it exited. */
+  stop(): Promise<void>;
+  readonly process: ChildProcess;
+}
+
+function exited(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => p.once('exit', () => resolve()));
+}
+
+/** Starts our speaker in `node`. */
+export function startOurs(
+  lab: NetnsLab,
+  node: string,
+  o: PeerOptions,
+  extra: Record<string, unknown> = {},
+): Peer & { metrics(): Promise<string> } {
+  const name = `ours-${node}-${o.vrid}-${++started}`;
+  const cfgPath = `${lab.dir}/${name}.json`;
+  const metricsPath = `${lab.dir}/${name}.prom`;
+  const instance = {
+    name: `vi${o.vrid}`,
+    vrid: o.vrid,
+    version: o.version,
+    interface: o.iface ?? 'eth0',
+    priority: o.priority,
+    advertIntervalMs: o.advertIntervalMs,
+    preempt: o.preempt,
+    preemptDelayMs: o.preemptDelayMs ?? 0,
+    virtualIPs: o.vips,
+    unicastPeers: o.unicastPeers ?? [],
+    ...(o.unicastSrc ? { unicastSrc: o.unicastSrc } : {}),
+    auth: o.password ? { type: 'pass', password: o.password } : { type: 'none' },
+    garp: {
+      masterDelayMs: o.garpDelayMs ?? 1000,
+      masterRepeat: o.garpRepeat ?? 2,
+      masterRefreshMs: 0,
+      masterRefreshRepeat: 1,
+    },
+    ...extra,
+  };
+  writeFileSync(cfgPath, JSON.stringify({ instances: [instance] }));
+  const log: string[] = [];
+  const p = lab.spawn(
+    node,
+    [process.execPath, STANDALONE_MAIN, '--config', cfgPath, '--metrics-file', metricsPath, '--log-level', 'debug'],
+    { log },
+  );
+  // `ip netns exec` execs the program, so the child's pid is the speaker's.
+  return {
+    kind: 'ours',
+    node,
+    log,
+    process: p,
+    crash: async () => {
+      p.kill('SIGKILL');
+      await exited(p);
+    },
+    stop: async () => {
+      p.kill('SIGTERM');
+      await exited(p);
+    },
+    metrics: async () => {
+      const before = existsSync(metricsPath) ? readFileSync(metricsPath, 'utf8') : '';
+      writeFileSync(metricsPath, '');
+      p.kill('SIGUSR2');
+      return waitFor(
+        () => {
+          const t = readFileSync(metricsPath, 'utf8');
+          return t.length > 0 && t !== before ? t : undefined;
+        },
+        { what: `metrics of ${name}` },
+      );
+    },
+  };
+}
+
+/** keepalived.conf for one instance. */
+export function keepalivedConf(o: PeerOptions, routerId: string): string {
+  const lines = [
+    'global_defs {',
+    `  router_id ${routerId}`,
+    '  enable_script_security',
+    '  vrrp_garp_master_repeat ' + String(o.garpRepeat ?? 2),
+    '  vrrp_garp_master_delay ' + String(Math.round((o.garpDelayMs ?? 1000) / 1000)),
+    '}',
+    `vrrp_instance VI_${o.vrid} {`,
+    '  state BACKUP',
+    `  interface ${o.iface ?? 'eth0'}`,
+    `  virtual_router_id ${o.vrid}`,
+    `  version ${o.version}`,
+    `  priority ${o.priority}`,
+    `  advert_int ${o.advertIntervalMs / 1000}`,
+    o.preempt ? '' : '  nopreempt',
+    o.preemptDelayMs ? `  preempt_delay ${o.preemptDelayMs / 1000}` : '',
+    o.password ? `  authentication {\n    auth_type PASS\n    auth_pass ${o.password}\n  }` : '',
+    o.unicastSrc ? `  unicast_src_ip ${o.unicastSrc}` : '',
+    o.unicastPeers?.length ? `  unicast_peer {\n${o.unicastPeers.map((p) => `    ${p}`).join('\n')}\n  }` : '',
+    `  virtual_ipaddress {\n${o.vips.map((v) => `    ${v}`).join('\n')}\n  }`,
+    '}',
+  ];
+  return lines.filter((l) => l !== '').join('\n') + '\n';
+}
+
+/** Starts keepalived (VRRP only) in `node`. */
+export function startKeepalived(lab: NetnsLab, node: string, o: PeerOptions): Peer {
+  const name = `ka-${node}-${o.vrid}-${++started}`;
+  const conf = `${lab.dir}/${name}.conf`;
+  const pid = `${lab.dir}/${name}.pid`;
+  const vrrpPid = `${lab.dir}/${name}.vrrp.pid`;
+  writeFileSync(conf, keepalivedConf(o, name));
+  const log: string[] = [];
+  const p = lab.spawn(
+    node,
+    ['keepalived', '-n', '-l', '-D', '-P', '-f', conf, '-p', pid, '-r', vrrpPid, '-c', `${lab.dir}/${name}.chk.pid`],
+    { log },
+  );
+  const childPid = (): number | undefined => {
+    try {
+      return Number(readFileSync(vrrpPid, 'utf8').trim()) || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    kind: 'keepalived',
+    node,
+    log,
+    process: p,
+    // Parent and VRRP child together: killing only the parent makes the child leave gracefully.
+    crash: async () => {
+      const child = childPid();
+      await run(['kill', '-9', ...(child ? [String(child)] : []), String(p.pid)]);
+      await exited(p);
+    },
+    stop: async () => {
+      p.kill('SIGTERM');
+      await exited(p);
+    },
+  };
+}
+
+/** Waits until keepalived's VRRP child is up (its pid file exists). */
+export async function keepalivedReady(lab: NetnsLab, peer: Peer): Promise<void> {
+  await waitFor(() => peer.log.some((l) => /Entering BACKUP STATE|Entering MASTER STATE|VRRP_Instance/.test(l)), {
+    what: `keepalived in ${peer.node} started`,
+    timeoutMs: 10_000,
+  });
+  void lab;
+}
+
+/** Nodes (by name) whose eth0 holds `vip` (with or without prefix). */
+export async function holders(lab: NetnsLab, nodes: readonly string[], vip: string): Promise<string[]> {
+  const address = vip.split('/')[0] ?? vip;
+  const out: string[] = [];
+  for (const n of nodes) {
+    if ((await lab.addresses(n)).some((a) => a.split('/')[0] === address)) out.push(n);
+  }
+  return out;
+}
+
+/**
+ * Waits until `node` holds `vip`; with `exclusive` (the default) no other of `nodes` may hold
+ * it (a crashed peer keeps its VIP until it restarts, so crash tests pass `exclusive: false`).
+ */
+export function waitForHolder(
+  lab: NetnsLab,
+  nodes: readonly string[],
+  vip: string,
+  node: string,
+  opts: { timeoutMs?: number; exclusive?: boolean } = {},
+): Promise<true> {
+  const exclusive = opts.exclusive ?? true;
+  return waitFor(
+    async () => {
+      const h = await holders(lab, nodes, vip);
+      return h.includes(node) && (!exclusive || h.length === 1) ? true : undefined;
+    },
+    { what: `${vip} on ${node}${exclusive ? ' only' : ''}`, timeoutMs: opts.timeoutMs ?? 15_000, intervalMs: 20 },
+  );
+}
+
+/** Removes `vips` from every node (a crashed peer's leftovers) so the next test starts clean. */
+export async function clearVips(lab: NetnsLab, nodes: readonly string[], vips: readonly string[]): Promise<void> {
+  for (const n of nodes) {
+    for (const v of vips) {
+      const addr = v.includes('/') ? v : `${v}/${v.includes(':') ? 128 : 32}`;
+      await lab.exec(n, ['ip', 'addr', 'del', addr, 'dev', 'eth0']);
+    }
+  }
+}

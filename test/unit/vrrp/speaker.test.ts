@@ -1,0 +1,231 @@
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../../src/core/fake-clock.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { Announcer } from '../../../src/net/announcer.js';
+import { FakeAddresses } from '../../../src/net/fake-addresses.js';
+import { FakeLinks } from '../../../src/net/fake-links.js';
+import { FakePacketSockets } from '../../../src/net/fake-packet-sockets.js';
+import { encodeAdvert } from '../../../src/vrrp/codec.js';
+import { FakeCommandRunner } from '../../../src/vrrp/commands.js';
+import type { VrrpEvent } from '../../../src/vrrp/events.js';
+import { FakeWire } from '../../../src/vrrp/fake-transport.js';
+import { VrrpSpeaker } from '../../../src/vrrp/speaker.js';
+import type { VrrpInstanceConfig } from '../../../src/vrrp/types.js';
+
+const base: VrrpInstanceConfig = {
+  name: 'vi1',
+  vrid: 51,
+  version: 3,
+  family: 4,
+  interface: 'eth0',
+  priority: 100,
+  advertIntervalMs: 1000,
+  preempt: true,
+  preemptDelayMs: 0,
+  virtualIPs: [{ address: '10.0.0.100', prefixLength: 32 }],
+  unicastPeers: [],
+  auth: { type: 'none' },
+  acceptMode: true,
+  trackInterfaces: [],
+  trackScripts: [],
+  garp: { masterDelayMs: 5000, masterRepeat: 2, masterRefreshMs: 0, masterRefreshRepeat: 1 },
+  notify: {},
+};
+
+interface Node {
+  speaker: VrrpSpeaker;
+  addresses: FakeAddresses;
+  links: FakeLinks;
+  frames: FakePacketSockets;
+  commands: FakeCommandRunner;
+  registry: Registry;
+  events: VrrpEvent[];
+}
+
+function node(wire: FakeWire, clock: FakeClock, address: string, over: Partial<VrrpInstanceConfig> = {}): Node {
+  const addresses = new FakeAddresses();
+  void addresses.add({ ifindex: 2, address, prefixLength: 24 });
+  const links = new FakeLinks([
+    { index: 2, name: 'eth0', mac: '02:00:00:00:00:0' + address.slice(-1), up: true },
+    { index: 3, name: 'eth1', mac: '02:00:00:00:01:01', up: true },
+  ]);
+  const frames = new FakePacketSockets();
+  const commands = new FakeCommandRunner();
+  const registry = new Registry();
+  const speaker = new VrrpSpeaker({
+    instances: [{ ...base, ...over }],
+    clock,
+    log: silentLogger(),
+    registry,
+    links,
+    addresses,
+    announcer: new Announcer(frames),
+    openTransport: wire.factory,
+    commands,
+  });
+  const events: VrrpEvent[] = [];
+  speaker.events.subscribe((e) => events.push(e));
+  return { speaker, addresses, links, frames, commands, registry, events };
+}
+
+/** Advances the fake clock in small steps, letting promise chains (address changes) run. */
+async function advance(clock: FakeClock, ms: number, stepMs = 10): Promise<void> {
+  for (let t = 0; t < ms; t += stepMs) {
+    clock.advance(Math.min(stepMs, ms - t));
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+const hasVip = (n: Node) => n.addresses.addressesOf(2).includes('10.0.0.100');
+const stateOf = (n: Node) => n.speaker.status()[0]?.state;
+
+async function metric(n: Node, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const m = (await n.registry.getMetricsAsJSON()).find((x) => x.name === name);
+  const v = (m?.values ?? []).find((x) => Object.entries(labels).every(([k, val]) => String(x.labels[k]) === val));
+  return v?.value ?? 0;
+}
+
+describe('VrrpSpeaker on a fake wire with a fake clock', () => {
+  it('elects the higher priority, moves the VIP with GARP, fails over on crash and on graceful stop', async () => {
+    const clock = new FakeClock();
+    const wire = new FakeWire(clock);
+    const a = node(wire, clock, '10.0.0.1', { priority: 150 });
+    const b = node(wire, clock, '10.0.0.2', { priority: 100 });
+    await a.speaker.start();
+    await b.speaker.start();
+    await advance(clock, 4000);
+    expect([stateOf(a), stateOf(b)]).toEqual(['master', 'backup']);
+    expect([hasVip(a), hasVip(b)]).toEqual([true, false]);
+    expect(a.frames.sent.length).toBe(2);
+    expect(await metric(b, 'lvs_vrrp_adverts_received_total', { vrid: '51' })).toBeGreaterThan(0);
+    expect(await metric(a, 'lvs_vrrp_state', { state: 'master' })).toBe(1);
+
+    // Crash of a: silence. b takes over after Master_Down_Interval (3 x 1 s + skew).
+    wire.cut('10.0.0.1');
+    const cutAt = clock.now();
+    await advance(clock, 3700, 1);
+    const took = b.events.find((e) => e.type === 'transition' && e.to === 'master');
+    expect(took).toBeDefined();
+    expect((took?.at ?? 0) - cutAt).toBeLessThanOrEqual(3609.375 + 1000);
+    expect(hasVip(b)).toBe(true);
+
+    // a comes back with the higher priority and preempts.
+    wire.cut('10.0.0.1', false);
+    await advance(clock, 2000);
+    expect([stateOf(a), stateOf(b)]).toEqual(['master', 'backup']);
+    expect(hasVip(b)).toBe(false);
+
+    // Graceful stop: priority 0, b takes over after Skew_Time.
+    const stopAt = clock.now();
+    await a.speaker.stop();
+    expect(hasVip(a)).toBe(false);
+    await advance(clock, 700, 1);
+    const graceful = b.events.filter((e) => e.type === 'transition' && e.to === 'master').at(-1);
+    expect(graceful?.type === 'transition' && graceful.reason).toBe('priority-zero');
+    expect((graceful?.at ?? 0) - stopAt).toBeLessThanOrEqual(609.375 + 1);
+    await b.speaker.stop();
+  });
+
+  it('equal priority: the higher address wins', async () => {
+    const clock = new FakeClock();
+    const wire = new FakeWire(clock);
+    const a = node(wire, clock, '10.0.0.1');
+    const b = node(wire, clock, '10.0.0.2');
+    await a.speaker.start();
+    await b.speaker.start();
+    await advance(clock, 6000);
+    expect([stateOf(a), stateOf(b)]).toEqual(['backup', 'master']);
+    await a.speaker.stop();
+    await b.speaker.stop();
+  });
+
+  it('drops and counts crafted packets without changing state', async () => {
+    const clock = new FakeClock();
+    const wire = new FakeWire(clock);
+    const b = node(wire, clock, '10.0.0.2', { version: 2, auth: { type: 'pass', password: 'secret1' } });
+    await b.speaker.start();
+    await advance(clock, 4000);
+    expect(stateOf(b)).toBe('master');
+    const ph = { family: 4 as const, source: '10.0.0.9', destination: '224.0.0.18' };
+    const fields = { version: 2 as const, vrid: 51, priority: 254, advertIntervalMs: 1000, addresses: ['10.0.0.100'] };
+    const inject = (payload: Uint8Array, ttl = 255) =>
+      wire.inject({
+        ok: true,
+        value: { payload, meta: { family: 4, source: ph.source, destination: ph.destination, ttl } },
+      });
+    inject(encodeAdvert({ ...fields, auth: { type: 'pass', password: 'wrong' } }, ph));
+    inject(encodeAdvert({ ...fields, vrid: 52, auth: { type: 'pass', password: 'secret1' } }, ph));
+    inject(encodeAdvert({ ...fields, auth: { type: 'pass', password: 'secret1' } }, ph), 1);
+    const corrupt = encodeAdvert({ ...fields, auth: { type: 'pass', password: 'secret1' } }, ph);
+    corrupt[6] = (corrupt[6] ?? 0) ^ 0x55;
+    inject(corrupt);
+    await advance(clock, 100);
+    expect(stateOf(b)).toBe('master');
+    for (const reason of ['auth_failure', 'unknown_vrid', 'bad_ttl', 'bad_checksum']) {
+      expect(await metric(b, 'lvs_vrrp_adverts_dropped_total', { reason })).toBe(1);
+    }
+    // A valid higher priority advert does move it.
+    inject(encodeAdvert({ ...fields, auth: { type: 'pass', password: 'secret1' } }, ph));
+    await advance(clock, 100);
+    expect(stateOf(b)).toBe('backup');
+    await b.speaker.stop();
+  });
+
+  it('link down on the VRRP interface is a FAULT; weights move the priority; notify hooks run', async () => {
+    const clock = new FakeClock();
+    const wire = new FakeWire(clock);
+    const a = node(wire, clock, '10.0.0.1', {
+      trackInterfaces: [{ name: 'eth1', weight: -60 }],
+      notify: { master: ['/bin/notify-master'], any: ['/bin/notify'] },
+    });
+    await a.speaker.start();
+    await advance(clock, 4000);
+    expect(stateOf(a)).toBe('master');
+    a.links.setUp('eth1', false);
+    expect(a.speaker.status()[0]?.effectivePriority).toBe(40);
+    a.links.setUp('eth0', false);
+    await advance(clock, 10);
+    expect(stateOf(a)).toBe('fault');
+    expect(hasVip(a)).toBe(false);
+    a.links.setUp('eth0', true);
+    expect(stateOf(a)).toBe('backup');
+    expect(a.commands.calls.map((c) => c.argv)).toContainEqual(['/bin/notify-master']);
+    expect(a.commands.calls.map((c) => c.argv)).toContainEqual(['/bin/notify', 'INSTANCE', 'vi1', 'FAULT', '40']);
+    await a.speaker.stop();
+  });
+
+  it('a failing track script with weight 0 faults the instance after `fall` failures', async () => {
+    const clock = new FakeClock();
+    const wire = new FakeWire(clock);
+    const a = node(wire, clock, '10.0.0.1', {
+      trackScripts: [
+        { name: 'chk', command: ['/bin/chk'], intervalMs: 1000, timeoutMs: 500, rise: 2, fall: 2, weight: 0 },
+      ],
+    });
+    await a.speaker.start();
+    await advance(clock, 4000);
+    expect(stateOf(a)).toBe('master');
+    a.commands.results.set('/bin/chk', { exitCode: 1, timedOut: false });
+    await advance(clock, 1500);
+    expect(stateOf(a)).toBe('master');
+    await advance(clock, 1000);
+    expect(stateOf(a)).toBe('fault');
+    a.commands.results.set('/bin/chk', { exitCode: 0, timedOut: false });
+    await advance(clock, 2100);
+    expect(stateOf(a)).toBe('backup');
+    await a.speaker.stop();
+  });
+
+  it('removes VIPs a previous run left (by label, and configured IPv4/IPv6 VIPs)', async () => {
+    const clock = new FakeClock();
+    const wire = new FakeWire(clock);
+    const a = node(wire, clock, '10.0.0.1');
+    await a.addresses.add({ ifindex: 2, address: '10.0.0.100', prefixLength: 32 });
+    await a.addresses.add({ ifindex: 2, address: '10.0.0.200', prefixLength: 32, label: 'eth0:vrrp9' });
+    await a.addresses.add({ ifindex: 2, address: '10.0.0.201', prefixLength: 32, label: 'eth0:web' });
+    await a.speaker.start();
+    expect(a.addresses.addressesOf(2)).toEqual(['10.0.0.1', '10.0.0.201']);
+    await a.speaker.stop();
+  });
+});
