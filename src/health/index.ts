@@ -15,3 +15,13 @@ export type { CheckRunner, Checker, CheckerDeps } from './checker.js';
 export { createSystemCheckRunner, type SystemCheckRunner } from './check-runner.js';
 export { ProbeScheduler, type ProbeListener, type ProbeReport, type SchedulerOptions } from './scheduler.js';
 export { HealthMetrics } from './metrics.js';
+export {
+  HealthMonitor,
+  type CheckStatus,
+  type MonitoredRealServer,
+  type MonitoredService,
+  type MonitorOptions,
+  type NotifyRunner,
+  type RealServerHealth,
+} from './monitor.js';
+export { createNotifyRunner } from './notify-command.js';
