@@ -20,6 +20,8 @@ const SERVER = fileURLToPath(new URL('../fixtures/health/backend-server.ts', imp
 export interface HealthLabOptions {
   /** Addresses on the backend (10 for the dedup test); default 1. */
   readonly addresses?: number;
+  /** Each address serves its own docroot/<address>/ (several real servers on one backend). */
+  readonly perAddress?: boolean;
   /** Extra HTTP listeners on ports 8000.. (benchmark). */
   readonly extraHttpPorts?: number;
   /** Print a line per HTTP request (for counting probes at the server). */
@@ -27,6 +29,9 @@ export interface HealthLabOptions {
   /** Start dnsmasq; default true. */
   readonly dns?: boolean;
 }
+
+/** The page every backend address serves (seed 000's /health_check.html). */
+export const HEALTH_PAGE = 'health_check.html';
 
 export class HealthLab {
   /** Lines the backend server printed (HIT lines when logHits). */
@@ -50,6 +55,11 @@ export class HealthLab {
   /** The i-th backend address (198.18.X.10 + i). */
   backendIp(i = 0): string {
     return `${this.subnet}.${10 + i}`;
+  }
+
+  /** The document root of the i-th address when the lab serves one per address. */
+  docrootOf(i: number): string {
+    return join(this.docroot, this.backendIp(i));
   }
 
   /** An address of the subnet where nothing answers (ARP fails: timeouts). */
@@ -85,9 +95,12 @@ export class HealthLab {
     for (let i = 1; i < this.count; i++) {
       await netns.exec1('backend', ['ip', 'addr', 'add', `${subnet}.${10 + i}/24`, 'dev', 'eth0']);
     }
-    mkdirSync(this.docroot);
-    writeFileSync(join(this.docroot, 'health_check.html'), '<html>OK healthy</html>\n');
-    writeFileSync(join(this.docroot, 'index.html'), '<html>index</html>\n');
+    // docroot/ for the server as a whole, docroot/<address>/ for each address on its own.
+    for (const dir of [this.docroot, ...Array.from({ length: this.count }, (_, i) => this.docrootOf(i))]) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, HEALTH_PAGE), '<html>OK healthy</html>\n');
+      writeFileSync(join(dir, 'index.html'), '<html>index</html>\n');
+    }
     await this.makeCertificates();
     this.server = netns.spawn(
       'backend',
@@ -101,6 +114,7 @@ export class HealthLab {
           key: join(netns.dir, 'server.key'),
           logHits: opts.logHits ?? false,
           extraHttpPorts: opts.extraHttpPorts ?? 0,
+          perAddress: opts.perAddress ?? false,
         }),
       ],
       { log: this.serverLog },
