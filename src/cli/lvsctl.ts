@@ -3,6 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_FAILURE, EXIT_USAGE, ReportedFailure, UsageError } from './exit.js';
 import { messageOf } from '../core/errors.js';
 import { registerValidate } from './validate-command.js';
+import { registerImport } from './import-command.js';
+import { registerExport } from './export-command.js';
 
 /**
  * lvsctl: the operator's command-line companion. Each subcommand lives in its own
@@ -14,6 +16,8 @@ export function buildLvsctl(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerValidate(program);
+  registerImport(program);
+  registerExport(program);
   return program;
 }
 

@@ -1,0 +1,99 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import {
+  convertIpvsadmRules,
+  fileSystemSource,
+  formatDiagnostic,
+  importKeepalived,
+  isFailure,
+  renderManifests,
+  renderObject,
+  type Diagnostic,
+  type ImportResult,
+} from '../keepalived/index.js';
+import { ReportedFailure, UsageError } from './exit.js';
+
+interface ImportFlags {
+  strict?: boolean;
+  namespace?: string;
+  out: string;
+  configId?: string;
+  realServerObjects?: boolean;
+  ipvsadm?: string;
+}
+
+/**
+ * `lvsctl import keepalived.conf`: converts a keepalived configuration (with its includes) or
+ * an `ipvsadm -S` rule file into lvs.io manifests. Diagnostics go to stderr as
+ * file:line:col; any error, or any warning under --strict, fails the command and writes nothing.
+ */
+export function registerImport(program: Command): void {
+  program
+    .command('import')
+    .description('Convert a keepalived.conf (or ipvsadm-save rules) into lvs.io manifests')
+    .argument('[file]', 'keepalived.conf to convert (includes are followed)')
+    .option('--ipvsadm <file>', 'convert ipvsadm -S / ipvsadm-save rules instead of a keepalived.conf')
+    .option('--strict', 'fail on warnings (anything not carried), not only on errors')
+    .option('-n, --namespace <ns>', 'metadata.namespace of every object (default: none, kubectl decides)')
+    .option('--out <dir|->', 'a folder to write one file per object, or - for multi-document YAML on stdout', '-')
+    .option('--config-id <id>', "keepalived's config id (-i) for @id conditional lines")
+    .option('--real-server-objects', 'write real servers as RealServer objects selected by label, not inline')
+    .addHelpText(
+      'after',
+      '\nEvery keyword that is not carried is reported with its file:line and the reason.\nExit status: 0 converted, 1 errors (or warnings with --strict), 2 usage error.',
+    )
+    .action((file: string | undefined, flags: ImportFlags) => {
+      const result = runImport(file, flags);
+      report(result.diagnostics, flags.strict === true);
+      writeOutput(result, flags.out);
+    });
+}
+
+function runImport(file: string | undefined, flags: ImportFlags): ImportResult {
+  if ((file === undefined) === (flags.ipvsadm === undefined)) {
+    throw new UsageError('give either a keepalived.conf or --ipvsadm FILE');
+  }
+  const options = {
+    namespace: flags.namespace,
+    realServerObjects: flags.realServerObjects,
+    configId: flags.configId,
+    env: process.env,
+  };
+  if (flags.ipvsadm !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(flags.ipvsadm, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read ${flags.ipvsadm}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    return convertIpvsadmRules(text, flags.ipvsadm, options);
+  }
+  return importKeepalived(file ?? '', fileSystemSource, options);
+}
+
+function report(diagnostics: readonly Diagnostic[], strict: boolean): void {
+  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  const failures = diagnostics.filter((d) => isFailure(d, strict)).length;
+  if (failures > 0) {
+    const errors = diagnostics.filter((d) => d.severity === 'error').length;
+    const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
+    process.stderr.write(
+      `import failed: ${errors} errors, ${warnings} warnings${strict ? ' (--strict)' : ''}; nothing written\n`,
+    );
+    throw new ReportedFailure();
+  }
+}
+
+function writeOutput(result: ImportResult, out: string): void {
+  if (out === '-') {
+    process.stdout.write(renderManifests(result.objects, result.files));
+    return;
+  }
+  mkdirSync(out, { recursive: true });
+  for (const obj of result.objects) {
+    const r = renderObject(obj);
+    writeFileSync(join(out, r.fileName), r.text);
+  }
+  process.stderr.write(`wrote ${result.objects.length} objects to ${out}\n`);
+}
