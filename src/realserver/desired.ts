@@ -1,0 +1,207 @@
+/**
+ * Pure selection: from validated VirtualServers and RealServers and this node's identity, the
+ * VIPs this node must accept and how (DESIGN.md, the realserver role). No I/O.
+ */
+import {
+  matchesSelector,
+  parseIP,
+  type InlineRealServer,
+  type RealServer,
+  type RealServerSpec,
+  type VirtualServer,
+} from '../api/index.js';
+import {
+  formatRef,
+  type AcceptEntry,
+  type AcceptMode,
+  type Issue,
+  type L4Protocol,
+  type NodeIdentity,
+  type ObjectRef,
+} from './types.js';
+
+/** The objects the selection reads. */
+export interface DesiredInput {
+  readonly virtualServers: readonly VirtualServer[];
+  readonly realServers: readonly RealServer[];
+}
+
+/** The selection's result: entries to apply and issues per object. */
+export interface DesiredAcceptance {
+  readonly entries: readonly AcceptEntry[];
+  readonly issues: readonly Issue[];
+}
+
+/** The acceptVIP block when a real server has none (the schema's defaults). */
+export const DEFAULT_ACCEPT_VIP = { mode: 'Loopback', device: 'lo', perPort: false } as const;
+
+/** Prefix of the ipip devices this role creates for Tunnel when no device is named. */
+export const TUNNEL_DEVICE_PREFIX = 'lvsip-';
+
+/**
+ * The ipip device for a local IPv4 address: `lvsip-` and the address in hex (14 bytes, within
+ * IFNAMSIZ), so one address always maps to the same device across restarts.
+ */
+export function tunnelDeviceName(localAddress: string): string {
+  const bytes = parseIP(localAddress)?.bytes ?? new Uint8Array(4);
+  return TUNNEL_DEVICE_PREFIX + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+const L4_PROTOCOLS: Readonly<Record<VirtualServer['spec']['protocol'], L4Protocol>> = {
+  TCP: 'tcp',
+  UDP: 'udp',
+  SCTP: 'sctp',
+};
+
+interface Backend {
+  readonly spec: InlineRealServer | RealServerSpec;
+  /** The RealServer object, or undefined when written inline. */
+  readonly object?: ObjectRef;
+  /** Path of its acceptVIP block, inside the object that holds it. */
+  readonly holder: ObjectRef;
+  readonly path: string;
+}
+
+const refOf = (o: VirtualServer | RealServer): ObjectRef => ({
+  kind: o.kind,
+  namespace: o.metadata.namespace,
+  name: o.metadata.name,
+});
+
+function backendsOf(vs: VirtualServer, realServers: readonly RealServer[]): Backend[] {
+  const vsRef = refOf(vs);
+  const inline = (vs.spec.realServers ?? []).map((spec, i): Backend => ({
+    spec,
+    holder: vsRef,
+    path: `spec.realServers[${i}].acceptVIP`,
+  }));
+  const selector = vs.spec.realServerSelector;
+  const selected = selector
+    ? realServers
+        .filter((r) => r.metadata.namespace === vs.metadata.namespace && matchesSelector(selector, r.metadata.labels))
+        .map((r): Backend => ({ spec: r.spec, object: refOf(r), holder: refOf(r), path: 'spec.acceptVIP' }))
+    : [];
+  return [...inline, ...selected];
+}
+
+/** True when a real server is this node's: its `node`, or without one, one of the node's addresses. */
+export function isOwnRealServer(spec: Pick<RealServerSpec, 'node' | 'address'>, node: NodeIdentity): boolean {
+  if (spec.node !== undefined) return spec.node === node.nodeName;
+  const ip = parseIP(spec.address);
+  return ip !== undefined && node.localAddresses.has(ip.text);
+}
+
+/** Who first claimed a VIP, and how, for conflict messages. */
+interface Claim {
+  readonly mode: AcceptMode;
+  readonly device: string;
+  readonly perPort: boolean;
+  readonly by: ObjectRef;
+}
+
+const describeClaim = (c: Omit<Claim, 'by'>): string =>
+  c.mode === 'IptablesRedirect' ? `IptablesRedirect (perPort ${String(c.perPort)})` : `${c.mode} on ${c.device}`;
+
+/**
+ * The acceptance entries for this node: for every DR or TUN service (a real server's own
+ * `forwarding` counts), every real server that is this node's (its `node` is this node, or,
+ * without `node`, its address is one of the node's), each VIP:port of the service with that
+ * server's acceptVIP. NAT needs nothing on the backend; mode None is done by hand. Objects come
+ * in input order; when two ask for the same VIP in different ways, the later one gets an issue
+ * and the first keeps working.
+ */
+export function selectEntries(input: DesiredInput, node: NodeIdentity): DesiredAcceptance {
+  const entries: AcceptEntry[] = [];
+  const issues: Issue[] = [];
+  const claims = new Map<string, Claim>();
+  const issued = new Set<string>();
+  const issue = (i: Issue): void => {
+    const key = `${formatRef(i.object)}|${i.path}|${i.message}`;
+    if (!issued.has(key)) issues.push(i);
+    issued.add(key);
+  };
+
+  for (const vs of input.virtualServers) {
+    const vsRef = refOf(vs);
+    for (const b of backendsOf(vs, input.realServers)) {
+      const forwarding = b.spec.forwarding ?? vs.spec.forwarding;
+      if (forwarding === 'NAT' || !isOwnRealServer(b.spec, node)) continue;
+      const accept = b.spec.acceptVIP ?? DEFAULT_ACCEPT_VIP;
+      if (accept.mode === 'None') continue;
+      if (vs.spec.fwmark !== undefined) {
+        issue({
+          object: vsRef,
+          path: 'spec.fwmark',
+          reason: 'FwmarkVipsUnknown',
+          message:
+            'a fwmark service does not name its VIPs, so the realserver role cannot accept them: list addresses, or set acceptVIP mode None and accept the VIPs by hand',
+        });
+        continue;
+      }
+      const local = parseIP(b.spec.address);
+      if (accept.mode === 'Tunnel' && forwarding !== 'TUN') {
+        issue({
+          object: b.holder,
+          path: `${b.path}.mode`,
+          reason: 'AcceptModeUnsupported',
+          message: `acceptVIP mode Tunnel needs forwarding TUN, not ${forwarding}`,
+        });
+        continue;
+      }
+      if (accept.mode === 'Tunnel' && local?.family !== 4) {
+        issue({
+          object: b.holder,
+          path: `${b.path}.mode`,
+          reason: 'AcceptModeUnsupported',
+          message: `acceptVIP mode Tunnel is ipip, which needs an IPv4 real server address, not ${b.spec.address}`,
+        });
+        continue;
+      }
+      const device =
+        accept.mode === 'IptablesRedirect'
+          ? ''
+          : accept.mode === 'Tunnel' && accept.device === 'lo'
+            ? tunnelDeviceName(local?.text ?? b.spec.address)
+            : accept.device;
+      const perPort = accept.mode === 'IptablesRedirect' && accept.perPort;
+      for (const a of vs.spec.addresses ?? []) {
+        const vip = parseIP(a.ip);
+        if (!vip) continue;
+        if (accept.mode === 'Tunnel' && vip.family !== 4) {
+          issue({
+            object: b.holder,
+            path: `${b.path}.mode`,
+            reason: 'AcceptModeUnsupported',
+            message: `acceptVIP mode Tunnel is ipip, which carries IPv4 only; VIP ${vip.text} is IPv6`,
+          });
+          continue;
+        }
+        const claim: Claim = { mode: accept.mode, device, perPort, by: b.holder };
+        const prev = claims.get(vip.text);
+        if (prev && (prev.mode !== claim.mode || prev.device !== claim.device || prev.perPort !== claim.perPort)) {
+          issue({
+            object: b.holder,
+            path: b.path,
+            reason: 'AcceptModeConflict',
+            message: `VIP ${vip.text} is already accepted with ${describeClaim(prev)} for ${formatRef(prev.by)}; ${formatRef(b.holder)} asks for ${describeClaim(claim)}`,
+          });
+          continue;
+        }
+        if (!prev) claims.set(vip.text, claim);
+        entries.push({
+          vip: vip.text,
+          family: vip.family,
+          protocol: L4_PROTOCOLS[vs.spec.protocol],
+          port: a.port,
+          mode: accept.mode,
+          device,
+          perPort,
+          localAddress: local?.text ?? b.spec.address,
+          virtualServer: vsRef,
+          ...(b.object ? { realServer: b.object } : {}),
+        });
+      }
+    }
+  }
+  return { entries, issues };
+}

@@ -1,0 +1,87 @@
+import type { AddressEntry } from '../net/index.js';
+import { DEVICE_ALIAS, type DeviceEntry, type Devices } from './devices.js';
+import { CommandError, DeviceConflictError, DeviceKindUnsupportedError } from './errors.js';
+import type { DeviceSpec } from './types.js';
+
+/** One operation the fake performed. */
+export type DeviceOp =
+  { readonly op: 'add'; readonly spec: DeviceSpec } | { readonly op: 'remove'; readonly name: string };
+
+/**
+ * In-memory {@link Devices} with kernel semantics: ifindexes increase, a name exists once,
+ * an ipip device with the same local address as another is refused (EEXIST, as
+ * ip_tunnel_find does), deleting a device deletes its addresses and sysctls (through the
+ * fakes passed in), and only `kinds` can be created (the host kernel here has neither dummy
+ * nor ipip). `failOn` injects an error.
+ */
+export class FakeDevices implements Devices {
+  readonly devices: DeviceEntry[];
+  readonly ops: DeviceOp[] = [];
+  failOn: { op: 'list' | 'add' | 'remove'; message: string } | undefined;
+  private nextIndex: number;
+
+  constructor(
+    private readonly opts: {
+      readonly devices?: readonly DeviceEntry[];
+      readonly kinds?: readonly string[];
+      readonly addresses?: { readonly entries: AddressEntry[] };
+      readonly sysctls?: { addInterface(iface: string): void; removeInterface(iface: string): void };
+    } = {},
+  ) {
+    this.devices = [...(opts.devices ?? [{ name: 'lo', ifindex: 1, marked: false }])];
+    this.nextIndex = Math.max(1, ...this.devices.map((d) => d.ifindex)) + 1;
+  }
+
+  list(): Promise<DeviceEntry[]> {
+    if (this.failOn?.op === 'list') return Promise.reject(new CommandError(['ip', 'link'], 1, this.failOn.message));
+    return Promise.resolve(this.devices.map((d) => ({ ...d })));
+  }
+
+  add(spec: DeviceSpec): Promise<void> {
+    this.ops.push({ op: 'add', spec });
+    if (this.failOn?.op === 'add')
+      return Promise.reject(new CommandError(['ip', 'link', 'add'], 2, this.failOn.message));
+    if (!(this.opts.kinds ?? ['dummy', 'ipip']).includes(spec.kind)) {
+      return Promise.reject(new DeviceKindUnsupportedError(spec.kind));
+    }
+    const clash = this.devices.find(
+      (d) => d.name === spec.name || (spec.kind === 'ipip' && d.kind === 'ipip' && d.local === spec.local),
+    );
+    if (clash) return Promise.reject(new DeviceConflictError(spec.name, 'cannot be created: File exists'));
+    this.devices.push({
+      name: spec.name,
+      ifindex: this.nextIndex++,
+      kind: spec.kind,
+      ...(spec.local ? { local: spec.local } : {}),
+      marked: true,
+    });
+    this.opts.sysctls?.addInterface(spec.name);
+    return Promise.resolve();
+  }
+
+  remove(name: string): Promise<void> {
+    this.ops.push({ op: 'remove', name });
+    if (this.failOn?.op === 'remove')
+      return Promise.reject(new CommandError(['ip', 'link', 'del'], 2, this.failOn.message));
+    const i = this.devices.findIndex((d) => d.name === name);
+    if (i < 0) return Promise.resolve();
+    const [gone] = this.devices.splice(i, 1);
+    const entries = this.opts.addresses?.entries;
+    if (gone && entries) {
+      for (let j = entries.length - 1; j >= 0; j--) if (entries[j]?.ifindex === gone.ifindex) entries.splice(j, 1);
+    }
+    this.opts.sysctls?.removeInterface(name);
+    return Promise.resolve();
+  }
+
+  /** A device created by hand (not ours). */
+  addForeign(name: string, kind?: string): DeviceEntry {
+    const d: DeviceEntry = { name, ifindex: this.nextIndex++, ...(kind ? { kind } : {}), marked: false };
+    this.devices.push(d);
+    this.opts.sysctls?.addInterface(name);
+    return d;
+  }
+
+  /** The marker text real devices carry, for assertions. */
+  static readonly alias = DEVICE_ALIAS;
+}

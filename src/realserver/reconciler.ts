@@ -1,0 +1,199 @@
+/**
+ * One level-triggered pass of the realserver role: observe → plan (pure) → apply → report,
+ * repeated within the pass while it makes progress (a device created in one round gets its
+ * address and sysctls in the next), at most {@link MAX_ROUNDS} rounds. A failed change is not
+ * retried within the pass; the next pass retries it.
+ */
+import type { Logger } from '../core/logger.js';
+import { messageOf } from '../core/errors.js';
+import type { RealServer, VirtualServer } from '../api/index.js';
+import { applyOps, type Failure } from './apply.js';
+import { isOwnRealServer, selectEntries, type DesiredInput } from './desired.js';
+import type { RealserverMetrics } from './metrics.js';
+import { localAddressesOf, observeBase, readSysctls } from './observe.js';
+import { plan, type Observed, type Op } from './plan.js';
+import type { RealserverPorts } from './ports.js';
+import { requirementsOf } from './requirements.js';
+import { EMPTY_STATE, formatState, type RealserverState } from './state.js';
+import { configuredByMode, vipStatuses, type VipStatus } from './status.js';
+import { formatRef, type AcceptEntry, type Issue, type ObjectRef } from './types.js';
+
+/** Rounds of observe → plan → apply in one pass. */
+export const MAX_ROUNDS = 3;
+
+/** RealServer.status.vips of one RealServer object of this node. */
+export interface RealServerVips {
+  readonly realServer: ObjectRef;
+  readonly vips: readonly Omit<VipStatus, 'virtualServer' | 'realServer'>[];
+}
+
+/** What one pass did and found. */
+export interface PassReport {
+  readonly entries: readonly AcceptEntry[];
+  readonly issues: readonly Issue[];
+  readonly vips: readonly VipStatus[];
+  /** Every RealServer object that is this node's, with its VIPs (possibly none). */
+  readonly realServers: readonly RealServerVips[];
+  /** Kernel writes that succeeded. */
+  readonly writes: number;
+  readonly failures: readonly Failure[];
+  readonly elapsedMs: number;
+}
+
+/** The reconciler's dependencies. */
+export interface ReconcilerOptions {
+  readonly nodeName: string;
+  readonly ports: RealserverPorts;
+  readonly log: Logger;
+  readonly metrics: RealserverMetrics;
+  /** Milliseconds, for elapsed times; performance.now by default. */
+  readonly now?: () => number;
+}
+
+/** Runs passes; holds the state record between them. Not reentrant: the role serialises passes. */
+export class RealserverReconciler {
+  private state: RealserverState = EMPTY_STATE;
+  private savedText: string | undefined;
+  private loaded = false;
+  private loggedIssues = new Set<string>();
+
+  constructor(private readonly opts: ReconcilerOptions) {}
+
+  /**
+   * Loads the record of a previous run. A corrupt record is logged and replaced: addresses and
+   * devices are still adopted by their markers, but the original sysctl values it held are lost.
+   */
+  async load(): Promise<void> {
+    try {
+      const s = await this.opts.ports.state.load();
+      this.state = s ?? EMPTY_STATE;
+      this.savedText = s ? formatState(s) : undefined;
+      if (s) {
+        this.opts.log.info(
+          { addresses: s.addresses.length, devices: s.devices.length, sysctls: s.sysctls.length },
+          'realserver state loaded',
+        );
+      }
+    } catch (err) {
+      this.opts.metrics.failed('loadState');
+      this.opts.log.error({ err }, 'realserver state unreadable; adopting by markers only');
+      this.state = EMPTY_STATE;
+    }
+    this.loaded = true;
+  }
+
+  /** The current record (for tests and diagnostics). */
+  get currentState(): RealserverState {
+    return this.state;
+  }
+
+  /** One pass for these objects. */
+  async pass(input: DesiredInput): Promise<PassReport> {
+    const now = this.opts.now ?? (() => performance.now());
+    const started = now();
+    if (!this.loaded) await this.load();
+    const { ports, log, metrics } = this.opts;
+    let writes = 0;
+    const failures: Failure[] = [];
+    const failed = new Set<string>();
+    let entries: readonly AcceptEntry[] = [];
+    let issues: readonly Issue[] = [];
+    let observed: Observed | undefined;
+    for (let round = 0; round <= MAX_ROUNDS; round++) {
+      const base = await observeBase(ports);
+      const desired = selectEntries(input, {
+        nodeName: this.opts.nodeName,
+        localAddresses: localAddressesOf(base, this.state),
+      });
+      entries = desired.entries;
+      issues = desired.issues;
+      const req = requirementsOf(entries);
+      const sysctls = await readSysctls(ports, [...req.sysctls.map((s) => s.key), ...this.state.sysctls]);
+      observed = { ...base, sysctls };
+      const ops = plan(req, observed, this.state).filter((op: Op) => !failed.has(JSON.stringify(op)));
+      if (ops.length === 0 || round === MAX_ROUNDS) break;
+      const result = await applyOps(ops, this.state, ports, log, metrics);
+      this.state = result.state;
+      writes += result.writes;
+      failures.push(...result.failures);
+      for (const f of result.failures) failed.add(JSON.stringify(f.op));
+      await this.save();
+    }
+    const vips = observed ? vipStatuses(entries, observed, failures) : [];
+    const elapsedMs = now() - started;
+    metrics.synced(elapsedMs, configuredByMode(vips), issues.length);
+    await this.save();
+    this.logIssues(issues);
+    log.debug({ entries: entries.length, writes, failures: failures.length, elapsedMs }, 'realserver pass done');
+    return {
+      entries,
+      issues,
+      vips,
+      realServers: this.realServerVips(input.realServers, vips, observed),
+      writes,
+      failures,
+      elapsedMs,
+    };
+  }
+
+  private realServerVips(
+    realServers: readonly RealServer[],
+    vips: readonly VipStatus[],
+    observed: Observed | undefined,
+  ): RealServerVips[] {
+    const node = {
+      nodeName: this.opts.nodeName,
+      localAddresses: observed ? localAddressesOf(observed, this.state) : new Set<string>(),
+    };
+    return realServers
+      .filter((r) => isOwnRealServer(r.spec, node))
+      .map((r) => {
+        const ref: ObjectRef = { kind: 'RealServer', namespace: r.metadata.namespace, name: r.metadata.name };
+        const mine = vips.filter((v) => v.realServer?.namespace === ref.namespace && v.realServer.name === ref.name);
+        return {
+          realServer: ref,
+          vips: mine.map((v) => ({
+            vip: v.vip,
+            mode: v.mode,
+            configured: v.configured,
+            ...(v.message !== undefined ? { message: v.message } : {}),
+          })),
+        };
+      });
+  }
+
+  /** Logs each issue once while it lasts (STYLE: a repeated problem is logged once, then counted). */
+  private logIssues(issues: readonly Issue[]): void {
+    const now = new Set<string>();
+    for (const i of issues) {
+      const key = `${formatRef(i.object)}|${i.path}|${i.message}`;
+      now.add(key);
+      if (this.loggedIssues.has(key)) continue;
+      this.opts.log.warn(
+        { object: formatRef(i.object), path: i.path, reason: i.reason, detail: i.message },
+        'object not accepted on this node',
+      );
+    }
+    this.loggedIssues = now;
+  }
+
+  private async save(): Promise<void> {
+    const text = formatState(this.state);
+    if (text === this.savedText) return;
+    try {
+      await this.opts.ports.state.save(this.state);
+      this.savedText = text;
+    } catch (err) {
+      this.opts.metrics.failed('saveState');
+      this.opts.log.error({ err: messageOf(err) }, 'realserver state not saved; retrying next pass');
+    }
+  }
+}
+
+/** The validated objects a pass reads, picked out of a mixed list. */
+export function desiredInputOf(objects: readonly { readonly kind: string }[]): DesiredInput {
+  return {
+    virtualServers: objects.filter((o): o is VirtualServer => o.kind === 'VirtualServer'),
+    realServers: objects.filter((o): o is RealServer => o.kind === 'RealServer'),
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * The realserver role as a long-lived component: single-flight passes of the reconciler over
+ * the latest objects, a periodic resync that corrects drift and retries failures, start/stop.
+ */
+import type { Registry } from 'prom-client';
+import type { LvsObject } from '../api/index.js';
+import { systemClock, type CancelTimer, type Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import { RealserverMetrics } from './metrics.js';
+import type { RealserverPorts } from './ports.js';
+import { desiredInputOf, RealserverReconciler, type PassReport } from './reconciler.js';
+import type { DesiredInput } from './desired.js';
+
+/** How RealserverRole is built. */
+export interface RealserverRoleOptions {
+  /** This node's name, matched against real servers' `node`. */
+  readonly nodeName: string;
+  readonly ports: RealserverPorts;
+  readonly log: Logger;
+  readonly registry: Registry;
+  readonly clock?: Clock;
+  /** Periodic full pass after the first sync; default 60 s, 0 disables it. */
+  readonly resyncIntervalMs?: number;
+}
+
+/**
+ * Makes this node accept the VIPs of the DR and TUN VirtualServers that send to it.
+ *
+ * - `start()` loads what a previous run recorded; nothing is changed until the first `sync`.
+ * - `sync(objects)` takes every validated VirtualServer and RealServer (other kinds are
+ *   ignored) once the source has seen them all, and resolves with the report of a pass that
+ *   saw them. Calls during a pass merge into one follow-up pass with the latest objects.
+ *   `sync([])` removes everything the role created and restores the sysctls it changed.
+ * - `stop()` ends the periodic resync and waits for a running pass. It leaves the node as it
+ *   is: VIPs stay so connections survive a restart, and the next start adopts them.
+ */
+export class RealserverRole {
+  private readonly reconciler: RealserverReconciler;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private latest: DesiredInput | undefined;
+  private running: Promise<PassReport> | undefined;
+  private queued: Promise<PassReport> | undefined;
+  private cancelResync: CancelTimer | undefined;
+  private stopped = false;
+  private last: PassReport | undefined;
+
+  constructor(private readonly opts: RealserverRoleOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.log.child({ component: 'realserver', node: opts.nodeName });
+    this.reconciler = new RealserverReconciler({
+      nodeName: opts.nodeName,
+      ports: opts.ports,
+      log: this.log,
+      metrics: new RealserverMetrics(opts.registry),
+      now: () => this.clock.now(),
+    });
+  }
+
+  /** Loads the state record of a previous run. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.reconciler.load();
+  }
+
+  /** Sets the desired objects and runs a pass (merged with any pass already waiting). */
+  sync(objects: readonly LvsObject[]): Promise<PassReport> {
+    this.latest = desiredInputOf(objects);
+    return this.schedule();
+  }
+
+  /** The report of the last finished pass. */
+  get lastReport(): PassReport | undefined {
+    return this.last;
+  }
+
+  /** Stops the periodic resync and waits for the pass in flight; the node keeps its VIPs. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.cancelResync?.();
+    this.cancelResync = undefined;
+    await this.queued?.catch(() => undefined);
+    await this.running?.catch(() => undefined);
+  }
+
+  private schedule(): Promise<PassReport> {
+    if (this.queued) return this.queued;
+    if (!this.running) return this.runPass();
+    const after = this.running.catch(() => undefined);
+    this.queued = after.then(() => {
+      this.queued = undefined;
+      return this.runPass();
+    });
+    return this.queued;
+  }
+
+  private runPass(): Promise<PassReport> {
+    const input = this.latest ?? { virtualServers: [], realServers: [] };
+    const p = this.reconciler.pass(input).then(
+      (report) => {
+        this.last = report;
+        return report;
+      },
+      (err: unknown) => {
+        this.log.error({ err }, 'realserver pass failed; retrying at the next resync');
+        throw err;
+      },
+    );
+    this.running = p;
+    void p
+      // The caller of sync() sees the error; this chain only rearms the timer.
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.running === p) this.running = undefined;
+        this.armResync();
+      });
+    return p;
+  }
+
+  private armResync(): void {
+    const interval = this.opts.resyncIntervalMs ?? 60_000;
+    if (this.stopped || interval <= 0 || this.latest === undefined) return;
+    this.cancelResync?.();
+    this.cancelResync = this.clock.setTimer(interval, () => {
+      this.cancelResync = undefined;
+      // A periodic pass: its report lands in lastReport; errors are logged in runPass.
+      void this.schedule().catch(() => undefined);
+    });
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Pure report: for each VIP of each real server of this node, whether the kernel now has
+ * everything it needs (RealServer.status.vips), judged on a fresh observation, with the reason
+ * and the error of the failed change when it does not.
+ */
+import { messageOf } from '../core/errors.js';
+import type { Failure } from './apply.js';
+import { objectKeyOf } from './apply.js';
+import type { Observed } from './plan.js';
+import { needsOf, satisfies } from './requirements.js';
+import type { AcceptEntry, AcceptMode, ObjectRef, SysctlNeed } from './types.js';
+import { keyOf } from './types.js';
+
+/** One VIP of one real server on this node. */
+export interface VipStatus {
+  readonly vip: string;
+  readonly mode: AcceptMode;
+  readonly configured: boolean;
+  readonly message?: string;
+  readonly virtualServer: ObjectRef;
+  /** The RealServer object; absent for a real server written inline. */
+  readonly realServer?: ObjectRef;
+}
+
+const describeNeed = (n: SysctlNeed): string => (n.kind === 'atLeast' ? `at least ${n.value}` : 'not 1 (strict)');
+
+/** The first thing an entry still lacks, as [object key, sentence], or undefined when it has all. */
+function missingOf(e: AcceptEntry, observed: Observed): [string, string] | undefined {
+  const n = needsOf(e);
+  if (n.device && !observed.devices.some((d) => d.name === n.device?.name)) {
+    return [`device|${n.device.name}`, `device ${n.device.name} (${n.device.kind}) is missing`];
+  }
+  for (const s of n.sysctls) {
+    const k = keyOf.sysctl(s.key);
+    const v = observed.sysctls.get(k);
+    if (v === undefined || !satisfies(s.need, v)) {
+      return [
+        `sysctl|${k}`,
+        `net.ipv4.conf.${s.key.iface}.${s.key.name} is ${v ?? 'unreadable'}, needs ${describeNeed(s.need)}`,
+      ];
+    }
+  }
+  if (n.address) {
+    const a = n.address;
+    if (!observed.addresses.some((o) => keyOf.address(o) === keyOf.address(a))) {
+      return [`address|${keyOf.address(a)}`, `VIP ${a.address}/${a.prefixLength} is not on ${a.device}`];
+    }
+  }
+  if (n.rule) {
+    const r = n.rule;
+    if (!observed.rules.some((o) => o.rule !== undefined && keyOf.rule(o.rule) === keyOf.rule(r))) {
+      return [
+        `rule|${keyOf.rule(r)}`,
+        `no REDIRECT rule for ${r.vip}${r.protocol ? ` ${r.protocol}` : ''}${r.port ? ` port ${r.port}` : ''}`,
+      ];
+    }
+  }
+  return undefined;
+}
+
+/**
+ * One status per (real server, VIP): configured when every entry of that VIP has what it needs.
+ * The message names what is missing and, when a change failed this pass, its error.
+ */
+export function vipStatuses(
+  entries: readonly AcceptEntry[],
+  observed: Observed,
+  failures: readonly Failure[],
+): VipStatus[] {
+  const errors = new Map<string, string>();
+  for (const f of failures) {
+    const k = objectKeyOf(f.op);
+    if (k !== undefined && !errors.has(k)) errors.set(k, messageOf(f.error));
+  }
+  const out = new Map<string, VipStatus>();
+  for (const e of entries) {
+    const key = `${e.realServer ? `${e.realServer.namespace}/${e.realServer.name}` : `inline:${e.virtualServer.namespace}/${e.virtualServer.name}:${e.localAddress}`}|${e.vip}`;
+    const missing = missingOf(e, observed);
+    const prev = out.get(key);
+    if (prev && !prev.configured) continue;
+    const message = missing
+      ? errors.has(missing[0])
+        ? `${missing[1]}: ${errors.get(missing[0])}`
+        : missing[1]
+      : undefined;
+    out.set(key, {
+      vip: e.vip,
+      mode: e.mode,
+      configured: missing === undefined,
+      ...(message !== undefined ? { message } : {}),
+      virtualServer: e.virtualServer,
+      ...(e.realServer ? { realServer: e.realServer } : {}),
+    });
+  }
+  return [...out.values()];
+}
+
+/** Configured VIPs per mode (each VIP counted once), for lvs_realserver_vips. */
+export function configuredByMode(statuses: readonly VipStatus[]): Map<AcceptMode, number> {
+  const seen = new Map<AcceptMode, Set<string>>();
+  for (const s of statuses) {
+    if (!s.configured) continue;
+    const set = seen.get(s.mode) ?? new Set<string>();
+    set.add(s.vip);
+    seen.set(s.mode, set);
+  }
+  return new Map([...seen].map(([m, set]) => [m, set.size]));
+}
