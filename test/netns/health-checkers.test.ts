@@ -80,7 +80,7 @@ describeAsRoot('health checkers against real servers', () => {
     { name: 'connection refused', check: () => ({ ...http([{ path: '/' }]), connectPort: 81 }), expected: 'refused' },
     {
       name: 'connect timeout (nothing at the address)',
-      check: () => ({ ...http([{ path: '/' }]), connectIP: lab.silentIp }),
+      check: () => ({ ...http([{ path: '/' }]), connectIP: lab.silentIp(0) }),
       expected: 'timeout',
     },
   ])('HTTP_GET: $name', async ({ check, expected }) => {
@@ -136,7 +136,7 @@ describeAsRoot('health checkers against real servers', () => {
     { name: 'refused', port: 9002, address: undefined, expected: 'refused' },
     { name: 'timeout', port: 9000, address: 'silent', expected: 'timeout' },
   ])('TCP_CHECK: $name', async ({ port, address, expected }) => {
-    const r = await attempt({ type: 'TCP' }, port, address ? lab.silentIp : undefined);
+    const r = await attempt({ type: 'TCP' }, port, address ? lab.silentIp(1) : undefined);
     expect(outcome(r)).toBe(expected);
   });
 
@@ -179,7 +179,7 @@ describeAsRoot('health checkers against real servers', () => {
     },
     { name: 'timeout', dns: { queryType: 'A', name: 'up.test' }, port: 53, silent: true, expected: 'timeout' },
   ])('DNS_CHECK: $name', async ({ dns, port, silent, expected }) => {
-    const r = await attempt({ type: 'DNS', dns } as HealthCheckInput, port, silent ? lab.silentIp : undefined);
+    const r = await attempt({ type: 'DNS', dns } as HealthCheckInput, port, silent ? lab.silentIp(2) : undefined);
     expect(`${outcome(r)} ${r.ok ? '' : r.detail}`).toMatch(new RegExp(`^${expected} `));
   });
 
@@ -222,7 +222,11 @@ describeAsRoot('health checkers against real servers', () => {
       expected: 'reply',
     },
   ])('UDP_CHECK: $name', async ({ udp, port, silent, expected }) => {
-    const r = await attempt({ type: 'UDP', udp } as HealthCheckInput, port, silent ? lab.silentIp : undefined);
+    const r = await attempt(
+      { type: 'UDP', udp } as HealthCheckInput,
+      port,
+      silent ? lab.silentIp(udp.requireReply ? 4 : 3) : undefined,
+    );
     expect(outcome(r)).toBe(expected);
   });
 
@@ -235,7 +239,7 @@ describeAsRoot('health checkers against real servers', () => {
       await lab.backend(['sysctl', '-qw', 'net.ipv4.icmp_echo_ignore_all=0']);
     }
     expect(outcome(await attempt({ type: 'PING' }))).toBe('up');
-    expect(outcome(await attempt({ type: 'PING' }, 0, lab.silentIp))).toBe('timeout');
+    expect(outcome(await attempt({ type: 'PING' }, 0, lab.silentIp(5)))).toBe('timeout');
   });
 
   it.each([

@@ -62,9 +62,13 @@ export class HealthLab {
     return join(this.docroot, this.backendIp(i));
   }
 
-  /** An address of the subnet where nothing answers (ARP fails: timeouts). */
-  get silentIp(): string {
-    return `${this.subnet}.250`;
+  /**
+   * An address of the subnet where nothing answers: probes time out while ARP is unresolved.
+   * Once the kernel marks the neighbour failed (about 3 s), sends fail at once with
+   * EHOSTUNREACH, so each test case takes an address of its own (`n` from 0 to 9).
+   */
+  silentIp(n = 0): string {
+    return `${this.subnet}.${240 + n}`;
   }
 
   /** The host end's address, the source of every probe. */
