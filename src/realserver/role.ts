@@ -96,25 +96,26 @@ export class RealserverRole {
 
   private runPass(): Promise<PassReport> {
     const input = this.latest ?? { virtualServers: [], realServers: [] };
-    const p = this.reconciler.pass(input).then(
+    const p: Promise<PassReport> = this.reconciler.pass(input).then(
       (report) => {
         this.last = report;
+        this.finished(p);
         return report;
       },
       (err: unknown) => {
         this.log.error({ err }, 'realserver pass failed; retrying at the next resync');
+        this.finished(p);
         throw err;
       },
     );
     this.running = p;
-    void p
-      // The caller of sync() sees the error; this chain only rearms the timer.
-      .catch(() => undefined)
-      .finally(() => {
-        if (this.running === p) this.running = undefined;
-        this.armResync();
-      });
     return p;
+  }
+
+  /** Called as a pass settles, before its caller resumes: the resync timer is armed by then. */
+  private finished(p: Promise<PassReport>): void {
+    if (this.running === p) this.running = undefined;
+    this.armResync();
   }
 
   private armResync(): void {
