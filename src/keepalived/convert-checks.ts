@@ -113,7 +113,7 @@ function readUrl(r: StatementReader, st: Statement): NonNullable<HealthCheckInpu
           if (STATUS_CODE.test(t.text)) codes.push(t.text);
           else r.bad(t, `status_code: "${t.text}" is not a status code or a range such as 200-299`);
         }
-        url.statusCodes = codes;
+        if (codes.length > 0) url.statusCodes = codes;
       },
       digest: (s) => {
         const t = r.arg(s, 0, 'an MD5 digest');
@@ -255,8 +255,10 @@ function specificTable(
         },
         weight: (s) => {
           const v = r.int(s, -254, 254);
-          if (v !== undefined) check.file = { path: '', ...check.file, weight: v };
-          if (s.args[1]?.text === 'reverse' && check.file) check.file.reverse = true;
+          if (v === undefined) return;
+          // A FILE_CHECK weight replaces the track_file's, reverse included.
+          const { reverse: _r, ...rest } = check.file ?? { path: '' };
+          check.file = { ...rest, weight: v, ...(s.args[1]?.text === 'reverse' ? { reverse: true } : {}) };
         },
       };
     case 'TCP':

@@ -215,7 +215,7 @@ function instanceTable(
         if (line.args[0])
           r.notCarried(line.args[0], `unicast peer option "${line.args[0].text}"`, 'peers are plain addresses');
       }
-      spec.unicastPeers = peers;
+      if (peers.length > 0) spec.unicastPeers = peers;
     },
     authentication: (s) => {
       if (!r.expectBlock(s, true)) return;
@@ -249,7 +249,7 @@ function instanceTable(
         } else if (line.args[0]) r.bad(line.args[0], `track_interface: expected "weight N" after ${line.keyword}`);
         list.push(entry);
       }
-      spec.trackInterfaces = list;
+      if (list.length > 0) spec.trackInterfaces = list;
     },
     track_script: (s) => {
       if (!r.expectBlock(s, true)) return;
@@ -267,7 +267,7 @@ function instanceTable(
         } else if (line.args[0]) r.bad(line.args[0], `track_script: expected "weight N" after ${line.keyword}`);
         list.push(tracked);
       }
-      spec.trackScripts = list;
+      if (list.length > 0) spec.trackScripts = list;
     },
     notify_master: notify('master'),
     notify_backup: notify('backup'),

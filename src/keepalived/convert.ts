@@ -92,9 +92,16 @@ function readSyncGroup(r: StatementReader, st: Statement, defs: Definitions): vo
   const nameTok = r.arg(st, 0, 'a name');
   if (!nameTok || !r.expectBlock(st, true)) return;
   const name = toObjectName(nameTok.text, 'sync-group');
+  const notify = (s: Statement): void =>
+    r.notCarried(
+      s,
+      `${s.keyword} of vrrp_sync_group ${nameTok.text}`,
+      'sync groups have no scripts; set notify on each VrrpGroup',
+    );
   r.dispatch(
     st.block,
     {
+      ...Object.fromEntries(SYNC_GROUP_NOTIFY.map((k) => [k, notify])),
       group: (s) => {
         if (!r.expectBlock(s, true)) return;
         for (const m of s.block ?? []) {
@@ -106,6 +113,8 @@ function readSyncGroup(r: StatementReader, st: Statement, defs: Definitions): vo
     `vrrp_sync_group ${nameTok.text}`,
   );
 }
+
+const SYNC_GROUP_NOTIFY = ['notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify'];
 
 function firstPass(r: StatementReader, statements: readonly Statement[]): Definitions {
   const defs: Definitions = {

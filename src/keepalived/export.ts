@@ -192,7 +192,8 @@ function writeInstance(
   unexpressible(sink, at, `VrrpGroup ${obj.metadata.name}: nodes`, s.nodes !== undefined);
   unexpressible(sink, at, `VrrpGroup ${obj.metadata.name}: nodeSelector`, s.nodeSelector !== undefined);
   w.block(`vrrp_instance ${obj.metadata.name}`, () => {
-    w.line(`state ${obj.metadata.annotations?.[INITIAL_STATE_ANNOTATION] === 'MASTER' ? 'MASTER' : 'BACKUP'}`);
+    const state = obj.metadata.annotations?.[INITIAL_STATE_ANNOTATION];
+    if (state === 'MASTER' || state === 'BACKUP') w.line(`state ${state}`);
     w.line(`interface ${s.interface}`);
     w.line(`virtual_router_id ${s.virtualRouterId}`);
     if (s.version === 3) w.line('version 3');

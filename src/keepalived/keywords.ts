@@ -434,5 +434,6 @@ export const NOT_CARRIED_REASONS: Readonly<Record<string, string>> = {
   linkbeat_interfaces: 'link state comes from netlink; linkbeat polling is not supported',
   fwmark: 'checks cannot set a firewall mark',
   bind_port: 'checks use an ephemeral source port',
+  hashed: 'the kernel hashes every service; the flag changes nothing',
   init_fail: 'track scripts start as failed until they succeed (fall/rise apply)',
 };
