@@ -201,6 +201,11 @@ export class HealthLab {
     return this.netns.exec1('backend', argv);
   }
 
+  /** Process id of the backend server (for its CPU use in benchmarks). */
+  get serverPid(): number | undefined {
+    return this.server?.pid;
+  }
+
   /** HIT lines the server printed for a path, per local address. */
   hits(path: string): Map<string, number> {
     const counts = new Map<string, number>();
