@@ -1,0 +1,215 @@
+import type { CancelTimer, Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { IpvsClient, OpResult } from './client.js';
+import { DEFAULT_DRAIN_POLICY, type DrainPolicy } from './drain.js';
+import type { IpvsMetrics } from './metrics.js';
+import type { OwnershipStore } from './ownership.js';
+import { planTable } from './plan.js';
+import { serviceId, type DesiredService, type ServiceKey } from './types.js';
+import { formatServiceKey } from './format.js';
+
+/** Dependencies and knobs of an {@link IpvsReconciler}. */
+export interface IpvsReconcilerOptions {
+  readonly client: IpvsClient;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly ownership: OwnershipStore;
+  readonly metrics?: IpvsMetrics;
+  readonly drain?: DrainPolicy;
+  /** Full resync period, the safety net against drift (kube-proxy's syncPeriod). */
+  readonly resyncMs?: number;
+  /** How soon to pass again while destinations drain or ops failed. */
+  readonly retryMs?: number;
+  /** Wall time for the last-sync metric. */
+  readonly wallNowMs?: () => number;
+}
+
+/** What one pass did. */
+export interface SyncReport {
+  /** False when no desired state has been given yet: nothing was read or written. */
+  readonly ran: boolean;
+  readonly results: readonly OpResult[];
+  readonly failed: readonly OpResult[];
+  /** Destinations still draining. */
+  readonly waiting: number;
+  readonly elapsedMs: number;
+}
+
+/**
+ * Level-triggered reconciliation of the kernel IPVS table: each pass observes (one dump),
+ * plans (plan.ts, pure), applies (one batched apply) and reports (metrics, logs). One pass is
+ * in flight at a time; requests that arrive meanwhile merge into a single follow-up pass.
+ * Nothing happens before the first desired state arrives, so a half-filled cache never deletes
+ * kernel state; the reconciler owns the desired services plus those recorded as created by it,
+ * and never flushes.
+ */
+export class IpvsReconciler {
+  private desired: readonly DesiredService[] | undefined;
+  private recorded: Map<string, ServiceKey> | undefined;
+  private draining = new Map<string, number>();
+  private inFlight: Promise<SyncReport> | undefined;
+  private queued: Promise<SyncReport> | undefined;
+  private cancelTimer: CancelTimer | undefined;
+  private running = false;
+  private readonly loggedFailures = new Set<string>();
+  private readonly log: Logger;
+  private readonly drain: DrainPolicy;
+  private readonly resyncMs: number;
+  private readonly retryMs: number;
+
+  constructor(private readonly opts: IpvsReconcilerOptions) {
+    this.log = opts.log.child({ component: 'ipvs-reconciler' });
+    this.drain = opts.drain ?? DEFAULT_DRAIN_POLICY;
+    this.resyncMs = opts.resyncMs ?? 30_000;
+    this.retryMs = opts.retryMs ?? 1_000;
+  }
+
+  /** Replaces the desired table and asks for a pass. */
+  setDesired(services: readonly DesiredService[]): Promise<SyncReport> {
+    this.desired = services;
+    return this.sync();
+  }
+
+  /** Runs a pass now, or joins the follow-up of the one in flight. */
+  sync(): Promise<SyncReport> {
+    if (!this.inFlight) {
+      this.inFlight = this.pass().finally(() => {
+        this.inFlight = undefined;
+      });
+      return this.inFlight;
+    }
+    this.queued ??= this.inFlight.then(
+      () => this.followUp(),
+      () => this.followUp(),
+    );
+    return this.queued;
+  }
+
+  private followUp(): Promise<SyncReport> {
+    this.queued = undefined;
+    return this.sync();
+  }
+
+  /** Starts periodic resyncs; `signal` stops them. */
+  start(signal?: AbortSignal): void {
+    this.running = true;
+    signal?.addEventListener('abort', () => this.stop(), { once: true });
+    this.arm(this.resyncMs);
+  }
+
+  stop(): void {
+    this.running = false;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+  }
+
+  private arm(ms: number): void {
+    if (!this.running) return;
+    this.cancelTimer?.();
+    this.cancelTimer = this.opts.clock.setTimer(ms, () => {
+      // The pass reports its own failures; the timer only needs it started.
+      void this.sync().catch(() => undefined);
+    });
+  }
+
+  private async pass(): Promise<SyncReport> {
+    const started = this.opts.clock.now();
+    const desired = this.desired;
+    if (!desired) return { ran: false, results: [], failed: [], waiting: 0, elapsedMs: 0 };
+    try {
+      this.recorded ??= new Map((await this.opts.ownership.load()).map((k) => [serviceId(k), k]));
+      const observed = await this.opts.client.dump();
+      const plan = planTable({
+        desired,
+        observed,
+        recorded: this.recorded,
+        draining: this.draining,
+        nowMs: started,
+        drain: this.drain,
+      });
+      const results = plan.ops.length > 0 ? await this.opts.client.apply(plan.ops) : [];
+      this.draining = plan.draining;
+      const failed = results.filter((r) => r.error);
+      await this.record(desired, results);
+      this.report(results, failed);
+      const elapsedMs = this.opts.clock.now() - started;
+      this.opts.metrics?.synced(elapsedMs, results, this.recorded.size, plan.draining.size, this.wallNow());
+      this.log.debug(
+        { ops: results.length, failed: failed.length, draining: plan.draining.size, elapsedMs },
+        'ipvs synced',
+      );
+      this.arm(failed.length > 0 || plan.draining.size > 0 ? this.retryMs : this.resyncMs);
+      return { ran: true, results, failed, waiting: plan.waiting, elapsedMs };
+    } catch (err) {
+      this.opts.metrics?.passFailed();
+      this.log.error({ err }, 'ipvs sync failed');
+      this.arm(this.retryMs);
+      throw err;
+    }
+  }
+
+  private wallNow(): number {
+    return (this.opts.wallNowMs ?? Date.now)();
+  }
+
+  /** Ownership after a pass: the desired services, plus recorded ones not yet deleted. */
+  private async record(desired: readonly DesiredService[], results: readonly OpResult[]): Promise<void> {
+    const recorded = this.recorded ?? new Map<string, ServiceKey>();
+    const before = new Set(recorded.keys());
+    for (const s of desired) {
+      if (!recorded.has(serviceId(s.key))) {
+        if (!before.has(serviceId(s.key))) this.log.info({ vs: formatServiceKey(s.key) }, 'ipvs service owned');
+        recorded.set(serviceId(s.key), s.key);
+      }
+    }
+    for (const r of results) {
+      if (r.op.op === 'deleteService' && !r.error) recorded.delete(serviceId(r.op.key));
+    }
+    this.recorded = recorded;
+    const changed = before.size !== recorded.size || [...recorded.keys()].some((k) => !before.has(k));
+    if (changed) await this.opts.ownership.save([...recorded.values()]);
+  }
+
+  /** Logs each distinct failure once, until that op succeeds again. */
+  private report(results: readonly OpResult[], failed: readonly OpResult[]): void {
+    for (const r of results) {
+      const key = failureKey(r);
+      if (!r.error) {
+        this.loggedFailures.delete(key);
+        continue;
+      }
+      if (this.loggedFailures.has(key)) continue;
+      this.loggedFailures.add(key);
+      const err = r.error;
+      this.log.warn(
+        { op: r.op.op, vs: formatServiceKey(serviceOf(r)), errno: 'errnoName' in err ? err.errnoName : err.code, err },
+        'ipvs operation failed',
+      );
+    }
+    if (failed.length === 0) this.loggedFailures.clear();
+  }
+}
+
+function serviceOf(r: OpResult): ServiceKey {
+  const op = r.op;
+  switch (op.op) {
+    case 'addService':
+    case 'updateService':
+      return op.service.key;
+    case 'deleteService':
+      return op.key;
+    default:
+      return op.service;
+  }
+}
+
+function failureKey(r: OpResult): string {
+  const op = r.op;
+  const dest =
+    op.op === 'addDestination' || op.op === 'updateDestination'
+      ? op.destination.key
+      : op.op === 'deleteDestination'
+        ? op.key
+        : undefined;
+  return `${op.op}|${serviceId(serviceOf(r))}|${dest ? `${dest.address}|${dest.port}` : ''}`;
+}

@@ -1,0 +1,130 @@
+import { constants } from 'node:os';
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../../src/core/fake-clock.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { FakeIpvsClient } from '../../../src/ipvs/fake-client.js';
+import { IpvsMetrics } from '../../../src/ipvs/metrics.js';
+import { MemoryOwnershipStore } from '../../../src/ipvs/ownership.js';
+import { IpvsReconciler } from '../../../src/ipvs/reconciler.js';
+import type { DesiredService, ServiceKey } from '../../../src/ipvs/types.js';
+
+const key = (address: string): ServiceKey => ({ kind: 'addr', af: 'inet', protocol: 'tcp', address, port: 80 });
+const svc = (address: string, dests: string[]): DesiredService => ({
+  key: key(address),
+  scheduler: 'rr',
+  flags: 0,
+  timeoutMs: 0,
+  netmask: 0xffffffff,
+  peName: '',
+  destinations: dests.map((a) => ({
+    key: { af: 'inet', address: a, port: 80 },
+    forwarding: 'masq',
+    weight: 1,
+    upperThreshold: 0,
+    lowerThreshold: 0,
+    tunnelType: 'ipip',
+    tunnelPort: 0,
+    tunnelFlags: 0,
+  })),
+});
+
+function setup(client = new FakeIpvsClient(), ownership = new MemoryOwnershipStore()) {
+  const registry = new Registry();
+  const clock = new FakeClock();
+  const r = new IpvsReconciler({
+    client,
+    log: silentLogger(),
+    clock,
+    ownership,
+    metrics: new IpvsMetrics(registry),
+    drain: { drainMs: 0, deleteWhenIdle: true, udpImmediate: true },
+    wallNowMs: () => 0,
+  });
+  return { client, r, registry, clock, ownership };
+}
+
+describe('IpvsReconciler', () => {
+  it('does nothing until the desired state is known', async () => {
+    const { client, r } = setup();
+    expect((await r.sync()).ran).toBe(false);
+    expect(client.opLog).toEqual([]);
+  });
+
+  it('converges, leaves a foreign service alone, and a restart with the same state writes nothing', async () => {
+    const client = new FakeIpvsClient();
+    await client.apply([{ op: 'addService', service: svc('192.0.2.99', []) }]);
+    const ownership = new MemoryOwnershipStore();
+    const first = setup(client, ownership);
+    const report = await first.r.setDesired([svc('192.0.2.1', ['10.0.0.1', '10.0.0.2'])]);
+    expect(report.failed).toEqual([]);
+    expect((await client.dump()).map((s) => (s.key.kind === 'addr' ? s.key.address : ''))).toEqual([
+      '192.0.2.99',
+      '192.0.2.1',
+    ]);
+    const writes = client.opLog.length;
+    const restarted = setup(client, ownership);
+    const again = await restarted.r.setDesired([svc('192.0.2.1', ['10.0.0.1', '10.0.0.2'])]);
+    expect(again.results).toEqual([]);
+    expect(client.opLog.length).toBe(writes);
+  });
+
+  it('removes a service it created before a restart, from its ownership record', async () => {
+    const client = new FakeIpvsClient();
+    const ownership = new MemoryOwnershipStore();
+    await setup(client, ownership).r.setDesired([svc('192.0.2.1', []), svc('192.0.2.2', [])]);
+    await setup(client, ownership).r.setDesired([svc('192.0.2.2', [])]);
+    expect((await client.dump()).map((s) => (s.key.kind === 'addr' ? s.key.address : ''))).toEqual(['192.0.2.2']);
+    expect(await ownership.load()).toEqual([key('192.0.2.2')]);
+  });
+
+  it('one refused op does not stop the others; the next pass retries and metrics count both', async () => {
+    const { client, r, registry } = setup();
+    client.failOn.push({
+      op: 'addDestination',
+      errno: constants.errno.ENOMEM,
+      times: 1,
+      match: (o) => o.op === 'addDestination' && o.destination.key.address === '10.0.0.1',
+    });
+    const first = await r.setDesired([svc('192.0.2.1', ['10.0.0.1', '10.0.0.2'])]);
+    expect(first.failed.map((f) => f.error?.code)).toEqual(['LVS_IPVS_KERNEL']);
+    expect((await client.dump())[0]?.destinations.map((d) => d.key.address)).toEqual(['10.0.0.2']);
+    const second = await r.sync();
+    expect(second.failed).toEqual([]);
+    expect((await client.dump())[0]?.destinations).toHaveLength(2);
+    const text = await registry.metrics();
+    expect(text).toContain('lvs_ipvs_sync_errors_total{op="addDestination",errno="ENOMEM"} 1');
+    expect(text).toContain('lvs_ipvs_operations_total{op="addDestination",result="ok"} 2');
+  });
+
+  it('merges requests that arrive during a pass into one follow-up pass', async () => {
+    const { client, r } = setup();
+    r.setDesired([svc('192.0.2.1', ['10.0.0.1'])]).catch(() => undefined);
+    const a = r.sync();
+    const b = r.sync();
+    expect(a).toBe(b);
+    await a;
+    expect(client.opLog).toHaveLength(2);
+  });
+
+  it('resyncs periodically and repairs drift', async () => {
+    const { client, r, clock } = setup();
+    await r.setDesired([svc('192.0.2.1', ['10.0.0.1'])]);
+    r.start();
+    await client.apply([
+      { op: 'deleteDestination', service: key('192.0.2.1'), key: { af: 'inet', address: '10.0.0.1', port: 80 } },
+    ]);
+    clock.advance(30_000);
+    await r.sync();
+    expect((await client.dump())[0]?.destinations).toHaveLength(1);
+    r.stop();
+  });
+
+  it('a failed dump is counted and rethrown, and nothing is written', async () => {
+    const { client, r, registry } = setup();
+    client.failOn.push({ op: 'dumpServices', errno: constants.errno.EPERM, times: 1 });
+    await expect(r.setDesired([svc('192.0.2.1', [])])).rejects.toMatchObject({ code: 'LVS_IPVS_PERMISSION' });
+    expect(client.opLog).toEqual([]);
+    expect(await registry.metrics()).toContain('lvs_ipvs_sync_failures_total 1');
+  });
+});
