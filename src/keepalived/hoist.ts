@@ -8,7 +8,7 @@ import type { VirtualServerSpecInput } from './model.js';
  */
 export function hoistSharedSettings(spec: VirtualServerSpecInput): VirtualServerSpecInput {
   const rss = spec.realServers;
-  if (!rss || rss.length === 0 || spec.healthChecks !== undefined) return spec;
+  if (!rss || rss.length === 0 || spec.healthChecks !== undefined) return reorder(spec);
   let out = spec;
   const first = rss[0]?.healthChecks;
   if (first !== undefined && rss.every((rs) => isDeepStrictEqual(rs.healthChecks, first))) {
@@ -21,8 +21,36 @@ export function hoistSharedSettings(spec: VirtualServerSpecInput): VirtualServer
   return reorder(out);
 }
 
-/** Real servers last, after the settings that apply to them. */
+const SPEC_KEY_ORDER = [
+  'addresses',
+  'fwmark',
+  'family',
+  'protocol',
+  'scheduler',
+  'schedulerFlags',
+  'onePacket',
+  'forwarding',
+  'tunnel',
+  'persistence',
+  'vrrpGroupRef',
+  'programOn',
+  'healthChecks',
+  'inhibitOnFailure',
+  'sorryServer',
+  'quorum',
+  'hysteresis',
+  'notify',
+  'alpha',
+  'omega',
+  'haSuspend',
+  'realServerSelector',
+  'realServers',
+];
+
+/** One fixed field order, so that equal specs render as equal text. */
 function reorder(spec: VirtualServerSpecInput): VirtualServerSpecInput {
-  const { realServers, ...rest } = spec;
-  return realServers ? { ...rest, realServers } : rest;
+  const src = spec as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of SPEC_KEY_ORDER) if (src[k] !== undefined) out[k] = src[k];
+  return out as VirtualServerSpecInput;
 }
