@@ -48,6 +48,9 @@ export class ExecCommandRunner implements CommandRunner {
           });
         },
       );
+      // A command that exits without reading its input closes the pipe: EPIPE is not a failure
+      // of the command, whose exit status tells.
+      child.stdin?.on('error', () => undefined);
       child.stdin?.end(opts.input ?? '');
     });
   }
