@@ -7,6 +7,14 @@
  *   openPacket(ifindex, protocol) -> fd     socket(AF_PACKET, SOCK_RAW) + bind(sockaddr_ll)
  *   sendFrame(fd, frame)          -> bytes  send(2) of a whole Ethernet frame
  *   close(fd)                     -> undefined
+ *   openRaw(family, protocol)     -> fd     socket(family, SOCK_RAW | SOCK_NONBLOCK)
+ *   setOption(fd, level, name, value: Buffer)   setsockopt(2) with the caller's bytes
+ *   recvMessage(fd, data, meta)   -> bytes | -1 (EAGAIN)   recvmsg(2); meta (40 bytes) receives
+ *        [0,16) source address, [16,32) destination (IP[V6]_PKTINFO), [32,36) TTL / hop limit
+ *        (int32 LE, -1 when absent), [36,40) ifindex (int32 LE, 0 when absent); IPv4
+ *        addresses occupy the first 4 bytes of their field
+ *   watch(fd, onReadable)         -> handle uv_poll_start(UV_READABLE); calls onReadable()
+ *   unwatch(handle)               -> undefined  uv_poll_stop + uv_close
  */
 #include <node_api.h>
 
@@ -17,9 +25,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <stdlib.h>
 #include <unistd.h>
+#include <uv.h>
 
-#define MAX_ARGS 2
+#define MAX_ARGS 4
+#define META_LEN 40
 #define ETH_FRAME_MIN 14
 #define ETH_FRAME_MAX 65535
 
@@ -145,11 +157,248 @@ static napi_value close_fd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+
+static napi_value open_raw(napi_env env, napi_callback_info info) {
+  size_t argc = MAX_ARGS;
+  napi_value argv[MAX_ARGS], result;
+  int32_t family, protocol;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ASSERT_ARGC(env, argc, 2);
+  if (!get_uint(env, argv[0], INT32_MAX, &family) || (family != AF_INET && family != AF_INET6)) {
+    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "family must be AF_INET or AF_INET6");
+    return NULL;
+  }
+  if (!get_uint(env, argv[1], 255, &protocol)) {
+    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "protocol must be an integer in 0..255");
+    return NULL;
+  }
+  int fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+  if (fd < 0) return throw_errno(env, errno, "socket");
+  NAPI_CALL(env, napi_create_int32(env, fd, &result));
+  return result;
+}
+
+static napi_value set_option(napi_env env, napi_callback_info info) {
+  size_t argc = MAX_ARGS;
+  napi_value argv[MAX_ARGS];
+  int32_t fd, level, name;
+  bool is_buffer = false;
+  void *data = NULL;
+  size_t len = 0;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ASSERT_ARGC(env, argc, 4);
+  if (!get_uint(env, argv[0], INT32_MAX, &fd) || !get_uint(env, argv[1], INT32_MAX, &level) ||
+      !get_uint(env, argv[2], INT32_MAX, &name)) {
+    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "fd, level and name must be non-negative integers");
+    return NULL;
+  }
+  NAPI_CALL(env, napi_is_buffer(env, argv[3], &is_buffer));
+  if (!is_buffer) {
+    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "value must be a Buffer");
+    return NULL;
+  }
+  NAPI_CALL(env, napi_get_buffer_info(env, argv[3], &data, &len));
+  if (len == 0 || len > 256) {
+    napi_throw_range_error(env, "LVS_NATIVE_ARGS", "value must be 1..256 bytes");
+    return NULL;
+  }
+  if (setsockopt(fd, level, name, data, (socklen_t)len) < 0) return throw_errno(env, errno, "setsockopt");
+  return NULL;
+}
+
+static napi_value recv_message(napi_env env, napi_callback_info info) {
+  size_t argc = MAX_ARGS;
+  napi_value argv[MAX_ARGS], result;
+  int32_t fd;
+  bool is_buffer = false;
+  void *data = NULL, *meta = NULL;
+  size_t len = 0, meta_len = 0;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ASSERT_ARGC(env, argc, 3);
+  if (!get_uint(env, argv[0], INT32_MAX, &fd)) {
+    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "fd must be a non-negative integer");
+    return NULL;
+  }
+  NAPI_CALL(env, napi_is_buffer(env, argv[1], &is_buffer));
+  if (!is_buffer) {
+    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "data must be a Buffer");
+    return NULL;
+  }
+  NAPI_CALL(env, napi_get_buffer_info(env, argv[1], &data, &len));
+  NAPI_CALL(env, napi_is_buffer(env, argv[2], &is_buffer));
+  if (!is_buffer) {
+    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "meta must be a Buffer");
+    return NULL;
+  }
+  NAPI_CALL(env, napi_get_buffer_info(env, argv[2], &meta, &meta_len));
+  if (len == 0 || meta_len != META_LEN) {
+    napi_throw_range_error(env, "LVS_NATIVE_ARGS", "data must be non-empty and meta exactly 40 bytes");
+    return NULL;
+  }
+  struct sockaddr_storage from;
+  union {
+    char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) + 64];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov = {.iov_base = data, .iov_len = len};
+  struct msghdr msg;
+  memset(&msg, 0, sizeof(msg));
+  msg.msg_name = &from;
+  msg.msg_namelen = sizeof(from);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buf;
+  msg.msg_controllen = sizeof(control.buf);
+  ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      NAPI_CALL(env, napi_create_int32(env, -1, &result));
+      return result;
+    }
+    return throw_errno(env, errno, "recvmsg");
+  }
+  unsigned char *m = meta;
+  int32_t ttl = -1, ifindex = 0;
+  memset(m, 0, META_LEN);
+  if (from.ss_family == AF_INET6) {
+    memcpy(m, &((struct sockaddr_in6 *)&from)->sin6_addr, 16);
+  } else if (from.ss_family == AF_INET) {
+    memcpy(m, &((struct sockaddr_in *)&from)->sin_addr, 4);
+  }
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+      memcpy(&ttl, CMSG_DATA(c), sizeof(int));
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+               c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+      struct in6_pktinfo pi;
+      memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+      memcpy(m + 16, &pi.ipi6_addr, 16);
+      ifindex = (int32_t)pi.ipi6_ifindex;
+    } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+      memcpy(&ttl, CMSG_DATA(c), sizeof(int));
+    } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+               c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+      struct in_pktinfo pi;
+      memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+      memcpy(m + 16, &pi.ipi_addr, 4);
+      ifindex = (int32_t)pi.ipi_ifindex;
+    }
+  }
+  memcpy(m + 32, &ttl, 4);
+  memcpy(m + 36, &ifindex, 4);
+  NAPI_CALL(env, napi_create_int64(env, (int64_t)n, &result));
+  return result;
+}
+
+/* A uv_poll watching one fd; freed in its close callback. */
+typedef struct {
+  uv_poll_t poll;
+  napi_env env;
+  napi_ref callback;
+  napi_async_context context;
+  int closing;
+} watcher_t;
+
+static void on_poll_closed(uv_handle_t *handle) {
+  watcher_t *w = (watcher_t *)handle->data;
+  free(w);
+}
+
+static void on_poll(uv_poll_t *poll, int status, int events) {
+  watcher_t *w = (watcher_t *)poll->data;
+  (void)status;
+  (void)events;
+  if (w->closing) return;
+  napi_handle_scope scope;
+  napi_value callback, global, ignored;
+  if (napi_open_handle_scope(w->env, &scope) != napi_ok) return;
+  if (napi_get_reference_value(w->env, w->callback, &callback) == napi_ok && callback != NULL &&
+      napi_get_global(w->env, &global) == napi_ok) {
+    napi_make_callback(w->env, w->context, global, callback, 0, NULL, &ignored);
+  }
+  napi_close_handle_scope(w->env, scope);
+}
+
+static void finalize_watcher(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)data;
+  (void)hint;
+}
+
+static napi_value watch_fd(napi_env env, napi_callback_info info) {
+  size_t argc = MAX_ARGS;
+  napi_value argv[MAX_ARGS], result, name;
+  int32_t fd;
+  napi_valuetype t;
+  uv_loop_t *loop = NULL;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ASSERT_ARGC(env, argc, 2);
+  if (!get_uint(env, argv[0], INT32_MAX, &fd)) {
+    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "fd must be a non-negative integer");
+    return NULL;
+  }
+  NAPI_CALL(env, napi_typeof(env, argv[1], &t));
+  if (t != napi_function) {
+    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "onReadable must be a function");
+    return NULL;
+  }
+  NAPI_CALL(env, napi_get_uv_event_loop(env, &loop));
+  watcher_t *w = calloc(1, sizeof(*w));
+  if (w == NULL) return throw_errno(env, ENOMEM, "calloc");
+  w->env = env;
+  w->poll.data = w;
+  if (napi_create_reference(env, argv[1], 1, &w->callback) != napi_ok ||
+      napi_create_string_utf8(env, "lvs_native.watch", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_async_init(env, NULL, name, &w->context) != napi_ok) {
+    free(w);
+    napi_throw_error(env, "LVS_NATIVE_NAPI", "cannot create the watch callback");
+    return NULL;
+  }
+  int rc = uv_poll_init_socket(loop, &w->poll, fd);
+  if (rc == 0) rc = uv_poll_start(&w->poll, UV_READABLE, on_poll);
+  if (rc != 0) {
+    napi_delete_reference(env, w->callback);
+    napi_async_destroy(env, w->context);
+    free(w);
+    return throw_errno(env, -rc, "uv_poll_start");
+  }
+  NAPI_CALL(env, napi_create_external(env, w, finalize_watcher, NULL, &result));
+  return result;
+}
+
+static napi_value unwatch_fd(napi_env env, napi_callback_info info) {
+  size_t argc = MAX_ARGS;
+  napi_value argv[MAX_ARGS];
+  napi_valuetype t;
+  void *data = NULL;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ASSERT_ARGC(env, argc, 1);
+  NAPI_CALL(env, napi_typeof(env, argv[0], &t));
+  if (t != napi_external) {
+    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "handle must come from watch()");
+    return NULL;
+  }
+  NAPI_CALL(env, napi_get_value_external(env, argv[0], &data));
+  watcher_t *w = data;
+  if (w == NULL || w->closing) return NULL;
+  w->closing = 1;
+  uv_poll_stop(&w->poll);
+  napi_delete_reference(env, w->callback);
+  napi_async_destroy(env, w->context);
+  uv_close((uv_handle_t *)&w->poll, on_poll_closed);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"openPacket", NULL, open_packet, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendFrame", NULL, send_frame, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, close_fd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"openRaw", NULL, open_raw, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setOption", NULL, set_option, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"recvMessage", NULL, recv_message, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"watch", NULL, watch_fd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"unwatch", NULL, unwatch_fd, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
   return exports;

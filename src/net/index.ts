@@ -5,8 +5,8 @@
 export type { AddressEntry, AddressSpec, Addresses } from './addresses.js';
 export { IFNAMSIZ_MAX, ownerLabel, primaryAddress } from './addresses.js';
 export type { LinkInfo, Links } from './links.js';
-export type { PacketSocket, PacketSockets } from './native.js';
-export { NativePacketSockets } from './native.js';
+export type { PacketSocket, PacketSockets, RawIpSocket, RawIpSockets, RecvMeta } from './native.js';
+export { NativePacketSockets, NativeRawIpSockets } from './native.js';
 export { Announcer, type AnnounceLink } from './announcer.js';
 export { NetlinkAddresses } from './netlink-addresses.js';
 export { NetlinkLinks } from './netlink-links.js';

@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { NativeUnavailableError, SyscallError } from './errors.js';
+import { formatIp } from './ip-codec.js';
 
 /** An AF_PACKET socket bound to one interface. */
 export interface PacketSocket {
@@ -19,11 +20,42 @@ export interface PacketSockets {
   open(ifindex: number, protocol: number): PacketSocket;
 }
 
+/** What the kernel reported with a received datagram. */
+export interface RecvMeta {
+  readonly source: string;
+  /** IP[V6]_PKTINFO destination, when the socket asked for it. */
+  readonly destination?: string;
+  /** TTL / hop limit (IP_RECVTTL / IPV6_RECVHOPLIMIT), when the socket asked for it. */
+  readonly ttl?: number;
+  readonly ifindex: number;
+}
+
+/** A raw IP socket that reports ancillary data (what raw-socket's recvfrom cannot). */
+export interface RawIpSocket {
+  setOption(level: number, name: number, value: Uint8Array): void;
+  onMessage(listener: (data: Uint8Array, meta: RecvMeta) => void): void;
+  close(): void;
+}
+
+/** Opens raw IP sockets: the port in front of the addon's recvmsg path. */
+export interface RawIpSockets {
+  open(family: 4 | 6, protocol: number): RawIpSocket;
+}
+
 interface Binding {
   openPacket(ifindex: number, protocol: number): number;
   sendFrame(fd: number, frame: Buffer): number;
   close(fd: number): void;
+  openRaw(family: number, protocol: number): number;
+  setOption(fd: number, level: number, name: number, value: Buffer): void;
+  recvMessage(fd: number, data: Buffer, meta: Buffer): number;
+  watch(fd: number, onReadable: () => void): object;
+  unwatch(handle: object): void;
 }
+
+const AF_INET = 2;
+const AF_INET6 = 10;
+const META_LEN = 40;
 
 function isErrno(e: unknown): e is { errno: number; code: string; syscall: string } {
   return typeof e === 'object' && e !== null && 'errno' in e && 'syscall' in e;
@@ -71,6 +103,56 @@ export class NativePacketSockets implements PacketSockets {
       close: () => {
         if (closed) return;
         closed = true;
+        wrap(() => b.close(fd));
+      },
+    };
+  }
+}
+
+/** The real {@link RawIpSockets}: non-blocking raw sockets, read on readiness with recvmsg. */
+export class NativeRawIpSockets implements RawIpSockets {
+  open(family: 4 | 6, protocol: number): RawIpSocket {
+    const b = binding();
+    const fd = wrap(() => b.openRaw(family === 4 ? AF_INET : AF_INET6, protocol));
+    const listeners: ((data: Uint8Array, meta: RecvMeta) => void)[] = [];
+    const data = Buffer.alloc(4096);
+    const meta = Buffer.alloc(META_LEN);
+    const alen = family === 4 ? 4 : 16;
+    const drain = (): void => {
+      for (;;) {
+        let n: number;
+        try {
+          n = b.recvMessage(fd, data, meta);
+        } catch {
+          // A receive error loses this datagram; the poll fires again for the next one.
+          return;
+        }
+        if (n < 0) return;
+        const ttl = meta.readInt32LE(32);
+        const dst = meta.subarray(16, 16 + alen);
+        const m: RecvMeta = {
+          source: formatIp(Uint8Array.from(meta.subarray(0, alen))),
+          ...(dst.some((x) => x !== 0) ? { destination: formatIp(Uint8Array.from(dst)) } : {}),
+          ...(ttl >= 0 ? { ttl } : {}),
+          ifindex: meta.readInt32LE(36),
+        };
+        const copy = Uint8Array.from(data.subarray(0, n));
+        for (const l of listeners) l(copy, m);
+      }
+    };
+    const handle = wrap(() => b.watch(fd, drain));
+    let closed = false;
+    return {
+      setOption: (level, name, value) => {
+        wrap(() => b.setOption(fd, level, name, Buffer.from(value)));
+      },
+      onMessage: (listener) => {
+        listeners.push(listener);
+      },
+      close: () => {
+        if (closed) return;
+        closed = true;
+        b.unwatch(handle);
         wrap(() => b.close(fd));
       },
     };

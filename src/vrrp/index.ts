@@ -22,7 +22,7 @@ export type { MachineAction, MachineEvent, MachineState, TransitionReason } from
 export { VrrpSpeaker, type SpeakerDeps } from './speaker.js';
 export type { InstanceStatus } from './instance.js';
 export { VrrpEventStream, type VrrpEvent } from './events.js';
-export { openRawTransport } from './raw-transport.js';
+export { rawTransportFactory } from './raw-transport.js';
 export type { AdvertTransport, TransportFactory } from './transport.js';
 export { ExecCommandRunner, type CommandRunner } from './commands.js';
 export { parseStandaloneConfig, StandaloneConfigError } from './standalone-config.js';

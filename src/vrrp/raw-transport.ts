@@ -2,10 +2,15 @@
  * {@link AdvertTransport} over raw-socket (IPPROTO_VRRP), set up as keepalived's
  * open_vrrp_send_socket / open_vrrp_read_socket do: SO_BINDTODEVICE, multicast membership,
  * multicast TTL/hops 255, loop off, TOS/traffic class 0xc0. IPv4 is sent with IP_HDRINCL and
- * a header built by the codec (so the source is ours and the bytes match keepalived's); IPv6
- * uses IPV6_CHECKSUM so the kernel computes and verifies the pseudo-header checksum.
+ * a header built by the codec (so the source is ours and the bytes match keepalived's) and
+ * received with its header (TTL, destination). IPv6 is sent with IPV6_CHECKSUM (the kernel
+ * computes the pseudo-header checksum); raw-socket's recvfrom cannot report the hop limit or
+ * the destination of an IPv6 datagram, so IPv6 is received through the native addon's recvmsg
+ * (IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO), as keepalived does, and the checksum is verified by
+ * the codec. Without the addon, IPv6 falls back to raw-socket and the kernel's check.
  */
 import raw from 'raw-socket';
+import type { RawIpSocket, RawIpSockets } from '../net/index.js';
 import { parseIp } from '../net/ip-codec.js';
 import { decodeIpv4, encodeIpv4 } from './codec.js';
 import { IPPROTO_VRRP, VRRP_IP_TTL, VRRP_MCAST_ADDR4, VRRP_MCAST_ADDR6, VRRP_TOS } from './constants.js';
@@ -34,6 +39,8 @@ const IPV6_MULTICAST_HOPS = 18;
 const IPV6_MULTICAST_LOOP = 19;
 const IPV6_JOIN_GROUP = 20;
 const IPV6_TCLASS = 67;
+const IPV6_RECVPKTINFO = 49;
+const IPV6_RECVHOPLIMIT = 51;
 /** Offset of the checksum in a VRRP message, for IPV6_CHECKSUM (RFC 3542 §3.1). */
 const VRRP_CHECKSUM_OFFSET = 6;
 
@@ -65,8 +72,12 @@ export class RawAdvertTransport implements AdvertTransport {
   private readonly listeners: ((p: Checked<ReceivedPacket>) => void)[] = [];
   private ipId = 0;
   private closed = false;
+  private receiver: RawIpSocket | undefined;
 
-  constructor(private readonly opts: TransportOptions) {
+  constructor(
+    private readonly opts: TransportOptions,
+    rawIp?: RawIpSockets,
+  ) {
     const v6 = opts.family === 6;
     try {
       this.socket = raw.createSocket({
@@ -82,6 +93,51 @@ export class RawAdvertTransport implements AdvertTransport {
     });
     this.socket.on('message', (buf, source) => this.receive(buf, source));
     this.configure(v6);
+    if (v6 && rawIp) this.openReceiver(rawIp);
+  }
+
+  /** IPv6 receive socket with ancillary data; raw-socket's own socket then only sends. */
+  private openReceiver(rawIp: RawIpSockets): void {
+    const { ifname, ifindex } = this.opts;
+    let r: RawIpSocket;
+    try {
+      r = rawIp.open(6, IPPROTO_VRRP);
+    } catch {
+      // Addon not built: keep receiving through raw-socket (no hop-limit check).
+      return;
+    }
+    const int = (v: number) => {
+      const b = Buffer.alloc(4);
+      b.writeInt32LE(v, 0);
+      return b;
+    };
+    try {
+      r.setOption(SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(`${ifname}\0`));
+      r.setOption(IPPROTO_IPV6, IPV6_RECVHOPLIMIT, int(1));
+      r.setOption(IPPROTO_IPV6, IPV6_RECVPKTINFO, int(1));
+      if (this.opts.multicast) r.setOption(IPPROTO_IPV6, IPV6_JOIN_GROUP, ipv6Mreq(VRRP_MCAST_ADDR6, ifindex));
+    } catch (e) {
+      r.close();
+      this.socket.close();
+      throw new TransportError('IPv6 receive socket', ifname, { cause: e });
+    }
+    r.onMessage((data, meta) => {
+      const packet: Checked<ReceivedPacket> = {
+        ok: true,
+        value: {
+          payload: data,
+          meta: {
+            family: 6,
+            source: meta.source,
+            ...(meta.destination !== undefined ? { destination: meta.destination } : {}),
+            ...(meta.ttl !== undefined ? { ttl: meta.ttl } : {}),
+          },
+        },
+      };
+      for (const l of this.listeners) l(packet);
+    });
+    this.socket.pauseRecv();
+    this.receiver = r;
   }
 
   private option(what: string, fn: () => void): void {
@@ -125,6 +181,7 @@ export class RawAdvertTransport implements AdvertTransport {
   }
 
   private receive(buf: Buffer, source: string): void {
+    if (this.receiver) return;
     let packet: Checked<ReceivedPacket>;
     if (this.opts.family === 4) {
       const ip = decodeIpv4(buf);
@@ -174,11 +231,12 @@ export class RawAdvertTransport implements AdvertTransport {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.receiver?.close();
     this.socket.close();
   }
 }
 
-/** The {@link TransportFactory} of the real speaker. */
-export function openRawTransport(opts: TransportOptions): AdvertTransport {
-  return new RawAdvertTransport(opts);
+/** The {@link TransportFactory} of the real speaker; `rawIp` receives IPv6 with its metadata. */
+export function rawTransportFactory(rawIp?: RawIpSockets): (opts: TransportOptions) => AdvertTransport {
+  return (opts) => new RawAdvertTransport(opts, rawIp);
 }

@@ -11,9 +11,9 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../core/clock.js';
 import { createRootLogger } from '../core/logger.js';
 import { createRegistry } from '../metrics/registry.js';
-import { Announcer, NativePacketSockets, NetlinkAddresses, NetlinkLinks } from '../net/index.js';
+import { Announcer, NativePacketSockets, NativeRawIpSockets, NetlinkAddresses, NetlinkLinks } from '../net/index.js';
 import { ExecCommandRunner } from './commands.js';
-import { openRawTransport } from './raw-transport.js';
+import { rawTransportFactory } from './raw-transport.js';
 import { VrrpSpeaker } from './speaker.js';
 import { parseStandaloneConfig } from './standalone-config.js';
 
@@ -44,7 +44,7 @@ async function main(): Promise<number> {
     links,
     addresses,
     announcer,
-    openTransport: openRawTransport,
+    openTransport: rawTransportFactory(new NativeRawIpSockets()),
     commands: new ExecCommandRunner(),
   });
   const dump = async (): Promise<void> => {

@@ -63,11 +63,11 @@ describeAsRoot('crafted VRRP packets against our speaker', () => {
     if (o.corrupt) payload[6] = (payload[6] ?? 0) ^ 0x5a;
     const ip = encodeIpv4({ source: ph.source, destination: ph.destination, id: 7, payload });
     ip[8] = o.ttl ?? 255; // the kernel refills the header checksum of IPPROTO_RAW sends
-    return Buffer.from(ip).toString('hex');
+    return `v4:${Buffer.from(ip).toString('hex')}`;
   }
 
-  async function send(...hex: string[]): Promise<void> {
-    await lab.exec1('x', [process.execPath, '--import', 'tsx', CRAFT, ...hex]);
+  async function send(...packets: string[]): Promise<void> {
+    await lab.exec1('x', [process.execPath, '--import', 'tsx', CRAFT, ...packets]);
   }
 
   it('drops wrong auth, wrong VRID, TTL 1 and a bad checksum, counts each, keeps the master', async () => {
@@ -103,5 +103,51 @@ describeAsRoot('crafted VRRP packets against our speaker', () => {
       { what: 'master → backup on a valid advert', timeoutMs: 5000 },
     );
     expect(metricValue(after, 'lvs_vrrp_adverts_received_total', 'vrid="31"')).toBeGreaterThanOrEqual(1);
+    // One speaker per node: stop these before the next case starts its own.
+    await ours.crash();
+    await ka.crash();
+  });
+
+  it('IPv6 (VRRPv3): hop limit 1 and a bad checksum are dropped and counted; a valid advert is not', async () => {
+    const vip6 = 'fd00:77::100';
+    const o = { vrid: 33, version: 3 as const, advertIntervalMs: 100, preempt: true, vips: [`${vip6}/128`] };
+    const ours6 = startOurs(lab, 'a', { ...o, priority: 150 });
+    const ka6 = startKeepalived(lab, 'b', { ...o, priority: 100 });
+    try {
+      await waitFor(async () => (await holders(lab, NODES, vip6)).join() === 'a', { what: `${vip6} on a` });
+      // x's link-local address from its MAC (EUI-64): the source the kernel will use.
+      const mac = lab
+        .node('x')
+        .mac.split(':')
+        .map((h) => parseInt(h, 16));
+      const source = `fe80::${((((mac[0] ?? 0) ^ 2) << 8) | (mac[1] ?? 0)).toString(16)}:${(((mac[2] ?? 0) << 8) | 0xff).toString(16)}:fe${(mac[3] ?? 0).toString(16).padStart(2, '0')}:${(((mac[4] ?? 0) << 8) | (mac[5] ?? 0)).toString(16)}`;
+      const ph = { family: 6 as const, source, destination: 'ff02::12' };
+      const advert = (corrupt = false): string => {
+        const p = encodeAdvert({ version: 3, vrid: 33, priority: 254, advertIntervalMs: 100, addresses: [vip6] }, ph);
+        if (corrupt) p[6] = (p[6] ?? 0) ^ 0x5a;
+        return Buffer.from(p).toString('hex');
+      };
+      for (let i = 0; i < 3; i++) await send(`v6:1:ff02::12:${advert()}`, `v6:255:ff02::12:${advert(true)}`);
+      const text = await waitFor(
+        async () => {
+          const t = await ours6.metrics();
+          return metricValue(t, 'lvs_vrrp_adverts_dropped_total', 'reason="bad_ttl"') >= 3 &&
+            metricValue(t, 'lvs_vrrp_adverts_dropped_total', 'reason="bad_checksum"') >= 3
+            ? t
+            : undefined;
+        },
+        { what: 'IPv6 drop counters', timeoutMs: 5000 },
+      );
+      expect(metricValue(text, 'lvs_vrrp_transitions_total', 'from="master",to="backup"')).toBe(0);
+      expect(await holders(lab, NODES, vip6)).toEqual(['a']);
+      await send(`v6:255:ff02::12:${advert()}`);
+      await waitFor(
+        async () => metricValue(await ours6.metrics(), 'lvs_vrrp_transitions_total', 'from="master",to="backup"') === 1,
+        { what: 'master → backup on a valid IPv6 advert', timeoutMs: 5000 },
+      );
+    } finally {
+      await ours6.crash();
+      await ka6.crash();
+    }
   });
 });

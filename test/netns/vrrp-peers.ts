@@ -12,6 +12,18 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 /** The built entry point; `npm run build` makes it. */
 export const STANDALONE_MAIN = `${root}dist/src/vrrp/standalone-main.js`;
 
+/**
+ * How to run the speaker: the built dist/ (what CI runs), or the sources through tsx when
+ * LVS_VRRP_FROM_SOURCE=1 (while editing, without a build).
+ */
+function speakerCommand(): string[] {
+  if (process.env['LVS_VRRP_FROM_SOURCE'] === '1') {
+    return [process.execPath, '--import', 'tsx', `${root}src/vrrp/standalone-main.ts`];
+  }
+  if (!existsSync(STANDALONE_MAIN)) throw new Error(`${STANDALONE_MAIN} is missing: run npm run build`);
+  return [process.execPath, STANDALONE_MAIN];
+}
+
 /** Distinguishes the files of successive starts (keepalived refuses a pid file in use). */
 let started = 0;
 
@@ -84,7 +96,7 @@ export function startOurs(
   const log: string[] = [];
   const p = lab.spawn(
     node,
-    [process.execPath, STANDALONE_MAIN, '--config', cfgPath, '--metrics-file', metricsPath, '--log-level', 'debug'],
+    [...speakerCommand(), '--config', cfgPath, '--metrics-file', metricsPath, '--log-level', 'debug'],
     { log },
   );
   // `ip netns exec` execs the program, so the child's pid is the speaker's.
