@@ -11,7 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
@@ -24,6 +24,7 @@ import { HealthMetrics } from '../../src/health/metrics.js';
 import { ProbeScheduler } from '../../src/health/scheduler.js';
 import { HealthLab } from '../../test/support/health-lab.js';
 import { waitFor } from '../../test/support/netns.js';
+import { measureKeepalived } from './keepalived-reference.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     'duration-s': { type: 'string', default: '60' },
     type: { type: 'string', default: 'HTTP' },
     out: { type: 'string' },
+    keepalived: { type: 'boolean', default: true },
   },
 });
 const servers = Number(values.servers);
@@ -47,6 +49,8 @@ function cpuSecondsOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 
 function quantile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return NaN;
@@ -101,7 +105,8 @@ try {
   const cpuCores = (cpu.user + cpu.system) / 1e6 / wallS;
   const serverCores = serverPid ? (cpuSecondsOf(serverPid) - server0) / wallS : NaN;
   const elu = performance.eventLoopUtilization(elu0).utilization;
-  rssMax = Math.max(rssMax, process.memoryUsage().rss);
+  const memory = process.memoryUsage();
+  rssMax = Math.max(rssMax, memory.rss);
   const sorted = lateness.slice(0, samples).sort();
   const checks = (await registry.getSingleMetric('lvs_health_checks_total')?.get())?.values ?? [];
   const byResult = checks.map((v) => `${String(v.labels['result'])}: ${v.value}`).join(', ');
@@ -117,14 +122,34 @@ try {
     cpu: cpus()[0]?.model ?? 'unknown',
     kernel: execFileSync('uname', ['-r']).toString().trim(),
     node: process.version,
+    load: loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
   };
   const ok = (b: boolean) => (b ? 'met' : 'NOT met');
+  // keepalived on the same backends, the same check and interval, right after ours.
+  const reference = values.keepalived
+    ? await measureKeepalived({
+        dir: lab.netns.dir,
+        targets: Array.from({ length: servers }, (_, i) => ({
+          ip: lab.backendIp(i % addresses),
+          port: 8000 + Math.floor(i / addresses),
+        })),
+        type,
+        intervalMs,
+        durationS,
+      })
+    : { ran: false, note: 'not requested (--no-keepalived)' };
+  const keepalivedSection = reference.ran
+    ? `keepalived ${reference.note}, on the same backends right after ours: checker CPU ${reference.cpuCores?.toFixed(3)} cores, RSS ${reference.rssMiB?.toFixed(0)} MiB (keepalived's lateness is not observable from outside).`
+    : `keepalived reference: ${reference.note}.`;
   const report = `# Health-check benchmark: ${servers} real servers, ${type}, every ${intervalMs} ms, ${durationS} s
 
 Run: \`npx tsx bench/health/run.ts --servers ${servers} --addresses ${addresses} --interval-ms ${intervalMs} --duration-s ${durationS} --type ${type}\`
 (${new Date().toISOString()})
 
-Machine: ${machine.nproc} CPUs (${machine.cpu}), Linux ${machine.kernel}, Node ${machine.node}.
+Machine: ${machine.nproc} CPUs (${machine.cpu}), Linux ${machine.kernel}, Node ${machine.node}; load average at the end
+${machine.load} (other work on the machine competes for its CPUs).
 Setup: one backend namespace with ${addresses} addresses; one Node process listens on ports 8000-${8000 + portsPerAddress - 1}
 of every address (${servers} distinct address:port targets). Checker: ProbeScheduler + the real ${type === 'HTTP' ? 'HTTP_GET' : 'TCP_CHECK'} checker,
 warmup = interval, concurrency bound 1024, in the benchmark process. Measured over ${wallS.toFixed(1)} s after ${2 * intervalMs} ms of warm-up.
@@ -137,10 +162,13 @@ warmup = interval, concurrency bound 1024, in the benchmark process. Measured ov
 | lateness p99 | ${row.p99.toFixed(2)} ms | < 100 ms: ${ok(row.p99 < 100)} |
 | lateness max | ${row.max.toFixed(2)} ms | |
 | checks started (measured) | ${samples} (${(samples / wallS).toFixed(0)}/s) | ${(servers * 1000) / intervalMs}/s |
+| heap used / heap total / external at the end | ${mib(memory.heapUsed)} / ${mib(memory.heapTotal)} / ${mib(memory.external)} MiB | |
 | event-loop utilisation | ${(elu * 100).toFixed(1)} % | |
 | backend server CPU (same machine) | ${serverCores.toFixed(3)} cores | |
 
 Results over the whole run (lvs_health_checks_total by result): ${byResult}.
+
+${keepalivedSection}
 `;
   const out = values.out ?? `bench/results/health-${type.toLowerCase()}-${new Date().toISOString().slice(0, 10)}.md`;
   writeFileSync(out, report);
