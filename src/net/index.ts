@@ -13,3 +13,5 @@ export { NetlinkLinks } from './netlink-links.js';
 export { buildGratuitousArp, buildUnsolicitedNa, parseMac } from './frames.js';
 export { canonicalIp, compareIp, familyOf, formatIp, parseIp } from './ip-codec.js';
 export { LinkNotFoundError, NativeUnavailableError, NetlinkError, SyscallError } from './errors.js';
+export type { VipFilter } from './vip-filter.js';
+export { NftVipFilter } from './nft-vip-filter.js';

@@ -7,7 +7,7 @@
 import type { CancelTimer, Clock } from '../core/clock.js';
 import { assertNever } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { AddressSpec, Addresses, AnnounceLink } from '../net/index.js';
+import type { AddressSpec, Addresses, AnnounceLink, VipFilter } from '../net/index.js';
 import { encodeAdvert } from './codec.js';
 import type { CommandRunner } from './commands.js';
 import { VRRP_MCAST_ADDR4, VRRP_MCAST_ADDR6 } from './constants.js';
@@ -44,6 +44,8 @@ export interface InstanceDeps {
   readonly metrics: VrrpMetrics;
   readonly events: VrrpEventStream;
   readonly addresses: Addresses;
+  /** Enforces Accept_Mode = False (RFC 5798 §6.1) for a non-owner master. */
+  readonly vipFilter: VipFilter;
   readonly announcer: AnnouncePort;
   readonly commands: CommandRunner;
 }
@@ -214,7 +216,21 @@ export class VrrpInstanceRunner {
 
   private queueVips(op: 'add' | 'remove'): void {
     const specs = this.specs();
+    const c = this.d.config;
+    // RFC 5798 §6.1: without Accept_Mode a master that is not the owner must not accept
+    // packets sent to the VIPs (keepalived's no_accept); the owner always accepts them.
+    const filtered = !c.acceptMode && c.priority !== 255;
+    const vips = c.virtualIPs.map((v) => v.address);
     this.chain = this.chain.then(async () => {
+      if (filtered) {
+        try {
+          if (op === 'add') await this.d.vipFilter.block(vips);
+          else await this.d.vipFilter.unblock(vips);
+        } catch (err) {
+          this.d.metrics.failed('accept-filter');
+          this.d.log.error({ err, op }, 'accept mode filter change failed');
+        }
+      }
       for (const spec of specs) {
         try {
           if (op === 'add') await this.d.addresses.add(spec);

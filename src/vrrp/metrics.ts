@@ -61,7 +61,7 @@ export class VrrpMetrics {
     });
     this.errors = new Counter({
       name: 'lvs_vrrp_errors_total',
-      help: 'Failed VRRP side effects (advert send, VIP add/remove, GARP, notify, track script).',
+      help: 'Failed VRRP side effects (advert send, VIP add/remove, GARP, notify, track script, accept filter).',
       labelNames: ['op'],
       registers,
     });
@@ -96,7 +96,7 @@ export class VrrpMetrics {
     this.priority.set({ vrid: String(vrid) }, priority);
   }
 
-  failed(op: 'send' | 'add-vip' | 'remove-vip' | 'announce' | 'notify' | 'script' | 'cleanup'): void {
+  failed(op: 'send' | 'add-vip' | 'remove-vip' | 'announce' | 'notify' | 'script' | 'cleanup' | 'accept-filter'): void {
     this.errors.inc({ op });
   }
 }

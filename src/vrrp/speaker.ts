@@ -8,7 +8,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Registry } from 'prom-client';
-import { ownerLabel, primaryAddress, type Addresses, type LinkInfo, type Links } from '../net/index.js';
+import { ownerLabel, primaryAddress, type Addresses, type LinkInfo, type Links, type VipFilter } from '../net/index.js';
 import { checkAdvert } from './accept.js';
 import { decodeAdvert } from './codec.js';
 import type { CommandRunner } from './commands.js';
@@ -29,6 +29,7 @@ export interface SpeakerDeps {
   readonly registry: Registry;
   readonly links: Links;
   readonly addresses: Addresses;
+  readonly vipFilter: VipFilter;
   readonly announcer: AnnouncePort;
   readonly openTransport: TransportFactory;
   readonly commands: CommandRunner;
@@ -82,6 +83,17 @@ export class VrrpSpeaker {
     const links = new Map((await this.d.links.list()).map((l) => [l.name, l]));
     for (const l of links.values()) this.linkStates.set(l.name, l.up);
     this.unwatch = this.d.links.watch((l) => this.onLink(l));
+    // The filter table is ours alone: a crashed run's blocks go, whatever this run needs.
+    try {
+      await this.d.vipFilter.reset();
+    } catch (err) {
+      if (this.d.instances.some((i) => !i.acceptMode && i.priority !== 255)) {
+        this.metrics.failed('cleanup');
+        this.log.error({ err }, 'accept mode filter not reset');
+      } else {
+        this.log.debug({ err }, 'accept mode filter not reset');
+      }
+    }
     const cleaned = new Set<number>();
     for (const cfg of this.d.instances) {
       try {
@@ -188,6 +200,7 @@ export class VrrpSpeaker {
       metrics: this.metrics,
       events: this.events,
       addresses: this.d.addresses,
+      vipFilter: this.d.vipFilter,
       announcer: this.d.announcer,
       commands: this.d.commands,
     });

@@ -11,7 +11,14 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../core/clock.js';
 import { createRootLogger } from '../core/logger.js';
 import { createRegistry } from '../metrics/registry.js';
-import { Announcer, NativePacketSockets, NativeRawIpSockets, NetlinkAddresses, NetlinkLinks } from '../net/index.js';
+import {
+  Announcer,
+  NativePacketSockets,
+  NativeRawIpSockets,
+  NetlinkAddresses,
+  NetlinkLinks,
+  NftVipFilter,
+} from '../net/index.js';
 import { ExecCommandRunner } from './commands.js';
 import { rawTransportFactory } from './raw-transport.js';
 import { VrrpSpeaker } from './speaker.js';
@@ -43,6 +50,7 @@ async function main(): Promise<number> {
     registry,
     links,
     addresses,
+    vipFilter: new NftVipFilter(),
     announcer,
     openTransport: rawTransportFactory(new NativeRawIpSockets()),
     commands: new ExecCommandRunner(),

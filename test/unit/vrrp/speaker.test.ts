@@ -6,6 +6,7 @@ import { Announcer } from '../../../src/net/announcer.js';
 import { FakeAddresses } from '../../../src/net/fake-addresses.js';
 import { FakeLinks } from '../../../src/net/fake-links.js';
 import { FakePacketSockets } from '../../../src/net/fake-packet-sockets.js';
+import { FakeVipFilter } from '../../../src/net/fake-vip-filter.js';
 import { encodeAdvert } from '../../../src/vrrp/codec.js';
 import { FakeCommandRunner } from '../../../src/vrrp/commands.js';
 import type { VrrpEvent } from '../../../src/vrrp/events.js';
@@ -35,6 +36,7 @@ const base: VrrpInstanceConfig = {
 
 interface Node {
   speaker: VrrpSpeaker;
+  filter: FakeVipFilter;
   addresses: FakeAddresses;
   links: FakeLinks;
   frames: FakePacketSockets;
@@ -53,7 +55,9 @@ function node(wire: FakeWire, clock: FakeClock, address: string, over: Partial<V
   const frames = new FakePacketSockets();
   const commands = new FakeCommandRunner();
   const registry = new Registry();
+  const filter = new FakeVipFilter();
   const speaker = new VrrpSpeaker({
+    vipFilter: filter,
     instances: [{ ...base, ...over }],
     clock,
     log: silentLogger(),
@@ -66,7 +70,7 @@ function node(wire: FakeWire, clock: FakeClock, address: string, over: Partial<V
   });
   const events: VrrpEvent[] = [];
   speaker.events.subscribe((e) => events.push(e));
-  return { speaker, addresses, links, frames, commands, registry, events };
+  return { speaker, filter, addresses, links, frames, commands, registry, events };
 }
 
 /** Advances the fake clock in small steps, letting promise chains (address changes) run. */
@@ -227,5 +231,23 @@ describe('VrrpSpeaker on a fake wire with a fake clock', () => {
     await a.speaker.start();
     expect(a.addresses.addressesOf(2)).toEqual(['10.0.0.1', '10.0.0.201']);
     await a.speaker.stop();
+  });
+
+  it('Accept_Mode false: a non-owner master blocks its VIPs, releases the block on leaving', async () => {
+    const clock = new FakeClock();
+    const wire = new FakeWire(clock);
+    const a = node(wire, clock, '10.0.0.1', { acceptMode: false });
+    await a.speaker.start();
+    expect(a.filter.ops[0]?.op).toBe('reset');
+    await advance(clock, 4000);
+    expect([...a.filter.blocked]).toEqual(['10.0.0.100']);
+    await a.speaker.stop();
+    expect([...a.filter.blocked]).toEqual([]);
+    const owner = node(new FakeWire(clock), clock, '10.0.0.2', { acceptMode: false, priority: 255 });
+    await owner.speaker.start();
+    await advance(clock, 100);
+    expect(owner.speaker.status()[0]?.state).toBe('master');
+    expect(owner.filter.ops.map((o) => o.op)).toEqual(['reset']);
+    await owner.speaker.stop();
   });
 });
