@@ -1,4 +1,5 @@
 /** The observe step: one dump of each port, joined into the planner's {@link Observed}. */
+import { messageOf } from '../core/errors.js';
 import type { ObservedAddress, Observed } from './plan.js';
 import { ownedLabelOf } from './plan.js';
 import type { RealserverPorts } from './ports.js';
@@ -9,12 +10,16 @@ import { keyOf } from './types.js';
 /** Everything but the sysctls, whose keys depend on what the objects need. */
 export type ObservedBase = Omit<Observed, 'sysctls'>;
 
-/** Lists devices, addresses and our REDIRECT table. */
+/**
+ * Lists devices, addresses and our REDIRECT table. A table that cannot be listed (a kernel
+ * without nftables) is reported in `rulesUnavailable` instead of failing the pass, so the
+ * modes that need no rules keep working.
+ */
 export async function observeBase(ports: RealserverPorts): Promise<ObservedBase> {
   const [devices, entries, table] = await Promise.all([
     ports.devices.list(),
     ports.addresses.list(),
-    ports.rules.list(),
+    ports.rules.list().catch((err: unknown) => ({ error: messageOf(err) })),
   ]);
   const nameOf = new Map(devices.map((d) => [d.ifindex, d.name]));
   const addresses: ObservedAddress[] = [];
@@ -40,8 +45,9 @@ export async function observeBase(ports: RealserverPorts): Promise<ObservedBase>
       marked: d.marked,
     })),
     addresses,
-    tableExists: table.tableExists,
-    rules: table.rules,
+    ...('error' in table
+      ? { tableExists: false, rules: [], rulesUnavailable: table.error }
+      : { tableExists: table.tableExists, rules: table.rules }),
   };
 }
 

@@ -47,6 +47,11 @@ export interface Observed {
   readonly addresses: readonly ObservedAddress[];
   readonly tableExists: boolean;
   readonly rules: readonly ObservedRule[];
+  /**
+   * Why our table could not be listed (no nftables on this kernel, no `nft`), or undefined.
+   * Rules are then left alone: they cannot be diffed, and the other modes go on without them.
+   */
+  readonly rulesUnavailable?: string;
   /** Sysctl values by keyOf.sysctl; a key is absent when its interface does not exist. */
   readonly sysctls: ReadonlyMap<string, number>;
 }
@@ -187,6 +192,7 @@ function planAddresses({ req, observed, state }: Ctx, removedDevices: ReadonlySe
 }
 
 function planRules({ req, observed }: Ctx): { add: Op[]; remove: Op[] } {
+  if (observed.rulesUnavailable !== undefined) return { add: [], remove: [] };
   if (req.rules.length === 0) return { add: [], remove: observed.tableExists ? [{ op: 'removeTable' }] : [] };
   const wanted = new Map(req.rules.map((r) => [keyOf.rule(r), r]));
   const kept = new Set<string>();

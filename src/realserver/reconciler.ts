@@ -56,6 +56,7 @@ export class RealserverReconciler {
   private savedText: string | undefined;
   private loaded = false;
   private loggedIssues = new Set<string>();
+  private rulesUnavailable = false;
 
   constructor(private readonly opts: ReconcilerOptions) {}
 
@@ -101,6 +102,7 @@ export class RealserverReconciler {
     let observed: Observed | undefined;
     for (let round = 0; round <= MAX_ROUNDS; round++) {
       const base = await observeBase(ports);
+      if (round === 0) this.noteRulesUnavailable(base.rulesUnavailable);
       const desired = selectEntries(input, {
         nodeName: this.opts.nodeName,
         localAddresses: localAddressesOf(base, this.state),
@@ -160,6 +162,17 @@ export class RealserverReconciler {
           })),
         };
       });
+  }
+
+  /** Counts every pass without our table's rules, and logs when that starts or ends. */
+  private noteRulesUnavailable(reason: string | undefined): void {
+    if (reason !== undefined) this.opts.metrics.failed('listRules');
+    if (reason !== undefined && !this.rulesUnavailable) {
+      this.opts.log.warn({ op: 'listRules', err: reason }, 'REDIRECT rules unavailable; other modes go on');
+    } else if (reason === undefined && this.rulesUnavailable) {
+      this.opts.log.info({ op: 'listRules' }, 'REDIRECT rules available again');
+    }
+    this.rulesUnavailable = reason !== undefined;
   }
 
   /** Logs each issue once while it lasts (STYLE: a repeated problem is logged once, then counted). */

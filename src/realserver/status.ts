@@ -48,6 +48,9 @@ function missingOf(e: AcceptEntry, observed: Observed): [string, string] | undef
   }
   if (n.rule) {
     const r = n.rule;
+    if (observed.rulesUnavailable !== undefined) {
+      return [`rule|${keyOf.rule(r)}`, `REDIRECT rules unavailable: ${observed.rulesUnavailable}`];
+    }
     if (!observed.rules.some((o) => o.rule !== undefined && keyOf.rule(o.rule) === keyOf.rule(r))) {
       return [
         `rule|${keyOf.rule(r)}`,

@@ -255,6 +255,25 @@ describe('RealserverReconciler with fakes', () => {
     expect(n.rules.tableExists).toBe(false);
   });
 
+  it('without nftables, REDIRECT entries report why and the other modes go on', async () => {
+    const registry = new Registry();
+    const n = fakeNode();
+    n.rules.failOn = { op: 'list', message: 'Unable to initialize Netlink socket: Protocol not supported' };
+    const report = await reconciler(n, registry).pass(
+      input([drWeb(), drWeb({ mode: 'IptablesRedirect' }, '192.168.105.254')]),
+    );
+    expect(report.vips.map((v) => [v.vip, v.configured, v.message])).toEqual([
+      [VIP, true, undefined],
+      [
+        '192.168.105.254',
+        false,
+        'REDIRECT rules unavailable: nft list failed (exit 1): Unable to initialize Netlink socket: Protocol not supported',
+      ],
+    ]);
+    expect(n.rules.ops).toEqual([]);
+    expect(await registry.getSingleMetricAsString('lvs_realserver_sync_errors_total')).toContain('op="listRules"} 1');
+  });
+
   it('reports the VIPs of each RealServer object of this node', async () => {
     const n = fakeNode();
     const service = vs('web', {
