@@ -140,8 +140,6 @@ export class HealthLab {
       ]);
     }
     await waitFor(() => this.serverLog.includes('READY'), { what: 'backend servers', timeoutMs: 20_000 });
-    // Neighbour entries both ways, so the first probe does not pay for ARP.
-    await run(['ping', '-c1', '-W1', this.backendIp(0)]);
   }
 
   private async makeCertificates(): Promise<void> {
