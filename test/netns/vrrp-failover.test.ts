@@ -109,6 +109,20 @@ describeAsRoot('VRRP failover between our speaker and keepalived 2.2.7', () => {
     await clientSees('b', vip);
   });
 
+  it('v3 backup learns the master interval: configured 1 s, keepalived master at 100 ms, crash → takeover in ~0.36 s', async () => {
+    const vip = '10.77.1.103';
+    const o = { ...v3, vrid: 25, vips: [`${vip}/32`] };
+    const m = start('keepalived', 'a', { ...o, priority: 150 });
+    start('ours', 'b', { ...o, priority: 100, advertIntervalMs: 1000 });
+    await waitForHolder(lab, NODES, vip, 'a');
+    await new Promise((r) => setTimeout(r, 500));
+    const t0 = performance.now();
+    await m.crash();
+    await waitForHolder(lab, NODES, vip, 'b', { exclusive: false, timeoutMs: 5000 });
+    // RFC 5798 §6.4.2: Master_Down_Interval from the learnt 100 ms, not our own 1 s (3.6 s).
+    expect(performance.now() - t0).toBeLessThan(crashBoundMs + MARGIN_MS);
+  });
+
   it('graceful stop at 1 s adverts, v2 PASS, ours → keepalived: Skew_Time, not Master_Down_Interval', async () => {
     const vip = '10.77.1.102';
     const o = {
