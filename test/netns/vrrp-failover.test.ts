@@ -4,6 +4,7 @@
  * IPv6. The new master must hold the VIP and the client's neighbour entry must point at it
  * (only its GARP / unsolicited NA can have done that), within the protocol's bound.
  */
+import { rmSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { NetnsLab, waitFor } from '../support/netns.js';
 import { describeAsRoot } from '../support/privileges.js';
@@ -45,8 +46,8 @@ describeAsRoot('VRRP failover between our speaker and keepalived 2.2.7', () => {
     await lab?.destroy();
   });
 
-  function start(kind: 'ours' | 'keepalived', node: string, o: PeerOptions): Peer {
-    const p = kind === 'ours' ? startOurs(lab, node, o) : startKeepalived(lab, node, o);
+  function start(kind: 'ours' | 'keepalived', node: string, o: PeerOptions, extra: Record<string, unknown> = {}): Peer {
+    const p = kind === 'ours' ? startOurs(lab, node, o, extra) : startKeepalived(lab, node, o);
     peers.push(p);
     vips = [...o.vips];
     return p;
@@ -121,6 +122,37 @@ describeAsRoot('VRRP failover between our speaker and keepalived 2.2.7', () => {
     await waitForHolder(lab, NODES, vip, 'b', { exclusive: false, timeoutMs: 5000 });
     // RFC 5798 §6.4.2: Master_Down_Interval from the learnt 100 ms, not our own 1 s (3.6 s).
     expect(performance.now() - t0).toBeLessThan(crashBoundMs + MARGIN_MS);
+  });
+
+  it('a track script with weight 0 faults our master; keepalived takes over; the script recovers and ours preempts', async () => {
+    const vip = '10.77.1.104';
+    const flag = `${lab.dir}/healthy`;
+    writeFileSync(flag, '');
+    const o = { ...v3, vrid: 26, vips: [`${vip}/32`] };
+    start(
+      'ours',
+      'a',
+      { ...o, priority: 150 },
+      {
+        trackScripts: [
+          {
+            name: 'healthy',
+            command: ['test', '-e', flag],
+            intervalMs: 100,
+            timeoutMs: 1000,
+            rise: 2,
+            fall: 2,
+            weight: 0,
+          },
+        ],
+      },
+    );
+    start('keepalived', 'b', { ...o, priority: 100 });
+    await waitForHolder(lab, NODES, vip, 'a');
+    rmSync(flag);
+    await waitForHolder(lab, NODES, vip, 'b', { timeoutMs: 5000 });
+    writeFileSync(flag, '');
+    await waitForHolder(lab, NODES, vip, 'a', { timeoutMs: 5000 });
   });
 
   it('graceful stop at 1 s adverts, v2 PASS, ours → keepalived: Skew_Time, not Master_Down_Interval', async () => {
