@@ -1,6 +1,15 @@
 import type { AddressEntry, AddressSpec, Addresses } from './addresses.js';
 import { NetlinkError } from './errors.js';
-import { canonicalIp, familyOf } from './ip-codec.js';
+import { canonicalIp, familyOf, parseIpv4 } from './ip-codec.js';
+
+function sameSubnet(a: string, b: string, prefixLength: number): boolean {
+  const x = parseIpv4(a);
+  const y = parseIpv4(b);
+  if (!x || !y) return false;
+  const toInt = (v: Uint8Array) => (((v[0] ?? 0) << 24) | ((v[1] ?? 0) << 16) | ((v[2] ?? 0) << 8) | (v[3] ?? 0)) >>> 0;
+  const mask = prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
+  return (toInt(x) & mask) >>> 0 === (toInt(y) & mask) >>> 0;
+}
 
 /** One operation the fake performed. */
 export interface AddressOp {
@@ -9,8 +18,8 @@ export interface AddressOp {
 }
 
 /**
- * In-memory {@link Addresses} with kernel semantics: one entry per (ifindex, address), a second
- * address in the same IPv4 subnet is secondary, idempotent add and remove. `failOn` injects an
+ * In-memory {@link Addresses} with kernel semantics: one entry per (ifindex, address), an IPv4
+ * address covered by a primary of the same prefix length is secondary, idempotent add and remove. `failOn` injects an
  * error for one operation.
  */
 export class FakeAddresses implements Addresses {
@@ -37,7 +46,18 @@ export class FakeAddresses implements Addresses {
         address,
         prefixLength: spec.prefixLength,
         ...(spec.label !== undefined && family === 4 ? { label: spec.label } : {}),
-        secondary: family === 4 && this.entries.some((e) => e.ifindex === spec.ifindex && e.family === 4),
+        // The kernel (inet_insert_ifa) makes an address secondary when a primary of the same
+        // prefix length already covers it.
+        secondary:
+          family === 4 &&
+          this.entries.some(
+            (e) =>
+              e.ifindex === spec.ifindex &&
+              e.family === 4 &&
+              !e.secondary &&
+              e.prefixLength === spec.prefixLength &&
+              sameSubnet(e.address, address, spec.prefixLength),
+          ),
         scope: address.startsWith('fe80:') ? 253 : 0,
       });
     }

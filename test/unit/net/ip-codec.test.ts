@@ -54,7 +54,7 @@ describe('addresses', () => {
     await f.add({ ifindex: 2, address: '10.0.0.100', prefixLength: 32, label: 'eth0:vrrp1' });
     await f.add({ ifindex: 2, address: '10.0.0.100', prefixLength: 32, label: 'eth0:vrrp1' });
     expect(f.addressesOf(2)).toEqual(['10.0.0.1', '10.0.0.100']);
-    expect((await f.list())[1]).toMatchObject({ label: 'eth0:vrrp1', secondary: true });
+    expect((await f.list())[1]).toMatchObject({ label: 'eth0:vrrp1', secondary: false });
     await f.remove({ ifindex: 2, address: '10.0.0.100', prefixLength: 32 });
     await f.remove({ ifindex: 2, address: '10.0.0.100', prefixLength: 32 });
     expect(f.addressesOf(2)).toEqual(['10.0.0.1']);
