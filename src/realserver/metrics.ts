@@ -1,8 +1,9 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { OpName } from './plan.js';
 import type { AcceptMode } from './types.js';
 
 /** Operation labels: the planner's ops plus the steps around them. */
-export type MetricOp = string;
+export type MetricOp = OpName | 'loadState' | 'saveState' | 'listRules';
 
 const MODES: readonly AcceptMode[] = ['Loopback', 'IptablesRedirect', 'Tunnel'];
 

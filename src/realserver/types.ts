@@ -108,8 +108,6 @@ export const keyOf = {
   address: (k: { readonly device: string; readonly address: string }): string => `${k.device}|${k.address}`,
   rule: (r: RedirectRule): string => `${r.family}|${r.vip}|${r.protocol ?? '*'}|${r.port ?? '*'}`,
   device: (d: { readonly name: string }): string => d.name,
-  vip: (e: { readonly vip: string; readonly realServer?: ObjectRef; readonly virtualServer: ObjectRef }): string =>
-    `${e.vip}|${e.realServer ? `${e.realServer.namespace}/${e.realServer.name}` : ''}`,
 };
 
 /** True when two redirect rules are the same. */

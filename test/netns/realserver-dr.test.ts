@@ -208,6 +208,27 @@ describeAsRoot('realserver role in network namespaces (Loopback, arp sysctls, Ip
     else expect(status).toMatchObject({ configured: false, message: expect.stringContaining('no dummy device type') });
   });
 
+  it('IPv6 Loopback: the VIP /128 on lo, owned through the state record alone (no labels)', async () => {
+    const dr6 = {
+      apiVersion: 'lvs.io/v1alpha1',
+      kind: 'VirtualServer',
+      metadata: { name: 'web6' },
+      spec: {
+        addresses: [{ ip: '2001:db8:78::100', port: 8080 }],
+        forwarding: 'DR',
+        scheduler: 'rr',
+        realServers: [{ address: '2001:db8:78::5', node: 'backend' }],
+      },
+    };
+    const report = await pass([dr6]);
+    expect(report.failures).toEqual([]);
+    expect(report.vips).toMatchObject([{ vip: '2001:db8:78::100', configured: true }]);
+    expect(await lab.exec1('backend', ['ip', '-o', '-6', 'addr', 'show', 'dev', 'lo'])).toContain(
+      'inet6 2001:db8:78::100/128',
+    );
+    expect((await pass([dr6])).writes).toBe(0);
+  });
+
   it('removal: VIPs, rules and sysctls are gone, original values restored, nothing else changed', async () => {
     const report = await pass([]);
     expect(report.failures).toEqual([]);
