@@ -193,15 +193,6 @@ export function startKeepalived(lab: NetnsLab, node: string, o: PeerOptions): Pe
   };
 }
 
-/** Waits until keepalived's VRRP child is up (its pid file exists). */
-export async function keepalivedReady(lab: NetnsLab, peer: Peer): Promise<void> {
-  await waitFor(() => peer.log.some((l) => /Entering BACKUP STATE|Entering MASTER STATE|VRRP_Instance/.test(l)), {
-    what: `keepalived in ${peer.node} started`,
-    timeoutMs: 10_000,
-  });
-  void lab;
-}
-
 /** Nodes (by name) whose eth0 holds `vip` (with or without prefix). */
 export async function holders(lab: NetnsLab, nodes: readonly string[], vip: string): Promise<string[]> {
   const address = vip.split('/')[0] ?? vip;
