@@ -29,6 +29,8 @@ export default defineConfig({
         test: {
           name: 'kube',
           include: ['test/kube/**/*.test.ts'],
+          // Builds or finds the cached kube-apiserver and etcd, starts them, installs the CRDs.
+          globalSetup: ['test/kube/global-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 600_000,
           fileParallelism: false,

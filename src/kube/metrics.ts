@@ -1,0 +1,48 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+/** Why an informer listed the collection again. */
+export type RelistReason = 'start' | 'gone' | 'resync' | 'errors';
+/** How a watch stream ended. */
+export type WatchEndReason = 'closed' | 'gone' | 'error' | 'watchdog';
+
+/** The lvs_kube_informer_* instruments behind intent-named methods. */
+export interface InformerMetrics {
+  relisted(resource: string, reason: RelistReason): void;
+  watchEnded(resource: string, reason: WatchEndReason): void;
+  synced(resource: string): void;
+  objects(resource: string, count: number): void;
+}
+
+/** Registers the informer metrics on `registry`. */
+export function createInformerMetrics(registry: Registry): InformerMetrics {
+  const relists = new Counter({
+    name: 'lvs_kube_informer_relists_total',
+    help: 'Full lists of a watched collection, by reason.',
+    labelNames: ['resource', 'reason'],
+    registers: [registry],
+  });
+  const watchEnds = new Counter({
+    name: 'lvs_kube_informer_watch_ends_total',
+    help: 'Watch streams that ended, by how they ended.',
+    labelNames: ['resource', 'reason'],
+    registers: [registry],
+  });
+  const synced = new Gauge({
+    name: 'lvs_kube_informer_synced',
+    help: '1 once the first list of the collection has been applied.',
+    labelNames: ['resource'],
+    registers: [registry],
+  });
+  const objects = new Gauge({
+    name: 'lvs_kube_informer_objects',
+    help: 'Objects in the informer cache.',
+    labelNames: ['resource'],
+    registers: [registry],
+  });
+  return {
+    relisted: (resource, reason) => relists.inc({ resource, reason }),
+    watchEnded: (resource, reason) => watchEnds.inc({ resource, reason }),
+    synced: (resource) => synced.set({ resource }, 1),
+    objects: (resource, count) => objects.set({ resource }, count),
+  };
+}
