@@ -173,6 +173,8 @@ export function selectEntries(input: DesiredInput, node: NodeIdentity): DesiredA
             path: `${b.path}.mode`,
             reason: 'AcceptModeUnsupported',
             message: `acceptVIP mode Tunnel is ipip, which carries IPv4 only; VIP ${vip.text} is IPv6`,
+            vip: vip.text,
+            mode: 'Tunnel',
           });
           continue;
         }
@@ -184,6 +186,8 @@ export function selectEntries(input: DesiredInput, node: NodeIdentity): DesiredA
             path: b.path,
             reason: 'AcceptModeConflict',
             message: `VIP ${vip.text} is already accepted with ${describeClaim(prev)} for ${formatRef(prev.by)}; ${formatRef(b.holder)} asks for ${describeClaim(claim)}`,
+            vip: vip.text,
+            mode: accept.mode,
           });
           continue;
         }

@@ -3,7 +3,7 @@ import type { OpName } from './plan.js';
 import type { AcceptMode } from './types.js';
 
 /** Operation labels: the planner's ops plus the steps around them. */
-export type MetricOp = OpName | 'loadState' | 'saveState' | 'listRules';
+export type MetricOp = OpName | 'loadState' | 'saveState' | 'listRules' | 'pass';
 
 const MODES: readonly AcceptMode[] = ['Loopback', 'IptablesRedirect', 'Tunnel'];
 

@@ -151,8 +151,14 @@ function planDevices({ req, observed, state }: Ctx): { record: Op[]; add: Op[]; 
     record.push({ op: 'adoptDevice', device: { name: d.name, kind, ...(d.local ? { local: d.local } : {}) } });
   }
   for (const d of req.devices) if (!seen.has(d.name)) add.push({ op: 'addDevice', device: d });
+  const wantedSpec = new Map(req.devices.map((d) => [d.name, d]));
   for (const d of observed.devices) {
-    if ((d.marked || recorded.has(d.name)) && !wanted.has(d.name)) remove.push({ op: 'removeDevice', name: d.name });
+    if (!d.marked && !recorded.has(d.name)) continue;
+    const want = wantedSpec.get(d.name);
+    // One of ours that is no longer wanted, or wanted differently (an ipip device whose local
+    // address changed): removed now, created again in the next round.
+    const stale = want !== undefined && (want.kind !== d.kind || (want.kind === 'ipip' && want.local !== d.local));
+    if (!wanted.has(d.name) || stale) remove.push({ op: 'removeDevice', name: d.name });
   }
   return { record, add, remove };
 }

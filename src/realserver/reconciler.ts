@@ -131,7 +131,7 @@ export class RealserverReconciler {
       entries,
       issues,
       vips,
-      realServers: this.realServerVips(input.realServers, vips, observed),
+      realServers: this.realServerVips(input.realServers, vips, issues, observed),
       writes,
       failures,
       elapsedMs,
@@ -141,26 +141,34 @@ export class RealserverReconciler {
   private realServerVips(
     realServers: readonly RealServer[],
     vips: readonly VipStatus[],
+    issues: readonly Issue[],
     observed: Observed | undefined,
   ): RealServerVips[] {
     const node = {
       nodeName: this.opts.nodeName,
       localAddresses: observed ? localAddressesOf(observed, this.state) : new Set<string>(),
     };
+    const isRef = (a: ObjectRef | undefined, b: ObjectRef): boolean =>
+      a !== undefined && a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
     return realServers
       .filter((r) => isOwnRealServer(r.spec, node))
       .map((r) => {
         const ref: ObjectRef = { kind: 'RealServer', namespace: r.metadata.namespace, name: r.metadata.name };
-        const mine = vips.filter((v) => v.realServer?.namespace === ref.namespace && v.realServer.name === ref.name);
-        return {
-          realServer: ref,
-          vips: mine.map((v) => ({
+        const out: RealServerVips['vips'][number][] = vips
+          .filter((v) => isRef(v.realServer, ref))
+          .map((v) => ({
             vip: v.vip,
             mode: v.mode,
             configured: v.configured,
             ...(v.message !== undefined ? { message: v.message } : {}),
-          })),
-        };
+          }));
+        // A VIP an issue kept out (a conflict, Tunnel with IPv6) shows as not configured, with why.
+        for (const i of issues) {
+          if (!isRef(i.object, ref) || i.vip === undefined || i.mode === undefined) continue;
+          if (out.some((v) => v.vip === i.vip)) continue;
+          out.push({ vip: i.vip, mode: i.mode, configured: false, message: i.message });
+        }
+        return { realServer: ref, vips: out };
       });
   }
 

@@ -38,6 +38,7 @@ export class RealserverRole {
   private readonly reconciler: RealserverReconciler;
   private readonly clock: Clock;
   private readonly log: Logger;
+  private readonly metrics: RealserverMetrics;
   private latest: DesiredInput | undefined;
   private running: Promise<PassReport> | undefined;
   private queued: Promise<PassReport> | undefined;
@@ -48,11 +49,12 @@ export class RealserverRole {
   constructor(private readonly opts: RealserverRoleOptions) {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log.child({ component: 'realserver', node: opts.nodeName });
+    this.metrics = new RealserverMetrics(opts.registry);
     this.reconciler = new RealserverReconciler({
       nodeName: opts.nodeName,
       ports: opts.ports,
       log: this.log,
-      metrics: new RealserverMetrics(opts.registry),
+      metrics: this.metrics,
       now: () => this.clock.now(),
     });
   }
@@ -103,6 +105,7 @@ export class RealserverRole {
         return report;
       },
       (err: unknown) => {
+        this.metrics.failed('pass');
         this.log.error({ err }, 'realserver pass failed; retrying at the next resync');
         this.finished(p);
         throw err;

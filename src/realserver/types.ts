@@ -51,6 +51,9 @@ export interface Issue {
   readonly path: string;
   readonly reason: IssueReason;
   readonly message: string;
+  /** The VIP the issue keeps from being accepted, when it is about one. */
+  readonly vip?: string;
+  readonly mode?: AcceptMode;
 }
 
 /** Who this node is, for deciding which real servers are its own. */

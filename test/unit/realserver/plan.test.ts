@@ -229,6 +229,27 @@ const cases: { name: string; entries: AcceptEntry[]; observed: Observed; state?:
     ops: ['adoptDevice lvs0 dummy', `adoptAddress lvs0 ${VIP}`],
   },
   {
+    name: 'an ipip device of ours with another local address is removed, to be made again',
+    entries: [entry({ mode: 'Tunnel', device: 'tun-web', localAddress: '10.0.0.5' })],
+    observed: observed({
+      devices: [lo, { name: 'tun-web', ifindex: 7, kind: 'ipip', local: '10.0.0.6', marked: true }],
+      addresses: [{ device: 'tun-web', ifindex: 7, address: VIP, prefixLength: 32, family: 4, label: 'tun-web:lvs' }],
+      sysctls: new Map([
+        ...sysctls({ ...arpSet, 'all|rp_filter': 2 }),
+        ['tun-web|arp_ignore', 1],
+        ['tun-web|arp_announce', 2],
+        ['tun-web|rp_filter', 2],
+      ]),
+    }),
+    state: {
+      version: 1,
+      devices: [{ name: 'tun-web', kind: 'ipip', local: '10.0.0.6' }],
+      addresses: [{ device: 'tun-web', address: VIP, prefixLength: 32 }],
+      sysctls: [],
+    },
+    ops: ['removeDevice tun-web'],
+  },
+  {
     name: 'a device someone else made is used and never removed',
     entries: [],
     observed: observed({ devices: [lo, { name: 'dummy9', ifindex: 9, kind: 'dummy', marked: false }] }),

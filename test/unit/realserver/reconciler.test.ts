@@ -274,6 +274,54 @@ describe('RealserverReconciler with fakes', () => {
     expect(await registry.getSingleMetricAsString('lvs_realserver_sync_errors_total')).toContain('op="listRules"} 1');
   });
 
+  it('a RealServer whose VIP lost a conflict shows it as not configured, with the issue', async () => {
+    const n = fakeNode();
+    const first = vs('a-web', {
+      addresses: [{ ip: VIP, port: 80 }],
+      forwarding: 'DR',
+      realServers: [{ address: '10.0.0.5' }],
+    });
+    const second = vs('b-web', {
+      addresses: [{ ip: VIP, port: 8080 }],
+      forwarding: 'DR',
+      realServerSelector: { matchLabels: { app: 'web' } },
+    });
+    const report = await reconciler(n).pass(
+      input([first, second], [rs('rs-1', { address: '10.0.0.5', acceptVIP: { mode: 'IptablesRedirect' } })]),
+    );
+    expect(report.realServers).toEqual([
+      {
+        realServer: { kind: 'RealServer', namespace: 'default', name: 'rs-1' },
+        vips: [
+          {
+            vip: VIP,
+            mode: 'IptablesRedirect',
+            configured: false,
+            message:
+              'VIP 192.168.105.253 is already accepted with Loopback on lo for VirtualServer default/a-web; RealServer default/rs-1 asks for IptablesRedirect (perPort false)',
+          },
+        ],
+      },
+    ]);
+    expect(n.rules.ops).toEqual([]);
+  });
+
+  it('an ipip device of ours with a stale local address is made again within one pass', async () => {
+    const n = fakeNode();
+    const tun = (address: string) =>
+      vs('tun', {
+        addresses: [{ ip: VIP, port: 80 }],
+        forwarding: 'TUN',
+        realServers: [{ address, node: 'backend-1', acceptVIP: { mode: 'Tunnel', device: 'tun-web' } }],
+      });
+    const r = reconciler(n);
+    await r.pass(input([tun('10.0.0.6')]));
+    const report = await r.pass(input([tun('10.0.0.5')]));
+    expect(report.failures).toEqual([]);
+    expect(n.devices.devices.find((d) => d.name === 'tun-web')).toMatchObject({ kind: 'ipip', local: '10.0.0.5' });
+    expect(report.vips[0]?.configured).toBe(true);
+  });
+
   it('reports the VIPs of each RealServer object of this node', async () => {
     const n = fakeNode();
     const service = vs('web', {
