@@ -108,8 +108,21 @@ export const condition = () =>
     observedGeneration: z.int().min(0).optional(),
   });
 
+/**
+ * Marks a status list as a map for server-side apply, so that writers with different field
+ * managers (one per node) each own their own items instead of replacing the whole list.
+ */
+export const listMapKeys = (...keys: string[]) => ({
+  'x-kubernetes-list-type': 'map',
+  'x-kubernetes-list-map-keys': keys,
+});
+
 export const conditions = () =>
-  z.array(condition()).max(32).describe('Standard conditions: Ready, Degraded, Conflict, Invalid.');
+  z
+    .array(condition())
+    .max(32)
+    .meta(listMapKeys('type'))
+    .describe('Standard conditions: Ready, Degraded, Conflict, Invalid.');
 
 /** A command run by the agent: argv form, no shell. */
 export const command = () =>

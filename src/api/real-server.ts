@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { command, conditions, interfaceName, ipAddress, MAX_LIST, objectName, port } from './primitives.js';
+import {
+  command,
+  conditions,
+  interfaceName,
+  ipAddress,
+  listMapKeys,
+  MAX_LIST,
+  objectName,
+  port,
+} from './primitives.js';
 import { HealthChecksSchema } from './health-check.js';
 
 export const FORWARDING_METHODS = ['DR', 'NAT', 'TUN'] as const;
@@ -83,6 +92,7 @@ export const RealServerStatusSchema = z.strictObject({
       }),
     )
     .max(MAX_LIST)
+    .meta(listMapKeys('vip'))
     .optional()
     .describe('VIPs the realserver role has (or could not) set up on the backend.'),
   health: z
@@ -97,6 +107,7 @@ export const RealServerStatusSchema = z.strictObject({
       }),
     )
     .max(MAX_LIST)
+    .meta(listMapKeys('director', 'virtualServer'))
     .optional()
     .describe('Health as seen by each director.'),
   summary: z.string().max(64).optional().describe('Short health summary for kubectl get, e.g. "Up 2/2".'),

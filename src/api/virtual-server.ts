@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { parseIP } from './address.js';
-import { command, conditions, duration, ipAddress, labelSelector, MAX_LIST, objectName, port } from './primitives.js';
+import {
+  command,
+  conditions,
+  duration,
+  ipAddress,
+  labelSelector,
+  listMapKeys,
+  MAX_LIST,
+  objectName,
+  port,
+} from './primitives.js';
 import { withRules, type CrossFieldRule } from './rules.js';
 import { HealthChecksSchema } from './health-check.js';
 import { FORWARDING_METHODS, HEALTH_STATES, InlineRealServerSchema } from './real-server.js';
@@ -236,6 +246,7 @@ export const VirtualServerStatusSchema = z.strictObject({
       }),
     )
     .max(4096)
+    .meta(listMapKeys('address', 'port', 'director'))
     .optional(),
   counters: z
     .strictObject({

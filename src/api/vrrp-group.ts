@@ -9,6 +9,7 @@ import {
   interfaceName,
   ipAddress,
   labelSelector,
+  listMapKeys,
   MAX_LIST,
   objectName,
   secretKeyRef,
@@ -251,6 +252,7 @@ export const VrrpGroupStatusSchema = z.strictObject({
       }),
     )
     .max(MAX_LIST)
+    .meta(listMapKeys('node'))
     .optional()
     .describe('State and effective priority on every node running the group.'),
   transitions: z.int().min(0).optional().describe('State transitions seen since the group was created.'),
