@@ -131,6 +131,19 @@ export function ownedLabelOf(device: string): string | undefined {
   return ownerLabel(device, OWNER_TAG);
 }
 
+/**
+ * Devices someone else made under a name we need, of another kind: a VIP on a real NIC (or a
+ * veth, a bridge) would be answered in ARP on it, which is what Loopback and Tunnel avoid. The
+ * VIP is not put there; status says why.
+ */
+export function misfitDevices(req: Requirements, observed: Observed): ObservedDevice[] {
+  const wanted = new Map(req.devices.map((d) => [d.name, d]));
+  return observed.devices.filter((d) => {
+    const want = wanted.get(d.name);
+    return want !== undefined && !d.marked && d.kind !== want.kind;
+  });
+}
+
 interface Ctx {
   readonly req: Requirements;
   readonly observed: Observed;
@@ -186,10 +199,11 @@ function planAddresses({ req, observed, state }: Ctx, removedDevices: ReadonlySe
       remove.push({ op: 'removeAddress', address, ifindex: a.ifindex });
     }
   }
+  const misfits = new Set(misfitDevices(req, observed).map((d) => d.name));
   for (const a of req.addresses) {
     const ifindex = ifindexOf.get(a.device);
     // A device created in this pass has no ifindex yet: the next round adds its address.
-    if (seen.has(keyOf.address(a)) || ifindex === undefined) continue;
+    if (seen.has(keyOf.address(a)) || ifindex === undefined || misfits.has(a.device)) continue;
     const family = a.address.includes(':') ? 6 : 4;
     const label = family === 4 ? ownedLabelOf(a.device) : undefined;
     add.push({ op: 'addAddress', address: a, ifindex, family, ...(label ? { label } : {}) });
@@ -221,7 +235,9 @@ function planSysctls({ req, observed, state }: Ctx, removedDevices: ReadonlySet<
   const record: Op[] = [];
   const set: Op[] = [];
   const restore: Op[] = [];
+  const misfits = new Set(misfitDevices(req, observed).map((d) => d.name));
   for (const { key, need } of req.sysctls) {
+    if (misfits.has(key.iface)) continue;
     const k = keyOf.sysctl(key);
     const current = observed.sysctls.get(k);
     // The interface does not exist yet (a device made in this pass): the next round sets it.

@@ -27,8 +27,16 @@ const describeNeed = (n: SysctlNeed): string => (n.kind === 'atLeast' ? `at leas
 /** The first thing an entry still lacks, as [object key, sentence], or undefined when it has all. */
 function missingOf(e: AcceptEntry, observed: Observed): [string, string] | undefined {
   const n = needsOf(e);
-  if (n.device && !observed.devices.some((d) => d.name === n.device?.name)) {
-    return [`device|${n.device.name}`, `device ${n.device.name} (${n.device.kind}) is missing`];
+  if (n.device) {
+    const want = n.device;
+    const dev = observed.devices.find((d) => d.name === want.name);
+    if (!dev) return [`device|${want.name}`, `device ${want.name} (${want.kind}) is missing`];
+    if (dev.kind !== want.kind && !dev.marked) {
+      return [
+        `device|${want.name}`,
+        `device ${want.name} exists and is ${dev.kind ? `a ${dev.kind} device` : 'not a virtual device'}, not ${want.kind}: the VIP would be answered in ARP there`,
+      ];
+    }
   }
   for (const s of n.sysctls) {
     const k = keyOf.sysctl(s.key);

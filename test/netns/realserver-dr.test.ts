@@ -199,6 +199,26 @@ describeAsRoot('realserver role in network namespaces (Loopback, arp sysctls, Ip
     }
   });
 
+  it('IptablesRedirect for every port (seed 000: -d VIP -j REDIRECT): both listeners answer', async () => {
+    const vip = '10.78.0.111';
+    const report = await pass([
+      dr('web', VIP, 8080),
+      dr('web-redirect', VIP_REDIRECT, 8080, { mode: 'IptablesRedirect', perPort: true }),
+      dr('web-all-ports', vip, 8080, { mode: 'IptablesRedirect' }),
+    ]);
+    expect(report.failures).toEqual([]);
+    expect(await lab.exec1('backend', ['nft', 'list', 'table', 'inet', 'lvs_realserver'])).toContain(
+      `ip daddr ${vip} redirect`,
+    );
+    await lab.exec1('client', ['ip', 'route', 'replace', `${vip}/32`, 'via', BACKEND]);
+    try {
+      expect(await fetchFrom(vip, 8080)).toBe('backend:8080\n');
+      expect(await fetchFrom(vip, 8081)).toBe('backend:8081\n');
+    } finally {
+      await lab.exec('client', ['ip', 'route', 'del', `${vip}/32`]);
+    }
+  });
+
   it('a dummy device on a kernel without the type is reported, not faked', async () => {
     const report = await pass([dr('web-dummy', '10.78.0.120', 8080, { device: 'lvs0' })]);
     const status = report.vips.find((v) => v.vip === '10.78.0.120');

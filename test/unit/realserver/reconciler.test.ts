@@ -221,6 +221,18 @@ describe('RealserverReconciler with fakes', () => {
     });
   });
 
+  it('a Loopback device that is a real interface of the node is refused, not given the VIP', async () => {
+    const n = fakeNode();
+    const report = await reconciler(n).pass(input([drWeb({ device: 'eth0' })]));
+    expect(n.addresses.entries.some((e) => e.address === VIP)).toBe(false);
+    expect(n.devices.ops).toEqual([]);
+    expect(n.sysctls.writes.map((w) => w.key.iface)).not.toContain('eth0');
+    expect(report.vips[0]).toMatchObject({
+      configured: false,
+      message: 'device eth0 exists and is a veth device, not dummy: the VIP would be answered in ARP there',
+    });
+  });
+
   it('Tunnel: ipip device with the real server address as local, rp_filter loose, the VIP on it', async () => {
     const n = fakeNode();
     n.sysctls.set({ iface: 'all', name: 'rp_filter' }, 1);
