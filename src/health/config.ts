@@ -27,8 +27,6 @@ export type NormaliseResult =
 const USES_PORT: ReadonlySet<string> = new Set(['HTTP', 'HTTPS', 'TCP', 'SMTP', 'DNS', 'UDP']);
 /** Checkers that do not touch the network at all, so the target is not part of their identity. */
 const LOCAL_TYPES: ReadonlySet<string> = new Set(['MISC', 'FILE']);
-/** keepalived's default port for DNS_CHECK (check_dns.c: 53 when no connect_port is set). */
-const DNS_DEFAULT_PORT = 53;
 /** HTTP_GET's default status_code set (check_http.c: any 2xx). */
 const DEFAULT_STATUS: readonly StatusRange[] = [{ from: 200, to: 299 }];
 
@@ -47,7 +45,7 @@ export function normaliseCheck(
     issue(check.connectIP ? ['connectIP'] : [], 'the real server address is not an IPv4 or IPv6 address');
     return { ok: false, issues };
   }
-  const port = check.connectPort ?? (check.type === 'DNS' && server.port === 0 ? DNS_DEFAULT_PORT : server.port);
+  const port = check.connectPort ?? server.port;
   if (USES_PORT.has(check.type) && port === 0) {
     issue(['connectPort'], `a ${check.type} check of a server without a port (fwmark service) needs connectPort`);
   }

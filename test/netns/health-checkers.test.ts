@@ -4,15 +4,18 @@
  * ICMP unreachable, reply checks, exit status). One attempt per case, through the same check
  * runner the scheduler uses.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { HealthCheckSchema, type HealthCheckInput } from '../../src/api/index.js';
 import { systemClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { createSystemCheckRunner, type SystemCheckRunner } from '../../src/health/check-runner.js';
 import { normaliseCheck } from '../../src/health/config.js';
+import { createNotifyRunner } from '../../src/health/notify-command.js';
 import type { CheckResult } from '../../src/health/types.js';
 import { HealthLab } from '../support/health-lab.js';
+import { waitFor } from '../support/netns.js';
 import { describeAsRoot } from '../support/privileges.js';
 
 describeAsRoot('health checkers against real servers', () => {
@@ -138,6 +141,19 @@ describeAsRoot('health checkers against real servers', () => {
   ])('TCP_CHECK: $name', async ({ port, address, expected }) => {
     const r = await attempt({ type: 'TCP' }, port, address ? lab.silentIp(1) : undefined);
     expect(outcome(r)).toBe(expected);
+  });
+
+  it('bindto: the probe leaves from the given source address', async () => {
+    expect(outcome(await attempt({ type: 'TCP', bindTo: lab.hostIp }, 9000))).toBe('up');
+    // An address this host does not have cannot be bound.
+    expect(outcome(await attempt({ type: 'TCP', bindTo: lab.silentIp(9) }, 9000))).not.toBe('up');
+  });
+
+  it('notify hooks run as commands, without a shell', async () => {
+    const marker = join(lab.netns.dir, 'notified');
+    const notify = createNotifyRunner({ clock: systemClock, log: silentLogger() });
+    notify(['sh', '-c', `echo "$0" > ${marker}`, 'down'], { vs: 'default/web', rs: '192.0.2.1:80' });
+    await waitFor(() => existsSync(marker) && readFileSync(marker, 'utf8') === 'down\n', { what: 'notify hook' });
   });
 
   it.each([

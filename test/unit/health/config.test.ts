@@ -104,8 +104,8 @@ describe('normaliseCheck defaults', () => {
     expect(p).toMatchObject({ intervalMs: 2000, timeoutMs: 500, retry: 4, delayBeforeRetryMs: 250, warmupMs: 2000 });
   });
 
-  it('DNS: SOA of "." on port 53 for a fwmark server', () => {
-    const p = probe({ type: 'DNS' }, { address: '192.0.2.53', port: 0 });
+  it('DNS: SOA of "." on the real server port', () => {
+    const p = probe({ type: 'DNS' }, { address: '192.0.2.53', port: 53 });
     expect(p).toMatchObject({ queryType: 'SOA', name: '.', target: { port: 53 } });
   });
 
