@@ -13,8 +13,9 @@ export interface Statement extends SourcePos {
   readonly block: readonly Statement[] | undefined;
 }
 
-interface Building {
-  keyword: Token;
+/** The same, while it is being built. */
+interface Building extends SourcePos {
+  keyword: string;
   args: Token[];
   block: Building[] | undefined;
 }
@@ -22,57 +23,69 @@ interface Building {
 /** A line of tokens as the preprocessor produced it. */
 export type TokenLine = readonly Token[];
 
-function freeze(b: Building): Statement {
-  return {
-    keyword: b.keyword.text,
-    args: b.args,
-    block: b.block?.map(freeze),
-    file: b.keyword.file,
-    line: b.keyword.line,
-    col: b.keyword.col,
-  };
+function statementOf(tok: Token): Building {
+  return { keyword: tok.text, args: [], block: undefined, file: tok.file, line: tok.line, col: tok.col };
 }
 
 /**
- * Builds the statement tree. Statements are line based, as in keepalived: a line's first word
- * is the keyword and the rest its values; `{` opens the block of the statement before it (on
- * the same line, or the previous line when `{` starts a line); `}` closes the innermost block.
+ * Builds the statement tree line by line, as the preprocessor produces lines, so no list of
+ * all lines is kept. Statements are line based, as in keepalived: a line's first word is the
+ * keyword and the rest its values; `{` opens the block of the statement before it (on the same
+ * line, or the previous line when `{` starts a line); `}` closes the innermost block.
  * Unbalanced braces are reported, never thrown.
  */
-export function buildTree(lines: Iterable<TokenLine>, sink: DiagnosticSink): Statement[] {
-  const root: Building[] = [];
-  const stack: { owner: Building; open: Token }[] = [];
-  const container = (): Building[] => stack.at(-1)?.owner.block ?? root;
+export class TreeBuilder {
+  private readonly root: Building[] = [];
+  private readonly stack: { owner: Building; open: Token }[] = [];
 
-  for (const tokens of lines) {
+  constructor(private readonly sink: DiagnosticSink) {}
+
+  private container(): Building[] {
+    return this.stack.at(-1)?.owner.block ?? this.root;
+  }
+
+  addLine(tokens: TokenLine): void {
     let current: Building | undefined;
     for (const tok of tokens) {
       if (isBrace(tok, '{')) {
-        const owner = current ?? container().at(-1);
+        const owner = current ?? this.container().at(-1);
         if (owner === undefined || owner.block !== undefined) {
-          sink.error(tok, 'KA_UNEXPECTED_OPEN', 'a "{" must follow the keyword whose block it opens');
-          const anonymous: Building = { keyword: { ...tok, text: '{' }, args: [], block: [] };
-          container().push(anonymous);
-          stack.push({ owner: anonymous, open: tok });
+          this.sink.error(tok, 'KA_UNEXPECTED_OPEN', 'a "{" must follow the keyword whose block it opens');
+          const anonymous = statementOf(tok);
+          anonymous.block = [];
+          this.container().push(anonymous);
+          this.stack.push({ owner: anonymous, open: tok });
         } else {
           owner.block = [];
-          stack.push({ owner, open: tok });
+          this.stack.push({ owner, open: tok });
         }
         current = undefined;
       } else if (isBrace(tok, '}')) {
-        if (stack.length === 0) sink.error(tok, 'KA_UNEXPECTED_CLOSE', 'a "}" without a block to close');
-        else stack.pop();
+        if (this.stack.length === 0) this.sink.error(tok, 'KA_UNEXPECTED_CLOSE', 'a "}" without a block to close');
+        else this.stack.pop();
         current = undefined;
       } else if (current === undefined) {
-        current = { keyword: tok, args: [], block: undefined };
-        container().push(current);
+        current = statementOf(tok);
+        this.container().push(current);
       } else {
         current.args.push(tok);
       }
     }
   }
-  for (const { owner, open } of stack.reverse()) {
-    sink.error(open, 'KA_UNCLOSED_BLOCK', `the block of "${owner.keyword.text}" is never closed: a "}" is missing`);
+
+  /** Reports the blocks still open and returns the tree. */
+  finish(): Statement[] {
+    for (const { owner, open } of this.stack.reverse()) {
+      this.sink.error(open, 'KA_UNCLOSED_BLOCK', `the block of "${owner.keyword}" is never closed: a "}" is missing`);
+    }
+    this.stack.length = 0;
+    return this.root;
   }
-  return root.map(freeze);
+}
+
+/** Builds the tree of a sequence of lines at once. */
+export function buildTree(lines: Iterable<TokenLine>, sink: DiagnosticSink): Statement[] {
+  const builder = new TreeBuilder(sink);
+  for (const l of lines) builder.addLine(l);
+  return builder.finish();
 }

@@ -1,6 +1,6 @@
 import { HEALTH_CHECK_TYPE_DEFAULTS, type HealthCheckType } from '../api/index.js';
 import type { Statement } from './block-tree.js';
-import { duration, type KeywordTable, type StatementReader } from './convert-context.js';
+import { duration, type ContextTable, type StatementReader } from './convert-context.js';
 import type { HealthCheckInput } from './model.js';
 
 /**
@@ -22,19 +22,24 @@ export const KEEPALIVED_DELAY_LOOP_MS = 60_000;
 export const KEEPALIVED_CONNECT_TIMEOUT_MS = 5_000;
 
 /** The cascading keywords, shared by virtual_server, real_server and checkers. */
-export function cascadeTable(r: StatementReader, d: CheckDefaults): KeywordTable {
-  return {
-    delay_loop: (s) => assign(d, 'intervalMs', r.seconds(s, 10)),
-    connect_timeout: (s) => assign(d, 'timeoutMs', r.seconds(s, 10, 3_600_000)),
-    retry: (s) => assign(d, 'retry', r.int(s, 0, 100)),
-    nb_get_retry: (s) => assign(d, 'retry', r.int(s, 0, 100)),
-    delay_before_retry: (s) => assign(d, 'delayBeforeRetryMs', r.seconds(s, 0, 3_600_000)),
-    warmup: (s) => assign(d, 'warmupMs', r.seconds(s, 0)),
-    virtualhost: (s) => {
-      const t = r.arg(s, 0, 'a host name');
-      if (t) d.virtualhost = t.text;
-    },
-  };
+export const CASCADE: ContextTable<CheckDefaults> = {
+  delay_loop: (r, s, d) => assign(d, 'intervalMs', r.seconds(s, 10)),
+  connect_timeout: (r, s, d) => assign(d, 'timeoutMs', r.seconds(s, 10, 3_600_000)),
+  retry: (r, s, d) => assign(d, 'retry', r.int(s, 0, 100)),
+  nb_get_retry: (r, s, d) => assign(d, 'retry', r.int(s, 0, 100)),
+  delay_before_retry: (r, s, d) => assign(d, 'delayBeforeRetryMs', r.seconds(s, 0, 3_600_000)),
+  warmup: (r, s, d) => assign(d, 'warmupMs', r.seconds(s, 0)),
+  virtualhost: (r, s, d) => {
+    const t = r.arg(s, 0, 'a host name');
+    if (t) d.virtualhost = t.text;
+  },
+};
+
+/** CASCADE as handlers of another context that holds the defaults. */
+export function cascadeOf<C>(defaults: (c: C) => CheckDefaults): ContextTable<C> {
+  return Object.fromEntries(
+    Object.entries(CASCADE).map(([k, h]) => [k, (r: StatementReader, s: Statement, c: C) => h(r, s, defaults(c))]),
+  );
 }
 
 function assign<T extends object>(o: T, key: keyof T & string, v: number | undefined): void {
@@ -95,45 +100,45 @@ export function convertTrackFile(r: StatementReader, st: Statement): [string, Tr
 
 const STATUS_CODE = /^[1-5][0-9][0-9](-[1-5][0-9][0-9])?$/;
 
-function readUrl(r: StatementReader, st: Statement): NonNullable<HealthCheckInput['http']>['urls'][number] | undefined {
+type UrlInput = NonNullable<HealthCheckInput['http']>['urls'][number];
+
+const URL_TABLE: ContextTable<Partial<UrlInput>> = {
+  path: (r, s, url) => {
+    const t = r.arg(s, 0, 'a path');
+    if (t && !t.text.startsWith('/')) r.bad(t, `path: "${t.text}" must start with "/"`);
+    else if (t) url.path = t.text;
+  },
+  status_code: (r, s, url) => {
+    const codes: string[] = [...(url.statusCodes ?? [])];
+    if (s.args.length === 0) r.arg(s, 0, 'a status code or range');
+    for (const t of s.args) {
+      if (STATUS_CODE.test(t.text)) codes.push(t.text);
+      else r.bad(t, `status_code: "${t.text}" is not a status code or a range such as 200-299`);
+    }
+    if (codes.length > 0) url.statusCodes = codes;
+  },
+  digest: (r, s, url) => {
+    const t = r.arg(s, 0, 'an MD5 digest');
+    if (t && /^[0-9a-fA-F]{32}$/.test(t.text)) url.digest = t.text.toLowerCase();
+    else if (t) r.bad(t, `digest: "${t.text}" is not 32 hex digits`);
+  },
+  virtualhost: (r, s, url) => {
+    const t = r.arg(s, 0, 'a host name');
+    if (t) url.virtualhost = t.text;
+  },
+  regex: (r, s, url) => {
+    const t = r.arg(s, 0, 'a regular expression');
+    if (t) url.regex = t.text;
+  },
+  regex_no_match: (_r, _s, url) => {
+    url.regexNoMatch = true;
+  },
+};
+
+function readUrl(r: StatementReader, st: Statement): UrlInput | undefined {
   if (!r.expectBlock(st, true)) return undefined;
-  const url: Partial<NonNullable<HealthCheckInput['http']>['urls'][number]> = {};
-  r.dispatch(
-    st.block,
-    {
-      path: (s) => {
-        const t = r.arg(s, 0, 'a path');
-        if (t && !t.text.startsWith('/')) r.bad(t, `path: "${t.text}" must start with "/"`);
-        else if (t) url.path = t.text;
-      },
-      status_code: (s) => {
-        const codes: string[] = [...(url.statusCodes ?? [])];
-        if (s.args.length === 0) r.arg(s, 0, 'a status code or range');
-        for (const t of s.args) {
-          if (STATUS_CODE.test(t.text)) codes.push(t.text);
-          else r.bad(t, `status_code: "${t.text}" is not a status code or a range such as 200-299`);
-        }
-        if (codes.length > 0) url.statusCodes = codes;
-      },
-      digest: (s) => {
-        const t = r.arg(s, 0, 'an MD5 digest');
-        if (t && /^[0-9a-fA-F]{32}$/.test(t.text)) url.digest = t.text.toLowerCase();
-        else if (t) r.bad(t, `digest: "${t.text}" is not 32 hex digits`);
-      },
-      virtualhost: (s) => {
-        const t = r.arg(s, 0, 'a host name');
-        if (t) url.virtualhost = t.text;
-      },
-      regex: (s) => {
-        const t = r.arg(s, 0, 'a regular expression');
-        if (t) url.regex = t.text;
-      },
-      regex_no_match: () => {
-        url.regexNoMatch = true;
-      },
-    },
-    'url',
-  );
+  const url: Partial<UrlInput> = {};
+  r.dispatchWith(st.block, URL_TABLE, url, 'url');
   if (url.path === undefined) {
     r.sink.error(st, 'KA_MISSING_VALUE', 'url has no path');
     return undefined;
@@ -141,150 +146,160 @@ function readUrl(r: StatementReader, st: Statement): NonNullable<HealthCheckInpu
   return { ...url, path: url.path };
 }
 
-/** Checker-specific keywords, filling `check` (which already has its type). */
-function specificTable(
-  r: StatementReader,
-  type: HealthCheckType,
-  check: HealthCheckInput & Record<string, unknown>,
-  trackFiles: ReadonlyMap<string, TrackFile>,
-  extra: { hosts: Statement[] },
-): KeywordTable {
-  switch (type) {
-    case 'HTTP':
-    case 'HTTPS': {
-      const http = (check.http ??= { urls: [] });
-      return {
-        url: (s) => {
-          const url = readUrl(r, s);
-          if (url) http.urls.push(url);
-        },
-        http_protocol: (s) => {
-          const t = r.arg(s, 0, '1.0 or 1.1');
-          if (t?.text === '1.0' || t?.text === '1.1') http.httpVersion = t.text;
-          else if (t?.text === '1.0C' || t?.text === '1.0K') {
-            http.httpVersion = '1.0';
-            r.notCarried(t, `http_protocol ${t.text}`, 'requests use HTTP/1.0 with the default Connection header');
-          } else if (t) r.bad(t, `http_protocol: "${t.text}" is not 1.0 or 1.1`);
-        },
-        enable_sni: (s) => {
-          if (type !== 'HTTPS') r.notCarried(s, 'enable_sni', 'it applies to SSL_GET only');
-          else if (r.flag(s)) http.tls = { ...http.tls };
-        },
-      };
-    }
-    case 'SMTP':
-      return {
-        helo_name: (s) => {
-          const t = r.arg(s, 0, 'a name');
-          if (t) check.smtp = { ...check.smtp, heloName: t.text };
-        },
-        host: (s) => {
-          if (r.expectBlock(s, true)) extra.hosts.push(s);
-        },
-      };
-    case 'DNS':
-      return {
-        type: (s) => {
-          const t = r.arg(s, 0, 'a query type');
-          const types = ['A', 'AAAA', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'PTR'] as const;
-          const qt = types.find((x) => x === t?.text.toUpperCase());
-          if (qt) check.dns = { ...check.dns, queryType: qt };
-          else if (t) r.bad(t, `type: "${t.text}" is not one of ${types.join(', ')}`);
-        },
-        name: (s) => {
-          const t = r.arg(s, 0, 'a name');
-          if (t) check.dns = { ...check.dns, name: t.text };
-        },
-      };
-    case 'MISC':
-      return {
-        misc_path: (s) => {
-          const argv = r.command(s);
-          if (argv) check.misc = { ...check.misc, command: argv };
-        },
-        misc_timeout: (s) => {
-          const ms = r.seconds(s, 10, 3_600_000);
-          if (ms !== undefined) check.timeout = duration(ms);
-        },
-        misc_dynamic: (s) => {
-          const on = r.flag(s);
-          if (on !== undefined) check.misc = { command: [], ...check.misc, dynamic: on };
-        },
-        user: (s) => {
-          const t = r.arg(s, 0, 'a user name');
-          if (t) check.misc = { command: [], ...check.misc, user: t.text };
-          if (s.args[1])
-            r.notCarried(s.args[1], 'the group of a MISC_CHECK user', 'scripts run with the user primary group');
-        },
-      };
-    case 'UDP':
-      return {
-        payload: (s) => {
-          const t = r.arg(s, 0, 'hex bytes');
-          if (t && /^([0-9a-fA-F]{2})*$/.test(t.text)) check.udp = { ...check.udp, payload: t.text.toLowerCase() };
-          else if (t) r.bad(t, `payload: "${t.text}" is not hex bytes`);
-        },
-        require_reply: (s) => {
-          const t = s.args[0];
-          check.udp = { ...check.udp, requireReply: true };
-          if (t && /^([0-9a-fA-F]{2})*$/.test(t.text)) check.udp.replyPayload = t.text.toLowerCase();
-          else if (t) r.bad(t, `require_reply: "${t.text}" is not hex bytes`);
-        },
-        min_reply_length: (s) => {
-          const v = r.int(s, 0, 65507);
-          if (v !== undefined) check.udp = { ...check.udp, minReplyLength: v };
-        },
-        max_reply_length: (s) => {
-          const v = r.int(s, 0, 65507);
-          if (v !== undefined) check.udp = { ...check.udp, maxReplyLength: v };
-        },
-      };
-    case 'FILE':
-      return {
-        track_file: (s) => {
-          const t = r.arg(s, 0, 'a track_file name');
-          if (!t) return;
-          const tf = trackFiles.get(t.text);
-          if (!tf) {
-            r.sink.error(t, 'KA_UNDEFINED_REFERENCE', `track_file ${t.text}: no track_file block of that name`);
-            return;
-          }
-          check.file = { ...check.file, path: tf.path };
-          if (tf.weight !== undefined) check.file.weight = tf.weight;
-          if (tf.reverse) check.file.reverse = true;
-        },
-        weight: (s) => {
-          const v = r.int(s, -254, 254);
-          if (v === undefined) return;
-          // A FILE_CHECK weight replaces the track_file's, reverse included.
-          const { reverse: _r, ...rest } = check.file ?? { path: '' };
-          check.file = { ...rest, weight: v, ...(s.args[1]?.text === 'reverse' ? { reverse: true } : {}) };
-        },
-      };
-    case 'TCP':
-    case 'PING':
-      return {};
-  }
+/** What the handlers of one checker block work on. */
+interface CheckContext {
+  readonly type: HealthCheckType;
+  readonly check: HealthCheckInput & Record<string, unknown>;
+  readonly d: CheckDefaults;
+  readonly trackFiles: ReadonlyMap<string, TrackFile>;
+  readonly hosts: Statement[];
 }
 
+const HTTP_TABLE: ContextTable<CheckContext> = {
+  url: (r, s, { check }) => {
+    const url = readUrl(r, s);
+    if (url) (check.http ??= { urls: [] }).urls.push(url);
+  },
+  http_protocol: (r, s, { check }) => {
+    const http = (check.http ??= { urls: [] });
+    const t = r.arg(s, 0, '1.0 or 1.1');
+    if (t?.text === '1.0' || t?.text === '1.1') http.httpVersion = t.text;
+    else if (t?.text === '1.0C' || t?.text === '1.0K') {
+      http.httpVersion = '1.0';
+      r.notCarried(t, `http_protocol ${t.text}`, 'requests use HTTP/1.0 with the default Connection header');
+    } else if (t) r.bad(t, `http_protocol: "${t.text}" is not 1.0 or 1.1`);
+  },
+  enable_sni: (r, s, { check, type }) => {
+    const http = (check.http ??= { urls: [] });
+    if (type !== 'HTTPS') r.notCarried(s, 'enable_sni', 'it applies to SSL_GET only');
+    else if (r.flag(s)) http.tls = { ...http.tls };
+  },
+};
+
+const SMTP_TABLE: ContextTable<CheckContext> = {
+  helo_name: (r, s, { check }) => {
+    const t = r.arg(s, 0, 'a name');
+    if (t) check.smtp = { ...check.smtp, heloName: t.text };
+  },
+  host: (r, s, { hosts }) => {
+    if (r.expectBlock(s, true)) hosts.push(s);
+  },
+};
+
+const DNS_TYPES = ['A', 'AAAA', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'PTR'] as const;
+
+const DNS_TABLE: ContextTable<CheckContext> = {
+  type: (r, s, { check }) => {
+    const t = r.arg(s, 0, 'a query type');
+    const qt = DNS_TYPES.find((x) => x === t?.text.toUpperCase());
+    if (qt) check.dns = { ...check.dns, queryType: qt };
+    else if (t) r.bad(t, `type: "${t.text}" is not one of ${DNS_TYPES.join(', ')}`);
+  },
+  name: (r, s, { check }) => {
+    const t = r.arg(s, 0, 'a name');
+    if (t) check.dns = { ...check.dns, name: t.text };
+  },
+};
+
+const MISC_TABLE: ContextTable<CheckContext> = {
+  misc_path: (r, s, { check }) => {
+    const argv = r.command(s);
+    if (argv) check.misc = { ...check.misc, command: argv };
+  },
+  misc_timeout: (r, s, { check }) => {
+    const ms = r.seconds(s, 10, 3_600_000);
+    if (ms !== undefined) check.timeout = duration(ms);
+  },
+  misc_dynamic: (r, s, { check }) => {
+    const on = r.flag(s);
+    if (on !== undefined) check.misc = { command: [], ...check.misc, dynamic: on };
+  },
+  user: (r, s, { check }) => {
+    const t = r.arg(s, 0, 'a user name');
+    if (t) check.misc = { command: [], ...check.misc, user: t.text };
+    if (s.args[1]) r.notCarried(s.args[1], 'the group of a MISC_CHECK user', 'scripts run with the user primary group');
+  },
+};
+
+const HEX = /^([0-9a-fA-F]{2})*$/;
+
+const UDP_TABLE: ContextTable<CheckContext> = {
+  payload: (r, s, { check }) => {
+    const t = r.arg(s, 0, 'hex bytes');
+    if (t && HEX.test(t.text)) check.udp = { ...check.udp, payload: t.text.toLowerCase() };
+    else if (t) r.bad(t, `payload: "${t.text}" is not hex bytes`);
+  },
+  require_reply: (r, s, { check }) => {
+    const t = s.args[0];
+    check.udp = { ...check.udp, requireReply: true };
+    if (t && HEX.test(t.text)) check.udp.replyPayload = t.text.toLowerCase();
+    else if (t) r.bad(t, `require_reply: "${t.text}" is not hex bytes`);
+  },
+  min_reply_length: (r, s, { check }) => {
+    const v = r.int(s, 0, 65507);
+    if (v !== undefined) check.udp = { ...check.udp, minReplyLength: v };
+  },
+  max_reply_length: (r, s, { check }) => {
+    const v = r.int(s, 0, 65507);
+    if (v !== undefined) check.udp = { ...check.udp, maxReplyLength: v };
+  },
+};
+
+const FILE_TABLE: ContextTable<CheckContext> = {
+  track_file: (r, s, { check, trackFiles }) => {
+    const t = r.arg(s, 0, 'a track_file name');
+    if (!t) return;
+    const tf = trackFiles.get(t.text);
+    if (!tf) {
+      r.sink.error(t, 'KA_UNDEFINED_REFERENCE', `track_file ${t.text}: no track_file block of that name`);
+      return;
+    }
+    check.file = { ...check.file, path: tf.path };
+    if (tf.weight !== undefined) check.file.weight = tf.weight;
+    if (tf.reverse) check.file.reverse = true;
+  },
+  weight: (r, s, { check }) => {
+    const v = r.int(s, -254, 254);
+    if (v === undefined) return;
+    // A FILE_CHECK weight replaces the track_file's, reverse included.
+    const { reverse: _r, ...rest } = check.file ?? { path: '' };
+    check.file = { ...rest, weight: v, ...(s.args[1]?.text === 'reverse' ? { reverse: true } : {}) };
+  },
+};
+
 /** Keywords every checker takes (check_api.c, install_checker_common_keywords). */
-function commonTable(r: StatementReader, check: HealthCheckInput & Record<string, unknown>): KeywordTable {
-  return {
-    connect_ip: (s) => {
-      const ip = r.ip(r.arg(s, 0, 'an address'), s.keyword);
-      if (ip) check.connectIP = ip.text;
-    },
-    connect_port: (s) => assign(check, 'connectPort', r.port(r.arg(s, 0, 'a port'), s.keyword)),
-    bindto: (s) => {
-      const ip = r.ip(r.arg(s, 0, 'an address'), s.keyword);
-      if (ip) check.bindTo = ip.text;
-    },
-    bind_if: (s) => {
-      const t = r.arg(s, 0, 'an interface name');
-      if (t) check.bindInterface = t.text;
-    },
-  };
-}
+const COMMON_TABLE: ContextTable<CheckContext> = {
+  connect_ip: (r, s, { check }) => {
+    const ip = r.ip(r.arg(s, 0, 'an address'), s.keyword);
+    if (ip) check.connectIP = ip.text;
+  },
+  connect_port: (r, s, { check }) => assign(check, 'connectPort', r.port(r.arg(s, 0, 'a port'), s.keyword)),
+  bindto: (r, s, { check }) => {
+    const ip = r.ip(r.arg(s, 0, 'an address'), s.keyword);
+    if (ip) check.bindTo = ip.text;
+  },
+  bind_if: (r, s, { check }) => {
+    const t = r.arg(s, 0, 'an interface name');
+    if (t) check.bindInterface = t.text;
+  },
+};
+
+/** virtualhost only means something to HTTP checks; elsewhere it is a keyword of nothing. */
+const cascadeHttp = cascadeOf<CheckContext>((c) => c.d);
+const { virtualhost: _virtualhost, ...cascadeOther } = cascadeHttp;
+
+/** One table per checker type, built once. */
+const CHECKER_TABLES: Readonly<Record<HealthCheckType, ContextTable<CheckContext>>> = {
+  HTTP: { ...cascadeHttp, ...COMMON_TABLE, ...HTTP_TABLE },
+  HTTPS: { ...cascadeHttp, ...COMMON_TABLE, ...HTTP_TABLE },
+  TCP: { ...cascadeOther, ...COMMON_TABLE },
+  SMTP: { ...cascadeOther, ...COMMON_TABLE, ...SMTP_TABLE },
+  DNS: { ...cascadeOther, ...COMMON_TABLE, ...DNS_TABLE },
+  MISC: { ...cascadeOther, ...COMMON_TABLE, ...MISC_TABLE },
+  UDP: { ...cascadeOther, ...COMMON_TABLE, ...UDP_TABLE },
+  PING: { ...cascadeOther, ...COMMON_TABLE },
+  FILE: { ...cascadeOther, ...COMMON_TABLE, ...FILE_TABLE },
+};
 
 /**
  * One checker block → the health checks it stands for (SMTP_CHECK with several host blocks
@@ -302,23 +317,13 @@ export function convertChecker(
     return [];
   }
   if (st.block === undefined && st.args.length > 0) r.expectBlock(st, true);
-  const d: CheckDefaults = { ...inherited };
-  const check: HealthCheckInput & Record<string, unknown> = { type };
-  const extra = { hosts: [] as Statement[] };
-  const cascade = cascadeTable(r, d);
-  const table: KeywordTable = {
-    ...cascade,
-    ...commonTable(r, check),
-    ...specificTable(r, type, check, trackFiles, extra),
-  };
-  if (type !== 'HTTP' && type !== 'HTTPS') {
-    // virtualhost only means something to HTTP checks; elsewhere it is a keyword of nothing.
-    delete (table as Record<string, unknown>)['virtualhost'];
-  }
-  r.dispatch(st.block, table, st.keyword);
+  const c: CheckContext = { type, check: { type }, d: { ...inherited }, trackFiles, hosts: [] };
+  const { check, d } = c;
+  if (type === 'HTTP' || type === 'HTTPS') check.http = { urls: [] };
+  r.dispatchWith(st.block, CHECKER_TABLES[type], c, st.keyword);
   resolveTimers(check, d, type);
 
-  if ((type === 'HTTP' || type === 'HTTPS') && check.http) {
+  if (check.http) {
     if (check.http.urls.length === 0) {
       r.sink.error(st, 'KA_MISSING_VALUE', `${st.keyword} has no url block`);
       return [];
@@ -334,11 +339,11 @@ export function convertChecker(
     r.sink.error(st, 'KA_MISSING_VALUE', 'FILE_CHECK has no track_file');
     return [];
   }
-  if (type === 'SMTP' && extra.hosts.length > 0) {
-    return extra.hosts.map((h) => {
-      const one: HealthCheckInput & Record<string, unknown> = { ...check };
-      r.dispatch(h.block, commonTable(r, one), 'host');
-      return ordered(one);
+  if (type === 'SMTP' && c.hosts.length > 0) {
+    return c.hosts.map((h) => {
+      const one: CheckContext = { ...c, check: { ...check } };
+      r.dispatchWith(h.block, COMMON_TABLE, one, 'host');
+      return ordered(one.check);
     });
   }
   return [ordered(check)];

@@ -9,6 +9,12 @@ export type KeywordHandler = (st: Statement) => void;
 /** Keyword → handler, for one kind of block. */
 export type KeywordTable = Readonly<Record<string, KeywordHandler>>;
 
+/**
+ * Keyword → handler taking the reader and a context: a table built once per kind of block,
+ * for blocks that occur many times (real servers, checkers), so no closures are made per block.
+ */
+export type ContextTable<C> = Readonly<Record<string, (r: StatementReader, st: Statement, c: C) => void>>;
+
 const BOOL_TRUE = new Set(['on', 'true', 'yes']);
 const BOOL_FALSE = new Set(['off', 'false', 'no']);
 
@@ -24,6 +30,15 @@ export class StatementReader {
     for (const st of statements ?? []) {
       const handler = Object.hasOwn(table, st.keyword) ? table[st.keyword] : undefined;
       if (handler) handler(st);
+      else this.uncarried(st, blockName);
+    }
+  }
+
+  /** Runs the handlers of a ContextTable; reports unknown and uncarried keywords. */
+  dispatchWith<C>(statements: readonly Statement[] | undefined, table: ContextTable<C>, c: C, blockName: string): void {
+    for (const st of statements ?? []) {
+      const handler = Object.hasOwn(table, st.keyword) ? table[st.keyword] : undefined;
+      if (handler) handler(this, st, c);
       else this.uncarried(st, blockName);
     }
   }

@@ -1,14 +1,15 @@
 import { parseIP, SCHEDULERS, type Scheduler } from '../api/index.js';
 import type { Statement } from './block-tree.js';
 import {
-  cascadeTable,
+  CASCADE,
+  cascadeOf,
   convertChecker,
   isChecker,
   KEEPALIVED_DELAY_LOOP_MS,
   type CheckDefaults,
   type TrackFile,
 } from './convert-checks.js';
-import { duration, type KeywordTable, type StatementReader } from './convert-context.js';
+import { duration, type ContextTable, type KeywordTable, type StatementReader } from './convert-context.js';
 import type { SourcePos } from './diagnostics.js';
 import type { Token } from './lexer.js';
 import type { HealthCheckInput, InlineRealServerInput, VirtualServerSpecInput } from './model.js';
@@ -161,21 +162,23 @@ function serviceTable(r: StatementReader, b: Building, ctx: VirtualServerContext
   const flag = (s: Statement): void => {
     b.flags.push({ ...s, text: s.keyword, quoted: false });
   };
+  const scheduler = (s: Statement): void => {
+    const t = r.arg(s, 0, 'a scheduler');
+    if (t && (SCHEDULERS as readonly string[]).includes(t.text)) spec.scheduler = t.text as Scheduler;
+    else if (t) r.bad(t, `${s.keyword}: "${t.text}" is not an IPVS scheduler (${SCHEDULERS.join(' ')})`);
+  };
+  const forwarding = (s: Statement): void => {
+    const f = readForwarding(r, s);
+    if (!f) return;
+    spec.forwarding = f.forwarding;
+    if (f.tunnel) spec.tunnel = f.tunnel;
+  };
   return {
-    ...cascadeTable(r, b.d),
-    lb_algo: (s) => {
-      const t = r.arg(s, 0, 'a scheduler');
-      if (t && (SCHEDULERS as readonly string[]).includes(t.text)) spec.scheduler = t.text as Scheduler;
-      else if (t) r.bad(t, `${s.keyword}: "${t.text}" is not an IPVS scheduler (${SCHEDULERS.join(' ')})`);
-    },
-    lvs_sched: (s) => serviceTable(r, b, ctx)['lb_algo']?.(s),
-    lb_kind: (s) => {
-      const f = readForwarding(r, s);
-      if (!f) return;
-      spec.forwarding = f.forwarding;
-      if (f.tunnel) spec.tunnel = f.tunnel;
-    },
-    lvs_method: (s) => serviceTable(r, b, ctx)['lb_kind']?.(s),
+    ...Object.fromEntries(Object.entries(CASCADE).map(([k, h]) => [k, (s: Statement) => h(r, s, b.d)])),
+    lb_algo: scheduler,
+    lvs_sched: scheduler,
+    lb_kind: forwarding,
+    lvs_method: forwarding,
     ops: () => {
       spec.onePacket = true;
     },
@@ -256,6 +259,45 @@ function serviceTable(r: StatementReader, b: Building, ctx: VirtualServerContext
   };
 }
 
+/** What the handlers of one real_server block work on. */
+interface RealServerContext {
+  readonly rs: InlineRealServerInput & Record<string, unknown>;
+  readonly d: CheckDefaults;
+}
+
+const REAL_SERVER_TABLE: ContextTable<RealServerContext> = {
+  ...cascadeOf<RealServerContext>((c) => c.d),
+  weight: (r, s, { rs }) => {
+    const w = r.int(s, 0, 65535);
+    if (w !== undefined) rs.weight = w;
+  },
+  lvs_method: (r, s, { rs }) => {
+    const f = readForwarding(r, s);
+    if (f) rs.forwarding = f.forwarding;
+    if (f?.tunnel) r.notCarried(s, 'tunnel options of a real server', 'tunnel settings are per VirtualServer');
+  },
+  uthreshold: (r, s, { rs }) => {
+    const v = r.int(s, 0, 65535);
+    if (v !== undefined) rs.upperThreshold = v;
+  },
+  lthreshold: (r, s, { rs }) => {
+    const v = r.int(s, 0, 65535);
+    if (v !== undefined) rs.lowerThreshold = v;
+  },
+  inhibit_on_failure: (r, s, { rs }) => {
+    const on = r.flag(s);
+    if (on !== undefined) rs.inhibitOnFailure = on;
+  },
+  notify_up: (r, s, { rs }) => {
+    const argv = r.command(s);
+    if (argv) rs.notify = { ...rs.notify, up: argv };
+  },
+  notify_down: (r, s, { rs }) => {
+    const argv = r.command(s);
+    if (argv) rs.notify = { ...rs.notify, down: argv };
+  },
+};
+
 /** real_server IP [PORT] { weight, lvs_method, thresholds, notify_*, checkers, cascading timers }. */
 function convertRealServer(
   r: StatementReader,
@@ -269,52 +311,15 @@ function convertRealServer(
   const rs: InlineRealServerInput & Record<string, unknown> = { address: ip.text };
   if (port !== undefined) rs.port = port;
   rs.weight = b.defaultWeight ?? 1;
-  const d: CheckDefaults = { ...b.d };
+  const c: RealServerContext = { rs, d: { ...b.d } };
   const checkers: Statement[] = [];
-  const table: KeywordTable = {
-    ...cascadeTable(r, d),
-    weight: (s) => {
-      const w = r.int(s, 0, 65535);
-      if (w !== undefined) rs.weight = w;
-    },
-    lvs_method: (s) => {
-      const f = readForwarding(r, s);
-      if (f) rs.forwarding = f.forwarding;
-      if (f?.tunnel) r.notCarried(s, 'tunnel options of a real server', 'tunnel settings are per VirtualServer');
-    },
-    uthreshold: (s) => {
-      const v = r.int(s, 0, 65535);
-      if (v !== undefined) rs.upperThreshold = v;
-    },
-    lthreshold: (s) => {
-      const v = r.int(s, 0, 65535);
-      if (v !== undefined) rs.lowerThreshold = v;
-    },
-    inhibit_on_failure: (s) => {
-      const on = r.flag(s);
-      if (on !== undefined) rs.inhibitOnFailure = on;
-    },
-    notify_up: (s) => {
-      const argv = r.command(s);
-      if (argv) rs.notify = { ...rs.notify, up: argv };
-    },
-    notify_down: (s) => {
-      const argv = r.command(s);
-      if (argv) rs.notify = { ...rs.notify, down: argv };
-    },
-  };
-  for (const s of st.block ?? []) {
-    if (isChecker(s.keyword)) checkers.push(s);
-  }
-  r.dispatch(
-    (st.block ?? []).filter((s) => !isChecker(s.keyword)),
-    table,
-    `real_server ${ip.text}${port !== undefined ? ` ${port}` : ''}`,
-  );
+  const settings: Statement[] = [];
+  for (const s of st.block ?? []) (isChecker(s.keyword) ? checkers : settings).push(s);
+  r.dispatchWith(settings, REAL_SERVER_TABLE, c, `real_server ${ip.text}${port !== undefined ? ` ${port}` : ''}`);
   const checks: HealthCheckInput[] = [];
-  for (const c of checkers) {
-    if (c.keyword === 'BFD_CHECK') r.uncarried(c, 'real_server');
-    else checks.push(...convertChecker(r, c, d, ctx.trackFiles));
+  for (const s of checkers) {
+    if (s.keyword === 'BFD_CHECK') r.uncarried(s, 'real_server');
+    else checks.push(...convertChecker(r, s, c.d, ctx.trackFiles));
   }
   if (checks.length > 0) rs.healthChecks = checks;
   return rs;

@@ -12,11 +12,14 @@ export function isBrace(t: Token, brace: '{' | '}'): boolean {
   return !t.quoted && t.text === brace;
 }
 
+const COMMENT_OR_QUOTE = /[#!"']/;
+
 /**
  * Cuts a `#` or `!` comment off a line. Comments may start anywhere, even after a value
  * (keepalived.conf(5), DESCRIPTION); inside quotes the characters are literal.
  */
 export function stripComment(line: string): string {
+  if (!COMMENT_OR_QUOTE.test(line)) return line;
   let quote = '';
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
@@ -60,6 +63,18 @@ function readEscape(text: string, i: number): { value: string; length: number } 
   return { value: c, length: c === '' ? 0 : 1 };
 }
 
+const OPEN = 0x7b;
+const CLOSE = 0x7d;
+const BACKSLASH = 0x5c;
+const DQUOTE = 0x22;
+const SQUOTE = 0x27;
+
+/** JavaScript's \\s: ASCII whitespace by code, the rest (no-break space, U+2028...) by the regex. */
+function isSpace(code: number): boolean {
+  if (code === 32 || (code >= 9 && code <= 13)) return true;
+  return code > 127 && /\s/.test(String.fromCharCode(code));
+}
+
 /**
  * Splits one (already comment-stripped, substituted) line into words. Whitespace separates
  * words; `{` and `}` are words of their own; `"` and `'` quote, keeping the whitespace inside and
@@ -73,53 +88,58 @@ export function tokenizeLine(
   colOffset = 0,
 ): Token[] {
   const tokens: Token[] = [];
+  const n = text.length;
   let i = 0;
-  while (i < text.length) {
-    const c = text[i] ?? '';
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\f' || c === '\v') {
+  while (i < n) {
+    const code = text.charCodeAt(i);
+    if (isSpace(code)) {
       i++;
       continue;
     }
     const col = colOffset + i + 1;
-    if (c === '{' || c === '}') {
-      tokens.push({ text: c, quoted: false, file: at.file, line: at.line, col });
+    if (code === OPEN || code === CLOSE) {
+      tokens.push({ text: code === OPEN ? '{' : '}', quoted: false, file: at.file, line: at.line, col });
       i++;
       continue;
     }
+    // Unquoted runs are sliced, not built a character at a time: large files stay cheap.
     let word = '';
     let quoted = false;
-    let quote = '';
-    while (i < text.length) {
-      const ch = text[i] ?? '';
-      if (quote !== '') {
+    let quote = 0;
+    let runStart = i;
+    while (i < n) {
+      const ch = text.charCodeAt(i);
+      if (quote !== 0) {
         if (ch === quote) {
-          quote = '';
+          word += text.slice(runStart, i);
+          quote = 0;
           i++;
-        } else if (ch === '\\') {
+          runStart = i;
+        } else if (ch === BACKSLASH) {
           const esc = readEscape(text, i + 1);
-          word += esc.value;
+          word += text.slice(runStart, i) + esc.value;
           i += 1 + esc.length;
-        } else {
-          word += ch;
-          i++;
-        }
+          runStart = i;
+        } else i++;
         continue;
       }
-      if (ch === '"' || ch === "'") {
+      if (ch === DQUOTE || ch === SQUOTE) {
+        word += text.slice(runStart, i);
         quote = ch;
         quoted = true;
         i++;
+        runStart = i;
         continue;
       }
-      if (/\s/.test(ch) || ch === '{' || ch === '}') break;
-      word += ch;
+      if (isSpace(ch) || ch === OPEN || ch === CLOSE) break;
       i++;
     }
-    if (quote !== '') {
+    word += text.slice(runStart, i);
+    if (quote !== 0) {
       sink.error(
         { file: at.file, line: at.line, col },
         'KA_UNTERMINATED_QUOTE',
-        `unterminated ${quote === '"' ? 'double' : 'single'} quote: the word runs to the end of the line`,
+        `unterminated ${quote === DQUOTE ? 'double' : 'single'} quote: the word runs to the end of the line`,
       );
     }
     tokens.push({ text: word, quoted, file: at.file, line: at.line, col });

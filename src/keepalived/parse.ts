@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { buildTree, type Statement, type TokenLine } from './block-tree.js';
+import { TreeBuilder, type Statement } from './block-tree.js';
 import { applyConditional, parseRepetition } from './conditionals.js';
 import { DiagnosticSink, type Diagnostic, type SourcePos } from './diagnostics.js';
 import { stripComment, tokenizeLine } from './lexer.js';
@@ -34,6 +34,9 @@ export interface ParseResult {
 export const PARSE_LIMITS = { includeDepth: 32, lines: 2_000_000, repetitions: 65_536, expansionDepth: 64 } as const;
 
 const INCLUDE = /^include[rmwba]?$/;
+const AT = 0x40;
+const DOLLAR = 0x24;
+const TILDE = 0x7e;
 const GLOB_CHARS = /[*?[{]/;
 
 interface State {
@@ -43,7 +46,9 @@ interface State {
   readonly params: Map<string, ParameterValue>;
   readonly stack: string[];
   readonly files: string[];
-  readonly out: TokenLine[];
+  readonly out: TreeBuilder;
+  /** Lines produced so far, for the expansion limit. */
+  lines: number;
   /** A multi-line definition being collected. */
   pending: { name: string; lines: string[] } | undefined;
   limitReported: boolean;
@@ -54,14 +59,16 @@ interface State {
  * bad input yields diagnostics (`file:line:col: message`), and what could be read is returned.
  */
 export function parseKeepalived(entry: string, reader: SourceReader, options: ParseOptions = {}): ParseResult {
+  const sink = new DiagnosticSink();
   const state: State = {
     reader,
     options,
-    sink: new DiagnosticSink(),
+    sink,
     params: new Map(),
     stack: [],
     files: [],
-    out: [],
+    out: new TreeBuilder(sink),
+    lines: 0,
     pending: undefined,
     limitReported: false,
   };
@@ -71,7 +78,7 @@ export function parseKeepalived(entry: string, reader: SourceReader, options: Pa
   } else {
     readFileText(state, entry, text);
   }
-  const statements = buildTree(state.out, state.sink);
+  const statements = state.out.finish();
   return { statements, diagnostics: state.sink.items, files: state.files };
 }
 
@@ -107,7 +114,7 @@ function processPhysicalLine(state: State, raw: string, at: SourcePos): void {
 }
 
 function overLimit(state: State, at: SourcePos, what: string): boolean {
-  if (state.out.length < PARSE_LIMITS.lines) return false;
+  if (state.lines < PARSE_LIMITS.lines) return false;
   if (!state.limitReported) {
     state.sink.error(at, 'KA_EXPANSION_LIMIT', `${what}: more than ${PARSE_LIMITS.lines} lines; the rest is ignored`);
     state.limitReported = true;
@@ -121,6 +128,12 @@ function processLine(state: State, text: string, at: SourcePos, depth: number): 
   if (trimmed === '' || overLimit(state, at, 'the configuration expands too far')) return;
   if (depth > PARSE_LIMITS.expansionDepth) {
     state.sink.error(at, 'KA_EXPANSION_LIMIT', 'parameters expand into each other too deeply; line ignored');
+    return;
+  }
+  const lead = trimmed.charCodeAt(0);
+  if (lead !== AT && lead !== DOLLAR && lead !== TILDE && !trimmed.includes('$')) {
+    // The common line: no conditional, definition, repetition or parameter to look at.
+    finishLine(state, trimmed, at, text.length - text.trimStart().length);
     return;
   }
   const cond = applyConditional(trimmed, state.options.configId);
@@ -181,18 +194,23 @@ function processLine(state: State, text: string, at: SourcePos, depth: number): 
     return;
   }
   // Columns count from the start of the physical line: add back what trimming removed.
-  const indent = text.length - text.trimStart().length + (trimmed.length - line.length);
-  const tokens = tokenizeLine(expanded, at, state.sink, indent);
-  const first = tokens[0];
-  if (first && !first.quoted && INCLUDE.test(first.text)) {
+  finishLine(state, expanded, at, text.length - text.trimStart().length + (trimmed.length - line.length));
+}
+
+/** Words of a final line: an include, or a line for the block tree. */
+function finishLine(state: State, text: string, at: SourcePos, indent: number): void {
+  const tokens = tokenizeLine(text, at, state.sink, indent);
+  const head = tokens[0];
+  if (head && !head.quoted && head.text.startsWith('include') && INCLUDE.test(head.text)) {
     include(
       state,
       tokens.slice(1).map((t) => t.text),
-      first,
+      head,
     );
     return;
   }
-  state.out.push(tokens);
+  state.lines++;
+  state.out.addLine(tokens);
 }
 
 /** `include PATTERN`: relative to the directory of the including file; globs allowed. */

@@ -25,6 +25,8 @@ describe('tokenizeLine', () => {
     { name: 'escapes inside quotes', input: '"a\\tb\\x41\\101\\\\"', expected: ['a\tbAA\\'] },
     { name: 'a quoted brace is a word', input: 'x "{"', expected: ['x', '{'] },
     { name: 'tabs separate', input: 'delay_loop\t3', expected: ['delay_loop', '3'] },
+    // Found by the fuzzer: a no-break space once stopped the word loop without advancing.
+    { name: 'non-ASCII spaces separate', input: 'a\u00a0b\u2028c', expected: ['a', 'b', 'c'] },
   ])('$name', ({ input, expected }) => {
     const sink = new DiagnosticSink();
     expect(tokenizeLine(input, { file: 'f', line: 1 }, sink).map((t) => t.text)).toEqual(expected);
