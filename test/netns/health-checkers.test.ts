@@ -259,6 +259,25 @@ describeAsRoot('health checkers against real servers', () => {
   });
 
   it.each([
+    { type: 'PING', port: 0 },
+    { type: 'TCP', port: 9000 },
+  ] as const)('$type: ICMP host unreachable from a router is down as unreachable', async ({ type, port }) => {
+    expect(outcome(await attempt({ type }, port, lab.unreachableIp))).toBe('unreachable');
+  });
+
+  it('UDP_CHECK: a host unreachable is not reported to a UDP socket (as for keepalived, layer4.c)', async () => {
+    // Linux reports only port unreachable to a connected UDP socket without IP_RECVERR, and
+    // keepalived does not set it: silence counts as up unless a reply is required.
+    expect(outcome(await attempt({ type: 'UDP', udp: { payload: '00' } }, 9001, lab.unreachableIp))).toBe('up');
+    const required = await attempt(
+      { type: 'UDP', udp: { payload: '00', requireReply: true } },
+      9001,
+      lab.unreachableIp,
+    );
+    expect(outcome(required)).toBe('timeout');
+  });
+
+  it.each([
     { name: 'exit 0 up', misc: { command: ['true'] }, expected: 'up', weight: undefined },
     { name: 'exit 1 down', misc: { command: ['false'] }, expected: 'exit', weight: undefined },
     {

@@ -2,7 +2,9 @@
  * A lab for the health checkers: a backend namespace (on test/support/netns.ts's bridge) with
  * HTTP, HTTPS (certificate from a CA made here with openssl), TCP, SMTP and UDP echo servers
  * and dnsmasq, reachable from the test process through a veth pair from the host into the
- * bridge. Traffic stays between the host end of that pair and the namespaces made here.
+ * bridge. Traffic stays between the host end of that pair and the namespaces made here: the
+ * host routes one more prefix (198.19.X.0/24) to the backend, which answers it with ICMP
+ * unreachable.
  *
  *   const lab = await HealthLab.create({ addresses: 10 });
  *   lab.backendIp(0)           // 198.18.X.10, the first backend address
@@ -57,6 +59,16 @@ export class HealthLab {
     return `${this.subnet}.${10 + i}`;
   }
 
+  /** 198.19.X: the prefix the backend routes as unreachable. */
+  private get unreachablePrefix(): string {
+    return this.subnet.replace(/^198\.18\./, '198.19.');
+  }
+
+  /** An address whose packets the backend answers with ICMP host unreachable. */
+  get unreachableIp(): string {
+    return `${this.unreachablePrefix}.1`;
+  }
+
   /** The document root of the i-th address when the lab serves one per address. */
   docrootOf(i: number): string {
     return join(this.docroot, this.backendIp(i));
@@ -96,6 +108,10 @@ export class HealthLab {
     await runOk(['ip', 'addr', 'add', `${subnet}.1/24`, 'dev', hostIf]);
     await runOk(['ip', 'link', 'set', hostIf, 'up']);
     await netns.addNode('backend', { ipv4: `${subnet}.10/24` });
+    // A second prefix routed to the backend, which answers it with ICMP unreachable.
+    await runOk(['ip', 'route', 'add', `${this.unreachablePrefix}.0/24`, 'via', `${subnet}.10`, 'dev', hostIf]);
+    await netns.exec1('backend', ['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+    await netns.exec1('backend', ['ip', 'route', 'add', 'unreachable', `${this.unreachablePrefix}.0/24`]);
     for (let i = 1; i < this.count; i++) {
       await netns.exec1('backend', ['ip', 'addr', 'add', `${subnet}.${10 + i}/24`, 'dev', 'eth0']);
     }
