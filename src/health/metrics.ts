@@ -14,6 +14,9 @@ export class HealthMetrics {
   private readonly probes: Gauge;
   private readonly inFlight: Gauge;
   private readonly transitions: Counter<'to'>;
+  /** Label children by type (and result): prom-client hashes a labels object on every call. */
+  private readonly checkChildren = new Map<string, ReturnType<Counter<'type' | 'result'>['labels']>>();
+  private readonly durationChildren = new Map<string, ReturnType<Histogram<'type'>['labels']>>();
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -63,8 +66,20 @@ export class HealthMetrics {
 
   /** An attempt finished. */
   attempted(type: CheckType, result: CheckResult): void {
-    this.checks.inc({ type, result: result.ok ? 'success' : result.reason });
-    this.duration.observe({ type }, result.latencyMs / 1000);
+    const outcome = result.ok ? 'success' : result.reason;
+    const key = `${type}/${outcome}`;
+    let counter = this.checkChildren.get(key);
+    if (!counter) {
+      counter = this.checks.labels(type, outcome);
+      this.checkChildren.set(key, counter);
+    }
+    counter.inc();
+    let histogram = this.durationChildren.get(type);
+    if (!histogram) {
+      histogram = this.duration.labels(type);
+      this.durationChildren.set(type, histogram);
+    }
+    histogram.observe(result.latencyMs / 1000);
   }
 
   /** An attempt started `latenessMs` after its planned time. */
