@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_FAILURE, EXIT_USAGE, ReportedFailure, UsageError } from './exit.js';
 import { messageOf } from '../core/errors.js';
 import { registerValidate } from './validate-command.js';
+import { registerIpvs } from './ipvs-command.js';
 import { registerImport } from './import-command.js';
 import { registerExport } from './export-command.js';
 
@@ -16,6 +17,7 @@ export function buildLvsctl(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerValidate(program);
+  registerIpvs(program);
   registerImport(program);
   registerExport(program);
   return program;

@@ -1,6 +1,16 @@
 import { parseIpv4, parseIpv6 } from './address.js';
 import * as K from './constants.js';
-import type { Destination, IpvsInfo, ObservedDestination, ObservedService, Protocol, ServiceKey } from './types.js';
+import { ZERO_STATS } from './types.js';
+import type {
+  DestKey,
+  Destination,
+  IpvsInfo,
+  ObservedDestination,
+  ObservedService,
+  Op,
+  Protocol,
+  ServiceKey,
+} from './types.js';
 
 /**
  * Pure rendering of the IPVS table exactly as ipvsadm 1.31 prints it (ipvsadm.c: list_all,
@@ -340,4 +350,31 @@ export function glibcMergeSort<T>(items: readonly T[], cmp: (a: T, b: T) => numb
   };
   sort(0, a.length);
   return a;
+}
+
+/** One op as an ipvsadm command line (-A/-E/-D, -a/-e/-d), numeric, for dry runs and logs. */
+export function formatOp(op: Op): string {
+  const svc = (k: ServiceKey): string =>
+    k.kind === 'fwmark'
+      ? `-f ${k.fwmark}${k.af === 'inet6' ? ' -6' : ''}`
+      : `${k.protocol === 'tcp' ? '-t' : k.protocol === 'udp' ? '-u' : '--sctp-service'} ${addrPort(k.af, k.address, k.port, k.protocol, numericNames)}`;
+  const rs = (d: DestKey): string => `-r ${addrPort(d.af, d.address, d.port, undefined, numericNames)}`;
+  switch (op.op) {
+    case 'addService':
+    case 'updateService': {
+      const one = formatRules([{ ...op.service, stats: ZERO_STATS, destinations: [] }], true).trimEnd();
+      return op.op === 'addService' ? one : one.replace(/^-A /, '-E ');
+    }
+    case 'deleteService':
+      return `-D ${svc(op.key)}`;
+    case 'addDestination':
+    case 'updateDestination': {
+      const d = op.destination;
+      const fwd = d.forwarding === 'masq' ? '-m' : d.forwarding === 'tunnel' ? '-i' : '-g';
+      const thresholds = `${d.upperThreshold ? ` -x ${d.upperThreshold}` : ''}${d.lowerThreshold ? ` -y ${d.lowerThreshold}` : ''}`;
+      return `${op.op === 'addDestination' ? '-a' : '-e'} ${svc(op.service)} ${rs(d.key)} ${fwd} -w ${d.weight}${thresholds}`;
+    }
+    case 'deleteDestination':
+      return `-d ${svc(op.service)} ${rs(op.key)}`;
+  }
 }

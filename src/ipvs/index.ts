@@ -1,0 +1,33 @@
+/**
+ * The IPVS folder's public surface: the model, the kernel port and its netlink adapter, the
+ * reconciler, the ipvsadm-compatible listing and rules. Other folders import from here only.
+ */
+export type * from './types.js';
+export { serviceId, destId, serviceDestId, ZERO_STATS } from './types.js';
+export type { IpvsClient, OpResult } from './client.js';
+export { createNetlinkClient, type NetlinkClientOptions } from './netlink-client.js';
+export { IpvsReconciler, type IpvsReconcilerOptions, type SyncReport } from './reconciler.js';
+export { IpvsMetrics } from './metrics.js';
+export { DEFAULT_DRAIN_POLICY, type DrainPolicy } from './drain.js';
+export { planTable, type Plan, type PlanInput } from './plan.js';
+export { FileOwnershipStore, MemoryOwnershipStore, type OwnershipStore } from './ownership.js';
+export {
+  formatList,
+  formatRules,
+  formatOp,
+  formatServiceKey,
+  DEFAULT_LIST_OPTIONS,
+  type ListOptions,
+  type NameLookup,
+} from './format.js';
+export { parseRules, type RuleIssue, type RulesResult } from './rules.js';
+export { systemNameLookup } from './name-lookup.js';
+export { canonicalAddress } from './address.js';
+export {
+  IpvsError,
+  IpvsDecodeError,
+  IpvsUnavailableError,
+  IpvsTransportError,
+  IpvsInvalidObjectError,
+  type IpvsOperation,
+} from './errors.js';
