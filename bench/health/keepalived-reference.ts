@@ -83,14 +83,25 @@ export async function measureKeepalived(run: KeepalivedRun): Promise<KeepalivedF
         .join(' / ');
       return { ran: false, note: `keepalived's checker did not start: ${why || 'no checker process'}` };
     }
-    const cpu0 = cpuSeconds(pid);
-    const t0 = Date.now();
+    let cores: number;
     let rss = 0;
-    while (Date.now() - t0 < run.durationS * 1000) {
-      rss = Math.max(rss, rssKiB(pid));
-      await delay(1000);
+    try {
+      const cpu0 = cpuSeconds(pid);
+      const t0 = Date.now();
+      while (Date.now() - t0 < run.durationS * 1000) {
+        rss = Math.max(rss, rssKiB(pid));
+        await delay(1000);
+      }
+      cores = (cpuSeconds(pid) - cpu0) / ((Date.now() - t0) / 1000);
+    } catch {
+      const why = log
+        .join('')
+        .split('\n')
+        .filter((l) => /ipvs|error|fatal|stopped/i.test(l))
+        .slice(0, 3)
+        .join(' / ');
+      return { ran: false, note: `keepalived's checker exited: ${why || 'no reason logged'}` };
     }
-    const cores = (cpuSeconds(pid) - cpu0) / ((Date.now() - t0) / 1000);
     const failures = log
       .join('')
       .split('\n')
