@@ -99,13 +99,17 @@ export class VrrpSpeaker {
       try {
         const link = links.get(cfg.interface);
         if (!link) throw new VrrpConfigError(cfg.name, `interface ${cfg.interface} not found`);
-        const entries = await this.d.addresses.list({ ifindex: link.index });
-        const source = cfg.unicastSrc ?? primaryAddress(entries, cfg.family)?.address;
-        if (!source) throw new VrrpConfigError(cfg.name, `no IPv${cfg.family} address on ${cfg.interface}`);
         if (!cleaned.has(link.index)) {
           cleaned.add(link.index);
           await this.removeStale(link);
         }
+        // The source is the interface's own address, never one of the VIPs (unless we own them).
+        const vips = new Set(cfg.virtualIPs.map((v) => v.address));
+        const entries = (await this.d.addresses.list({ ifindex: link.index })).filter(
+          (e) => cfg.priority === 255 || !vips.has(e.address),
+        );
+        const source = cfg.unicastSrc ?? primaryAddress(entries, cfg.family)?.address;
+        if (!source) throw new VrrpConfigError(cfg.name, `no IPv${cfg.family} address on ${cfg.interface}`);
         await this.removeStaleVips(cfg, link, source);
         this.runners.push(this.createRunner(cfg, link, source));
       } catch (err) {

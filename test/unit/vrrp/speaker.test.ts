@@ -250,4 +250,23 @@ describe('VrrpSpeaker on a fake wire with a fake clock', () => {
     expect(owner.filter.ops.map((o) => o.op)).toEqual(['reset']);
     await owner.speaker.stop();
   });
+
+  it('never takes a stale VIP as its source address', async () => {
+    const clock = new FakeClock();
+    const wire = new FakeWire(clock);
+    const a = node(wire, clock, '10.0.0.1');
+    a.addresses.entries.unshift({
+      ifindex: 2,
+      family: 4,
+      address: '10.0.0.100',
+      prefixLength: 24,
+      secondary: false,
+      scope: 0,
+    });
+    await a.speaker.start();
+    await advance(clock, 4000);
+    expect(wire.frames.length).toBeGreaterThan(0);
+    expect(new Set(wire.frames.map((f) => f.from))).toEqual(new Set(['10.0.0.1']));
+    await a.speaker.stop();
+  });
 });
