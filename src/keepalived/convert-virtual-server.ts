@@ -9,7 +9,13 @@ import {
   type CheckDefaults,
   type TrackFile,
 } from './convert-checks.js';
-import { duration, type ContextTable, type KeywordTable, type StatementReader } from './convert-context.js';
+import {
+  duration,
+  parseAddress,
+  type ContextTable,
+  type KeywordTable,
+  type StatementReader,
+} from './convert-context.js';
 import type { SourcePos } from './diagnostics.js';
 import type { Token } from './lexer.js';
 import type { HealthCheckInput, InlineRealServerInput, VirtualServerSpecInput } from './model.js';
@@ -40,7 +46,7 @@ const MAX_RANGE = 256;
 /** `IP[-LAST] [PORT]`: keepalived ranges vary the last IPv4 octet or the last IPv6 group. */
 function expandRange(r: StatementReader, tok: Token): string[] {
   const m = /^(.*?)-([0-9a-fA-F]+)$/.exec(tok.text);
-  const single = parseIP(tok.text);
+  const single = parseAddress(tok.text);
   if (single || !m) {
     const ip = r.ip(tok, 'virtual_server_group');
     return ip ? [ip.text] : [];
@@ -134,7 +140,7 @@ function prefixLength(r: StatementReader, st: Statement): number | undefined {
   const t = r.arg(st, 0, 'a netmask');
   if (!t) return undefined;
   if (/^[0-9]{1,3}$/.test(t.text) && Number(t.text) <= 128) return Number(t.text);
-  const ip = parseIP(t.text);
+  const ip = parseAddress(t.text);
   if (ip?.family === 4) {
     const bits = [...ip.bytes].map((b) => b.toString(2).padStart(8, '0')).join('');
     if (/^1*0*$/.test(bits)) return bits.indexOf('0') < 0 ? 32 : bits.indexOf('0');

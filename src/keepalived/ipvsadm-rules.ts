@@ -1,4 +1,4 @@
-import { parseIP } from '../api/index.js';
+import { parseAddress } from './convert-context.js';
 import { DiagnosticSink, type Diagnostic, type SourcePos } from './diagnostics.js';
 
 /**
@@ -91,7 +91,7 @@ const ALIASES: Readonly<Record<string, string>> = {
 function hostPort(text: string): { ip: string; port?: number } | 'names' | undefined {
   const m = /^\[([^\]]+)\](?::([^:]+))?$/.exec(text) ?? /^([^:]+)(?::([^:]+))?$/.exec(text);
   if (!m) return undefined;
-  const ip = parseIP(m[1] ?? '');
+  const ip = parseAddress(m[1] ?? '');
   const portText = m[2];
   const port =
     portText === undefined ? undefined : /^[0-9]+$/.test(portText) ? Number(portText) : SERVICE_PORTS[portText];

@@ -9,6 +9,7 @@ import {
   renderManifests,
   type Manifest,
 } from '../../../src/keepalived/index.js';
+import { parseManifestText, validateManifestSet } from '../../../src/sources/index.js';
 import { FIXTURES, loadCorpus } from './corpus-fixtures.js';
 import { expectGolden } from './golden.js';
 
@@ -67,6 +68,18 @@ describe('keepalived corpus', () => {
       expect(res.success ? [] : res.error.issues).toEqual([]);
     }
   });
+
+  it.each(cases.filter((c) => !c.name.startsWith('broken-')))(
+    '$name: the YAML passes lvsctl validate (schemas and cross-object checks)',
+    (c) => {
+      const result = importKeepalived(c.entry, c.reader, c.options);
+      const text = renderManifests(result.objects, result.files);
+      const parsed = parseManifestText(text, `${c.name}.yaml`);
+      const validated = validateManifestSet(parsed.documents, parsed.diagnostics);
+      expect(validated.diagnostics).toEqual([]);
+      expect(parsed.documents).toHaveLength(result.objects.length);
+    },
+  );
 
   it.each(cases)('$name: import, export, import gives the same objects', (c) => {
     const first = importKeepalived(c.entry, c.reader, c.options);
