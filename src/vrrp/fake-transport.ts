@@ -87,6 +87,10 @@ export class FakeAdvertTransport implements AdvertTransport {
     this.listeners.push(listener);
   }
 
+  onError(_listener: (err: Error) => void): void {
+    // The in-memory wire has no socket errors.
+  }
+
   /** @internal */
   deliver(packet: Checked<ReceivedPacket>): void {
     if (this.closed) return;

@@ -96,7 +96,9 @@ export class VrrpMetrics {
     this.priority.set({ vrid: String(vrid) }, priority);
   }
 
-  failed(op: 'send' | 'add-vip' | 'remove-vip' | 'announce' | 'notify' | 'script' | 'cleanup' | 'accept-filter'): void {
+  failed(
+    op: 'send' | 'receive' | 'add-vip' | 'remove-vip' | 'announce' | 'notify' | 'script' | 'cleanup' | 'accept-filter',
+  ): void {
     this.errors.inc({ op });
   }
 }

@@ -70,6 +70,7 @@ function ifindexOption(ifindex: number): Buffer {
 export class RawAdvertTransport implements AdvertTransport {
   private readonly socket: RawSocket;
   private readonly listeners: ((p: Checked<ReceivedPacket>) => void)[] = [];
+  private readonly errorListeners: ((err: Error) => void)[] = [];
   private ipId = 0;
   private closed = false;
   private receiver: RawIpSocket | undefined;
@@ -88,8 +89,9 @@ export class RawAdvertTransport implements AdvertTransport {
     } catch (e) {
       throw new TransportError('socket', opts.ifname, { cause: e });
     }
-    this.socket.on('error', () => {
-      // raw-socket reports recv errors here; the next datagram is read normally.
+    // raw-socket reports receive errors here; the next datagram is read normally.
+    this.socket.on('error', (err) => {
+      for (const l of this.errorListeners) l(err);
     });
     this.socket.on('message', (buf, source) => this.receive(buf, source));
     this.configure(v6);
@@ -226,6 +228,10 @@ export class RawAdvertTransport implements AdvertTransport {
 
   onPacket(listener: (packet: Checked<ReceivedPacket>) => void): void {
     this.listeners.push(listener);
+  }
+
+  onError(listener: (err: Error) => void): void {
+    this.errorListeners.push(listener);
   }
 
   close(): void {

@@ -190,6 +190,10 @@ export class VrrpSpeaker {
       });
       const g: Group = { transport, source, byVrid: new Map() };
       transport.onPacket((p) => this.onPacket(g, p));
+      transport.onError((err) => {
+        this.metrics.failed('receive');
+        this.log.warn({ err, iface: link.name }, 'vrrp receive failed');
+      });
       this.groups.set(key, g);
       group = g;
     }

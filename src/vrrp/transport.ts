@@ -28,6 +28,8 @@ export interface AdvertTransport {
   send(payload: Uint8Array, destination: string): Promise<void>;
   /** Packets that passed the IP layer, or why they did not. */
   onPacket(listener: (packet: Checked<ReceivedPacket>) => void): void;
+  /** Socket errors while receiving (the transport keeps reading). */
+  onError(listener: (err: Error) => void): void;
   close(): void;
 }
 
