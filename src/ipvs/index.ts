@@ -31,3 +31,12 @@ export {
   IpvsInvalidObjectError,
   type IpvsOperation,
 } from './errors.js';
+export {
+  IP_VS_SVC_F_PERSISTENT,
+  IP_VS_SVC_F_ONEPACKET,
+  IP_VS_SVC_F_SCHED1,
+  IP_VS_SVC_F_SCHED2,
+  IP_VS_SVC_F_SCHED3,
+  IP_VS_TUNNEL_ENCAP_FLAG_CSUM,
+  IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM,
+} from './constants.js';

@@ -1,0 +1,60 @@
+import type { ManifestObject, VirtualServer, VrrpGroup } from '../api/index.js';
+import type { NodeIdentity } from './node.js';
+import { planGroup, selectsNode, type PlannedGroup } from './plan-vrrp.js';
+import { planService, type PlannedService } from './plan-services.js';
+import { isPlanIssue, type PlanIssue, type SecretResolver } from './plan-types.js';
+
+/** Everything one director node runs: its VRRP instances and its IPVS services with checks. */
+export interface NodePlan {
+  readonly groups: readonly PlannedGroup[];
+  readonly services: readonly PlannedService[];
+  /** Problems found while planning; objects with issues keep their previous plan, if any. */
+  readonly issues: readonly PlanIssue[];
+}
+
+export const EMPTY_PLAN: NodePlan = { groups: [], services: [], issues: [] };
+
+const refOf = (o: ManifestObject) => `${o.metadata.namespace}/${o.metadata.name}`;
+
+/**
+ * Pure: validated objects + this node → its plan. A VrrpGroup runs here when its nodeSelector
+ * matches; a VirtualServer is programmed here when it has no group or its group runs here. An
+ * object that cannot be planned (a missing Secret, say) keeps its version from `previous`, so
+ * a transient problem never removes a working VIP or service.
+ */
+export function planNode(
+  objects: readonly ManifestObject[],
+  node: NodeIdentity,
+  resolveSecret: SecretResolver,
+  previous: NodePlan = EMPTY_PLAN,
+): NodePlan {
+  const issues: PlanIssue[] = [];
+  const groups: PlannedGroup[] = [];
+  const runsHere = new Set<string>();
+  for (const g of objects.filter((o): o is VrrpGroup => o.kind === 'VrrpGroup')) {
+    if (!selectsNode(g, node)) continue;
+    runsHere.add(refOf(g));
+    const planned = planGroup(g, node, resolveSecret);
+    if (isPlanIssue(planned)) {
+      issues.push(planned);
+      const old = previous.groups.find((p) => p.ref === planned.ref);
+      if (old) groups.push(old);
+    } else {
+      groups.push(planned);
+    }
+  }
+  const services: PlannedService[] = [];
+  for (const vs of objects.filter((o): o is VirtualServer => o.kind === 'VirtualServer')) {
+    const groupRef = vs.spec.vrrpGroupRef && `${vs.metadata.namespace}/${vs.spec.vrrpGroupRef.name}`;
+    if (groupRef !== undefined && !runsHere.has(groupRef)) continue;
+    const result = planService(vs, objects, resolveSecret);
+    issues.push(...result.issues);
+    if (result.service) {
+      services.push(result.service);
+    } else {
+      const old = previous.services.find((p) => p.ref === refOf(vs));
+      if (old) services.push(old);
+    }
+  }
+  return { groups, services, issues };
+}
