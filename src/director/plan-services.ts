@@ -58,7 +58,11 @@ export interface PlannedService {
   readonly notify?: { readonly quorumUp?: readonly string[]; readonly quorumDown?: readonly string[] };
 }
 
-const FORWARDING: Readonly<Record<'DR' | 'NAT' | 'TUN', ForwardingMethod>> = { DR: 'droute', NAT: 'masq', TUN: 'tunnel' };
+const FORWARDING: Readonly<Record<'DR' | 'NAT' | 'TUN', ForwardingMethod>> = {
+  DR: 'droute',
+  NAT: 'masq',
+  TUN: 'tunnel',
+};
 const SCHED_FLAGS: Readonly<Record<string, number>> = {
   'sh-fallback': IP_VS_SVC_F_SCHED1,
   'sh-port': IP_VS_SVC_F_SCHED2,
@@ -136,15 +140,33 @@ export function planService(
     const rsPort = rs.port ?? port;
     const id = ip.family === 6 ? `[${ip.text}]:${rsPort}` : `${ip.text}:${rsPort}`;
     if (seen.has(id)) {
-      issues.push({ ref, kind: 'VirtualServer', path: ['spec', 'realServers', i], message: `real server ${id} is listed twice`, transient: false });
+      issues.push({
+        ref,
+        kind: 'VirtualServer',
+        path: ['spec', 'realServers', i],
+        message: `real server ${id} is listed twice`,
+        transient: false,
+      });
       continue;
     }
     seen.add(id);
     const probes: HealthProbe[] = [];
     for (const [j, check] of (rs.healthChecks ?? s.healthChecks ?? []).entries()) {
-      const r = normaliseCheck(check, { address: ip.text, port: rsPort }, { resolveSecret: (sr) => resolveSecret(vs.metadata.namespace, sr.name, sr.key) });
+      const r = normaliseCheck(
+        check,
+        { address: ip.text, port: rsPort },
+        { resolveSecret: (sr) => resolveSecret(vs.metadata.namespace, sr.name, sr.key) },
+      );
       if (r.ok) probes.push(r.probe);
-      else for (const p of r.issues) issues.push({ ref, kind: 'VirtualServer', path: ['spec', 'healthChecks', j, ...p.path], message: `${id}: ${p.message}`, transient: p.transient });
+      else
+        for (const p of r.issues)
+          issues.push({
+            ref,
+            kind: 'VirtualServer',
+            path: ['spec', 'healthChecks', j, ...p.path],
+            message: `${id}: ${p.message}`,
+            transient: p.transient,
+          });
     }
     backends.push({
       id,
@@ -152,7 +174,15 @@ export function planService(
       port: rsPort,
       weight: rs.weight,
       inhibitOnFailure: rs.inhibitOnFailure ?? s.inhibitOnFailure,
-      destination: destinationOf(vs, ip.family, ip.text, rsPort, rs.forwarding ?? s.forwarding, rs.upperThreshold, rs.lowerThreshold),
+      destination: destinationOf(
+        vs,
+        ip.family,
+        ip.text,
+        rsPort,
+        rs.forwarding ?? s.forwarding,
+        rs.upperThreshold,
+        rs.lowerThreshold,
+      ),
       probes,
       ...(rs.notify ? { notify: withoutUndefined(rs.notify) } : {}),
     });
@@ -171,7 +201,13 @@ export function planService(
             port: sorrySpec.port ?? port,
             weight: 1,
             inhibitOnFailure: false,
-            destination: destinationOf(vs, sorryIp.family, sorryIp.text, sorrySpec.port ?? port, sorrySpec.forwarding ?? s.forwarding),
+            destination: destinationOf(
+              vs,
+              sorryIp.family,
+              sorryIp.text,
+              sorrySpec.port ?? port,
+              sorrySpec.forwarding ?? s.forwarding,
+            ),
             probes: [],
           },
         }
@@ -203,7 +239,11 @@ function destinationOf(
 ): Omit<Destination, 'weight'> {
   const tunnel = vs.spec.tunnel;
   const tunnelFlags =
-    tunnel?.checksum === 'Checksum' ? IP_VS_TUNNEL_ENCAP_FLAG_CSUM : tunnel?.checksum === 'RemoteChecksum' ? IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM : 0;
+    tunnel?.checksum === 'Checksum'
+      ? IP_VS_TUNNEL_ENCAP_FLAG_CSUM
+      : tunnel?.checksum === 'RemoteChecksum'
+        ? IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM
+        : 0;
   return {
     key: { af: af(family), address, port },
     forwarding: FORWARDING[forwarding],

@@ -26,13 +26,23 @@ export function selectsNode(group: VrrpGroup, node: NodeIdentity): boolean {
  * PASS password resolved from its Secret. A missing Secret is a transient issue: the group
  * is not run until it appears (running without authentication would split the pair).
  */
-export function planGroup(group: VrrpGroup, node: NodeIdentity, resolveSecret: SecretResolver): PlannedGroup | PlanIssue {
+export function planGroup(
+  group: VrrpGroup,
+  node: NodeIdentity,
+  resolveSecret: SecretResolver,
+): PlannedGroup | PlanIssue {
   const ref = `${group.metadata.namespace}/${group.metadata.name}`;
   const spec = group.spec;
   const override = spec.nodes?.find((n) => n.name === node.name);
   const vips = spec.virtualIPs.map((v) => parseAddressWithPrefix(v.address));
   if (vips.some((v) => v === undefined)) {
-    return { ref, kind: 'VrrpGroup', path: ['spec', 'virtualIPs'], message: 'unparseable virtual IP', transient: false };
+    return {
+      ref,
+      kind: 'VrrpGroup',
+      path: ['spec', 'virtualIPs'],
+      message: 'unparseable virtual IP',
+      transient: false,
+    };
   }
   let auth: VrrpInstanceConfig['auth'] = { type: 'none' };
   if (spec.authentication) {
@@ -88,7 +98,9 @@ export function planGroup(group: VrrpGroup, node: NodeIdentity, resolveSecret: S
   return {
     ref,
     config,
-    ...(sync?.enabled ? { connectionSync: { interface: sync.interface ?? iface, syncId: sync.syncId ?? spec.virtualRouterId } } : {}),
+    ...(sync?.enabled
+      ? { connectionSync: { interface: sync.interface ?? iface, syncId: sync.syncId ?? spec.virtualRouterId } }
+      : {}),
     ...(spec.syncGroup === undefined ? {} : { syncGroup: spec.syncGroup }),
   };
 }

@@ -23,7 +23,11 @@ export function isProgrammed(service: PlannedService, roleOf: (groupRef: string)
 export function desiredServicesOf(service: PlannedService, plan: WeightPlan | undefined): DesiredService[] {
   const byId = new Map(service.backends.map((b) => [b.id, b]));
   if (service.sorry) byId.set(service.sorry.backend.id, service.sorry.backend);
-  const planned = plan?.destinations ?? service.backends.filter((b) => !service.alpha || b.probes.length === 0).map((b) => ({ id: b.id, weight: b.weight }));
+  const planned =
+    plan?.destinations ??
+    service.backends
+      .filter((b) => !service.alpha || b.probes.length === 0)
+      .map((b) => ({ id: b.id, weight: b.weight }));
   const destinations: Destination[] = planned.flatMap((d) => {
     const backend = byId.get(d.id);
     return backend ? [{ ...backend.destination, weight: d.weight }] : [];
