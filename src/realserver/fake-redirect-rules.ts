@@ -5,7 +5,7 @@ import type { RedirectRule } from './types.js';
 /** One operation the fake performed. */
 export type RedirectRuleOp =
   | { readonly op: 'add'; readonly rule: RedirectRule }
-  | { readonly op: 'remove'; readonly handle: number }
+  | { readonly op: 'remove'; readonly handle: string }
   | { readonly op: 'removeTable' };
 
 /**
@@ -15,7 +15,7 @@ export type RedirectRuleOp =
  */
 export class FakeRedirectRules implements RedirectRules {
   tableExists = false;
-  readonly rules: { handle: number; rule?: RedirectRule }[] = [];
+  readonly rules: { handle: string; rule?: RedirectRule }[] = [];
   readonly ops: RedirectRuleOp[] = [];
   failOn: { op: 'list' | 'add' | 'remove' | 'removeTable'; message: string } | undefined;
   private nextHandle = 2;
@@ -29,11 +29,11 @@ export class FakeRedirectRules implements RedirectRules {
     this.ops.push({ op: 'add', rule });
     if (this.failOn?.op === 'add') return Promise.reject(this.error('add'));
     this.tableExists = true;
-    this.rules.push({ handle: this.nextHandle++, rule });
+    this.rules.push({ handle: String(this.nextHandle++), rule });
     return Promise.resolve();
   }
 
-  remove(handle: number): Promise<void> {
+  remove(handle: string): Promise<void> {
     this.ops.push({ op: 'remove', handle });
     if (this.failOn?.op === 'remove') return Promise.reject(this.error('remove'));
     const i = this.rules.findIndex((r) => r.handle === handle);
@@ -52,7 +52,7 @@ export class FakeRedirectRules implements RedirectRules {
   /** A rule in our table that we did not write. */
   foreign(): void {
     this.tableExists = true;
-    this.rules.push({ handle: this.nextHandle++ });
+    this.rules.push({ handle: String(this.nextHandle++) });
   }
 
   private error(op: string): CommandError {

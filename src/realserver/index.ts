@@ -5,6 +5,7 @@
  */
 export { RealserverRole, type RealserverRoleOptions } from './role.js';
 export { createKernelPorts } from './kernel-ports.js';
+export { detectRedirectBackend, type RedirectBackend } from './redirect-backend.js';
 export type { RealserverPorts } from './ports.js';
 export type { PassReport, RealServerVips } from './reconciler.js';
 export type { VipStatus } from './status.js';

@@ -101,7 +101,7 @@ export class NftRedirectRules implements RedirectRules {
       const rule = RuleSchema.safeParse(item);
       if (!rule.success) continue;
       const known = ruleFromExpr(rule.data.rule.expr);
-      rules.push({ handle: rule.data.rule.handle, ...(known ? { rule: known } : {}) });
+      rules.push({ handle: String(rule.data.rule.handle), ...(known ? { rule: known } : {}) });
     }
     return { tableExists: true, rules };
   }
@@ -120,8 +120,10 @@ export class NftRedirectRules implements RedirectRules {
     if (r.exitCode !== 0) throw new CommandError([...argv, ruleText(rule)], r.exitCode, r.stderr);
   }
 
-  async remove(handle: number): Promise<void> {
-    await this.tolerant([this.nft, 'delete', 'rule', 'inet', this.table, NFT_CHAIN, 'handle', String(handle)]);
+  async remove(handle: string): Promise<void> {
+    // Handles come from list(); anything else is not a rule of ours.
+    if (!/^[0-9]+$/.test(handle)) return;
+    await this.tolerant([this.nft, 'delete', 'rule', 'inet', this.table, NFT_CHAIN, 'handle', handle]);
   }
 
   async removeTable(): Promise<void> {

@@ -37,7 +37,7 @@ export interface ObservedAddress extends AddressKey {
 
 /** A rule in our table; `rule` is undefined for a rule we did not write (it is removed). */
 export interface ObservedRule {
-  readonly handle: number;
+  readonly handle: string;
   readonly rule?: RedirectRule;
 }
 
@@ -73,7 +73,7 @@ export type Op =
       readonly label?: string;
     }
   | { readonly op: 'addRule'; readonly rule: RedirectRule }
-  | { readonly op: 'removeRule'; readonly handle: number; readonly rule?: RedirectRule }
+  | { readonly op: 'removeRule'; readonly handle: string; readonly rule?: RedirectRule }
   | { readonly op: 'removeTable' }
   | { readonly op: 'removeAddress'; readonly address: AddressKey; readonly ifindex: number }
   | { readonly op: 'removeDevice'; readonly name: string }

@@ -1,11 +1,14 @@
 /**
- * The RedirectRules contract against nftables on the host kernel, inside a namespace of our
- * own: the adapter's commands run through `ip netns exec`, so nothing outside it is touched.
- * (The kernel harness's 6.1 build has no nft nat chain type; the host kernel has.)
+ * The RedirectRules contract against the host kernel, inside a namespace of our own: the
+ * adapters' commands run through `ip netns exec`, so nothing outside it is touched. nft here;
+ * iptables as the host's `iptables` is (iptables-nft on Debian). The kernel harness runs the
+ * same contract with iptables-legacy (its 6.1 build has no nft nat chain type).
  */
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ExecCommandRunner, type CommandRunner } from '../../src/realserver/command-runner.js';
+import { IptablesRedirectRules } from '../../src/realserver/iptables-redirect-rules.js';
 import { NftRedirectRules } from '../../src/realserver/nft-redirect-rules.js';
+import { detectRedirectBackend } from '../../src/realserver/redirect-backend.js';
 import { describeRedirectRulesContract } from '../unit/realserver/port-contracts.js';
 import { run, runOk } from '../support/netns.js';
 import { describeAsRoot } from '../support/privileges.js';
@@ -13,6 +16,7 @@ import { describeAsRoot } from '../support/privileges.js';
 const ns = `lvs-rs-ports-${process.pid}`;
 const exec = new ExecCommandRunner();
 const inNamespace: CommandRunner = { run: (argv, opts) => exec.run(['ip', 'netns', 'exec', ns, ...argv], opts) };
+const inNs = (argv: string[]) => runOk(['ip', 'netns', 'exec', ns, ...argv]);
 
 describeAsRoot('realserver ports against the host kernel', () => {
   beforeAll(async () => {
@@ -21,26 +25,36 @@ describeAsRoot('realserver ports against the host kernel', () => {
   afterAll(async () => {
     await run(['ip', 'netns', 'del', ns]);
   });
+
+  it('detects nftables NAT on this kernel without writing anything', async () => {
+    expect(await detectRedirectBackend(inNamespace)).toEqual({ kind: 'nft' });
+    expect(await inNs(['nft', 'list', 'ruleset'])).toBe('');
+  });
+
   describeRedirectRulesContract(
     'nft (host kernel, namespace)',
     () => new NftRedirectRules(inNamespace),
     async () => {
-      await runOk([
-        'ip',
-        'netns',
-        'exec',
-        ns,
-        'nft',
-        'add',
-        'rule',
-        'inet',
-        'lvs_realserver',
-        'prerouting',
-        'ip',
-        'saddr',
-        '10.99.0.99',
-        'accept',
-      ]);
+      await inNs(['nft', 'add', 'rule', 'inet', 'lvs_realserver', 'prerouting', 'ip', 'saddr', '10.99.0.99', 'accept']);
     },
   );
+
+  describeRedirectRulesContract(
+    'iptables (host kernel, namespace)',
+    () => new IptablesRedirectRules(inNamespace),
+    async () => {
+      await inNs(['iptables', '-w', '-t', 'nat', '-A', 'LVS-REDIRECT', '-s', '10.99.0.99/32', '-j', 'ACCEPT']);
+    },
+  );
+
+  it('iptables: removing the chain leaves the rest of PREROUTING alone', async () => {
+    await inNs(['iptables', '-w', '-t', 'nat', '-A', 'PREROUTING', '-d', '10.99.0.200/32', '-j', 'REDIRECT']);
+    const rules = new IptablesRedirectRules(inNamespace);
+    await rules.add({ family: 4, vip: '10.99.0.10' });
+    expect(await inNs(['iptables', '-w', '-t', 'nat', '-S', 'PREROUTING'])).toContain('-j LVS-REDIRECT');
+    await rules.removeTable();
+    expect(await inNs(['iptables', '-w', '-t', 'nat', '-S', 'PREROUTING'])).toBe(
+      '-P PREROUTING ACCEPT\n-A PREROUTING -d 10.99.0.200/32 -j REDIRECT\n',
+    );
+  });
 });

@@ -14,12 +14,32 @@ import { silentLogger } from '../../../src/core/logger.js';
 import { ExecCommandRunner } from '../../../src/realserver/command-runner.js';
 import { IpDevices } from '../../../src/realserver/ip-devices.js';
 import { createKernelPorts, RealserverRole, type PassReport } from '../../../src/realserver/index.js';
+import { IptablesRedirectRules } from '../../../src/realserver/iptables-redirect-rules.js';
 import { ProcSysctls } from '../../../src/realserver/proc-sysctls.js';
+import { detectRedirectBackend } from '../../../src/realserver/redirect-backend.js';
 import { run, runOk, waitFor } from '../../support/netns.js';
-import { describeDevicesContract, describeSysctlsContract } from '../../unit/realserver/port-contracts.js';
+import {
+  describeDevicesContract,
+  describeRedirectRulesContract,
+  describeSysctlsContract,
+} from '../../unit/realserver/port-contracts.js';
+
+const commands = new ExecCommandRunner();
+const LEGACY = { kind: 'iptables', iptables: 'iptables-legacy', ip6tables: 'ip6tables-legacy' } as const;
 
 describeSysctlsContract('procfs (kernel)', () => new ProcSysctls());
-describeDevicesContract('ip (kernel)', () => new IpDevices(new ExecCommandRunner()));
+describeDevicesContract('ip (kernel)', () => new IpDevices(commands));
+describeRedirectRulesContract(
+  'iptables-legacy (kernel)',
+  () => new IptablesRedirectRules(commands, { 4: 'iptables-legacy', 6: 'ip6tables-legacy' }),
+  async () => {
+    await runOk(['iptables-legacy', '-w', '-t', 'nat', '-A', 'LVS-REDIRECT', '-s', '10.99.0.99/32', '-j', 'ACCEPT']);
+  },
+);
+
+it('detects that this kernel has no nftables NAT and falls back to iptables', async () => {
+  expect(await detectRedirectBackend(commands)).toMatchObject({ kind: 'iptables' });
+});
 
 const BACKEND = '10.79.0.5';
 const DIRECTOR = '10.79.0.2';
@@ -32,7 +52,7 @@ const sysctl = async (path: string): Promise<string> =>
 
 /** One pass by a new role instance on the shared state file, as after a restart. */
 async function pass(objects: ReturnType<typeof VirtualServerSchema.parse>[]): Promise<PassReport> {
-  const ports = createKernelPorts({ statePath });
+  const ports = createKernelPorts({ statePath, redirect: LEGACY });
   const role = new RealserverRole({
     nodeName: 'backend',
     ports,
@@ -111,6 +131,7 @@ describe('realserver role in a kernel with dummy and ipip', () => {
       allArpAnnounce: await sysctl('all/arp_announce'),
       links: await runOk(['ip', '-o', 'link', 'show']),
       addresses: await runOk(['ip', '-o', 'addr', 'show']),
+      nat: await runOk(['iptables-legacy', '-w', '-t', 'nat', '-S']),
     };
   });
 
@@ -161,6 +182,37 @@ describe('realserver role in a kernel with dummy and ipip', () => {
     expect(report.writes).toBe(0);
   });
 
+  it('IptablesRedirect through iptables-legacy: packets to the VIP via the backend reach the listener', async () => {
+    const vip = '10.79.1.110';
+    const redirect = VirtualServerSchema.parse({
+      apiVersion: 'lvs.io/v1alpha1',
+      kind: 'VirtualServer',
+      metadata: { name: 'web-redirect' },
+      spec: {
+        addresses: [{ ip: vip, port: 8080 }],
+        forwarding: 'DR',
+        scheduler: 'rr',
+        realServers: [{ address: BACKEND, acceptVIP: { mode: 'IptablesRedirect', perPort: true } }],
+      },
+    });
+    const report = await pass([service('web', 'TUN', { mode: 'Tunnel' }), redirect]);
+    expect(report.failures).toEqual([]);
+    expect(report.vips.map((v) => [v.vip, v.configured])).toEqual([
+      [VIP, true],
+      [vip, true],
+    ]);
+    expect(await runOk(['iptables-legacy', '-w', '-t', 'nat', '-S'])).toContain(
+      `-A LVS-REDIRECT -d ${vip}/32 -p tcp -m tcp --dport 8080 -j REDIRECT`,
+    );
+    await runOk(['ip', '-n', DIR_NS, 'route', 'add', `${vip}/32`, 'via', BACKEND]);
+    try {
+      expect(await fetchFromDirector(vip, 8080)).toBe('backend\n');
+    } finally {
+      await run(['ip', '-n', DIR_NS, 'route', 'del', `${vip}/32`]);
+    }
+    expect((await pass([service('web', 'TUN', { mode: 'Tunnel' }), redirect])).writes).toBe(0);
+  });
+
   it('removal: the device and VIP are gone and rp_filter and the arp sysctls are back to their values', async () => {
     const report = await pass([]);
     expect(report.failures).toEqual([]);
@@ -170,6 +222,7 @@ describe('realserver role in a kernel with dummy and ipip', () => {
       allArpAnnounce: await sysctl('all/arp_announce'),
       links: await runOk(['ip', '-o', 'link', 'show']),
       addresses: await runOk(['ip', '-o', 'addr', 'show']),
+      nat: await runOk(['iptables-legacy', '-w', '-t', 'nat', '-S']),
     }).toEqual(before);
     expect(await fetchFromDirector(VIP, 8080)).toBeUndefined();
   });

@@ -175,10 +175,10 @@ const cases: { name: string; entries: AcceptEntry[]; observed: Observed; state?:
     observed: observed({
       tableExists: true,
       rules: [
-        { handle: 2, rule: rule({ protocol: 'tcp', port: 80 }) },
-        { handle: 3, rule: rule({ protocol: 'tcp', port: 80 }) },
-        { handle: 4, rule: rule({ vip: '192.168.105.9' }) },
-        { handle: 5 },
+        { handle: '2', rule: rule({ protocol: 'tcp', port: 80 }) },
+        { handle: '3', rule: rule({ protocol: 'tcp', port: 80 }) },
+        { handle: '4', rule: rule({ vip: '192.168.105.9' }) },
+        { handle: '5' },
       ],
     }),
     ops: [`addRule ${VIP} tcp 443`, 'removeRule #3', 'removeRule #4', 'removeRule #5'],
@@ -186,7 +186,7 @@ const cases: { name: string; entries: AcceptEntry[]; observed: Observed; state?:
   {
     name: 'REDIRECT: no rule left, the table goes',
     entries: [],
-    observed: observed({ tableExists: true, rules: [{ handle: 2, rule: rule() }] }),
+    observed: observed({ tableExists: true, rules: [{ handle: '2', rule: rule() }] }),
     ops: ['removeTable'],
   },
   {
