@@ -64,8 +64,16 @@ export function randomDest(r: () => number, svc: ServiceKey): Destination {
     lowerThreshold: upper > 0 ? Math.floor(r() * upper) : 0,
     tunnelType,
     tunnelPort: tunnelType === 'gue' ? 6000 + Math.floor(r() * 100) : 0,
+    // ipvsadm accepts remote checksum offload for GUE only.
     tunnelFlags:
-      tunnelType === 'ipip' ? 0 : pick(r, [0, K.IP_VS_TUNNEL_ENCAP_FLAG_CSUM, K.IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM]),
+      tunnelType === 'ipip'
+        ? 0
+        : pick(
+            r,
+            tunnelType === 'gue'
+              ? [0, K.IP_VS_TUNNEL_ENCAP_FLAG_CSUM, K.IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM]
+              : [0, K.IP_VS_TUNNEL_ENCAP_FLAG_CSUM],
+          ),
   };
 }
 
