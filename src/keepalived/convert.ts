@@ -8,7 +8,8 @@ import {
 import type { Statement } from './block-tree.js';
 import { convertTrackFile, type TrackFile } from './convert-checks.js';
 import { StatementReader, type KeywordTable } from './convert-context.js';
-import { convertVirtualServer, convertVirtualServerGroup, type VirtualServerGroup } from './convert-virtual-server.js';
+import { convertVirtualServer } from './convert-virtual-server.js';
+import { convertVirtualServerGroup, type VirtualServerGroup } from './convert-virtual-server-group.js';
 import {
   convertVrrpInstance,
   convertVrrpScript,

@@ -3,13 +3,13 @@ import {
   RealServerSchema,
   VirtualServerSchema,
   VrrpGroupSchema,
-  type HealthCheck,
   type RealServer,
   type VirtualServer,
   type VrrpGroup,
 } from '../api/index.js';
 import { DiagnosticSink, type Diagnostic, type SourcePos } from './diagnostics.js';
-import { quoteArgument } from './lexer.js';
+import { unexpressible, writeCheck, type CheckWriting } from './export-checks.js';
+import { script, secs, word, Writer } from './export-writer.js';
 import { INITIAL_STATE_ANNOTATION } from './model.js';
 import { serviceName } from './names.js';
 
@@ -28,50 +28,9 @@ type VrrpSpec = VrrpGroup['spec'];
 type VsSpec = VirtualServer['spec'];
 type InlineRs = NonNullable<VsSpec['realServers']>[number];
 
-/** A word for keepalived.conf: bare when safe, else double-quoted with escapes. */
-function word(text: string): string {
-  if (text !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(text)) return text;
-  return `"${text.replace(/[\\"]/g, (m) => `\\${m}`)}"`;
-}
-
-/** A command as one keepalived script string. */
-function script(argv: readonly string[]): string {
-  return word(argv.map(quoteArgument).join(' '));
-}
-
-/** A duration as keepalived seconds (fractions allowed). */
-function secs(d: string): string {
-  return String((parseDurationMs(d) ?? 0) / 1000);
-}
-
 function maskOf(prefix: number): string {
   const bits = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
   return [24, 16, 8, 0].map((s) => (bits >>> s) & 0xff).join('.');
-}
-
-class Writer {
-  private readonly lines: string[] = [];
-  private depth = 0;
-
-  line(text: string): void {
-    this.lines.push(`${'    '.repeat(this.depth)}${text}`);
-  }
-
-  block(head: string, body: () => void): void {
-    this.line(`${head} {`);
-    this.depth++;
-    body();
-    this.depth--;
-    this.line('}');
-  }
-
-  blank(): void {
-    if (this.lines.length > 0 && this.lines.at(-1) !== '') this.lines.push('');
-  }
-
-  text(): string {
-    return `${this.lines.join('\n')}\n`;
-  }
 }
 
 interface Loaded {
@@ -124,11 +83,6 @@ function load(docs: readonly ExportDocument[], sink: DiagnosticSink): Loaded {
     else out.realServers.push(res.data);
   }
   return out;
-}
-
-/** Fields keepalived.conf cannot say; reported once per object and field. */
-function unexpressible(sink: DiagnosticSink, at: SourcePos, what: string, present: boolean): void {
-  if (present) sink.warning(at, 'KA_NOT_CARRIED', `${what} has no keepalived.conf equivalent; left out`);
 }
 
 function writeScripts(w: Writer, groups: Loaded['groups'], sink: DiagnosticSink): void {
@@ -266,89 +220,6 @@ function writeSyncGroups(w: Writer, groups: Loaded['groups']): void {
     w.block(`vrrp_sync_group ${name}`, () => w.block('group', () => list.forEach((m) => w.line(m))));
     w.blank();
   }
-}
-
-const CHECKER_KEYWORD: Readonly<Record<HealthCheck['type'], string>> = {
-  HTTP: 'HTTP_GET',
-  HTTPS: 'SSL_GET',
-  TCP: 'TCP_CHECK',
-  SMTP: 'SMTP_CHECK',
-  DNS: 'DNS_CHECK',
-  UDP: 'UDP_CHECK',
-  PING: 'PING_CHECK',
-  MISC: 'MISC_CHECK',
-  FILE: 'FILE_CHECK',
-};
-
-interface CheckWriting {
-  readonly w: Writer;
-  readonly sink: DiagnosticSink;
-  readonly at: SourcePos;
-  readonly trackFiles: string[];
-}
-
-function writeCheck(cw: CheckWriting, c: HealthCheck, trackFileName: () => string): void {
-  const { w } = cw;
-  w.block(CHECKER_KEYWORD[c.type], () => {
-    w.line(`delay_loop ${secs(c.interval)}`);
-    w.line(`${c.type === 'MISC' ? 'misc_timeout' : 'connect_timeout'} ${secs(c.timeout)}`);
-    if (c.retry !== undefined) w.line(`retry ${c.retry}`);
-    if (c.delayBeforeRetry !== undefined) w.line(`delay_before_retry ${secs(c.delayBeforeRetry)}`);
-    if (c.warmup !== undefined) w.line(`warmup ${secs(c.warmup)}`);
-    if (c.connectIP) w.line(`connect_ip ${c.connectIP}`);
-    if (c.connectPort !== undefined) w.line(`connect_port ${c.connectPort}`);
-    if (c.bindTo) w.line(`bindto ${c.bindTo}`);
-    if (c.bindInterface) w.line(`bind_if ${c.bindInterface}`);
-    if (c.http) {
-      const h = c.http;
-      if (h.virtualhost !== undefined) w.line(`virtualhost ${word(h.virtualhost)}`);
-      if (h.httpVersion === '1.1') w.line('http_protocol 1.1');
-      if (h.tls) w.line('enable_sni');
-      unexpressible(
-        cw.sink,
-        cw.at,
-        'tls verify, caFile and caSecretRef',
-        h.tls !== undefined && (h.tls.verify || h.tls.caFile !== undefined || h.tls.caSecretRef !== undefined),
-      );
-      for (const u of h.urls) {
-        w.block('url', () => {
-          w.line(`path ${word(u.path)}`);
-          if (u.statusCodes?.length) w.line(`status_code ${u.statusCodes.join(' ')}`);
-          if (u.digest) w.line(`digest ${u.digest}`);
-          if (u.virtualhost !== undefined) w.line(`virtualhost ${word(u.virtualhost)}`);
-          if (u.regex !== undefined) w.line(`regex ${word(u.regex)}`);
-          if (u.regexNoMatch) w.line('regex_no_match');
-        });
-      }
-    }
-    if (c.smtp) {
-      w.line(`helo_name ${word(c.smtp.heloName)}`);
-      unexpressible(cw.sink, cw.at, 'smtp greeting EHLO', c.smtp.greeting === 'EHLO');
-    }
-    if (c.dns) {
-      w.line(`type ${c.dns.queryType}`);
-      w.line(`name ${word(c.dns.name)}`);
-    }
-    if (c.udp) {
-      if (c.udp.payload) w.line(`payload ${c.udp.payload}`);
-      if (c.udp.requireReply) w.line(`require_reply${c.udp.replyPayload ? ` ${c.udp.replyPayload}` : ''}`);
-      if (c.udp.minReplyLength !== undefined) w.line(`min_reply_length ${c.udp.minReplyLength}`);
-      if (c.udp.maxReplyLength !== undefined) w.line(`max_reply_length ${c.udp.maxReplyLength}`);
-    }
-    if (c.misc) {
-      w.line(`misc_path ${script(c.misc.command)}`);
-      if (c.misc.dynamic) w.line('misc_dynamic');
-      if (c.misc.user !== undefined) w.line(`user ${word(c.misc.user)}`);
-    }
-    if (c.file) {
-      const name = trackFileName();
-      const f = c.file;
-      cw.trackFiles.push(
-        `track_file ${name} {\n    file ${word(f.path)}\n    weight ${f.weight}${f.reverse ? ' reverse' : ''}\n}`,
-      );
-      w.line(`track_file ${name}`);
-    }
-  });
 }
 
 function writeRealServer(cw: CheckWriting, vs: VsSpec, rs: InlineRs, fileName: () => string): void {
