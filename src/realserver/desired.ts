@@ -102,6 +102,59 @@ interface Claim {
 const describeClaim = (c: Omit<Claim, 'by'>): string =>
   c.mode === 'IptablesRedirect' ? `IptablesRedirect (perPort ${String(c.perPort)})` : `${c.mode} on ${c.device}`;
 
+/** How one real server of a service accepts its VIPs, once its acceptVIP is resolved. */
+interface Acceptance {
+  readonly mode: AcceptMode;
+  readonly device: string;
+  readonly perPort: boolean;
+  readonly local: string;
+}
+
+/** The resolved acceptance of a backend of this node, nothing (NAT, None), or why not. */
+function acceptanceOf(vs: VirtualServer, b: Backend): Acceptance | Issue | undefined {
+  const forwarding = b.spec.forwarding ?? vs.spec.forwarding;
+  const accept = b.spec.acceptVIP ?? DEFAULT_ACCEPT_VIP;
+  if (forwarding === 'NAT' || accept.mode === 'None') return undefined;
+  const unsupported = (message: string): Issue => ({
+    object: b.holder,
+    path: `${b.path}.mode`,
+    reason: 'AcceptModeUnsupported',
+    message,
+  });
+  if (vs.spec.fwmark !== undefined) {
+    return {
+      object: refOf(vs),
+      path: 'spec.fwmark',
+      reason: 'FwmarkVipsUnknown',
+      message:
+        'a fwmark service does not name its VIPs, so the realserver role cannot accept them: list addresses, or set acceptVIP mode None and accept the VIPs by hand',
+    };
+  }
+  const local = parseIP(b.spec.address);
+  if (accept.mode === 'Tunnel' && forwarding !== 'TUN') {
+    return unsupported(`acceptVIP mode Tunnel needs forwarding TUN, not ${forwarding}`);
+  }
+  if (accept.mode === 'Tunnel' && local?.family !== 4) {
+    return unsupported(`acceptVIP mode Tunnel is ipip, which needs an IPv4 real server address, not ${b.spec.address}`);
+  }
+  const localText = local?.text ?? b.spec.address;
+  switch (accept.mode) {
+    case 'IptablesRedirect':
+      return { mode: accept.mode, device: '', perPort: accept.perPort, local: localText };
+    case 'Tunnel':
+      return {
+        mode: accept.mode,
+        device: accept.device === 'lo' ? tunnelDeviceName(localText) : accept.device,
+        perPort: false,
+        local: localText,
+      };
+    case 'Loopback':
+      return { mode: accept.mode, device: accept.device, perPort: false, local: localText };
+  }
+}
+
+const isIssue = (x: Acceptance | Issue): x is Issue => 'reason' in x;
+
 /**
  * The acceptance entries for this node: for every DR or TUN service (a real server's own
  * `forwarding` counts), every real server that is this node's (its `node` is this node, or,
@@ -122,52 +175,18 @@ export function selectEntries(input: DesiredInput, node: NodeIdentity): DesiredA
   };
 
   for (const vs of input.virtualServers) {
-    const vsRef = refOf(vs);
     for (const b of backendsOf(vs, input.realServers)) {
-      const forwarding = b.spec.forwarding ?? vs.spec.forwarding;
-      if (forwarding === 'NAT' || !isOwnRealServer(b.spec, node)) continue;
-      const accept = b.spec.acceptVIP ?? DEFAULT_ACCEPT_VIP;
-      if (accept.mode === 'None') continue;
-      if (vs.spec.fwmark !== undefined) {
-        issue({
-          object: vsRef,
-          path: 'spec.fwmark',
-          reason: 'FwmarkVipsUnknown',
-          message:
-            'a fwmark service does not name its VIPs, so the realserver role cannot accept them: list addresses, or set acceptVIP mode None and accept the VIPs by hand',
-        });
+      if (!isOwnRealServer(b.spec, node)) continue;
+      const acc = acceptanceOf(vs, b);
+      if (acc === undefined) continue;
+      if (isIssue(acc)) {
+        issue(acc);
         continue;
       }
-      const local = parseIP(b.spec.address);
-      if (accept.mode === 'Tunnel' && forwarding !== 'TUN') {
-        issue({
-          object: b.holder,
-          path: `${b.path}.mode`,
-          reason: 'AcceptModeUnsupported',
-          message: `acceptVIP mode Tunnel needs forwarding TUN, not ${forwarding}`,
-        });
-        continue;
-      }
-      if (accept.mode === 'Tunnel' && local?.family !== 4) {
-        issue({
-          object: b.holder,
-          path: `${b.path}.mode`,
-          reason: 'AcceptModeUnsupported',
-          message: `acceptVIP mode Tunnel is ipip, which needs an IPv4 real server address, not ${b.spec.address}`,
-        });
-        continue;
-      }
-      const device =
-        accept.mode === 'IptablesRedirect'
-          ? ''
-          : accept.mode === 'Tunnel' && accept.device === 'lo'
-            ? tunnelDeviceName(local?.text ?? b.spec.address)
-            : accept.device;
-      const perPort = accept.mode === 'IptablesRedirect' && accept.perPort;
       for (const a of vs.spec.addresses ?? []) {
         const vip = parseIP(a.ip);
         if (!vip) continue;
-        if (accept.mode === 'Tunnel' && vip.family !== 4) {
+        if (acc.mode === 'Tunnel' && vip.family !== 4) {
           issue({
             object: b.holder,
             path: `${b.path}.mode`,
@@ -178,7 +197,7 @@ export function selectEntries(input: DesiredInput, node: NodeIdentity): DesiredA
           });
           continue;
         }
-        const claim: Claim = { mode: accept.mode, device, perPort, by: b.holder };
+        const claim: Claim = { mode: acc.mode, device: acc.device, perPort: acc.perPort, by: b.holder };
         const prev = claims.get(vip.text);
         if (prev && (prev.mode !== claim.mode || prev.device !== claim.device || prev.perPort !== claim.perPort)) {
           issue({
@@ -187,7 +206,7 @@ export function selectEntries(input: DesiredInput, node: NodeIdentity): DesiredA
             reason: 'AcceptModeConflict',
             message: `VIP ${vip.text} is already accepted with ${describeClaim(prev)} for ${formatRef(prev.by)}; ${formatRef(b.holder)} asks for ${describeClaim(claim)}`,
             vip: vip.text,
-            mode: accept.mode,
+            mode: acc.mode,
           });
           continue;
         }
@@ -197,11 +216,11 @@ export function selectEntries(input: DesiredInput, node: NodeIdentity): DesiredA
           family: vip.family,
           protocol: L4_PROTOCOLS[vs.spec.protocol],
           port: a.port,
-          mode: accept.mode,
-          device,
-          perPort,
-          localAddress: local?.text ?? b.spec.address,
-          virtualServer: vsRef,
+          mode: acc.mode,
+          device: acc.device,
+          perPort: acc.perPort,
+          localAddress: acc.local,
+          virtualServer: refOf(vs),
           ...(b.object ? { realServer: b.object } : {}),
         });
       }

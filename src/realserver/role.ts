@@ -59,9 +59,11 @@ export class RealserverRole {
     });
   }
 
-  /** Loads the state record of a previous run. */
-  async start(): Promise<void> {
+  /** Loads the state record of a previous run; an abort of `signal` stops the role. */
+  async start(signal?: AbortSignal): Promise<void> {
     this.stopped = false;
+    // Stopping only cancels a timer and waits for the pass in flight; nothing to report.
+    signal?.addEventListener('abort', () => void this.stop(), { once: true });
     await this.reconciler.load();
   }
 

@@ -72,4 +72,22 @@ describe('RealserverRole', () => {
     await new Promise((res) => setImmediate(res));
     expect(n.addresses.entries.some((e) => e.address === VIP)).toBe(false);
   });
+
+  it('stops when the signal passed to start is aborted', async () => {
+    const n = fakeNode();
+    const clock = new FakeClock();
+    const r = role(n, clock);
+    const abort = new AbortController();
+    await r.start(abort.signal);
+    await r.sync([web()]);
+    abort.abort();
+    await new Promise((res) => setImmediate(res));
+    n.addresses.entries.splice(
+      n.addresses.entries.findIndex((e) => e.address === VIP),
+      1,
+    );
+    clock.advance(120_000);
+    await new Promise((res) => setImmediate(res));
+    expect(n.addresses.entries.some((e) => e.address === VIP)).toBe(false);
+  });
 });
