@@ -15,3 +15,4 @@ export * from './object-ref.js';
 export * from './object-store.js';
 export * from './resilient-informer.js';
 export * from './status-writer.js';
+export * from './kube-config.js';

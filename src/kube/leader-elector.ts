@@ -171,9 +171,13 @@ export class LeaderElector {
   }
 }
 
-/** A MicroTime (six fractional digits on the wire), from a read Date or now. */
-function microTime(date: Date | undefined): V1MicroTime {
-  return date ? new V1MicroTime(date.getTime()) : new V1MicroTime();
+/**
+ * A MicroTime (six fractional digits on the wire) from a read value or now. A read value may
+ * arrive as a Date or as the raw string, depending on how the library deserialised it.
+ */
+function microTime(value: Date | string | undefined): V1MicroTime {
+  if (value === undefined) return new V1MicroTime();
+  return new V1MicroTime(typeof value === 'string' ? Date.parse(value) : value.getTime());
 }
 
 function recordOf(lease: V1Lease): LeaseRecord {

@@ -1,0 +1,74 @@
+import { hostname } from 'node:os';
+import type { Command } from 'commander';
+import { Controller } from '../controller/index.js';
+import { systemClock } from '../core/clock.js';
+import { createRootLogger } from '../core/logger.js';
+import { createRegistry } from '../metrics/registry.js';
+import { startMetricsServer } from '../metrics/server.js';
+import { loadKubeConfig } from '../kube/index.js';
+import { UsageError } from './exit.js';
+
+interface ControllerFlags {
+  kubeconfig?: string;
+  namespace?: string;
+  leaseNamespace: string;
+  identity: string;
+  metricsAddress: string;
+  logLevel: string;
+}
+
+/** `lvs-operator controller`: the leader-elected, cluster-wide role. */
+export function registerController(program: Command): void {
+  program
+    .command('controller')
+    .description('Cluster-wide checks (VRID and VIP conflicts), aggregated status, cleanup after deleted nodes')
+    .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, or in-cluster)')
+    .option('--namespace <ns>', 'watch only this namespace (default: all)')
+    .option(
+      '--lease-namespace <ns>',
+      'namespace of the leader-election Lease',
+      process.env['POD_NAMESPACE'] ?? 'default',
+    )
+    .option('--identity <id>', 'leader-election identity', process.env['POD_NAME'] ?? `${hostname()}-${process.pid}`)
+    .option('--metrics-address <host:port>', '/metrics, /healthz and /readyz', '0.0.0.0:9402')
+    .option('--log-level <level>', 'trace, debug, info, warn or error', process.env['LOG_LEVEL'] ?? 'info')
+    .action(async (flags: ControllerFlags) => {
+      const log = createRootLogger({ level: flags.logLevel });
+      const kc = loadKubeConfig(flags.kubeconfig);
+      const registry = createRegistry({ version: '0.1.0' });
+      const controller = new Controller({
+        kc,
+        clock: systemClock,
+        log,
+        registry,
+        identity: flags.identity,
+        leaseNamespace: flags.leaseNamespace,
+        ...(flags.namespace ? { namespace: flags.namespace } : {}),
+      });
+      const metrics = await startMetricsServer({
+        registry,
+        log,
+        ...parseListenAddress(flags.metricsAddress),
+        readiness: () => controller.notReadyReasons(),
+      });
+      controller.start();
+      log.info({ identity: flags.identity, metrics: metrics.url }, 'controller started');
+      await new Promise<void>((resolve) => {
+        process.once('SIGTERM', resolve);
+        process.once('SIGINT', resolve);
+      });
+      log.info('controller stopping');
+      await controller.stop();
+      await metrics.close();
+    });
+}
+
+/** "host:port" → its parts; port 0 picks a free one. */
+function parseListenAddress(text: string): { host: string; port: number } {
+  const i = text.lastIndexOf(':');
+  const port = Number(text.slice(i + 1));
+  if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--metrics-address must be host:port, got "${text}"`);
+  }
+  return { host: text.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0', port };
+}

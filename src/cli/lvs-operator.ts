@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { messageOf } from '../core/errors.js';
+import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './exit.js';
+import { registerController } from './controller-command.js';
+
+/**
+ * lvs-operator: the long-running roles. Each role lives in its own `*-command.ts` module and
+ * registers itself here, one line per role.
+ */
+export function buildLvsOperator(): Command {
+  const program = new Command('lvs-operator')
+    .description('Kernel IPVS + VRRP load balancing, declared as Kubernetes custom resources')
+    .showHelpAfterError()
+    .exitOverride();
+  registerController(program);
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildLvsOperator().parseAsync([...argv], { from: 'user' });
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    if (err instanceof UsageError) {
+      process.stderr.write(`lvs-operator: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`lvs-operator: ${messageOf(err)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/lvs-operator.js')) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`lvs-operator: ${messageOf(err)}\n`);
+      process.exit(EXIT_FAILURE);
+    },
+  );
+}

@@ -1,0 +1,212 @@
+import { formatPath, type FieldIssue, type Kind, type ManifestObject } from '../api/index.js';
+import { setCondition, type Condition, type ConditionInput, type LvsObjectRef } from '../kube/index.js';
+import type { KubeNode, KubeRejection, KubeSnapshot } from '../sources/kube.js';
+
+/** Field manager of the controller; nodes write as `lvs-operator/<node>`. */
+export const CONTROLLER_FIELD_MANAGER = 'lvs-operator/controller';
+const NODE_MANAGER_PREFIX = 'lvs-operator/';
+
+/** The parts of a cached object the controller reads. */
+export interface CachedState {
+  readonly metadata?: {
+    readonly uid?: string;
+    readonly generation?: number;
+    readonly managedFields?: readonly { readonly manager?: string; readonly subresource?: string }[];
+  };
+  readonly status?: {
+    readonly conditions?: readonly Condition[];
+    readonly nodes?: readonly { readonly node: string; readonly state: string }[];
+    readonly realServers?: readonly {
+      readonly address: string;
+      readonly port: number;
+      readonly director: string;
+      readonly health: string;
+    }[];
+  };
+}
+
+export interface PassInputs {
+  readonly snapshot: KubeSnapshot;
+  readonly cached: (kind: Kind, namespace: string, name: string) => CachedState | undefined;
+  readonly nowIso: string;
+}
+
+/** The controller's share of one object's status, applied as CONTROLLER_FIELD_MANAGER. */
+export interface StatusWrite {
+  readonly ref: LvsObjectRef;
+  readonly status: Record<string, unknown>;
+}
+
+/** Status items a node that no longer exists still owns: applying `{}` as it removes them. */
+export interface StaleManager {
+  readonly ref: LvsObjectRef;
+  readonly fieldManager: string;
+}
+
+export interface EventIntent {
+  readonly ref: LvsObjectRef;
+  readonly type: 'Normal' | 'Warning';
+  readonly reason: string;
+  readonly note: string;
+}
+
+export interface PassPlan {
+  readonly writes: StatusWrite[];
+  readonly staleManagers: StaleManager[];
+  readonly events: EventIntent[];
+}
+
+/**
+ * One controller pass, pure: conditions from the cross-object checks (Conflict) and the schema
+ * (Invalid), aggregated status (a group's master, a service's ready real servers), and the
+ * status items of deleted nodes to remove. Events only for transitions into a bad state.
+ */
+export function planPass(inputs: PassInputs): PassPlan {
+  const { snapshot } = inputs;
+  const writes: StatusWrite[] = [];
+  const events: EventIntent[] = [];
+  const staleManagers: StaleManager[] = [];
+  const masters = groupMasters(snapshot.objects, inputs.cached);
+  const liveNodes = new Set(snapshot.nodes.map((n: KubeNode) => n.name));
+
+  const entries: { kind: Kind; namespace: string; name: string; object?: ManifestObject; rejection?: KubeRejection }[] =
+    [
+      ...snapshot.objects.flatMap((o) =>
+        o.kind === 'Secret'
+          ? []
+          : [{ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name, object: o }],
+      ),
+      ...snapshot.rejected.flatMap((r) =>
+        r.kind === 'Secret' ? [] : [{ kind: r.kind, namespace: r.namespace, name: r.name, rejection: r }],
+      ),
+    ];
+
+  for (const e of entries) {
+    const cached = inputs.cached(e.kind, e.namespace, e.name);
+    const uid = cached?.metadata?.uid;
+    const ref: LvsObjectRef = { kind: e.kind, namespace: e.namespace, name: e.name, ...(uid ? { uid } : {}) };
+    const generation = cached?.metadata?.generation;
+    const previous = cached?.status?.conditions ?? [];
+    const wanted = conditionsFor(e.rejection, generation);
+    let conditions: Condition[] = [];
+    for (const c of wanted) {
+      conditions = [...conditions, ...setCondition(previous, c, inputs.nowIso).filter((p) => p.type === c.type)];
+      const before = previous.find((p) => p.type === c.type);
+      if (c.status === 'True' && before?.status !== 'True') {
+        events.push({ ref, type: 'Warning', reason: c.reason, note: c.message });
+      }
+    }
+    const status: Record<string, unknown> = { conditions };
+    if (e.object?.kind === 'VrrpGroup') {
+      const master = masters.get(`${e.namespace}/${e.name}`);
+      if (master) status['master'] = master;
+    }
+    if (e.object?.kind === 'VirtualServer') {
+      const groupRef = e.object.spec.vrrpGroupRef;
+      const master = groupRef ? masters.get(`${e.namespace}/${groupRef.name}`) : undefined;
+      if (master) status['master'] = master;
+      const ready = readyOf(cached, master);
+      if (ready) status['ready'] = ready;
+    }
+    writes.push({ ref, status });
+
+    for (const f of cached?.metadata?.managedFields ?? []) {
+      const manager = f.manager ?? '';
+      if (f.subresource !== 'status' || !manager.startsWith(NODE_MANAGER_PREFIX)) continue;
+      if (manager === CONTROLLER_FIELD_MANAGER) continue;
+      if (!liveNodes.has(manager.slice(NODE_MANAGER_PREFIX.length))) staleManagers.push({ ref, fieldManager: manager });
+    }
+  }
+  return { writes, staleManagers, events };
+}
+
+function conditionsFor(rejection: KubeRejection | undefined, generation: number | undefined): ConditionInput[] {
+  const g = generation === undefined ? {} : { observedGeneration: generation };
+  if (rejection?.cause === 'invalid') {
+    return [
+      { type: 'Invalid', status: 'True', reason: 'InvalidSpec', message: describeIssues(rejection.issues), ...g },
+    ];
+  }
+  const invalid: ConditionInput = {
+    type: 'Invalid',
+    status: 'False',
+    reason: 'Valid',
+    message: 'the spec is valid',
+    ...g,
+  };
+  if (rejection?.cause === 'conflict') {
+    const first = rejection.issues[0];
+    return [
+      invalid,
+      {
+        type: 'Conflict',
+        status: 'True',
+        reason: first ? conflictReason(first) : 'Conflict',
+        message: describeIssues(rejection.issues),
+        ...g,
+      },
+    ];
+  }
+  return [
+    invalid,
+    { type: 'Conflict', status: 'False', reason: 'NoConflict', message: 'no conflicting objects', ...g },
+  ];
+}
+
+/** The condition reason for a cross-object issue, from the field it is about. */
+export function conflictReason(issue: FieldIssue): string {
+  const [first, second] = issue.path;
+  if (first === 'metadata') return 'DuplicateObject';
+  switch (second) {
+    case 'virtualRouterId':
+      return 'DuplicateVrid';
+    case 'virtualIPs':
+    case 'excludedVirtualIPs':
+      return 'DuplicateVip';
+    case 'addresses':
+      return 'DuplicateService';
+    case 'fwmark':
+      return 'DuplicateFwmark';
+    case 'vrrpGroupRef':
+      return 'VrrpGroupNotFound';
+    case 'realServerSelector':
+      return 'NoRealServers';
+    case 'authentication':
+      return 'SecretKeyMissing';
+    default:
+      return 'Conflict';
+  }
+}
+
+function describeIssues(issues: readonly FieldIssue[]): string {
+  return issues
+    .map((i) => (i.path.length > 0 ? `${formatPath(i.path)}: ${i.message}` : i.message))
+    .join('; ')
+    .slice(0, 32_000);
+}
+
+/** namespace/name of each VrrpGroup → the node reporting Master (the first, sorted, if several). */
+function groupMasters(objects: readonly ManifestObject[], cached: PassInputs['cached']): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const o of objects) {
+    if (o.kind !== 'VrrpGroup') continue;
+    const nodes = cached('VrrpGroup', o.metadata.namespace, o.metadata.name)?.status?.nodes ?? [];
+    const master = nodes
+      .filter((n) => n.state === 'Master')
+      .map((n) => n.node)
+      .sort()[0];
+    if (master) out.set(`${o.metadata.namespace}/${o.metadata.name}`, master);
+  }
+  return out;
+}
+
+/** "up/all" over the real servers the directors report, as seen by the master when known. */
+function readyOf(cached: CachedState | undefined, master: string | undefined): string | undefined {
+  const entries = cached?.status?.realServers ?? [];
+  if (entries.length === 0) return undefined;
+  const seen =
+    master && entries.some((e) => e.director === master) ? entries.filter((e) => e.director === master) : entries;
+  const all = new Set(seen.map((e) => `${e.address}|${e.port}`));
+  const up = new Set(seen.filter((e) => e.health === 'Up').map((e) => `${e.address}|${e.port}`));
+  return `${up.size}/${all.size}`;
+}
