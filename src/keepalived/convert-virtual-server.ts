@@ -64,6 +64,9 @@ function readForwarding(
   return { forwarding: 'TUN', tunnel };
 }
 
+/** The API's bound on inline real servers (VirtualServerSpec.realServers). */
+const MAX_REAL_SERVERS = 1024;
+
 /** A dotted netmask or a prefix length → prefix length. */
 function prefixLength(r: StatementReader, st: Statement): number | undefined {
   const t = r.arg(st, 0, 'a netmask');
@@ -83,6 +86,7 @@ interface Building {
   defaultWeight: number | undefined;
   flags: Token[];
   realServers: { st: Statement; rs: InlineRealServerInput }[];
+  tooMany: boolean;
   head: { addresses?: { ip: string; port: number }[]; fwmark?: number; groupName?: string };
 }
 
@@ -188,6 +192,16 @@ function serviceTable(r: StatementReader, b: Building, ctx: VirtualServerContext
       if (f) spec.sorryServer = { address: '', ...spec.sorryServer, forwarding: f.forwarding };
     },
     real_server: (s) => {
+      if (b.realServers.length >= MAX_REAL_SERVERS) {
+        if (!b.tooMany)
+          r.sink.error(
+            s,
+            'KA_BAD_VALUE',
+            `more than ${MAX_REAL_SERVERS} real servers in one virtual_server; the rest is ignored`,
+          );
+        b.tooMany = true;
+        return;
+      }
       const rs = convertRealServer(r, s, b, ctx);
       if (rs) b.realServers.push({ st: s, rs });
     },
@@ -335,6 +349,7 @@ export function convertVirtualServer(
     defaultWeight: undefined,
     flags: [],
     realServers: [],
+    tooMany: false,
     head,
   };
   const label = `virtual_server ${st.args.map((a) => a.text).join(' ')}`;

@@ -1,3 +1,4 @@
+import { MAX_LIST } from '../api/index.js';
 import type { Statement } from './block-tree.js';
 import { duration, type KeywordTable, type StatementReader } from './convert-context.js';
 import type { SourcePos } from './diagnostics.js';
@@ -134,6 +135,12 @@ function readVips(r: StatementReader, st: Statement): VrrpGroupSpecInput['virtua
       }
     }
     vips.push(vip);
+    if (vips.length > MAX_LIST) {
+      // The API lists at most MAX_LIST; say so once instead of validating a huge list.
+      r.sink.error(line, 'KA_BAD_VALUE', `${st.keyword}: more than ${MAX_LIST} addresses; the rest is ignored`);
+      vips.pop();
+      break;
+    }
   }
   return vips;
 }
