@@ -86,7 +86,7 @@ interface Building {
   defaultWeight: number | undefined;
   flags: Token[];
   realServers: { st: Statement; rs: InlineRealServerInput }[];
-  tooMany: boolean;
+  pendingServers: Statement[];
   head: { addresses?: { ip: string; port: number }[]; fwmark?: number; groupName?: string };
 }
 
@@ -192,18 +192,9 @@ function serviceTable(r: StatementReader, b: Building, ctx: VirtualServerContext
       if (f) spec.sorryServer = { address: '', ...spec.sorryServer, forwarding: f.forwarding };
     },
     real_server: (s) => {
-      if (b.realServers.length >= MAX_REAL_SERVERS) {
-        if (!b.tooMany)
-          r.sink.error(
-            s,
-            'KA_BAD_VALUE',
-            `more than ${MAX_REAL_SERVERS} real servers in one virtual_server; the rest is ignored`,
-          );
-        b.tooMany = true;
-        return;
-      }
-      const rs = convertRealServer(r, s, b, ctx);
-      if (rs) b.realServers.push({ st: s, rs });
+      // Converted after the whole block: service settings apply wherever they are written
+      // (keepalived completes the checkers of a virtual_server at its end).
+      b.pendingServers.push(s);
     },
   };
 }
@@ -349,11 +340,23 @@ export function convertVirtualServer(
     defaultWeight: undefined,
     flags: [],
     realServers: [],
-    tooMany: false,
+    pendingServers: [],
     head,
   };
   const label = `virtual_server ${st.args.map((a) => a.text).join(' ')}`;
   r.dispatch(st.block, serviceTable(r, b, ctx), label);
+  for (const s of b.pendingServers) {
+    if (b.realServers.length >= MAX_REAL_SERVERS) {
+      r.sink.error(
+        s,
+        'KA_BAD_VALUE',
+        `more than ${MAX_REAL_SERVERS} real servers in one virtual_server; the rest is ignored`,
+      );
+      break;
+    }
+    const rs = convertRealServer(r, s, b, ctx);
+    if (rs) b.realServers.push({ st: s, rs });
+  }
   resolveFlags(r, b);
   const spec = b.spec;
   if (spec.sorryServer && spec.sorryServer.address === '') {
