@@ -90,7 +90,7 @@ interface Building {
   head: { addresses?: { ip: string; port: number }[]; fwmark?: number; groupName?: string };
 }
 
-function serviceTable(r: StatementReader, b: Building, ctx: VirtualServerContext): KeywordTable {
+function serviceTable(r: StatementReader, b: Building): KeywordTable {
   const { spec } = b;
   const quorumNotify =
     (field: 'quorumUp' | 'quorumDown') =>
@@ -344,7 +344,7 @@ export function convertVirtualServer(
     head,
   };
   const label = `virtual_server ${st.args.map((a) => a.text).join(' ')}`;
-  r.dispatch(st.block, serviceTable(r, b, ctx), label);
+  r.dispatch(st.block, serviceTable(r, b), label);
   for (const s of b.pendingServers) {
     if (b.realServers.length >= MAX_REAL_SERVERS) {
       r.sink.error(
