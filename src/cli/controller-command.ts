@@ -23,17 +23,22 @@ export function registerController(program: Command): void {
     .command('controller')
     .description('Cluster-wide checks (VRID and VIP conflicts), aggregated status, cleanup after deleted nodes')
     .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, or in-cluster)')
-    .option('--namespace <ns>', 'watch only this namespace (default: all)')
+    .option('--namespace <ns>', 'watch only this namespace (default: LVS_WATCH_NAMESPACE, or all)')
     .option(
       '--lease-namespace <ns>',
       'namespace of the leader-election Lease',
       process.env['POD_NAMESPACE'] ?? 'default',
     )
     .option('--identity <id>', 'leader-election identity', process.env['POD_NAME'] ?? `${hostname()}-${process.pid}`)
-    .option('--metrics-address <host:port>', '/metrics, /healthz and /readyz', '0.0.0.0:9402')
+    .option(
+      '--metrics-address <host:port>',
+      '/metrics, /healthz and /readyz',
+      process.env['LVS_METRICS_ADDRESS'] ?? '0.0.0.0:9402',
+    )
     .option('--log-level <level>', 'trace, debug, info, warn or error', process.env['LOG_LEVEL'] ?? 'info')
     .action(async (flags: ControllerFlags) => {
       const log = createRootLogger({ level: flags.logLevel });
+      const namespace = flags.namespace ?? process.env['LVS_WATCH_NAMESPACE'];
       const kc = loadKubeConfig(flags.kubeconfig);
       const registry = createRegistry({ version: '0.1.0' });
       const controller = new Controller({
@@ -43,7 +48,7 @@ export function registerController(program: Command): void {
         registry,
         identity: flags.identity,
         leaseNamespace: flags.leaseNamespace,
-        ...(flags.namespace ? { namespace: flags.namespace } : {}),
+        ...(namespace ? { namespace } : {}),
       });
       const metrics = await startMetricsServer({
         registry,

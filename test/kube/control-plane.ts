@@ -94,6 +94,8 @@ export class ControlPlane {
       `--cert-dir=${join(this.dir, 'certs')}`,
       `--token-auth-file=${join(this.dir, 'tokens.csv')}`,
       '--authorization-mode=RBAC',
+      // As kubeadm and kind set it: the chart's realserver DaemonSet may be privileged.
+      '--allow-privileged=true',
       `--service-account-key-file=${join(this.dir, 'sa.pub')}`,
       `--service-account-signing-key-file=${join(this.dir, 'sa.key')}`,
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
