@@ -11,6 +11,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualServerSchema } from '../../../src/api/index.js';
 import { silentLogger } from '../../../src/core/logger.js';
+import { NetlinkAddresses } from '../../../src/net/index.js';
 import { ExecCommandRunner } from '../../../src/realserver/command-runner.js';
 import { IpDevices } from '../../../src/realserver/ip-devices.js';
 import { createKernelPorts, RealserverRole, type PassReport } from '../../../src/realserver/index.js';
@@ -19,6 +20,7 @@ import { ProcSysctls } from '../../../src/realserver/proc-sysctls.js';
 import { detectRedirectBackend } from '../../../src/realserver/redirect-backend.js';
 import { run, runOk, waitFor } from '../../support/netns.js';
 import {
+  describeLoopbackAddressesContract,
   describeDevicesContract,
   describeRedirectRulesContract,
   describeSysctlsContract,
@@ -28,6 +30,9 @@ const commands = new ExecCommandRunner();
 const LEGACY = { kind: 'iptables', iptables: 'iptables-legacy', ip6tables: 'ip6tables-legacy' } as const;
 
 describeSysctlsContract('procfs (kernel)', () => new ProcSysctls());
+const addresses = new NetlinkAddresses();
+afterAll(() => addresses.close());
+describeLoopbackAddressesContract('rtnetlink (kernel)', () => addresses);
 describeDevicesContract('ip (kernel)', () => new IpDevices(commands));
 describeRedirectRulesContract(
   'iptables-legacy (kernel)',

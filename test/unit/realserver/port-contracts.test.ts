@@ -2,12 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
+import { FakeAddresses } from '../../../src/net/fake-addresses.js';
 import { FakeDevices } from '../../../src/realserver/fake-devices.js';
 import { FakeRedirectRules } from '../../../src/realserver/fake-redirect-rules.js';
 import { FakeStateStore } from '../../../src/realserver/fake-state-store.js';
 import { FakeSysctls } from '../../../src/realserver/fake-sysctls.js';
 import { FileStateStore } from '../../../src/realserver/file-state-store.js';
 import {
+  describeLoopbackAddressesContract,
   describeDevicesContract,
   describeRedirectRulesContract,
   describeStateStoreContract,
@@ -15,6 +17,7 @@ import {
 } from './port-contracts.js';
 
 describeSysctlsContract('fake', () => new FakeSysctls(['lo']));
+describeLoopbackAddressesContract('fake (src/net)', () => new FakeAddresses());
 describeDevicesContract('fake', () => new FakeDevices());
 const rules = new FakeRedirectRules();
 describeRedirectRulesContract(

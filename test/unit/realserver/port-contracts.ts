@@ -4,6 +4,7 @@
  * kernel. Names used here (devices `lvsct*`, 10.99.0.0/24) belong to the suites alone.
  */
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Addresses } from '../../../src/net/index.js';
 import type { Devices } from '../../../src/realserver/devices.js';
 import type { RedirectRules } from '../../../src/realserver/redirect-rules.js';
 import { EMPTY_STATE, type RealserverState } from '../../../src/realserver/state.js';
@@ -186,6 +187,44 @@ export function describeStateStoreContract(name: string, open: () => StateStore,
     it('rejects a corrupt record with LVS_REALSERVER_STATE_CORRUPT', async () => {
       await corrupt();
       expect(await rejection(open().load())).toMatchObject({ code: 'LVS_REALSERVER_STATE_CORRUPT' });
+    });
+  });
+}
+
+/**
+ * What the realserver role relies on of src/net's Addresses port, on `lo` (ifindex 1): an IPv4
+ * label is kept and listed back, IPv6 has none, add and remove are idempotent.
+ */
+export function describeLoopbackAddressesContract(name: string, open: () => Addresses): void {
+  describe(`Addresses on lo contract: ${name}`, () => {
+    const a = open();
+    const v4 = { ifindex: 1, address: '10.99.0.10', prefixLength: 32, label: 'lo:lvs' };
+    const v6 = { ifindex: 1, address: '2001:db8:99::10', prefixLength: 128 };
+    afterAll(async () => {
+      await a.remove(v4);
+      await a.remove(v6);
+    });
+
+    it('adds a labelled IPv4 VIP and an IPv6 VIP, twice without error, and lists them back', async () => {
+      for (let i = 0; i < 2; i++) {
+        await a.add(v4);
+        await a.add(v6);
+      }
+      const listed = (await a.list({ ifindex: 1 })).filter((e) => e.address === v4.address || e.address === v6.address);
+      expect(listed.map((e) => ({ address: e.address, prefixLength: e.prefixLength, label: e.label }))).toEqual([
+        { address: v4.address, prefixLength: 32, label: 'lo:lvs' },
+        { address: v6.address, prefixLength: 128, label: undefined },
+      ]);
+    });
+
+    it('removes them, twice without error', async () => {
+      for (let i = 0; i < 2; i++) {
+        await a.remove(v4);
+        await a.remove(v6);
+      }
+      const left = (await a.list({ ifindex: 1 })).map((e) => e.address);
+      expect(left).not.toContain(v4.address);
+      expect(left).not.toContain(v6.address);
     });
   });
 }
