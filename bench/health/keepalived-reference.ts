@@ -14,6 +14,8 @@ export interface KeepalivedFigures {
   readonly note: string;
   readonly cpuCores?: number;
   readonly rssMiB?: number;
+  /** Connections per second the backends accepted while it ran. */
+  readonly checksPerS?: number;
   readonly version?: string;
 }
 
@@ -23,6 +25,9 @@ export interface KeepalivedRun {
   readonly type: 'HTTP' | 'TCP';
   readonly intervalMs: number;
   readonly durationS: number;
+  /** The backend's log length now, and its accept rate from a log position on. */
+  readonly serverLogLength: () => number;
+  readonly acceptRate: (fromLine: number) => number;
 }
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -85,6 +90,7 @@ export async function measureKeepalived(run: KeepalivedRun): Promise<KeepalivedF
     }
     let cores: number;
     let rss = 0;
+    const mark = run.serverLogLength();
     try {
       const cpu0 = cpuSeconds(pid);
       const t0 = Date.now();
@@ -106,8 +112,11 @@ export async function measureKeepalived(run: KeepalivedRun): Promise<KeepalivedF
       .join('')
       .split('\n')
       .filter((l) => /failed|timeout/i.test(l)).length;
+    const version = /Keepalived v[0-9.]+/.exec(log.join(''))?.[0];
     return {
       ran: true,
+      ...(version ? { version } : {}),
+      checksPerS: run.acceptRate(mark),
       cpuCores: cores,
       rssMiB: rss / 1024,
       note: `checker process pid ${pid}; ${failures} failure lines in its log`,

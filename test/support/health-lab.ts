@@ -28,6 +28,8 @@ export interface HealthLabOptions {
   readonly extraHttpPorts?: number;
   /** Print a line per HTTP request (for counting probes at the server). */
   readonly logHits?: boolean;
+  /** The backend prints the connections it accepted each second (benchmark). */
+  readonly reportRate?: boolean;
   /** Start dnsmasq; default true. */
   readonly dns?: boolean;
 }
@@ -135,6 +137,7 @@ export class HealthLab {
           logHits: opts.logHits ?? false,
           extraHttpPorts: opts.extraHttpPorts ?? 0,
           perAddress: opts.perAddress ?? false,
+          reportRate: opts.reportRate ?? false,
         }),
       ],
       { log: this.serverLog },
@@ -218,6 +221,18 @@ export class HealthLab {
   /** Process id of the backend server (for its CPU use in benchmarks). */
   get serverPid(): number | undefined {
     return this.server?.pid;
+  }
+
+  /**
+   * Connections per second the backend accepted, averaged over the RATE lines printed from
+   * line `fromLine` of the server log on (needs `reportRate`).
+   */
+  acceptRate(fromLine: number): number {
+    const rates = this.serverLog
+      .slice(fromLine)
+      .filter((l) => l.startsWith('RATE '))
+      .map((l) => Number(l.slice(5)));
+    return rates.length > 0 ? rates.reduce((a, b) => a + b, 0) / rates.length : NaN;
   }
 
   /** HIT lines the server printed for a path, per local address. */
