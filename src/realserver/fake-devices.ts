@@ -1,5 +1,5 @@
 import type { AddressEntry } from '../net/index.js';
-import { DEVICE_ALIAS, type DeviceEntry, type Devices } from './devices.js';
+import type { DeviceEntry, Devices } from './devices.js';
 import { CommandError, DeviceConflictError, DeviceKindUnsupportedError } from './errors.js';
 import type { DeviceSpec } from './types.js';
 
@@ -81,7 +81,4 @@ export class FakeDevices implements Devices {
     this.opts.sysctls?.addInterface(name);
     return d;
   }
-
-  /** The marker text real devices carry, for assertions. */
-  static readonly alias = DEVICE_ALIAS;
 }

@@ -75,11 +75,6 @@ export function formatState(state: RealserverState): string {
   return `${JSON.stringify(sorted, null, 2)}\n`;
 }
 
-/** True when two states record the same things. */
-export function sameState(a: RealserverState, b: RealserverState): boolean {
-  return formatState(a) === formatState(b);
-}
-
 const sameAddress = (a: AddressKey, b: AddressKey): boolean => keyOf.address(a) === keyOf.address(b);
 const sameSysctl = (a: SysctlKey, b: SysctlKey): boolean => keyOf.sysctl(a) === keyOf.sysctl(b);
 

@@ -112,8 +112,3 @@ export const keyOf = {
   rule: (r: RedirectRule): string => `${r.family}|${r.vip}|${r.protocol ?? '*'}|${r.port ?? '*'}`,
   device: (d: { readonly name: string }): string => d.name,
 };
-
-/** True when two redirect rules are the same. */
-export function sameRule(a: RedirectRule, b: RedirectRule): boolean {
-  return keyOf.rule(a) === keyOf.rule(b);
-}
