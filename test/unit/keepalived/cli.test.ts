@@ -65,6 +65,12 @@ describe('lvsctl import', () => {
     expect(err).toMatch(/--strict/);
   });
 
+  it('follows include globs on the file system, relative to the including file', async () => {
+    expect(await main(['import', join(CORPUS, 'include-glob.conf')])).toBe(0);
+    expect(out).toMatch(/^# source: .*corpus\/inc\/vs-a\.conf:1$/m);
+    expect(out).toMatch(/^# source: .*corpus\/inc\/vs-b\.conf:1$/m);
+  });
+
   it('takes --config-id for conditional lines', async () => {
     expect(await main(['import', '--config-id', 'lb1', join(CORPUS, 'conditionals.conf')])).toBe(0);
     expect(out).toMatch(/priority: 200/);
