@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
 import { createServer } from 'node:net';
@@ -33,9 +33,11 @@ export class ControlPlane {
   private etcdPort = 0;
   private apiPort = 0;
   private readonly token = randomBytes(24).toString('hex');
+  /** Last resort when the test process exits without teardown (a killed run). */
   private readonly killOnExit = () => {
     this.etcd?.kill('SIGKILL');
     this.apiserver?.kill('SIGKILL');
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   };
 
   constructor(private readonly bin: ControlPlaneBinaries) {}
