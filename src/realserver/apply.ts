@@ -36,6 +36,8 @@ async function run(op: Op, ports: RealserverPorts): Promise<void> {
       return ports.sysctls.write(op.key, op.value);
     case 'addDevice':
       return ports.devices.add(op.device);
+    case 'upDevice':
+      return ports.devices.setUp(op.name);
     case 'removeDevice':
       return ports.devices.remove(op.name);
     case 'addAddress':
@@ -74,6 +76,7 @@ export function fieldsOf(op: Op): Record<string, unknown> {
     case 'addDevice':
     case 'adoptDevice':
       return { op: op.op, iface: op.device.name, kind: op.device.kind };
+    case 'upDevice':
     case 'removeDevice':
     case 'forgetDevice':
       return { op: op.op, iface: op.name };
@@ -147,6 +150,8 @@ export function objectKeyOf(op: Op): string | undefined {
       return `sysctl|${keyOf.sysctl(op.key)}`;
     case 'addDevice':
       return `device|${op.device.name}`;
+    case 'upDevice':
+      return `device|${op.name}`;
     case 'addAddress':
       return `address|${keyOf.address(op.address)}`;
     case 'addRule':

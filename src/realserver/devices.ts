@@ -10,6 +10,8 @@ export interface DeviceEntry {
   readonly local?: string;
   /** Carries our ownership marker, {@link DEVICE_ALIAS}. */
   readonly marked: boolean;
+  /** Administratively up (IFF_UP): the kernel drops the local routes of a down device's addresses. */
+  readonly up: boolean;
 }
 
 /** The link alias (IFLA_IFALIAS) that marks devices this role created. */
@@ -17,12 +19,14 @@ export const DEVICE_ALIAS = 'lvs-operator realserver';
 
 /**
  * The devices port: list every device, create a dummy or ipip device (marked with
- * {@link DEVICE_ALIAS} and set up), delete one. `add` rejects with DeviceKindUnsupportedError
- * when the kernel lacks the type; `remove` succeeds when the device is already gone.
+ * {@link DEVICE_ALIAS} and set up), set one up again, delete one. `add` rejects with
+ * DeviceKindUnsupportedError when the kernel lacks the type; `setUp` rejects for a missing
+ * device; `remove` succeeds when the device is already gone.
  * Implementations: IpDevices, FakeDevices.
  */
 export interface Devices {
   list(): Promise<DeviceEntry[]>;
   add(spec: DeviceSpec): Promise<void>;
+  setUp(name: string): Promise<void>;
   remove(name: string): Promise<void>;
 }

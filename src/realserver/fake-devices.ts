@@ -5,7 +5,9 @@ import type { DeviceSpec } from './types.js';
 
 /** One operation the fake performed. */
 export type DeviceOp =
-  { readonly op: 'add'; readonly spec: DeviceSpec } | { readonly op: 'remove'; readonly name: string };
+  | { readonly op: 'add'; readonly spec: DeviceSpec }
+  | { readonly op: 'setUp'; readonly name: string }
+  | { readonly op: 'remove'; readonly name: string };
 
 /**
  * In-memory {@link Devices} with kernel semantics: ifindexes increase, a name exists once,
@@ -17,7 +19,7 @@ export type DeviceOp =
 export class FakeDevices implements Devices {
   readonly devices: DeviceEntry[];
   readonly ops: DeviceOp[] = [];
-  failOn: { op: 'list' | 'add' | 'remove'; message: string } | undefined;
+  failOn: { op: 'list' | 'add' | 'setUp' | 'remove'; message: string } | undefined;
   private nextIndex: number;
 
   constructor(
@@ -28,7 +30,7 @@ export class FakeDevices implements Devices {
       readonly sysctls?: { addInterface(iface: string): void; removeInterface(iface: string): void };
     } = {},
   ) {
-    this.devices = [...(opts.devices ?? [{ name: 'lo', ifindex: 1, marked: false }])];
+    this.devices = [...(opts.devices ?? [{ name: 'lo', ifindex: 1, marked: false, up: true }])];
     this.nextIndex = Math.max(1, ...this.devices.map((d) => d.ifindex)) + 1;
   }
 
@@ -54,9 +56,29 @@ export class FakeDevices implements Devices {
       kind: spec.kind,
       ...(spec.local ? { local: spec.local } : {}),
       marked: true,
+      up: true,
     });
     this.opts.sysctls?.addInterface(spec.name);
     return Promise.resolve();
+  }
+
+  setUp(name: string): Promise<void> {
+    this.ops.push({ op: 'setUp', name });
+    if (this.failOn?.op === 'setUp') {
+      return Promise.reject(new CommandError(['ip', 'link', 'set'], 2, this.failOn.message));
+    }
+    const i = this.devices.findIndex((d) => d.name === name);
+    const d = this.devices[i];
+    if (!d) return Promise.reject(new CommandError(['ip', 'link', 'set'], 1, `Cannot find device "${name}"`));
+    this.devices[i] = { ...d, up: true };
+    return Promise.resolve();
+  }
+
+  /** An administrator sets a device down. */
+  setDown(name: string): void {
+    const i = this.devices.findIndex((d) => d.name === name);
+    const d = this.devices[i];
+    if (d) this.devices[i] = { ...d, up: false };
   }
 
   remove(name: string): Promise<void> {
@@ -76,7 +98,7 @@ export class FakeDevices implements Devices {
 
   /** A device created by hand (not ours). */
   addForeign(name: string, kind?: string): DeviceEntry {
-    const d: DeviceEntry = { name, ifindex: this.nextIndex++, ...(kind ? { kind } : {}), marked: false };
+    const d: DeviceEntry = { name, ifindex: this.nextIndex++, ...(kind ? { kind } : {}), marked: false, up: true };
     this.devices.push(d);
     this.opts.sysctls?.addInterface(name);
     return d;

@@ -14,6 +14,7 @@ const LinkSchema = z.array(
   z.object({
     ifindex: z.number(),
     ifname: z.string(),
+    flags: z.array(z.string()).optional(),
     ifalias: z.string().optional(),
     linkinfo: z
       .object({
@@ -47,6 +48,7 @@ export class IpDevices implements Devices {
         ...(kind ? { kind } : {}),
         ...(local ? { local } : {}),
         marked: l.ifalias === DEVICE_ALIAS,
+        up: l.flags?.includes('UP') === true,
       };
     });
   }
@@ -75,6 +77,12 @@ export class IpDevices implements Devices {
       await this.commands.run([this.ip, 'link', 'del', 'dev', spec.name]);
       throw new CommandError(mark, m.exitCode, m.stderr);
     }
+  }
+
+  async setUp(name: string): Promise<void> {
+    const argv = [this.ip, 'link', 'set', 'dev', name, 'up'];
+    const r = await this.commands.run(argv);
+    if (r.exitCode !== 0) throw new CommandError(argv, r.exitCode, r.stderr);
   }
 
   async remove(name: string): Promise<void> {

@@ -43,6 +43,7 @@ export async function observeBase(ports: RealserverPorts): Promise<ObservedBase>
       ...(d.kind !== undefined ? { kind: d.kind } : {}),
       ...(d.local !== undefined ? { local: d.local } : {}),
       marked: d.marked,
+      up: d.up,
     })),
     addresses,
     ...('error' in table

@@ -26,6 +26,7 @@ export interface ObservedDevice {
   readonly local?: string;
   /** Carries our ownership marker (the link alias). */
   readonly marked: boolean;
+  readonly up: boolean;
 }
 
 /** An address as observed, with its device's name. */
@@ -65,6 +66,7 @@ export type Op =
   | { readonly op: 'forgetSysctl'; readonly key: SysctlKey }
   | { readonly op: 'setSysctl'; readonly key: SysctlKey; readonly value: number; readonly original: number }
   | { readonly op: 'addDevice'; readonly device: DeviceSpec }
+  | { readonly op: 'upDevice'; readonly name: string }
   | {
       readonly op: 'addAddress';
       readonly address: AddressKey;
@@ -116,10 +118,11 @@ export function nextState(s: RealserverState, op: Op): RealserverState {
     case 'forgetSysctl':
     case 'restoreSysctl':
       return withoutSysctl(s, op.key);
+    case 'upDevice':
     case 'addRule':
     case 'removeRule':
     case 'removeTable':
-      // Our nftables table is ours as a whole: its rules need no record.
+      // Setting a device up changes no ownership; our REDIRECT table is ours as a whole.
       return s;
     default:
       return assertNever(op, 'op');
@@ -172,6 +175,8 @@ function planDevices({ req, observed, state }: Ctx): { record: Op[]; add: Op[]; 
     // address changed): removed now, created again in the next round.
     const stale = want !== undefined && (want.kind !== d.kind || (want.kind === 'ipip' && want.local !== d.local));
     if (!wanted.has(d.name) || stale) remove.push({ op: 'removeDevice', name: d.name });
+    // One of ours set down: its VIP has no local route while it is down.
+    else if (!d.up) add.push({ op: 'upDevice', name: d.name });
   }
   return { record, add, remove };
 }

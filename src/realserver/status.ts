@@ -31,6 +31,7 @@ function missingOf(e: AcceptEntry, observed: Observed): [string, string] | undef
     const want = n.device;
     const dev = observed.devices.find((d) => d.name === want.name);
     if (!dev) return [`device|${want.name}`, `device ${want.name} (${want.kind}) is missing`];
+    if (!dev.up) return [`device|${want.name}`, `device ${want.name} is down`];
     if (dev.kind !== want.kind && !dev.marked) {
       return [
         `device|${want.name}`,

@@ -30,8 +30,8 @@ export function fakeNode(
   const sysctls = opts.sysctls ?? new FakeSysctls(['lo', 'eth0']);
   const devices = new FakeDevices({
     devices: [
-      { name: 'lo', ifindex: 1, marked: false },
-      { name: 'eth0', ifindex: 2, kind: 'veth', marked: false },
+      { name: 'lo', ifindex: 1, marked: false, up: true },
+      { name: 'eth0', ifindex: 2, kind: 'veth', marked: false, up: true },
     ],
     addresses,
     sysctls,

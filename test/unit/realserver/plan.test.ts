@@ -36,6 +36,7 @@ const show = (op: Op): string => {
     case 'addDevice':
     case 'adoptDevice':
       return `${op.op} ${op.device.name} ${op.device.kind}`;
+    case 'upDevice':
     case 'removeDevice':
     case 'forgetDevice':
       return `${op.op} ${op.name}`;
@@ -48,7 +49,7 @@ const show = (op: Op): string => {
   }
 };
 
-const lo = { name: 'lo', ifindex: 1, marked: false };
+const lo = { name: 'lo', ifindex: 1, marked: false, up: true };
 const sysctls = (values: Record<string, number>): Map<string, number> => {
   const m = new Map<string, number>();
   for (const iface of ['all', 'lo'])
@@ -205,7 +206,7 @@ const cases: { name: string; entries: AcceptEntry[]; observed: Observed; state?:
     name: 'a device of ours no longer needed: removed with its VIPs, its sysctl records dropped with it',
     entries: [],
     observed: observed({
-      devices: [lo, { name: 'lvs0', ifindex: 7, kind: 'dummy', marked: true }],
+      devices: [lo, { name: 'lvs0', ifindex: 7, kind: 'dummy', marked: true, up: true }],
       addresses: [{ device: 'lvs0', ifindex: 7, address: VIP, prefixLength: 32, family: 4, label: 'lvs0:lvs' }],
       sysctls: new Map([...sysctls(arpSet), ['lvs0|arp_ignore', 1]]),
     }),
@@ -221,7 +222,7 @@ const cases: { name: string; entries: AcceptEntry[]; observed: Observed; state?:
     name: 'a marked device the record lacks is adopted',
     entries: [entry({ device: 'lvs0' })],
     observed: observed({
-      devices: [lo, { name: 'lvs0', ifindex: 7, kind: 'dummy', marked: true }],
+      devices: [lo, { name: 'lvs0', ifindex: 7, kind: 'dummy', marked: true, up: true }],
       addresses: [{ device: 'lvs0', ifindex: 7, address: VIP, prefixLength: 32, family: 4, label: 'lvs0:lvs' }],
       sysctls: new Map([...sysctls(arpSet), ['lvs0|arp_ignore', 1], ['lvs0|arp_announce', 2]]),
     }),
@@ -232,7 +233,7 @@ const cases: { name: string; entries: AcceptEntry[]; observed: Observed; state?:
     name: 'an ipip device of ours with another local address is removed, to be made again',
     entries: [entry({ mode: 'Tunnel', device: 'tun-web', localAddress: '10.0.0.5' })],
     observed: observed({
-      devices: [lo, { name: 'tun-web', ifindex: 7, kind: 'ipip', local: '10.0.0.6', marked: true }],
+      devices: [lo, { name: 'tun-web', ifindex: 7, kind: 'ipip', local: '10.0.0.6', marked: true, up: true }],
       addresses: [{ device: 'tun-web', ifindex: 7, address: VIP, prefixLength: 32, family: 4, label: 'tun-web:lvs' }],
       sysctls: new Map([
         ...sysctls({ ...arpSet, 'all|rp_filter': 2 }),
@@ -250,9 +251,25 @@ const cases: { name: string; entries: AcceptEntry[]; observed: Observed; state?:
     ops: ['removeDevice tun-web'],
   },
   {
+    name: 'a device of ours set down is set up again',
+    entries: [entry({ device: 'lvs0' })],
+    observed: observed({
+      devices: [lo, { name: 'lvs0', ifindex: 7, kind: 'dummy', marked: true, up: false }],
+      addresses: [{ device: 'lvs0', ifindex: 7, address: VIP, prefixLength: 32, family: 4, label: 'lvs0:lvs' }],
+      sysctls: new Map([...sysctls(arpSet), ['lvs0|arp_ignore', 1], ['lvs0|arp_announce', 2]]),
+    }),
+    state: {
+      version: 1,
+      devices: [{ name: 'lvs0', kind: 'dummy' }],
+      addresses: [{ device: 'lvs0', address: VIP, prefixLength: 32 }],
+      sysctls: [],
+    },
+    ops: ['upDevice lvs0'],
+  },
+  {
     name: 'a device someone else made is used and never removed',
     entries: [],
-    observed: observed({ devices: [lo, { name: 'dummy9', ifindex: 9, kind: 'dummy', marked: false }] }),
+    observed: observed({ devices: [lo, { name: 'dummy9', ifindex: 9, kind: 'dummy', marked: false, up: true }] }),
     ops: [],
   },
 ];

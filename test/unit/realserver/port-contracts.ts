@@ -70,13 +70,14 @@ export function describeDevicesContract(name: string, open: () => Devices): void
 
     it('lists lo, unmarked and without a kind', async () => {
       const lo = (await d.list()).find((x) => x.name === 'lo');
-      expect(lo).toEqual({ name: 'lo', ifindex: 1, marked: false });
+      expect(lo).toEqual({ name: 'lo', ifindex: 1, marked: false, up: true });
     });
 
     it('creates a marked dummy device and removes it; removing again succeeds', async () => {
       await d.add({ name: 'lvsct0', kind: 'dummy' });
       const dev = (await d.list()).find((x) => x.name === 'lvsct0');
-      expect(dev).toMatchObject({ kind: 'dummy', marked: true });
+      expect(dev).toMatchObject({ kind: 'dummy', marked: true, up: true });
+      await d.setUp('lvsct0');
       expect(dev?.ifindex).toBeGreaterThan(1);
       await d.remove('lvsct0');
       expect((await d.list()).some((x) => x.name === 'lvsct0')).toBe(false);
@@ -90,6 +91,10 @@ export function describeDevicesContract(name: string, open: () => Devices): void
         local: '10.99.0.1',
         marked: true,
       });
+    });
+
+    it('refuses to set up a device that does not exist', async () => {
+      expect(await rejection(d.setUp('lvsct-none'))).toMatchObject({ code: 'LVS_REALSERVER_COMMAND' });
     });
 
     it('refuses a name that exists', async () => {

@@ -206,6 +206,10 @@ describe('RealserverReconciler with fakes', () => {
     expect(arp(n, 'lvs0')).toEqual([1, 2]);
     expect(report.vips[0]?.configured).toBe(true);
     expect((await r.pass(input([drWeb({ device: 'lvs0' })]))).writes).toBe(0);
+    n.devices.setDown('lvs0');
+    const again = await r.pass(input([drWeb({ device: 'lvs0' })]));
+    expect(n.devices.ops.at(-1)).toEqual({ op: 'setUp', name: 'lvs0' });
+    expect(again.vips[0]?.configured).toBe(true);
     await r.pass(input([]));
     expect(n.devices.devices.map((d) => d.name)).toEqual(['lo', 'eth0']);
     expect(arp(n, 'all')).toEqual([0, 0]);
