@@ -10,6 +10,7 @@ import {
   EventRecorder,
   formatRef,
   LeaderElector,
+  setFinalizer,
   StatusWriter,
   type StatusApplier,
 } from '../kube/index.js';
@@ -198,6 +199,15 @@ export class Controller {
         } catch (err) {
           failed = true;
           this.log.warn({ err: messageOf(err), object: formatRef(s.ref) }, 'stale status not removed');
+        }
+      }
+      for (const f of plan.finalizers) {
+        try {
+          // false: the object changed meanwhile; the informer brings the new version and a new pass.
+          await setFinalizer(this.opts.kc, f.ref, f.current, f.want);
+        } catch (err) {
+          failed = true;
+          this.log.warn({ err: messageOf(err), object: formatRef(f.ref) }, 'finalizer not updated');
         }
       }
       for (const e of plan.events) {

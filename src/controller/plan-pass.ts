@@ -1,5 +1,11 @@
 import { formatPath, type FieldIssue, type Kind, type ManifestObject } from '../api/index.js';
-import { setCondition, type Condition, type ConditionInput, type LvsObjectRef } from '../kube/index.js';
+import {
+  CLEANUP_FINALIZER,
+  setCondition,
+  type Condition,
+  type ConditionInput,
+  type LvsObjectRef,
+} from '../kube/index.js';
 import type { KubeNode, KubeRejection, KubeSnapshot } from '../sources/kube.js';
 
 /** Field manager of the controller; nodes write as `lvs-operator/<node>`. */
@@ -11,7 +17,13 @@ export interface CachedState {
   readonly metadata?: {
     readonly uid?: string;
     readonly generation?: number;
-    readonly managedFields?: readonly { readonly manager?: string; readonly subresource?: string }[];
+    readonly finalizers?: readonly string[];
+    readonly deletionTimestamp?: string | Date;
+    readonly managedFields?: readonly {
+      readonly manager?: string;
+      readonly subresource?: string;
+      readonly fieldsV1?: { readonly 'f:status'?: Record<string, unknown> };
+    }[];
   };
   readonly status?: {
     readonly conditions?: readonly Condition[];
@@ -50,10 +62,18 @@ export interface EventIntent {
   readonly note: string;
 }
 
+/** Add `lvs.io/cleanup` (`want` true) or remove it once no live node reports the object. */
+export interface FinalizerChange {
+  readonly ref: LvsObjectRef;
+  readonly current: CachedState;
+  readonly want: boolean;
+}
+
 export interface PassPlan {
   readonly writes: StatusWrite[];
   readonly staleManagers: StaleManager[];
   readonly events: EventIntent[];
+  readonly finalizers: FinalizerChange[];
 }
 
 /**
@@ -66,6 +86,7 @@ export function planPass(inputs: PassInputs): PassPlan {
   const writes: StatusWrite[] = [];
   const events: EventIntent[] = [];
   const staleManagers: StaleManager[] = [];
+  const finalizers: FinalizerChange[] = [];
   const masters = groupMasters(snapshot.objects, inputs.cached);
   const liveNodes = new Set(snapshot.nodes.map((n: KubeNode) => n.name));
 
@@ -110,14 +131,27 @@ export function planPass(inputs: PassInputs): PassPlan {
     }
     writes.push({ ref, status });
 
+    const reportingNodes: string[] = [];
     for (const f of cached?.metadata?.managedFields ?? []) {
       const manager = f.manager ?? '';
       if (f.subresource !== 'status' || !manager.startsWith(NODE_MANAGER_PREFIX)) continue;
       if (manager === CONTROLLER_FIELD_MANAGER) continue;
-      if (!liveNodes.has(manager.slice(NODE_MANAGER_PREFIX.length))) staleManagers.push({ ref, fieldManager: manager });
+      // A manager that applied an empty status keeps an entry that owns nothing.
+      if (Object.keys(f.fieldsV1?.['f:status'] ?? {}).length === 0) continue;
+      const node = manager.slice(NODE_MANAGER_PREFIX.length);
+      if (liveNodes.has(node)) reportingNodes.push(node);
+      else staleManagers.push({ ref, fieldManager: manager });
+    }
+    if (cached) {
+      const held = cached.metadata?.finalizers?.includes(CLEANUP_FINALIZER) ?? false;
+      const deleting = cached.metadata?.deletionTimestamp !== undefined;
+      // A node withdraws its status items once it has removed what it programmed for the
+      // object; when no live node has any left, the object may go.
+      if (!deleting && !held) finalizers.push({ ref, current: cached, want: true });
+      if (deleting && held && reportingNodes.length === 0) finalizers.push({ ref, current: cached, want: false });
     }
   }
-  return { writes, staleManagers, events };
+  return { writes, staleManagers, events, finalizers };
 }
 
 function conditionsFor(rejection: KubeRejection | undefined, generation: number | undefined): ConditionInput[] {

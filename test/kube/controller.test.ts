@@ -10,7 +10,7 @@ import { apply, freshNamespace, kubeConfigFrom } from './cluster.js';
 import { waitFor } from './control-plane.js';
 
 interface Obj {
-  metadata: { name: string };
+  metadata: { name: string; finalizers?: string[]; deletionTimestamp?: string };
   status?: {
     master?: string;
     ready?: string;
@@ -159,5 +159,37 @@ describeWithApiServer('controller against a real API server', (kubeconfigPath) =
       const nodes = (await get('vrrpgroups', 'a-first')).status?.nodes?.map((n) => n.node);
       return nodes?.join() === 'node-a';
     });
+  });
+
+  it('holds a deleted object with lvs.io/cleanup until no live node reports it', async () => {
+    await apply(kc, group('d-fourth', 60, '192.0.2.60'));
+    await waitFor('finalizer', 15_000, async () =>
+      ((await get('vrrpgroups', 'd-fourth')).metadata.finalizers ?? []).includes('lvs.io/cleanup'),
+    );
+    const ref = { kind: 'VrrpGroup' as const, namespace: ns, name: 'd-fourth' };
+    const nodeA = new StatusWriter({
+      applier: createStatusApplier(kc),
+      fieldManager: 'lvs-operator/node-a',
+      log: silentLogger(),
+    });
+    await nodeA.write(ref, { nodes: [{ node: 'node-a', state: 'Master', effectivePriority: 100 }] });
+    await custom.deleteNamespacedCustomObject({
+      group: 'lvs.io',
+      version: 'v1alpha1',
+      plural: 'vrrpgroups',
+      namespace: ns,
+      name: 'd-fourth',
+    });
+    // node-a still reports the group: it has not cleaned up yet, so the object stays.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await get('vrrpgroups', 'd-fourth')).metadata.deletionTimestamp).toBeDefined();
+    // node-a removed its VIPs and IPVS services and withdraws its status items.
+    await nodeA.write(ref, {});
+    await waitFor('d-fourth gone', 15_000, () =>
+      get('vrrpgroups', 'd-fourth').then(
+        () => false,
+        () => true,
+      ),
+    );
   });
 });
