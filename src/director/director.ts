@@ -1,0 +1,202 @@
+import type { Registry } from 'prom-client';
+import type { ManifestObject } from '../api/index.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { HealthMonitor, MonitoredService, RealServerHealth, WeightPlan } from '../health/index.js';
+import type { IpvsClient, IpvsReconciler } from '../ipvs/index.js';
+import type { VrrpEvent } from '../vrrp/index.js';
+import { DirectorMetrics } from './metrics.js';
+import type { NodeIdentity } from './node.js';
+import { EMPTY_PLAN, planNode, type NodePlan } from './plan.js';
+import type { PlannedService } from './plan-services.js';
+import type { PlanIssue, SecretResolver } from './plan-types.js';
+import { desiredDaemons, planDaemons } from './sync-daemons.js';
+import { desiredTable, type GroupRole } from './table.js';
+import type { VrrpRunner } from './vrrp-port.js';
+
+export interface DirectorDeps {
+  readonly node: NodeIdentity;
+  readonly log: Logger;
+  readonly registry: Registry;
+  readonly clock: Clock;
+  readonly vrrp: VrrpRunner;
+  readonly ipvs: IpvsReconciler;
+  /** For the connection sync daemon; the reconciler owns the table. */
+  readonly ipvsClient: IpvsClient;
+  /** Built by the caller with `onPlan` wired to {@link Director.healthPlanChanged}. */
+  readonly health: HealthMonitor;
+  readonly resolveSecret: SecretResolver;
+}
+
+/** A snapshot of what the director runs, for status and the CLI. */
+export interface DirectorStatus {
+  readonly groups: readonly { ref: string; state: string; effectivePriority: number; master: string | undefined }[];
+  readonly services: readonly {
+    ref: string;
+    programmed: boolean;
+    realServers: readonly { id: string; health: RealServerHealth | undefined }[];
+  }[];
+  readonly issues: readonly PlanIssue[];
+}
+
+/**
+ * The director role of one node: plans from validated objects (pure), then keeps three
+ * runtimes in step — VRRP instances, health checks, the IPVS table — and the connection sync
+ * daemon following VRRP. Every input (objects, a VRRP transition, a health change) leads to
+ * one recomputation of the desired table; the IPVS reconciler merges bursts into one pass.
+ */
+export class Director {
+  private plan: NodePlan = EMPTY_PLAN;
+  private readonly roles = new Map<string, GroupRole>();
+  private readonly metrics: DirectorMetrics;
+  private readonly log: Logger;
+  private unsubscribe: (() => void) | undefined;
+  private daemonsPass: Promise<void> = Promise.resolve();
+  private reportedIssues = '';
+  private hasObjects = false;
+
+  constructor(private readonly d: DirectorDeps) {
+    this.log = d.log.child({ component: 'director' });
+    this.metrics = new DirectorMetrics(d.registry);
+  }
+
+  /** Starts listening to VRRP; nothing is programmed before the first {@link setObjects}. */
+  start(): void {
+    this.unsubscribe = this.d.vrrp.subscribe((e) => this.onVrrp(e));
+    this.d.ipvs.start();
+  }
+
+  /**
+   * New desired state from the source (the complete set of valid objects). Call it only once
+   * the source has seen everything: the IPVS reconciler deletes what it owns and no longer
+   * finds here.
+   */
+  async setObjects(objects: readonly ManifestObject[]): Promise<void> {
+    this.hasObjects = true;
+    this.plan = planNode(objects, this.d.node, this.d.resolveSecret, this.plan);
+    this.metrics.planned(this.plan.groups.length, this.plan.services.length, this.plan.issues);
+    this.reportIssues();
+    await this.d.vrrp.setInstances(this.plan.groups.map((g) => g.config));
+    for (const s of this.d.vrrp.status()) this.roles.set(s.name, roleOfState(s.state));
+    this.d.health.setServices(this.monitoredServices());
+    await Promise.all([this.syncTable(), this.syncDaemons()]);
+  }
+
+  /** The health monitor's `onPlan` goes here. */
+  healthPlanChanged(_serviceId: string, _plan: WeightPlan): void {
+    if (this.hasObjects) void this.syncTable(); // the reconciler logs and counts its failures
+  }
+
+  status(): DirectorStatus {
+    const vrrp = this.d.vrrp.status();
+    return {
+      groups: vrrp.map((s) => ({
+        ref: s.name,
+        state: s.state,
+        effectivePriority: s.effectivePriority,
+        master: s.master,
+      })),
+      services: this.plan.services.map((s) => ({
+        ref: s.ref,
+        programmed: this.isProgrammedNow(s),
+        realServers: s.backends.map((b) => ({ id: b.id, health: this.d.health.realServerHealth(s.ref, b.id) })),
+      })),
+      issues: this.plan.issues,
+    };
+  }
+
+  /**
+   * Graceful stop: VRRP hands over first (priority 0, VIPs released), so the peer takes the
+   * traffic before anything else changes. IPVS is left as it is unless `removeIpvs`, so a
+   * restart adopts the table without dropping a connection.
+   */
+  async stop(opts: { removeIpvs: boolean }): Promise<void> {
+    this.unsubscribe?.();
+    await this.d.vrrp.stop();
+    this.d.health.stop();
+    if (opts.removeIpvs) await this.d.ipvs.setDesired([]);
+    this.d.ipvs.stop();
+    await this.daemonsPass;
+  }
+
+  private onVrrp(e: VrrpEvent): void {
+    if (e.type !== 'transition') return;
+    const role = roleOfState(e.to);
+    if (this.roles.get(e.instance) === role) return;
+    this.roles.set(e.instance, role);
+    if (!this.hasObjects) return;
+    this.d.health.setServices(this.monitoredServices());
+    void this.syncTable();
+    void this.syncDaemons();
+  }
+
+  private roleOf = (ref: string): GroupRole => this.roles.get(ref) ?? 'absent';
+
+  private isProgrammedNow(s: PlannedService): boolean {
+    return desiredTable([s], () => undefined, this.roleOf).length > 0;
+  }
+
+  /** haSuspend: a service's checks run only while this node is master of its group. */
+  private monitoredServices(): MonitoredService[] {
+    return this.plan.services
+      .filter((s) => !s.haSuspend || (s.groupRef !== undefined && this.roleOf(s.groupRef) === 'master'))
+      .map((s) => ({
+        id: s.ref,
+        alpha: s.alpha,
+        quorum: s.quorum,
+        hysteresis: s.hysteresis,
+        ...(s.sorry
+          ? { sorryServer: { address: s.sorry.backend.address, port: s.sorry.backend.port, inhibit: s.sorry.inhibit } }
+          : {}),
+        ...(s.notify ? { notify: s.notify } : {}),
+        realServers: s.backends.map((b) => ({
+          id: b.id,
+          address: b.address,
+          port: b.port,
+          weight: b.weight,
+          inhibitOnFailure: b.inhibitOnFailure,
+          probes: b.probes,
+          ...(b.notify ? { notify: b.notify } : {}),
+        })),
+      }));
+  }
+
+  private async syncTable(): Promise<void> {
+    const table = desiredTable(this.plan.services, (ref) => this.d.health.plan(ref), this.roleOf);
+    await this.d.ipvs.setDesired(table);
+  }
+
+  /** Serialised: daemon starts and stops must not interleave. */
+  private syncDaemons(): Promise<void> {
+    this.daemonsPass = this.daemonsPass.then(async () => {
+      const desired = desiredDaemons(this.plan.groups, this.roleOf);
+      try {
+        const { stop, start } = planDaemons(await this.d.ipvsClient.daemons(), desired);
+        for (const state of stop) await this.d.ipvsClient.stopDaemon(state);
+        for (const daemon of start) await this.d.ipvsClient.startDaemon(daemon);
+        if (stop.length + start.length > 0) this.log.info({ daemons: desired }, 'connection sync daemons set');
+      } catch (err) {
+        this.metrics.syncDaemonFailed();
+        this.log.error({ err }, 'connection sync daemon not set');
+      }
+    });
+    return this.daemonsPass;
+  }
+
+  /** One log line per distinct set of issues, not one per plan. */
+  private reportIssues(): void {
+    const key = JSON.stringify(this.plan.issues);
+    if (key === this.reportedIssues) return;
+    this.reportedIssues = key;
+    for (const i of this.plan.issues) {
+      this.log.warn(
+        { object: `${i.kind}/${i.ref}`, path: i.path.join('.'), transient: i.transient, problem: i.message },
+        'object not planned',
+      );
+    }
+  }
+}
+
+function roleOfState(state: string): GroupRole {
+  return state === 'master' ? 'master' : 'backup';
+}

@@ -1,0 +1,140 @@
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import type { ManifestObject } from '../../../src/api/index.js';
+import { FakeClock } from '../../../src/core/fake-clock.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { Director } from '../../../src/director/index.js';
+import { FakeVrrpRunner } from '../../../src/director/fake-vrrp-runner.js';
+import { FakeCheckRunner } from '../../../src/health/fake-check-runner.js';
+import { HealthMonitor, ProbeScheduler } from '../../../src/health/index.js';
+import { FakeIpvsClient } from '../../../src/ipvs/fake-client.js';
+import { IpvsReconciler, MemoryOwnershipStore } from '../../../src/ipvs/index.js';
+import { loadManifestPaths, validateManifestSet } from '../../../src/sources/index.js';
+
+const examples = join(import.meta.dirname, '..', '..', '..', 'examples');
+
+async function load(folder: string): Promise<ManifestObject[]> {
+  const loaded = await loadManifestPaths([join(examples, folder)]);
+  return validateManifestSet(loaded.documents, loaded.diagnostics).objects.map((o) => o.object);
+}
+
+function setup() {
+  const clock = new FakeClock();
+  const log = silentLogger();
+  const client = new FakeIpvsClient();
+  const checks = new FakeCheckRunner(clock);
+  const scheduler = new ProbeScheduler({ clock, run: checks.run, log, random: () => 0 });
+  const vrrp = new FakeVrrpRunner();
+  const ipvs = new IpvsReconciler({ client, log, clock, ownership: new MemoryOwnershipStore() });
+  let director: Director | undefined;
+  const health = new HealthMonitor({ scheduler, log, onPlan: (id, plan) => director?.healthPlanChanged(id, plan) });
+  director = new Director({
+    node: { name: 'lvs01', labels: {} },
+    log,
+    registry: new Registry(),
+    clock,
+    vrrp,
+    ipvs,
+    ipvsClient: client,
+    health,
+    resolveSecret: (ns, name, key) => (`${ns}/${name}/${key}` === 'default/vi-1-auth/password' ? '1111' : undefined),
+  });
+  scheduler.start();
+  director.start();
+  /** Lets the fake clock fire due checks and the promises they resolve settle. */
+  const settle = async (ms: number) => {
+    for (let t = 0; t < ms; t += 100) {
+      clock.advance(100);
+      await new Promise((r) => setImmediate(r));
+    }
+    await ipvs.sync();
+  };
+  return { clock, client, checks, vrrp, director, settle };
+}
+
+const weights = async (client: FakeIpvsClient) =>
+  (await client.dump()).flatMap((s) => s.destinations.map((d) => `${d.key.address}=${d.weight}`)).sort();
+
+describe('Director', () => {
+  it('runs seed 000: VRRP instance set, IPVS table programmed, a failing health page inhibits the server', async () => {
+    const { client, checks, vrrp, director, settle } = setup();
+    await director.setObjects(await load('seed-000-dr-vrrp-redirect'));
+    expect(vrrp.sets.at(-1)?.map((c) => [c.name, c.vrid])).toEqual([['default/vi-1', 51]]);
+    await settle(100);
+    expect(await weights(client)).toEqual(['192.168.5.111=1', '192.168.5.112=1']);
+
+    checks.set('192.168.5.111:80', { kind: 'down', reason: 'status' });
+    // keepalived: delay_loop 3 s, retry 1, delay_before_retry 3 s: down within 3 + 3 s.
+    await settle(7000);
+    expect(await weights(client)).toEqual(['192.168.5.111=0', '192.168.5.112=1']);
+
+    checks.set('192.168.5.111:80', { kind: 'up' });
+    await settle(3500);
+    expect(await weights(client)).toEqual(['192.168.5.111=1', '192.168.5.112=1']);
+  });
+
+  it('programOn: Master follows VRRP transitions', async () => {
+    const { client, vrrp, director, settle } = setup();
+    const objects = (await load('seed-000-dr-vrrp-redirect')).map((o) =>
+      o.kind === 'VirtualServer' ? { ...o, spec: { ...o.spec, programOn: 'Master' as const } } : o,
+    );
+    await director.setObjects(objects);
+    await settle(100);
+    expect(await client.dump()).toEqual([]);
+    vrrp.transition('default/vi-1', 'master');
+    await settle(100);
+    expect(await client.dump()).toHaveLength(1);
+    vrrp.transition('default/vi-1', 'backup');
+    await settle(100);
+    expect(await client.dump()).toEqual([]);
+  });
+
+  it('the connection sync daemon follows VRRP: backup, then master', async () => {
+    const { client, vrrp, director, settle } = setup();
+    const objects = (await load('seed-000-dr-vrrp-redirect')).map((o) =>
+      o.kind === 'VrrpGroup' ? { ...o, spec: { ...o.spec, connectionSync: { enabled: true } } } : o,
+    );
+    await director.setObjects(objects);
+    await settle(100);
+    expect((await client.daemons()).map((d) => [d.state, d.mcastInterface, d.syncId])).toEqual([
+      ['backup', 'eth0', 51],
+    ]);
+    vrrp.transition('default/vi-1', 'master');
+    await settle(100);
+    expect((await client.daemons()).map((d) => d.state)).toEqual(['master']);
+  });
+
+  it('graceful stop hands VRRP over and keeps the IPVS table for the next run to adopt', async () => {
+    const { client, vrrp, director, settle } = setup();
+    await director.setObjects(await load('seed-000-dr-vrrp-redirect'));
+    await settle(100);
+    await director.stop({ removeIpvs: false });
+    expect(vrrp.stopped).toBe(true);
+    expect(await client.dump()).toHaveLength(1);
+  });
+
+  it('removing the VirtualServer removes its service; a foreign service stays', async () => {
+    const { client, director, settle } = setup();
+    await client.apply([
+      {
+        op: 'addService',
+        service: {
+          key: { kind: 'addr', af: 'inet', protocol: 'tcp', address: '10.9.9.9', port: 53 },
+          scheduler: 'rr',
+          flags: 0,
+          timeoutMs: 0,
+          netmask: 0xffffffff,
+          peName: '',
+        },
+      },
+    ]);
+    const objects = await load('seed-000-dr-vrrp-redirect');
+    await director.setObjects(objects);
+    await settle(100);
+    expect(await client.dump()).toHaveLength(2);
+    await director.setObjects(objects.filter((o) => o.kind !== 'VirtualServer'));
+    await settle(100);
+    expect((await client.dump()).map((s) => (s.key.kind === 'addr' ? s.key.address : ''))).toEqual(['10.9.9.9']);
+  });
+});
