@@ -1,6 +1,11 @@
 import type { IpvsError, IpvsInvalidObjectError } from './errors.js';
 import type { IpvsInfo, ObservedService, Op, SyncDaemon, Timeouts, ZeroTarget } from './types.js';
 
+/** Options of {@link IpvsClient.dump}. */
+export interface DumpOptions {
+  readonly stats?: boolean;
+}
+
 /** The outcome of one Op in {@link IpvsClient.apply}: ok, or the kernel's refusal. */
 export interface OpResult {
   readonly op: Op;
@@ -15,8 +20,12 @@ export interface OpResult {
 export interface IpvsClient {
   /** GET_INFO: IPVS version and connection table size. */
   info(): Promise<IpvsInfo>;
-  /** The whole table: every service with its destinations and counters, in kernel order. */
-  dump(): Promise<ObservedService[]>;
+  /**
+   * The whole table: every service with its destinations, in kernel order, with counters
+   * unless `stats` is false (then every counter reads 0: a reconcile pass needs none, and
+   * decoding 64-bit counters is a good part of a dump's cost).
+   */
+  dump(opts?: DumpOptions): Promise<ObservedService[]>;
   /**
    * Applies the ops in order. A refused op does not stop the others: every op gets a result.
    * Idempotent outcomes are successes: an add that finds the object updates it, a delete that

@@ -199,7 +199,10 @@ export function decodeServiceKey(a: Map<number, Buffer>): ServiceKey {
 
 /** The writable part of a service nest (request or dump), HASHED stripped. */
 export function decodeService(nest: Buffer): Service {
-  const a = parseAttrs(nest);
+  return serviceOfAttrs(parseAttrs(nest));
+}
+
+function serviceOfAttrs(a: Map<number, Buffer>): Service {
   const flagsAttr = need(a, K.IPVS_SVC_ATTR_FLAGS, 'IPVS_SVC_ATTR_FLAGS');
   if (flagsAttr.length < 8) throw new IpvsDecodeError(`IPVS_SVC_ATTR_FLAGS: ${flagsAttr.length} bytes`, 0);
   const pe = a.get(K.IPVS_SVC_ATTR_PE_NAME);
@@ -218,9 +221,10 @@ export function decodeService(nest: Buffer): Service {
 }
 
 /** A service from a GET_SERVICE dump message's IPVS_CMD_ATTR_SERVICE, with its counters. */
-export function decodeObservedService(nest: Buffer): Omit<ObservedService, 'destinations'> {
+export function decodeObservedService(nest: Buffer, withStats = true): Omit<ObservedService, 'destinations'> {
   const a = parseAttrs(nest);
-  return { ...decodeService(nest), stats: decodeStats(a.get(K.IPVS_SVC_ATTR_STATS64), a.get(K.IPVS_SVC_ATTR_STATS)) };
+  const stats = withStats ? decodeStats(a.get(K.IPVS_SVC_ATTR_STATS64), a.get(K.IPVS_SVC_ATTR_STATS)) : ZERO_STATS;
+  return { ...serviceOfAttrs(a), stats };
 }
 
 /** The identifying attributes of a destination nest; `svcAf` when ADDR_FAMILY is absent. */
@@ -236,7 +240,10 @@ export function decodeDestKey(a: Map<number, Buffer>, svcAf: AddressFamily): Des
 
 /** The writable part of a destination nest. Tunnel attributes default as on kernels < 5.2. */
 export function decodeDestination(nest: Buffer, svcAf: AddressFamily): Destination {
-  const a = parseAttrs(nest);
+  return destinationOfAttrs(parseAttrs(nest), svcAf);
+}
+
+function destinationOfAttrs(a: Map<number, Buffer>, svcAf: AddressFamily): Destination {
   const fwdNum = read.u32(
     need(a, K.IPVS_DEST_ATTR_FWD_METHOD, 'IPVS_DEST_ATTR_FWD_METHOD'),
     'IPVS_DEST_ATTR_FWD_METHOD',
@@ -264,15 +271,15 @@ export function decodeDestination(nest: Buffer, svcAf: AddressFamily): Destinati
 }
 
 /** A destination from a GET_DEST dump message, with connection counts and counters. */
-export function decodeObservedDestination(nest: Buffer, svcAf: AddressFamily): ObservedDestination {
+export function decodeObservedDestination(nest: Buffer, svcAf: AddressFamily, withStats = true): ObservedDestination {
   const a = parseAttrs(nest);
   const u32 = (t: number, name: string): number => read.u32(need(a, t, name), name);
   return {
-    ...decodeDestination(nest, svcAf),
+    ...destinationOfAttrs(a, svcAf),
     activeConns: u32(K.IPVS_DEST_ATTR_ACTIVE_CONNS, 'IPVS_DEST_ATTR_ACTIVE_CONNS'),
     inactiveConns: u32(K.IPVS_DEST_ATTR_INACT_CONNS, 'IPVS_DEST_ATTR_INACT_CONNS'),
     persistConns: u32(K.IPVS_DEST_ATTR_PERSIST_CONNS, 'IPVS_DEST_ATTR_PERSIST_CONNS'),
-    stats: decodeStats(a.get(K.IPVS_DEST_ATTR_STATS64), a.get(K.IPVS_DEST_ATTR_STATS)),
+    stats: withStats ? decodeStats(a.get(K.IPVS_DEST_ATTR_STATS64), a.get(K.IPVS_DEST_ATTR_STATS)) : ZERO_STATS,
   };
 }
 

@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import type { IpvsClient, OpResult } from './client.js';
+import type { DumpOptions, IpvsClient, OpResult } from './client.js';
 import { IpvsError, IpvsTransportError, objectOf, type IpvsOperation } from './errors.js';
 import {
   ZERO_STATS,
@@ -91,7 +91,7 @@ export class FakeIpvsClient implements IpvsClient {
     return Promise.resolve({ version: 0x010201, connTableSize: 4096 });
   }
 
-  dump(): Promise<ObservedService[]> {
+  dump(_opts?: DumpOptions): Promise<ObservedService[]> {
     this.check('dumpServices');
     const errno = this.injected('dumpServices');
     if (errno !== undefined) return Promise.reject(new IpvsError('dumpServices', errno));

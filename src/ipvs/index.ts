@@ -4,7 +4,7 @@
  */
 export type * from './types.js';
 export { serviceId, destId, serviceDestId, ZERO_STATS } from './types.js';
-export type { IpvsClient, OpResult } from './client.js';
+export type { DumpOptions, IpvsClient, OpResult } from './client.js';
 export { createNetlinkClient, type NetlinkClientOptions } from './netlink-client.js';
 export { IpvsReconciler, type IpvsReconcilerOptions, type SyncReport } from './reconciler.js';
 export { IpvsMetrics } from './metrics.js';

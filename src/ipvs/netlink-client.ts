@@ -1,19 +1,18 @@
-import { RawNetlinkSocket } from 'netlink';
 import type { Logger } from '../core/logger.js';
 import * as K from './constants.js';
 import { decodeDaemon, decodeInfo, decodeObservedDestination, decodeObservedService, decodeTimeouts } from './codec.js';
-import type { OpResult, IpvsClient } from './client.js';
+import type { DumpOptions, OpResult, IpvsClient } from './client.js';
 import {
   IpvsDecodeError,
   IpvsError,
   IpvsInvalidObjectError,
-  IpvsTransportError,
   IpvsUnavailableError,
   objectOf,
   type IpvsObject,
   type IpvsOperation,
 } from './errors.js';
-import { MessageWriter, errorOf, parseAttrs, parseGenl, parseMessages, type NetlinkMessage } from './netlink-wire.js';
+import { NetlinkChannel, openGenericSocket, type NetlinkTransport } from './netlink-channel.js';
+import { MessageWriter, parseAttrs, parseGenl, type NetlinkMessage } from './netlink-wire.js';
 import {
   decodeFamilyReply,
   writeBare,
@@ -46,39 +45,27 @@ export interface NetlinkClientOptions {
   readonly batchBytes?: number;
   /** How long a request may wait for its answer. */
   readonly timeoutMs?: number;
+  /**
+   * Sockets that read destinations in parallel (one GET_DEST dump each at a time). Default 1:
+   * under user-mode-linux, 8 sockets were slower than 1 (the cost is CPU, not waiting).
+   */
+  readonly dumpSockets?: number;
 }
-
-/** A request in flight: answers are collected until its last message is acknowledged. */
-interface Pending {
-  readonly firstSeq: number;
-  readonly lastSeq: number;
-  readonly op: IpvsOperation;
-  /** Data messages of a dump or a "get" reply. */
-  readonly messages: NetlinkMessage[];
-  /** Errors by sequence number, for batched writes. */
-  readonly errors: Map<number, number>;
-  done(err?: Error): void;
-}
-
-// Dump replies are at most 32 KiB per datagram (netlink_dump caps its skb there); errors for
-// batched requests echo the request, far below that.
-const RECV_BUFFER_BYTES = 64 * 1024;
 
 /**
  * The real IpvsClient over generic netlink. Writes are batched: a run of requests leaves in
  * one sendmsg, only the last asks for an acknowledgement, and the kernel (which handles the
  * messages of one sendmsg in order, netlink_rcv_skb) reports every failure with its sequence
- * number, so one acknowledgement confirms the whole batch. Calls are serialised.
+ * number, so one acknowledgement confirms the whole batch. Reading the table takes one
+ * GET_DEST dump per service; a kernel socket runs one dump at a time (netlink_dump_start
+ * answers EBUSY otherwise), so those dumps can be spread over several sockets (dumpSockets).
+ * Calls are serialised.
  */
-export async function createNetlinkClient(opts: NetlinkClientOptions): Promise<IpvsClient> {
-  const bufBytes = opts.socketBufferBytes ?? 8 * 1024 * 1024;
-  const socket = new RawNetlinkSocket(K.NETLINK_GENERIC, {
-    messagePeeking: false,
-    msgBufferSize: RECV_BUFFER_BYTES,
-    recvBufferSize: bufBytes,
-    sendBufferSize: bufBytes,
-  });
-  const client = new NetlinkIpvsClient(socket, opts);
+export async function createNetlinkClient(
+  opts: NetlinkClientOptions,
+  open: (bufferBytes: number) => NetlinkTransport = openGenericSocket,
+): Promise<IpvsClient> {
+  const client = new NetlinkIpvsClient(opts, open);
   try {
     await client.resolveFamily();
   } catch (err) {
@@ -89,27 +76,25 @@ export async function createNetlinkClient(opts: NetlinkClientOptions): Promise<I
 }
 
 class NetlinkIpvsClient implements IpvsClient {
-  private family = 0;
-  private seq = Math.floor(Math.random() * 0x7fffffff);
-  private readonly port: number;
-  private readonly pending = new Map<number, Pending>();
+  private readonly main: NetlinkChannel;
+  private readonly dumpers: NetlinkChannel[] = [];
   private queue: Promise<unknown> = Promise.resolve();
-  private closed = false;
   private readonly log: Logger;
   private readonly batchBytes: number;
   private readonly timeoutMs: number;
+  private readonly bufferBytes: number;
+  private readonly dumpSockets: number;
 
   constructor(
-    private readonly socket: RawNetlinkSocket,
     opts: NetlinkClientOptions,
+    private readonly open: (bufferBytes: number) => NetlinkTransport,
   ) {
     this.log = opts.log.child({ component: 'ipvs-netlink' });
     this.batchBytes = opts.batchBytes ?? 128 * 1024;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
-    this.port = socket.address().port;
-    socket.on('message', (data) => this.receive(data));
-    socket.on('truncatedMessage', () => this.failAll('recvmsg', constants.errno.EMSGSIZE, 'reply truncated'));
-    socket.on('error', (err) => this.failAll('recvmsg', err.errno, err.message));
+    this.bufferBytes = opts.socketBufferBytes ?? 8 * 1024 * 1024;
+    this.dumpSockets = Math.max(1, opts.dumpSockets ?? 1);
+    this.main = new NetlinkChannel(open(this.bufferBytes), this.log, this.timeoutMs);
   }
 
   /** Runs calls one after the other. */
@@ -119,110 +104,13 @@ class NetlinkIpvsClient implements IpvsClient {
     return run;
   }
 
-  private nextSeq(): number {
-    this.seq = (this.seq + 1) >>> 0 || 1;
-    return this.seq;
-  }
-
-  private header(flags: number): RequestHeader {
-    return { family: this.family, seq: this.nextSeq(), port: this.port, flags };
-  }
-
-  private receive(data: Buffer): void {
-    let msgs: NetlinkMessage[];
-    try {
-      msgs = parseMessages(data);
-    } catch (err) {
-      this.failAll('recvmsg', 0, 'undecodable datagram', err);
-      return;
-    }
-    for (const m of msgs) {
-      const p = this.findPending(m.seq);
-      if (!p) {
-        this.log.debug({ seq: m.seq, type: m.type }, 'netlink message without request');
-        continue;
-      }
-      if (m.type === K.NLMSG_ERROR) {
-        let errno: number;
-        try {
-          errno = errorOf(m);
-        } catch (err) {
-          this.finish(p, err as Error);
-          continue;
-        }
-        if (errno !== 0) p.errors.set(m.seq, errno);
-        if (m.seq === p.lastSeq) this.finish(p);
-      } else if (m.type === K.NLMSG_DONE) {
-        this.finish(p);
-      } else {
-        // Dump parts (NLM_F_MULTI until NLMSG_DONE) or a "get" reply before its acknowledgement.
-        p.messages.push(m);
-      }
-    }
-  }
-
-  private findPending(seq: number): Pending | undefined {
-    const direct = this.pending.get(seq);
-    if (direct) return direct;
-    for (const p of this.pending.values()) {
-      if (seq >= p.firstSeq && seq <= p.lastSeq) return p;
-    }
-    return undefined;
-  }
-
-  private finish(p: Pending, err?: Error): void {
-    this.pending.delete(p.lastSeq);
-    p.done(err);
-  }
-
-  private failAll(syscall: string, errno: number, message: string, cause?: unknown): void {
-    this.log.warn({ errno, syscall }, 'ipvs netlink socket failed');
-    for (const p of [...this.pending.values()]) {
-      this.finish(p, new IpvsTransportError(p.op, errno, `${syscall}: ${message}`, { cause }));
-    }
-  }
-
-  /** Sends bytes holding requests firstSeq..lastSeq and waits for the last one's answer. */
-  private exchange(bytes: Buffer, firstSeq: number, lastSeq: number, op: IpvsOperation): Promise<Pending> {
-    if (this.closed) return Promise.reject(new IpvsTransportError(op, constants.errno.EBADF, 'client closed'));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(lastSeq);
-        reject(new IpvsTransportError(op, constants.errno.ETIMEDOUT, `no answer in ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
-      const p: Pending = {
-        firstSeq,
-        lastSeq,
-        op,
-        messages: [],
-        errors: new Map(),
-        done: (err) => {
-          clearTimeout(timer);
-          if (err) reject(err);
-          else resolve(p);
-        },
-      };
-      this.pending.set(lastSeq, p);
-      this.socket.send(bytes, {}, (err) => {
-        if (err) this.finish(p, new IpvsTransportError(op, err.errno, `sendmsg: ${err.message}`, { cause: err }));
-      });
-    });
-  }
-
-  /** One request, answered by an acknowledgement (and for "get" commands, data before it). */
-  private async request(
+  private request(
     op: IpvsOperation,
     write: (w: MessageWriter, h: RequestHeader) => void,
     flags: number,
     object: IpvsObject = {},
   ): Promise<NetlinkMessage[]> {
-    const w = new MessageWriter(256);
-    const h = this.header(flags);
-    write(w, h);
-    const p = await this.exchange(w.take(), h.seq, h.seq, op);
-    const errno = p.errors.get(h.seq);
-    if (errno !== undefined) throw new IpvsError(op, errno, object);
-    return p.messages;
+    return this.main.request(op, write, flags, object);
   }
 
   async resolveFamily(): Promise<void> {
@@ -240,7 +128,7 @@ class NetlinkIpvsClient implements IpvsClient {
     }
     const reply = msgs[0];
     if (!reply) throw new IpvsDecodeError('no CTRL_CMD_NEWFAMILY reply', 0);
-    this.family = decodeFamilyReply(reply);
+    this.main.family = decodeFamilyReply(reply);
   }
 
   info(): ReturnType<IpvsClient['info']> {
@@ -251,30 +139,54 @@ class NetlinkIpvsClient implements IpvsClient {
     });
   }
 
-  dump(): Promise<ObservedService[]> {
+  dump(opts: DumpOptions = {}): Promise<ObservedService[]> {
+    const withStats = opts.stats !== false;
     return this.serial(async () => {
       const msgs = await this.request(
         'dumpServices',
         (w, h) => writeBare(w, h, K.IPVS_CMD_GET_SERVICE),
         K.NLM_F_ACK | K.NLM_F_DUMP,
       );
-      const services = msgs.map((m) => decodeObservedService(this.nest(m, K.IPVS_CMD_ATTR_SERVICE)));
-      const out: ObservedService[] = [];
-      for (const s of services) {
-        out.push({ ...s, destinations: await this.dumpDestinations(s.key) });
-      }
+      const services = msgs.map((m) => decodeObservedService(this.nest(m, K.IPVS_CMD_ATTR_SERVICE), withStats));
+      const out = new Array<ObservedService>(services.length);
+      const channels = this.dumpChannels(services.length);
+      let next = 0;
+      await Promise.all(
+        channels.map(async (channel) => {
+          while (next < services.length) {
+            const i = next++;
+            const s = services[i] as (typeof services)[number];
+            out[i] = { ...s, destinations: await this.dumpDestinations(channel, s.key, withStats) };
+          }
+        }),
+      );
       return out;
     });
   }
 
-  private async dumpDestinations(key: ServiceKey): Promise<ObservedDestination[]> {
-    const msgs = await this.request(
+  /** Up to dumpSockets channels for GET_DEST dumps, opened on first use and kept. */
+  private dumpChannels(services: number): NetlinkChannel[] {
+    const want = Math.min(this.dumpSockets, Math.max(1, Math.ceil(services / 16)));
+    while (this.dumpers.length < want) {
+      const channel = new NetlinkChannel(this.open(this.bufferBytes), this.log, this.timeoutMs);
+      channel.family = this.main.family;
+      this.dumpers.push(channel);
+    }
+    return this.dumpers.slice(0, want);
+  }
+
+  private async dumpDestinations(
+    channel: NetlinkChannel,
+    key: ServiceKey,
+    withStats: boolean,
+  ): Promise<ObservedDestination[]> {
+    const msgs = await channel.request(
       'dumpDestinations',
       (w, h) => writeDumpDestinations(w, h, key),
       K.NLM_F_ACK | K.NLM_F_DUMP,
       { service: key },
     );
-    return msgs.map((m) => decodeObservedDestination(this.nest(m, K.IPVS_CMD_ATTR_DEST), key.af));
+    return msgs.map((m) => decodeObservedDestination(this.nest(m, K.IPVS_CMD_ATTR_DEST), key.af, withStats));
   }
 
   private nest(m: NetlinkMessage, type: number): Buffer {
@@ -328,7 +240,7 @@ class NetlinkIpvsClient implements IpvsClient {
       while (i < ops.length) {
         const op = ops[i] as Op;
         const isLast = i === ops.length - 1 || w.length >= this.batchBytes;
-        const h = this.header(isLast ? K.NLM_F_ACK : 0);
+        const h = this.main.header(isLast ? K.NLM_F_ACK : 0);
         const before = w.length;
         try {
           writeOp(w, h, op);
@@ -355,7 +267,7 @@ class NetlinkIpvsClient implements IpvsClient {
           lastMessageOffset(bytes) + 6,
         );
       }
-      const p = await this.exchange(bytes, firstSeq, lastSeq, (ops[sent[0]?.index ?? 0] as Op).op);
+      const p = await this.main.exchange(bytes, firstSeq, lastSeq, (ops[sent[0]?.index ?? 0] as Op).op);
       for (const { index, seq } of sent) {
         const op = ops[index] as Op;
         const errno = p.errors.get(seq);
@@ -414,12 +326,8 @@ class NetlinkIpvsClient implements IpvsClient {
   }
 
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const p of [...this.pending.values()]) {
-      this.finish(p, new IpvsTransportError(p.op, constants.errno.EBADF, 'client closed'));
-    }
-    this.socket.close();
+    this.main.close();
+    for (const c of this.dumpers) c.close();
   }
 }
 

@@ -4,8 +4,8 @@ import type { IpvsClient, OpResult } from './client.js';
 import { DEFAULT_DRAIN_POLICY, type DrainPolicy } from './drain.js';
 import type { IpvsMetrics } from './metrics.js';
 import type { OwnershipStore } from './ownership.js';
-import { planTable } from './plan.js';
-import { serviceId, type DesiredService, type ServiceKey } from './types.js';
+import { applyOps, planTable } from './plan.js';
+import { serviceId, type DesiredService, type ObservedService, type Op, type ServiceKey } from './types.js';
 import { formatServiceKey } from './format.js';
 
 /** Dependencies and knobs of an {@link IpvsReconciler}. */
@@ -44,7 +44,9 @@ export interface SyncReport {
  * and never flushes.
  */
 export class IpvsReconciler {
-  private desired: readonly DesiredService[] | undefined;
+  private desired: Map<string, DesiredService> | undefined;
+  /** The kernel table as the last full pass saw it, with our successful ops applied since. */
+  private observed: Map<string, ObservedService> | undefined;
   private recorded: Map<string, ServiceKey> | undefined;
   private draining = new Map<string, number>();
   private inFlight: Promise<SyncReport> | undefined;
@@ -66,7 +68,7 @@ export class IpvsReconciler {
 
   /** Replaces the desired table and asks for a pass. */
   setDesired(services: readonly DesiredService[]): Promise<SyncReport> {
-    this.desired = services;
+    this.desired = new Map(services.map((s) => [serviceId(s.key), s]));
     return this.sync();
   }
 
@@ -114,11 +116,11 @@ export class IpvsReconciler {
 
   private async pass(): Promise<SyncReport> {
     const started = this.opts.clock.now();
-    const desired = this.desired;
-    if (!desired) return { ran: false, results: [], failed: [], waiting: 0, elapsedMs: 0 };
+    if (!this.desired) return { ran: false, results: [], failed: [], waiting: 0, elapsedMs: 0 };
+    const desired = [...this.desired.values()];
     try {
       this.recorded ??= new Map((await this.opts.ownership.load()).map((k) => [serviceId(k), k]));
-      const observed = await this.opts.client.dump();
+      const observed = await this.opts.client.dump({ stats: false });
       const plan = planTable({
         desired,
         observed,
@@ -129,6 +131,7 @@ export class IpvsReconciler {
       });
       const results = plan.ops.length > 0 ? await this.opts.client.apply(plan.ops) : [];
       this.draining = plan.draining;
+      this.observed = new Map(applyOps(observed, succeeded(results)).map((s) => [serviceId(s.key), s]));
       const failed = results.filter((r) => r.error);
       await this.record(desired, results);
       this.report(results, failed);
@@ -148,25 +151,71 @@ export class IpvsReconciler {
     }
   }
 
+  /**
+   * The fast path for a few changed services: plans them against the table the last full pass
+   * observed (no dump) and applies at once, so one change costs one batched request. The
+   * periodic full pass stays the safety net: if the kernel drifted meanwhile, the adapter's
+   * idempotent ops and the next resync repair it. Falls back to a full pass when no pass has
+   * run yet. `removed` are desired services that went away.
+   */
+  async update(changed: readonly DesiredService[], removed: readonly ServiceKey[] = []): Promise<SyncReport> {
+    const observed = this.observed;
+    const desired = this.desired;
+    if (!observed || !desired || !this.recorded) {
+      const next = new Map(desired ?? []);
+      for (const s of changed) next.set(serviceId(s.key), s);
+      for (const k of removed) next.delete(serviceId(k));
+      return this.setDesired([...next.values()]);
+    }
+    const started = this.opts.clock.now();
+    for (const s of changed) desired.set(serviceId(s.key), s);
+    for (const k of removed) desired.delete(serviceId(k));
+    const ids = [...changed.map((s) => serviceId(s.key)), ...removed.map(serviceId)];
+    const plan = planTable({
+      desired: changed,
+      observed: ids.flatMap((id) => observed.get(id) ?? []),
+      recorded: this.recorded,
+      draining: this.draining,
+      nowMs: started,
+      drain: this.drain,
+    });
+    const results = plan.ops.length > 0 ? await this.opts.client.apply(plan.ops) : [];
+    for (const s of applyOps(
+      ids.flatMap((id) => observed.get(id) ?? []),
+      succeeded(results),
+    )) {
+      observed.set(serviceId(s.key), s);
+    }
+    for (const r of results) if (r.op.op === 'deleteService' && !r.error) observed.delete(serviceId(r.op.key));
+    for (const [id, since] of plan.draining) this.draining.set(id, since);
+    const failed = results.filter((r) => r.error);
+    await this.record(changed, results);
+    this.report(results, failed);
+    const elapsedMs = this.opts.clock.now() - started;
+    this.opts.metrics?.synced(elapsedMs, results, this.recorded.size, this.draining.size, this.wallNow());
+    if (failed.length > 0 || plan.draining.size > 0) this.arm(this.retryMs);
+    return { ran: true, results, failed, waiting: plan.waiting, elapsedMs };
+  }
+
   private wallNow(): number {
     return (this.opts.wallNowMs ?? Date.now)();
   }
 
-  /** Ownership after a pass: the desired services, plus recorded ones not yet deleted. */
+  /** Ownership after a pass: the desired services join the record, deleted services leave it. */
   private async record(desired: readonly DesiredService[], results: readonly OpResult[]): Promise<void> {
     const recorded = this.recorded ?? new Map<string, ServiceKey>();
-    const before = new Set(recorded.keys());
+    this.recorded = recorded;
+    let changed = false;
     for (const s of desired) {
-      if (!recorded.has(serviceId(s.key))) {
-        if (!before.has(serviceId(s.key))) this.log.info({ vs: formatServiceKey(s.key) }, 'ipvs service owned');
-        recorded.set(serviceId(s.key), s.key);
-      }
+      const id = serviceId(s.key);
+      if (recorded.has(id)) continue;
+      this.log.info({ vs: formatServiceKey(s.key) }, 'ipvs service owned');
+      recorded.set(id, s.key);
+      changed = true;
     }
     for (const r of results) {
-      if (r.op.op === 'deleteService' && !r.error) recorded.delete(serviceId(r.op.key));
+      if (r.op.op === 'deleteService' && !r.error && recorded.delete(serviceId(r.op.key))) changed = true;
     }
-    this.recorded = recorded;
-    const changed = before.size !== recorded.size || [...recorded.keys()].some((k) => !before.has(k));
     if (changed) await this.opts.ownership.save([...recorded.values()]);
   }
 
@@ -188,6 +237,10 @@ export class IpvsReconciler {
     }
     if (failed.length === 0) this.loggedFailures.clear();
   }
+}
+
+function succeeded(results: readonly OpResult[]): Op[] {
+  return results.filter((r) => !r.error).map((r) => r.op);
 }
 
 function serviceOf(r: OpResult): ServiceKey {

@@ -127,4 +127,19 @@ describe('IpvsReconciler', () => {
     expect(client.opLog).toEqual([]);
     expect(await registry.metrics()).toContain('lvs_ipvs_sync_failures_total 1');
   });
+
+  it('update() applies one change against the last observed table, without a dump', async () => {
+    const { client, r } = setup();
+    await r.setDesired([svc('192.0.2.1', ['10.0.0.1']), svc('192.0.2.2', ['10.0.0.2'])]);
+    const before = client.opLog.length;
+    client.failOn.push({ op: 'dumpServices', errno: constants.errno.EIO });
+    const changed = svc('192.0.2.2', ['10.0.0.2', '10.0.0.3']);
+    const report = await r.update([changed]);
+    expect(report.results.map((x) => x.op.op)).toEqual(['addDestination']);
+    expect(client.opLog.length).toBe(before + 1);
+    const removed = await r.update([], [key('192.0.2.1')]);
+    expect(removed.results.map((x) => x.op.op)).toEqual(['deleteService']);
+    client.failOn.length = 0;
+    expect((await r.sync()).results).toEqual([]);
+  });
 });
