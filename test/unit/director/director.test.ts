@@ -27,9 +27,13 @@ function setup() {
   const scheduler = new ProbeScheduler({ clock, run: checks.run, log, random: () => 0 });
   const vrrp = new FakeVrrpRunner();
   const ipvs = new IpvsReconciler({ client, log, clock, ownership: new MemoryOwnershipStore() });
-  let director: Director | undefined;
-  const health = new HealthMonitor({ scheduler, log, onPlan: (id, plan) => director?.healthPlanChanged(id, plan) });
-  director = new Director({
+  const wiring: { director?: Director } = {};
+  const health = new HealthMonitor({
+    scheduler,
+    log,
+    onPlan: (id, plan) => wiring.director?.healthPlanChanged(id, plan),
+  });
+  const director = new Director({
     node: { name: 'lvs01', labels: {} },
     log,
     registry: new Registry(),
@@ -40,6 +44,7 @@ function setup() {
     health,
     resolveSecret: (ns, name, key) => (`${ns}/${name}/${key}` === 'default/vi-1-auth/password' ? '1111' : undefined),
   });
+  wiring.director = director;
   scheduler.start();
   director.start();
   /** Lets the fake clock fire due checks and the promises they resolve settle. */

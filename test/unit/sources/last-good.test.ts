@@ -27,7 +27,7 @@ function read(previous: ManifestSnapshot, files: Record<string, string>): Manife
 }
 
 const names = (s: ManifestSnapshot) =>
-  s.objects.map((o) => `${o.object.metadata.name}:${'scheduler' in o.object.spec ? o.object.spec.scheduler : ''}`);
+  s.objects.map((o) => `${o.object.metadata.name}:${o.object.kind === 'VirtualServer' ? o.object.spec.scheduler : ''}`);
 
 describe('last good state', () => {
   const first = read(EMPTY_SNAPSHOT, { 'a.yaml': service('a', '10.0.0.1'), 'b.yaml': service('b', '10.0.0.2') });
