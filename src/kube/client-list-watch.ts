@@ -44,7 +44,8 @@ export function createListWatchClient<T>(kc: KubeConfig, ref: ResourceRef): List
         allowWatchBookmarks: true,
         timeoutSeconds: WATCH_TIMEOUT_SECONDS,
       };
-      watcher
+      // Settles when the stream is established (or failed); everything after goes through onDone.
+      void watcher
         .watch(
           path,
           query,

@@ -30,6 +30,9 @@ export type InformerListener<T> = (event: StoreEvent<T>) => void;
 
 type Phase = 'stopped' | 'listing' | 'watching' | 'waiting';
 
+/** A watch that lasted this long before failing counts as having worked (no backoff). */
+const HEALTHY_WATCH_MS = 5_000;
+
 /**
  * An informer that keeps its cache converged with the server whatever happens to the
  * connection. client-node's informers stop on a watch error and leave restarting to the caller;
@@ -55,6 +58,7 @@ export class ResilientInformer<T extends StoredObject> {
   private resourceVersion = '';
   private failures = 0;
   private eventsInWatch = 0;
+  private watchOpenedAtMs = 0;
   private synced = false;
   /** Bumped on every new list or watch, so callbacks of an abandoned one are ignored. */
   private epoch = 0;
@@ -153,6 +157,7 @@ export class ResilientInformer<T extends StoredObject> {
     this.phase = 'watching';
     const epoch = ++this.epoch;
     this.eventsInWatch = 0;
+    this.watchOpenedAtMs = this.opts.clock.now();
     this.armWatchdog(epoch);
     const handle = this.opts.client.watch(
       this.resourceVersion,
@@ -186,8 +191,25 @@ export class ResilientInformer<T extends StoredObject> {
   }
 
   private onWatchDone(err: unknown): void {
-    if (err === undefined) this.endWatch('closed');
-    else this.endWatch(isGone(err) ? 'gone' : 'error', err);
+    if (err === undefined) {
+      this.endWatch('closed');
+      return;
+    }
+    if (isGone(err)) {
+      this.endWatch('gone', err);
+      return;
+    }
+    // A stream that worked for a while and then broke (client-node's own 30 s inactivity
+    // timer on a quiet watch, a load balancer's idle timeout) is resumed at once, quietly.
+    if (this.opts.clock.now() - this.watchOpenedAtMs >= HEALTHY_WATCH_MS) {
+      this.closeWatch();
+      this.opts.metrics?.watchEnded(this.resource, 'error');
+      this.failures = 0;
+      this.log.debug({ err: messageOf(err) }, 'watch ended after working; resuming');
+      this.openWatch();
+      return;
+    }
+    this.endWatch('error', err);
   }
 
   private endWatch(reason: WatchEndReason, err?: unknown): void {

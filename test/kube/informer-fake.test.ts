@@ -173,6 +173,19 @@ describe('ResilientInformer (fake collection)', () => {
     informer.stop();
   });
 
+  it('resumes at once, without backoff or relist, a watch that failed after working a while', async () => {
+    const { server, informer, advance } = await setup({ watchdogMs: 60_000 });
+    informer.start();
+    await flush();
+    for (let i = 0; i < 4; i++) {
+      await advance(30_000);
+      server.endWatches(new Error('TimeoutError'));
+      await flush();
+    }
+    expect(server.ops).toEqual(['list', 'watch 1', 'watch 1', 'watch 1', 'watch 1', 'watch 1']);
+    informer.stop();
+  });
+
   it('does not spin when the server closes streams at once', async () => {
     const { server, informer, advance } = await setup();
     informer.start();
