@@ -15,11 +15,13 @@ export interface CheckedServer {
   readonly port: number;
 }
 
+/** Options of {@link normaliseCheck}. */
 export interface NormaliseOptions {
   /** Resolves a Secret key (cluster mode); undefined while the Secret is missing. */
   readonly resolveSecret?: (ref: { readonly name: string; readonly key: string }) => string | undefined;
 }
 
+/** A probe, or the issues that keep the check from becoming one. */
 export type NormaliseResult =
   { readonly ok: true; readonly probe: HealthProbe } | { readonly ok: false; readonly issues: readonly ProbeIssue[] };
 

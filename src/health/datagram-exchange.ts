@@ -7,11 +7,13 @@ import dgram from 'node:dgram';
 import type { Clock } from '../core/clock.js';
 import type { ProbeTarget } from './types.js';
 
+/** How a datagram exchange ended. */
 export type DatagramOutcome =
   | { readonly kind: 'reply'; readonly data: Buffer }
   | { readonly kind: 'error'; readonly error: unknown }
   | { readonly kind: 'timeout' };
 
+/** What to send where, and which reply to accept. */
 export interface DatagramOptions {
   readonly target: ProbeTarget;
   readonly payload: Uint8Array;

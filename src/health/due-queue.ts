@@ -9,6 +9,7 @@ interface Slot<T> {
   readonly item: T;
 }
 
+/** Items ordered by due time; see the file comment. */
 export class DueQueue<T> {
   private heap: Slot<T>[] = [];
   private order = 0;

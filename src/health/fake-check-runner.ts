@@ -14,12 +14,14 @@ export type FakeBehaviour =
   | { readonly kind: 'throw' }
   | { readonly kind: 'hang' };
 
+/** One recorded attempt. */
 export interface FakeCall {
   readonly target: string;
   readonly type: HealthProbe['type'];
   readonly atMs: number;
 }
 
+/** The fake runner; `run` is the {@link CheckRunner}. */
 export class FakeCheckRunner {
   readonly calls: FakeCall[] = [];
   /** Attempts running now, and the most that ever ran at once. */

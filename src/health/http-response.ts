@@ -12,6 +12,7 @@ export interface HttpResponse {
   readonly body: Buffer;
 }
 
+/** What the bytes received so far amount to. */
 export type ParseOutcome =
   | { readonly kind: 'incomplete' }
   | { readonly kind: 'response'; readonly response: HttpResponse }

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { HttpResponse } from './http-response.js';
 import type { FailureReason, HttpUrl } from './types.js';
 
+/** Whether a url block passed, and why not. */
 export type UrlVerdict =
   { readonly ok: true } | { readonly ok: false; readonly reason: FailureReason; readonly detail: string };
 

@@ -3,7 +3,7 @@
  * "Metrics"); label values come from bounded sets (type, result, vs, rs).
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { CheckResult, CheckType } from './types.js';
+import type { CheckResult, CheckType, ProbeHealth } from './types.js';
 
 /** Health-check metrics; one instance per registry. */
 export class HealthMetrics {
@@ -11,7 +11,7 @@ export class HealthMetrics {
   private readonly duration: Histogram<'type'>;
   private readonly lateness: Histogram;
   private readonly rsUp: Gauge<'vs' | 'rs'>;
-  private readonly probes: Gauge;
+  private readonly probes: Gauge<'state'>;
   private readonly inFlight: Gauge;
   private readonly transitions: Counter<'to'>;
   /** Label children by type (and result): prom-client hashes a labels object on every call. */
@@ -48,9 +48,11 @@ export class HealthMetrics {
     });
     this.probes = new Gauge({
       name: 'lvs_health_probes',
-      help: 'Distinct probes scheduled after deduplication (same target and same check run once).',
+      help: 'Distinct probes after deduplication (same target and same check run once), by state: up, down, unknown.',
+      labelNames: ['state'],
       registers,
     });
+    for (const state of ['up', 'down', 'unknown']) this.probes.set({ state }, 0);
     this.inFlight = new Gauge({
       name: 'lvs_health_checks_in_flight',
       help: 'Attempts running now (bounded by the scheduler concurrency).',
@@ -91,8 +93,19 @@ export class HealthMetrics {
     this.inFlight.set(n);
   }
 
-  probeCountChanged(n: number): void {
-    this.probes.set(n);
+  /** A probe was added (state unknown) or removed (in its last state). */
+  probeAdded(): void {
+    this.probes.inc({ state: 'unknown' });
+  }
+
+  probeRemoved(state: ProbeHealth): void {
+    this.probes.dec({ state });
+  }
+
+  /** A probe's verdict changed. */
+  probeStateChanged(from: ProbeHealth, to: ProbeHealth): void {
+    this.probes.dec({ state: from });
+    this.probes.inc({ state: to });
   }
 
   /** A real server's aggregate state, set at start and on each change. */

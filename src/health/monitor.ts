@@ -26,6 +26,7 @@ export interface MonitoredRealServer {
   readonly notify?: { readonly up?: readonly string[]; readonly down?: readonly string[] };
 }
 
+/** A virtual server as the monitor sees it (the director's planned service). */
 export interface MonitoredService {
   /** Identity of the virtual server, e.g. "namespace/name"; the `vs` log field and label. */
   readonly id: string;
@@ -62,6 +63,7 @@ export interface RealServerHealth {
 /** Runs a notify hook (notify_up, notify_down, quorum_up, quorum_down); never throws. */
 export type NotifyRunner = (command: readonly string[], context: { readonly vs: string; readonly rs?: string }) => void;
 
+/** Dependencies of the {@link HealthMonitor}. */
 export interface MonitorOptions {
   readonly scheduler: ProbeScheduler;
   readonly log: Logger;
@@ -97,6 +99,7 @@ interface ServiceState {
   plan: WeightPlan;
 }
 
+/** Health of the real servers of a set of services; see the file comment. */
 export class HealthMonitor {
   private readonly services = new Map<string, ServiceState>();
   private readonly log: Logger;

@@ -12,6 +12,7 @@ import type { NotifyRunner } from './monitor.js';
 /** keepalived gives scripts script_timeout, 5 s by default (global_data.c). */
 const NOTIFY_TIMEOUT_MS = 5000;
 
+/** The notify runner over child processes. */
 export function createNotifyRunner(deps: { clock: Clock; log: Logger; timeoutMs?: number }): NotifyRunner {
   const log = deps.log.child({ component: 'health-notify' });
   return (command, context) => {

@@ -38,6 +38,7 @@ export interface PingChecker {
 /** Payload that marks our echoes, as ping's timestamp would. */
 const PAYLOAD = Buffer.from('lvs-operator-health-check');
 
+/** The PING_CHECK checker; its raw sockets open on first use. */
 export function createPingChecker(deps: CheckerDeps): PingChecker {
   const sockets = new Map<Family, RawSocket>();
   const pending = new Map<number, Pending>();

@@ -34,8 +34,10 @@ export interface ProbeReport {
   readonly startedAtMs: number;
 }
 
+/** Receives every attempt's report of a probe it subscribed to. */
 export type ProbeListener = (report: ProbeReport) => void;
 
+/** Dependencies and bounds of the {@link ProbeScheduler}. */
 export interface SchedulerOptions {
   readonly clock: Clock;
   readonly run: CheckRunner;
@@ -122,7 +124,7 @@ export class ProbeScheduler {
         removed: false,
       };
       this.entries.set(key, entry);
-      this.opts.metrics?.probeCountChanged(this.entries.size);
+      this.opts.metrics?.probeAdded();
       if (this.running) this.scheduleFirst(entry);
     }
     const e = entry;
@@ -156,7 +158,7 @@ export class ProbeScheduler {
     entry.generation++;
     entry.abort?.abort();
     this.entries.delete(entry.key);
-    this.opts.metrics?.probeCountChanged(this.entries.size);
+    this.opts.metrics?.probeRemoved(entry.health);
   }
 
   private scheduleFirst(entry: Entry): void {
@@ -278,6 +280,7 @@ export class ProbeScheduler {
     } else {
       entry.health = 'down';
     }
+    if (entry.health !== previous) this.opts.metrics?.probeStateChanged(previous, entry.health);
     if (final) {
       entry.attempt = 1;
       // Fixed rate: the next cycle is one interval after this one was planned, so checks do

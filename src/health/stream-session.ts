@@ -16,6 +16,7 @@ export class DeadlineError extends Error {
   }
 }
 
+/** Where to connect, how long the conversation may last, and TLS. */
 export interface StreamOptions {
   readonly target: ProbeTarget;
   readonly timeoutMs: number;

@@ -49,11 +49,13 @@ export interface HttpUrl {
 export type CaSource =
   { readonly kind: 'file'; readonly path: string } | { readonly kind: 'pem'; readonly pem: string };
 
+/** HTTP_GET / SSL_GET settings: the url blocks and http_protocol. */
 export interface HttpSettings {
   readonly urls: readonly HttpUrl[];
   readonly httpVersion: '1.0' | '1.1';
 }
 
+/** SSL_GET settings: SNI (enable_sni) and certificate verification. */
 export interface TlsSettings {
   /** SNI; absent when neither serverName nor a host-name virtualhost is set. */
   readonly serverName?: string;
@@ -87,6 +89,7 @@ export type ProbeSettings =
     }
   | { readonly type: 'FILE'; readonly path: string; readonly weight: number; readonly reverse: boolean };
 
+/** DNS_CHECK query types (`type`). */
 export type DnsQueryType = 'A' | 'AAAA' | 'NS' | 'CNAME' | 'SOA' | 'MX' | 'TXT' | 'PTR';
 
 /** One fully defaulted check of one target: what the scheduler runs and deduplicates. */
@@ -110,6 +113,7 @@ export const FAILURE_REASONS = [
   'file',
   'error',
 ] as const;
+/** One of {@link FAILURE_REASONS}. */
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 /** The outcome of one attempt. A failed check is a value, never an exception. */

@@ -19,6 +19,7 @@ export interface PlannedRealServer {
   readonly up: boolean;
 }
 
+/** The sorry_server of a service. */
 export interface SorryServer {
   readonly address: string;
   readonly port: number;
@@ -26,6 +27,7 @@ export interface SorryServer {
   readonly inhibit: boolean;
 }
 
+/** The input of {@link planWeights}: one service and the health of its real servers. */
 export interface ServiceHealth {
   readonly realServers: readonly PlannedRealServer[];
   readonly quorum: number;
@@ -44,8 +46,10 @@ export interface PlannedDestination {
   readonly weight: number;
 }
 
+/** The id of the sorry server among planned destinations. */
 export const SORRY_SERVER_ID = 'sorry-server';
 
+/** The output of {@link planWeights}. */
 export interface WeightPlan {
   readonly destinations: readonly PlannedDestination[];
   readonly quorumUp: boolean;

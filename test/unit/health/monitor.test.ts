@@ -185,4 +185,42 @@ describe('HealthMonitor', () => {
     t.monitor.setServices([]);
     expect(t.scheduler.probeCount).toBe(0);
   });
+
+  it('a reload of 20,000 real servers touches only the service that changed', async () => {
+    const t = setup();
+    const services = Array.from({ length: 200 }, (_, v) =>
+      service(
+        Array.from({ length: 100 }, (_, r) => {
+          const address = `10.${v}.${r >> 8}.${r & 255}`;
+          return {
+            id: `${address}:80`,
+            address,
+            port: 80,
+            weight: 1,
+            inhibitOnFailure: false,
+            probes: [probe(address)],
+          };
+        }),
+        { id: `default/vs${v}` },
+      ),
+    );
+    t.monitor.setServices(services);
+    expect(t.scheduler.probeCount).toBe(20_000);
+    await t.advance(50);
+    const calls = t.runner.calls.length;
+    const plansBefore = t.plans.length;
+    // The reload: the same objects rebuilt (as a config parse gives), one service with one more server.
+    const reloaded = structuredClone(services);
+    const changed = reloaded[7] as MonitoredService;
+    t.monitor.setServices([
+      ...reloaded.slice(0, 7),
+      { ...changed, realServers: [...changed.realServers, rs(1)] },
+      ...reloaded.slice(8),
+    ]);
+    expect(t.scheduler.probeCount).toBe(20_001);
+    expect(t.plans.slice(plansBefore).map((p) => p.vs)).toEqual(['default/vs7']);
+    // Every probe keeps its health and its schedule: no check ran because of the reload.
+    expect(t.runner.calls.length).toBe(calls);
+    expect(t.monitor.realServerHealth('default/vs7', '10.7.0.5:80')?.state).toBe('Up');
+  });
 });

@@ -148,6 +148,9 @@ describe('ProbeScheduler', () => {
     const text = await registry.metrics();
     expect(text).toContain('lvs_health_checks_total{type="TCP",result="error"} 3');
     expect(text).toContain('lvs_health_checks_total{type="TCP",result="success"} 3');
+    expect(text).toContain('lvs_health_probes{state="up"} 1');
+    expect(text).toContain('lvs_health_probes{state="down"} 1');
+    expect(text).toContain('lvs_health_probes{state="unknown"} 0');
   });
 
   it('abandons a checker that never returns, as a timeout', async () => {
