@@ -207,6 +207,13 @@ describeAsRoot('health checkers against real servers', () => {
       silent: false,
       expected: 'up',
     },
+    {
+      name: 'empty datagram (no payload) echoed',
+      udp: { requireReply: true },
+      port: 9001,
+      silent: false,
+      expected: 'up',
+    },
     { name: 'no reply needed, silence is up', udp: { payload: '00' }, port: 9001, silent: true, expected: 'up' },
     { name: 'ICMP port unreachable', udp: { payload: '00' }, port: 9009, silent: false, expected: 'unreachable' },
     {
