@@ -12,14 +12,14 @@ export class FakeVrrpRunner implements VrrpRunner {
   private readonly states = new Map<string, { config: VrrpInstanceConfig; state: VrrpStateName }>();
   private readonly listeners = new Set<(e: VrrpEvent) => void>();
 
-  setInstances(configs: readonly VrrpInstanceConfig[]): Promise<void> {
+  setInstances(configs: readonly VrrpInstanceConfig[]): Promise<readonly Error[]> {
     this.sets.push(configs);
     const next = new Map(
       configs.map((c) => [c.name, { config: c, state: this.states.get(c.name)?.state ?? ('backup' as const) }]),
     );
     this.states.clear();
     for (const [k, v] of next) this.states.set(k, v);
-    return Promise.resolve();
+    return Promise.resolve([]);
   }
 
   status(): InstanceStatus[] {

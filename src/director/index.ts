@@ -6,5 +6,5 @@ export { planService, ipvsServicesOf, backendsOf, type PlannedService, type Plan
 export { planNode, EMPTY_PLAN, type NodePlan } from './plan.js';
 export { desiredTable, desiredServicesOf, isProgrammed, type GroupRole } from './table.js';
 export { desiredDaemons, planDaemons } from './sync-daemons.js';
-export type { VrrpRunner } from './vrrp-port.js';
+export { speakerRunner, type VrrpRunner } from './vrrp-port.js';
 export { Director, type DirectorDeps, type DirectorStatus } from './director.js';

@@ -1,13 +1,24 @@
-import type { InstanceStatus, VrrpEvent, VrrpInstanceConfig } from '../vrrp/index.js';
+import type { InstanceStatus, VrrpEvent, VrrpInstanceConfig, VrrpSpeaker } from '../vrrp/index.js';
 
 /**
  * What the director needs from VRRP: run exactly this set of instances (unchanged ones keep
  * running undisturbed), say how they are, tell when they change, and hand over gracefully.
  */
 export interface VrrpRunner {
-  setInstances(configs: readonly VrrpInstanceConfig[]): Promise<void>;
+  /** Resolves with the instances that could not start (each also logged and counted). */
+  setInstances(configs: readonly VrrpInstanceConfig[]): Promise<readonly Error[]>;
   status(): readonly InstanceStatus[];
   subscribe(listener: (e: VrrpEvent) => void): () => void;
   /** Graceful: masters send priority 0 and release their VIPs. */
   stop(): Promise<void>;
+}
+
+/** The real runner: a started {@link VrrpSpeaker}. */
+export function speakerRunner(speaker: VrrpSpeaker): VrrpRunner {
+  return {
+    setInstances: (configs) => speaker.setInstances(configs),
+    status: () => speaker.status(),
+    subscribe: (listener) => speaker.events.subscribe(listener),
+    stop: () => speaker.stop(),
+  };
 }

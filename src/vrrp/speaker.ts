@@ -5,6 +5,7 @@
  * and feeds link and script tracking into the instances. Stopping is graceful: every master
  * sends priority 0 and releases its VIPs before `stop()` resolves.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Registry } from 'prom-client';
@@ -55,6 +56,8 @@ export class VrrpSpeaker {
   private readonly metrics: VrrpMetrics;
   private readonly log: Logger;
   private readonly runners: VrrpInstanceRunner[] = [];
+  private instances: readonly VrrpInstanceConfig[];
+  private readonly cleanedLinks = new Set<number>();
   private readonly groups = new Map<string, Group>();
   private readonly linkStates = new Map<string, boolean>();
   private readonly reported = new Set<string>();
@@ -63,6 +66,7 @@ export class VrrpSpeaker {
   private started = false;
 
   constructor(private readonly d: SpeakerDeps) {
+    this.instances = d.instances;
     this.metrics = new VrrpMetrics(d.registry);
     this.log = d.log.child({ component: 'vrrp-speaker' });
   }
@@ -79,7 +83,6 @@ export class VrrpSpeaker {
   async start(): Promise<VrrpConfigError[]> {
     if (this.started) return [];
     this.started = true;
-    const problems: VrrpConfigError[] = [];
     const links = new Map((await this.d.links.list()).map((l) => [l.name, l]));
     for (const l of links.values()) this.linkStates.set(l.name, l.up);
     this.unwatch = this.d.links.watch((l) => this.onLink(l));
@@ -87,37 +90,110 @@ export class VrrpSpeaker {
     try {
       await this.d.vipFilter.reset();
     } catch (err) {
-      if (this.d.instances.some((i) => !i.acceptMode && i.priority !== 255)) {
+      if (this.instances.some((i) => !i.acceptMode && i.priority !== 255)) {
         this.metrics.failed('cleanup');
         this.log.error({ err }, 'accept mode filter not reset');
       } else {
         this.log.debug({ err }, 'accept mode filter not reset');
       }
     }
-    const cleaned = new Set<number>();
-    for (const cfg of this.d.instances) {
-      try {
-        const link = links.get(cfg.interface);
-        if (!link) throw new VrrpConfigError(cfg.name, `interface ${cfg.interface} not found`);
-        if (!cleaned.has(link.index)) {
-          cleaned.add(link.index);
-          await this.removeStale(link);
-        }
-        // The source is the interface's own address, never one of the VIPs (unless we own them).
-        const vips = new Set(cfg.virtualIPs.map((v) => v.address));
-        const entries = (await this.d.addresses.list({ ifindex: link.index })).filter(
-          (e) => cfg.priority === 255 || !vips.has(e.address),
-        );
-        const source = cfg.unicastSrc ?? primaryAddress(entries, cfg.family)?.address;
-        if (!source) throw new VrrpConfigError(cfg.name, `no IPv${cfg.family} address on ${cfg.interface}`);
-        await this.removeStaleVips(cfg, link, source);
-        this.runners.push(this.createRunner(cfg, link, source));
-      } catch (err) {
-        const e = err instanceof VrrpConfigError ? err : new VrrpConfigError(cfg.name, 'cannot start', { cause: err });
-        this.log.error({ err: e, vrid: cfg.vrid, iface: cfg.interface }, 'vrrp instance not started');
-        problems.push(e);
+    const problems: VrrpConfigError[] = [];
+    const started: VrrpInstanceRunner[] = [];
+    for (const cfg of this.instances) {
+      const r = await this.startInstance(cfg, links);
+      if (r instanceof VrrpConfigError) problems.push(r);
+      else started.push(r);
+    }
+    this.restartScripts();
+    for (const r of started) {
+      this.retrackOne(r);
+      r.handle({ type: 'startup' });
+    }
+    return problems;
+  }
+
+  /**
+   * Runs exactly these instances from now on, by name: unchanged ones keep running untouched,
+   * removed ones stop gracefully (priority 0, VIPs released), new ones start, and changed ones
+   * stop and start again (a master among them hands over, as keepalived does on a reload that
+   * changes an instance). Before {@link start}, only records the set.
+   */
+  async setInstances(configs: readonly VrrpInstanceConfig[]): Promise<VrrpConfigError[]> {
+    const wanted = new Map(configs.map((c) => [c.name, c]));
+    this.instances = configs;
+    if (!this.started) return [];
+    const going = this.runners.filter((r) => !isDeepStrictEqual(wanted.get(r.config.name), r.config));
+    const kept = new Set(this.runners.filter((r) => !going.includes(r)).map((r) => r.config.name));
+    await Promise.all(going.map((r) => this.removeRunner(r)));
+    const fresh = configs.filter((c) => !kept.has(c.name));
+    if (fresh.length === 0 && going.length === 0) return [];
+    const links = new Map((await this.d.links.list()).map((l) => [l.name, l]));
+    const problems: VrrpConfigError[] = [];
+    const started: VrrpInstanceRunner[] = [];
+    for (const cfg of fresh) {
+      const r = await this.startInstance(cfg, links);
+      if (r instanceof VrrpConfigError) problems.push(r);
+      else started.push(r);
+    }
+    this.restartScripts();
+    for (const r of started) {
+      this.retrackOne(r);
+      r.handle({ type: 'startup' });
+    }
+    this.log.info(
+      { started: fresh.length, stopped: going.length, running: this.runners.length },
+      'vrrp instances updated',
+    );
+    return problems;
+  }
+
+  private async startInstance(
+    cfg: VrrpInstanceConfig,
+    links: ReadonlyMap<string, LinkInfo>,
+  ): Promise<VrrpInstanceRunner | VrrpConfigError> {
+    try {
+      const link = links.get(cfg.interface);
+      if (!link) throw new VrrpConfigError(cfg.name, `interface ${cfg.interface} not found`);
+      // A previous run's VIPs go once per interface, the first time an instance uses it.
+      if (!this.cleanedLinks.has(link.index)) {
+        this.cleanedLinks.add(link.index);
+        await this.removeStale(link);
+      }
+      // The source is the interface's own address, never one of the VIPs (unless we own them).
+      const vips = new Set(cfg.virtualIPs.map((v) => v.address));
+      const entries = (await this.d.addresses.list({ ifindex: link.index })).filter(
+        (e) => cfg.priority === 255 || !vips.has(e.address),
+      );
+      const source = cfg.unicastSrc ?? primaryAddress(entries, cfg.family)?.address;
+      if (!source) throw new VrrpConfigError(cfg.name, `no IPv${cfg.family} address on ${cfg.interface}`);
+      await this.removeStaleVips(cfg, link, source);
+      const runner = this.createRunner(cfg, link, source);
+      this.runners.push(runner);
+      return runner;
+    } catch (err) {
+      const e = err instanceof VrrpConfigError ? err : new VrrpConfigError(cfg.name, 'cannot start', { cause: err });
+      this.log.error({ err: e, vrid: cfg.vrid, iface: cfg.interface }, 'vrrp instance not started');
+      return e;
+    }
+  }
+
+  /** Stops one instance gracefully and closes its transport when nothing else uses it. */
+  private async removeRunner(r: VrrpInstanceRunner): Promise<void> {
+    await r.shutdown();
+    this.runners.splice(this.runners.indexOf(r), 1);
+    for (const [key, g] of this.groups) {
+      if (g.byVrid.get(r.config.vrid) !== r) continue;
+      g.byVrid.delete(r.config.vrid);
+      if (g.byVrid.size === 0) {
+        g.transport.close();
+        this.groups.delete(key);
       }
     }
+  }
+
+  /** Script tracking covers the scripts of the running instances. */
+  private restartScripts(): void {
+    this.scripts?.stop();
     this.scripts = new ScriptTracker({
       scripts: this.runners.flatMap((r) => r.config.trackScripts),
       clock: this.d.clock,
@@ -126,12 +202,7 @@ export class VrrpSpeaker {
       onChange: () => this.retrack(),
       onError: () => this.metrics.failed('script'),
     });
-    for (const r of this.runners) {
-      this.retrackOne(r);
-      r.handle({ type: 'startup' });
-    }
     this.scripts.start();
-    return problems;
   }
 
   /** Graceful stop: priority 0 from masters, VIPs released, sockets closed. */
@@ -184,7 +255,7 @@ export class VrrpSpeaker {
         ifname: link.name,
         ifindex: link.index,
         source,
-        multicast: this.d.instances.some(
+        multicast: this.instances.some(
           (i) => i.interface === link.name && i.family === cfg.family && i.unicastPeers.length === 0,
         ),
       });

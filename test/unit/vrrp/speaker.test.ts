@@ -269,4 +269,45 @@ describe('VrrpSpeaker on a fake wire with a fake clock', () => {
     expect(new Set(wire.frames.map((f) => f.from))).toEqual(new Set(['10.0.0.1']));
     await a.speaker.stop();
   });
+
+  it('setInstances: an unchanged instance keeps running, a new one starts, a removed one hands over', async () => {
+    const clock = new FakeClock();
+    const wire = new FakeWire(clock);
+    const a = node(wire, clock, '10.0.0.1', { priority: 150 });
+    await a.speaker.start();
+    await advance(clock, 4000);
+    expect(stateOf(a)).toBe('master');
+    const first = a.speaker.status()[0];
+
+    // Same config again, plus a second instance: the first one is not touched.
+    const second = {
+      ...base,
+      name: 'vi2',
+      vrid: 52,
+      priority: 150,
+      virtualIPs: [{ address: '10.0.0.200', prefixLength: 32 }],
+    };
+    const transitionsBefore = a.events.filter((e) => e.type === 'transition').length;
+    await a.speaker.setInstances([{ ...base, priority: 150 }, second]);
+    await advance(clock, 4000);
+    expect(a.speaker.status().map((s) => [s.name, s.state])).toEqual([
+      ['vi1', 'master'],
+      ['vi2', 'master'],
+    ]);
+    // vi1 saw no transition at all while the set changed around it.
+    expect(a.events.slice(transitionsBefore).filter((e) => e.type === 'transition' && e.instance === 'vi1')).toEqual(
+      [],
+    );
+    expect(a.speaker.status()[0]).toEqual(first);
+    expect(a.addresses.addressesOf(2)).toEqual(expect.arrayContaining(['10.0.0.100', '10.0.0.200']));
+
+    // Removing vi1: it stops gracefully (its VIP goes), vi2 keeps its VIP.
+    await a.speaker.setInstances([second]);
+    await advance(clock, 100);
+    expect(a.speaker.status().map((s) => s.name)).toEqual(['vi2']);
+    expect(a.addresses.addressesOf(2)).not.toContain('10.0.0.100');
+    expect(a.addresses.addressesOf(2)).toContain('10.0.0.200');
+    await a.speaker.stop();
+    expect(a.addresses.addressesOf(2)).not.toContain('10.0.0.200');
+  });
 });
