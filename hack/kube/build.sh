@@ -16,9 +16,11 @@ kube_version=v1.34.4
 etcd_module_version=v3.5.21
 
 cache_root=${LVS_KUBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lvs-operator/kube}
-inputs=("$here/build.sh" "$here"/apiserver/{main.go,go.mod,go.sum} "$here"/etcd/{main.go,go.mod,go.sum})
-inputs_hash=$(for f in "${inputs[@]}"; do [ ! -f "$f" ] || cat "$f"; done | sha256sum | cut -c1-12)
-out="$cache_root/$kube_version-$inputs_hash"
+# Each binary is keyed by its version and the hash of its Go module folder, so editing one
+# go.mod rebuilds that binary only.
+hash_of() { cat "$@" | sha256sum | cut -c1-12; }
+out="$cache_root/$kube_version-$(hash_of "$here"/apiserver/{main.go,go.mod,go.sum})"
+etcd_out="$cache_root/etcd-$etcd_module_version-$(hash_of "$here"/etcd/{main.go,go.mod,go.sum})"
 mkdir -p "$out/bin"
 
 log() { echo "kube-build: $*" >&2; }
@@ -58,7 +60,8 @@ if [ ! -x "$out/bin/kube-apiserver" ]; then
 fi
 
 etcd_mode=${LVS_KUBE_ETCD:-auto}
-if [ ! -x "$out/bin/etcd" ]; then
+system_etcd=
+if [ "$etcd_mode" != build ]; then
   system_etcd=$(command -v etcd || true)
   if [ -z "$system_etcd" ] && [ "$etcd_mode" = auto ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null &&
     apt-cache policy etcd-server 2>/dev/null | grep -q 'Candidate: [0-9]'; then
@@ -66,14 +69,19 @@ if [ ! -x "$out/bin/etcd" ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends etcd-server >/dev/null
     system_etcd=$(command -v etcd || true)
   fi
-  if [ -n "$system_etcd" ] && [ "$etcd_mode" != build ]; then
-    ln -sf "$system_etcd" "$out/bin/etcd"
-  else
+  [ -n "$system_etcd" ] || [ "$etcd_mode" = auto ] || { log "LVS_KUBE_ETCD=system but no etcd on PATH"; exit 1; }
+fi
+if [ -n "$system_etcd" ]; then
+  ln -sfn "$system_etcd" "$out/bin/etcd"
+else
+  if [ ! -x "$etcd_out/etcd" ]; then
     log "building etcd $etcd_module_version from the Go module proxy"
     start=$(date +%s)
-    go_build "$here/etcd" "$out/bin/etcd" "-s -w"
+    mkdir -p "$etcd_out"
+    go_build "$here/etcd" "$etcd_out/etcd" "-s -w"
     log "etcd built in $(($(date +%s) - start))s"
   fi
+  ln -sfn "$etcd_out/etcd" "$out/bin/etcd"
 fi
 
 echo "$out"
