@@ -17,8 +17,9 @@ export interface CheckDefaults {
   virtualhost?: string;
 }
 
-/** keepalived's delay_loop default (check_data.c) and connect_timeout default (check_api.c). */
+/** keepalived's delay_loop default (check_data.c). */
 export const KEEPALIVED_DELAY_LOOP_MS = 60_000;
+/** keepalived's connect_timeout default (check_api.c). */
 export const KEEPALIVED_CONNECT_TIMEOUT_MS = 5_000;
 
 /** The cascading keywords, shared by virtual_server, real_server and checkers. */

@@ -12,6 +12,7 @@ import {
 } from './model.js';
 import { NameRegistry, serviceName, toObjectName } from './names.js';
 
+/** Options of convertIpvsadmRules, as for a keepalived import. */
 export interface IpvsadmConvertOptions {
   readonly namespace?: string | undefined;
   readonly realServerObjects?: boolean | undefined;

@@ -21,6 +21,7 @@ import type { VirtualServerGroup } from './convert-virtual-server-group.js';
 import type { HealthCheckInput, InlineRealServerInput, VirtualServerSpecInput } from './model.js';
 import { serviceName, toObjectName } from './names.js';
 
+/** What the rest of the configuration says to a virtual_server. */
 export interface VirtualServerContext {
   readonly groups: ReadonlyMap<string, VirtualServerGroup>;
   readonly trackFiles: ReadonlyMap<string, TrackFile>;
@@ -28,6 +29,7 @@ export interface VirtualServerContext {
   readonly vipOwner: (ip: string) => string | undefined;
 }
 
+/** A converted virtual_server: its spec and the name it asks for (made unique by the caller). */
 export interface ConvertedVirtualServer {
   readonly wantedName: string;
   readonly spec: VirtualServerSpecInput;

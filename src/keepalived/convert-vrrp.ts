@@ -31,6 +31,7 @@ export interface VrrpContext {
   readonly connectionSyncOf: ReadonlyMap<string, { interface?: string; syncId?: number }>;
 }
 
+/** A converted vrrp_instance, with the password that goes into its Secret. */
 export interface ConvertedVrrpInstance {
   readonly keepalivedName: string;
   readonly name: string;

@@ -32,6 +32,7 @@ import {
 import { NameRegistry, toObjectName } from './names.js';
 import type { ParseResult } from './parse.js';
 
+/** How objects are written. */
 export interface ConvertOptions {
   /** metadata.namespace of every object; left out when undefined (kubectl -n decides). */
   readonly namespace?: string | undefined;

@@ -15,6 +15,7 @@ export interface SourcePos {
   readonly col: number;
 }
 
+/** Every diagnostic code; tests and tools match on these, never on message text. */
 export const DIAGNOSTIC_CODES = [
   // Text and structure.
   'KA_UNTERMINATED_QUOTE',
@@ -45,8 +46,10 @@ export const DIAGNOSTIC_CODES = [
   // ipvsadm rules.
   'KA_IPVSADM_SYNTAX',
 ] as const;
+/** One of DIAGNOSTIC_CODES. */
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
 
+/** One problem, at a place in a source file. */
 export interface Diagnostic extends SourcePos {
   readonly severity: Severity;
   readonly code: DiagnosticCode;

@@ -19,6 +19,7 @@ const CHECKER_KEYWORD: Readonly<Record<HealthCheck['type'], string>> = {
   FILE: 'FILE_CHECK',
 };
 
+/** Where checker blocks are written, and the track_file blocks they need. */
 export interface CheckWriting {
   readonly w: Writer;
   readonly sink: DiagnosticSink;

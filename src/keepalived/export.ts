@@ -19,6 +19,7 @@ export interface ExportDocument {
   readonly source: SourcePos;
 }
 
+/** The keepalived.conf text and what could not be expressed in it. */
 export interface ExportResult {
   readonly text: string;
   readonly diagnostics: Diagnostic[];

@@ -7,6 +7,7 @@ import { DiagnosticSink, type Diagnostic, type SourcePos } from './diagnostics.j
  * `-a` line per real server, with ipvsadm's long and short options (ipvsadm(8)). Pure.
  */
 
+/** -t, -u and --sctp-service. */
 export type IpvsadmProtocol = 'TCP' | 'UDP' | 'SCTP';
 
 /** Identity of a virtual service in the rules. */
@@ -14,6 +15,7 @@ export type IpvsadmServiceKey =
   | { readonly protocol: IpvsadmProtocol; readonly ip: string; readonly port: number }
   | { readonly fwmark: number; readonly family: 'IPv4' | 'IPv6' };
 
+/** An -A line. */
 export interface IpvsadmService {
   readonly key: IpvsadmServiceKey;
   readonly scheduler: string;
@@ -26,6 +28,7 @@ export interface IpvsadmService {
   readonly source: SourcePos;
 }
 
+/** An -a line. */
 export interface IpvsadmServer {
   readonly service: IpvsadmServiceKey;
   readonly ip: string;
@@ -38,6 +41,7 @@ export interface IpvsadmServer {
   readonly source: SourcePos;
 }
 
+/** The services and servers of a rule file, and the problems found. */
 export interface IpvsadmRules {
   readonly services: IpvsadmService[];
   readonly servers: IpvsadmServer[];

@@ -8,7 +8,10 @@ import type {
 } from '../api/index.js';
 import type { Diagnostic, SourcePos } from './diagnostics.js';
 
-/** Manifests as written (the input form of the schemas: defaults may be left out). */
+/**
+ * Manifests as written: the input form of the schemas, where defaults may be left out. The
+ * aliases below name the parts the converters build.
+ */
 export type VrrpGroupManifest = z.input<typeof VrrpGroupSchema>;
 export type VirtualServerManifest = z.input<typeof VirtualServerSchema>;
 export type RealServerManifest = z.input<typeof RealServerSchema>;
@@ -27,6 +30,7 @@ export interface SecretManifest {
   stringData: Record<string, string>;
 }
 
+/** Any object the importer writes. */
 export type Manifest = VrrpGroupManifest | VirtualServerManifest | RealServerManifest | SecretManifest;
 
 /** One object the importer produced, with the statement it came from. */
@@ -35,6 +39,7 @@ export interface ImportedObject {
   readonly source: SourcePos;
 }
 
+/** What an import gives: objects in source order, and every diagnostic in source order. */
 export interface ImportResult {
   readonly objects: ImportedObject[];
   readonly diagnostics: Diagnostic[];

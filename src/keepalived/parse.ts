@@ -16,6 +16,7 @@ export interface SourceReader {
   glob(pattern: string): readonly string[];
 }
 
+/** Options of the preprocessor. */
 export interface ParseOptions {
   /** keepalived's config id (-i) for `@id` lines; unset means "unknown host". */
   readonly configId?: string | undefined;
@@ -23,6 +24,7 @@ export interface ParseOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
+/** The statement tree, the diagnostics and the files read. Always returned, whatever the input. */
 export interface ParseResult {
   readonly statements: Statement[];
   readonly diagnostics: Diagnostic[];
