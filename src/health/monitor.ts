@@ -150,13 +150,23 @@ export class HealthMonitor {
     for (const rs of spec.realServers) {
       const server: ServerState = { spec: rs, checks: [], up: false, weight: rs.weight, sinceMs: now };
       state.servers.set(rs.id, server);
+      const previous = old?.servers.get(rs.id);
       rs.probes.forEach((probe, index) => {
         // Subscribe before the old subscriptions go, so shared probes keep running and their health.
         const sub = this.opts.scheduler.subscribe(probe, (report) => this.onReport(state, server, index, report));
         state.unsubscribe.push(sub.unsubscribe);
-        server.checks.push({ key: sub.key, type: probe.type, health: this.opts.scheduler.healthOf(sub.key) });
+        const check: CheckState = { key: sub.key, type: probe.type, health: this.opts.scheduler.healthOf(sub.key) };
+        // An edited check (new interval, new path ...) is a new probe: until its first verdict it
+        // inherits the verdict of the check it replaces, as keepalived's migrate_checkers carries
+        // state across a reload, so an edit does not flap the server.
+        const before = previous?.checks[index];
+        if (check.health === 'unknown' && before && before.type === probe.type) {
+          check.health = before.health;
+          if (before.effect) check.effect = before.effect;
+          if (before.lastResult) check.lastResult = before.lastResult;
+        }
+        server.checks.push(check);
       });
-      const previous = old?.servers.get(rs.id);
       this.refresh(server, spec.alpha);
       if (previous && previous.up === server.up) server.sinceMs = previous.sinceMs;
       this.opts.metrics?.realServerState(spec.id, rs.id, server.up, false);

@@ -223,4 +223,23 @@ describe('HealthMonitor', () => {
     expect(t.runner.calls.length).toBe(calls);
     expect(t.monitor.realServerHealth('default/vs7', '10.7.0.5:80')?.state).toBe('Up');
   });
+
+  it('an edited check inherits the verdict it replaces until its first result (no flap)', async () => {
+    const t = setup();
+    t.runner.set('192.0.2.1:80', { kind: 'down', reason: 'refused' });
+    t.monitor.setServices([service([rs(1), rs(2)])]);
+    await t.advance(50);
+    expect(t.monitor.realServerHealth('default/web', '192.0.2.1:80')?.state).toBe('Down');
+    const edited = [rs(1, { probes: [probe('192.0.2.1', { interval: '2s', warmup: '1s' })] }), rs(2)];
+    t.monitor.setServices([service(edited)]);
+    expect(t.monitor.realServerHealth('default/web', '192.0.2.1:80')).toMatchObject({
+      state: 'Down',
+      reason: 'refused',
+    });
+    expect(t.monitor.plan('default/web')?.destinations.map((d) => d.id)).toEqual(['192.0.2.2:80']);
+    expect(t.lines.filter((l) => l['msg'] === 'real server up')).toHaveLength(0);
+    t.runner.set('192.0.2.1:80', { kind: 'up' });
+    await t.advance(1000);
+    expect(t.monitor.realServerHealth('default/web', '192.0.2.1:80')?.state).toBe('Up');
+  });
 });
