@@ -21,6 +21,7 @@ describe('parseKeepalived', () => {
       text: 'a 1 {\n  b 2\n  c {\n    d\n  }\n}\n',
       expected: [['a 1', ['b 2', ['c', ['d']]]]],
     },
+    { name: 'CRLF line ends', text: 'a 1 {\r\n  $V=x \\\r\n  y\r\n  b $V\r\n}\r\n', expected: [['a 1', ['b x', 'y']]] },
     { name: 'brace on the next line', text: 'a\n{\n  b\n}\n', expected: [['a', ['b']]] },
     { name: 'one-line block', text: 'vip { 10.0.0.1 }\nz', expected: [['vip', ['10.0.0.1']], 'z'] },
     { name: 'comments everywhere', text: '# c\na 1 ! x\n!\nb # y\n', expected: ['a 1', 'b'] },
