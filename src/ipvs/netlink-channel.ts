@@ -18,9 +18,11 @@ export interface NetlinkTransport {
   close(): void;
 }
 
-// Dump replies are at most 32 KiB per datagram (netlink_dump caps its skb there); errors for
-// batched requests echo the request, far below that.
-const RECV_BUFFER_BYTES = 64 * 1024;
+// The kernel sizes dump datagrams to the largest buffer recvmsg was given (netlink_recvmsg
+// records it in max_recvmsg_len, netlink_dump allocates that much), so a fixed 16 KiB buffer
+// is never too small; errors for batched requests echo one request, far below that. The
+// buffer is allocated and cleared for every read, so bigger is slower.
+const RECV_BUFFER_BYTES = 16 * 1024;
 
 /** A NETLINK_GENERIC socket from the `netlink` package as a NetlinkTransport. */
 export function openGenericSocket(bufferBytes: number): NetlinkTransport {

@@ -11,6 +11,7 @@ import {
   type IpvsObject,
   type IpvsOperation,
 } from './errors.js';
+import { scanDestination } from './dest-scan.js';
 import { NetlinkChannel, openGenericSocket, type NetlinkTransport } from './netlink-channel.js';
 import { MessageWriter, parseAttrs, parseGenl, type NetlinkMessage } from './netlink-wire.js';
 import {
@@ -186,7 +187,10 @@ class NetlinkIpvsClient implements IpvsClient {
       K.NLM_F_ACK | K.NLM_F_DUMP,
       { service: key },
     );
-    return msgs.map((m) => decodeObservedDestination(this.nest(m, K.IPVS_CMD_ATTR_DEST), key.af, withStats));
+    // Without counters, the one-pass scanner (dest-scan.ts) reads each message in place.
+    return withStats
+      ? msgs.map((m) => decodeObservedDestination(this.nest(m, K.IPVS_CMD_ATTR_DEST), key.af))
+      : msgs.map((m) => scanDestination(m.payload, key.af));
   }
 
   private nest(m: NetlinkMessage, type: number): Buffer {
