@@ -6,7 +6,7 @@ import { createRootLogger } from '../core/logger.js';
 import { createRegistry } from '../metrics/registry.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { loadKubeConfig } from '../kube/index.js';
-import { UsageError } from './exit.js';
+import { packageVersion, parseListenAddress } from './flags.js';
 
 interface ControllerFlags {
   kubeconfig?: string;
@@ -40,7 +40,7 @@ export function registerController(program: Command): void {
       const log = createRootLogger({ level: flags.logLevel });
       const namespace = flags.namespace ?? process.env['LVS_WATCH_NAMESPACE'];
       const kc = loadKubeConfig(flags.kubeconfig);
-      const registry = createRegistry({ version: '0.1.0' });
+      const registry = createRegistry({ version: packageVersion() });
       const controller = new Controller({
         kc,
         clock: systemClock,
@@ -66,14 +66,4 @@ export function registerController(program: Command): void {
       await controller.stop();
       await metrics.close();
     });
-}
-
-/** "host:port" → its parts; port 0 picks a free one. */
-function parseListenAddress(text: string): { host: string; port: number } {
-  const i = text.lastIndexOf(':');
-  const port = Number(text.slice(i + 1));
-  if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UsageError(`--metrics-address must be host:port, got "${text}"`);
-  }
-  return { host: text.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0', port };
 }

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { messageOf } from '../core/errors.js';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './exit.js';
 import { registerController } from './controller-command.js';
+import { registerStandalone } from './standalone-command.js';
 
 /**
  * lvs-operator: the long-running roles. Each role lives in its own `*-command.ts` module and
@@ -14,6 +15,7 @@ export function buildLvsOperator(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerController(program);
+  registerStandalone(program);
   return program;
 }
 

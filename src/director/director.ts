@@ -54,6 +54,7 @@ export class Director {
   private daemonsPass: Promise<void> = Promise.resolve();
   private reportedIssues = '';
   private hasObjects = false;
+  private synced = false;
 
   constructor(private readonly d: DirectorDeps) {
     this.log = d.log.child({ component: 'director' });
@@ -80,6 +81,12 @@ export class Director {
     for (const s of this.d.vrrp.status()) this.roles.set(s.name, roleOfState(s.state));
     this.d.health.setServices(this.monitoredServices());
     await Promise.all([this.syncTable(), this.syncDaemons()]);
+    this.synced = true;
+  }
+
+  /** True once a first set of objects has been planned and programmed (readiness). */
+  hasSynced(): boolean {
+    return this.synced;
   }
 
   /** The health monitor's `onPlan` goes here. */

@@ -1,0 +1,105 @@
+import { join } from 'node:path';
+import type { Registry } from 'prom-client';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import { Director, speakerRunner, type NodeIdentity, type SecretResolver } from '../director/index.js';
+import {
+  createNotifyRunner,
+  createSystemCheckRunner,
+  HealthMetrics,
+  HealthMonitor,
+  ProbeScheduler,
+} from '../health/index.js';
+import { createNetlinkClient, FileOwnershipStore, IpvsMetrics, IpvsReconciler } from '../ipvs/index.js';
+import {
+  Announcer,
+  NativePacketSockets,
+  NativeRawIpSockets,
+  NetlinkAddresses,
+  NetlinkLinks,
+  NftVipFilter,
+} from '../net/index.js';
+import { ExecCommandRunner, rawTransportFactory, VrrpSpeaker } from '../vrrp/index.js';
+
+export interface DirectorRuntimeOptions {
+  readonly node: NodeIdentity;
+  readonly log: Logger;
+  readonly registry: Registry;
+  readonly clock: Clock;
+  /** Where the IPVS ownership record lives (survives restarts). */
+  readonly stateDir: string;
+  readonly resolveSecret: SecretResolver;
+}
+
+export interface DirectorRuntime {
+  readonly director: Director;
+  /** True once the first IPVS pass after the first objects has run. */
+  isSynced(): boolean;
+  close(opts: { removeIpvs: boolean }): Promise<void>;
+}
+
+/**
+ * The director role over the real kernel: IPVS over generic netlink, VRRP over raw sockets,
+ * checks over real sockets and processes. Shared by `standalone` and the cluster `director`.
+ */
+export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promise<DirectorRuntime> {
+  const { log, registry, clock } = opts;
+  const ipvsClient = await createNetlinkClient({ log });
+  const ipvs = new IpvsReconciler({
+    client: ipvsClient,
+    log,
+    clock,
+    ownership: new FileOwnershipStore(join(opts.stateDir, 'ipvs-owned.json')),
+    metrics: new IpvsMetrics(registry),
+  });
+  const checks = createSystemCheckRunner({ clock });
+  const scheduler = new ProbeScheduler({ clock, run: checks.run, log, metrics: new HealthMetrics(registry) });
+  const wiring: { director?: Director } = {};
+  const health = new HealthMonitor({
+    scheduler,
+    log,
+    notify: createNotifyRunner({ clock, log }),
+    onPlan: (id, plan) => wiring.director?.healthPlanChanged(id, plan),
+  });
+  const links = new NetlinkLinks();
+  const addresses = new NetlinkAddresses();
+  const speaker = new VrrpSpeaker({
+    instances: [],
+    clock,
+    log,
+    registry,
+    links,
+    addresses,
+    vipFilter: new NftVipFilter(),
+    announcer: new Announcer(new NativePacketSockets()),
+    openTransport: rawTransportFactory(new NativeRawIpSockets()),
+    commands: new ExecCommandRunner(),
+  });
+  await speaker.start();
+  const director = new Director({
+    node: opts.node,
+    log,
+    registry,
+    clock,
+    vrrp: speakerRunner(speaker),
+    ipvs,
+    ipvsClient,
+    health,
+    resolveSecret: opts.resolveSecret,
+  });
+  wiring.director = director;
+  scheduler.start();
+  director.start();
+  return {
+    director,
+    isSynced: () => director.hasSynced(),
+    close: async ({ removeIpvs }) => {
+      await director.stop({ removeIpvs });
+      scheduler.stop();
+      checks.close();
+      ipvsClient.close();
+      links.close();
+      addresses.close();
+    },
+  };
+}

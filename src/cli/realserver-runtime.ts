@@ -1,0 +1,45 @@
+import { join } from 'node:path';
+import type { Registry } from 'prom-client';
+import type { LvsObject, ManifestObject } from '../api/index.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import { createKernelPorts, RealserverRole, type PassReport } from '../realserver/index.js';
+
+export interface RealserverRuntime {
+  sync(objects: readonly ManifestObject[]): Promise<PassReport>;
+  isSynced(): boolean;
+  /** Leaves VIPs, rules and sysctls in place for the next start to adopt. */
+  close(): Promise<void>;
+}
+
+/** The realserver role over the real kernel, shared by `standalone` and the cluster `realserver`. */
+export async function createRealserverRuntime(opts: {
+  readonly nodeName: string;
+  readonly log: Logger;
+  readonly registry: Registry;
+  readonly clock: Clock;
+  readonly stateDir: string;
+}): Promise<RealserverRuntime> {
+  const ports = createKernelPorts({ statePath: join(opts.stateDir, 'realserver-state.json') });
+  const role = new RealserverRole({
+    nodeName: opts.nodeName,
+    ports,
+    log: opts.log,
+    registry: opts.registry,
+    clock: opts.clock,
+  });
+  await role.start();
+  let synced = false;
+  return {
+    sync: async (objects) => {
+      const report = await role.sync(objects.filter((o): o is LvsObject => o.kind !== 'Secret'));
+      synced = true;
+      return report;
+    },
+    isSynced: () => synced,
+    close: async () => {
+      await role.stop();
+      ports.close();
+    },
+  };
+}

@@ -1,0 +1,130 @@
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import type { Command } from 'commander';
+import { secretValue, type ManifestObject, type Secret } from '../api/index.js';
+import { systemClock } from '../core/clock.js';
+import { createRootLogger, type Logger } from '../core/logger.js';
+import { createRegistry } from '../metrics/registry.js';
+import { startMetricsServer } from '../metrics/server.js';
+import { FolderSource, type ManifestSnapshot } from '../sources/index.js';
+import { createDirectorRuntime, type DirectorRuntime } from './director-runtime.js';
+import { UsageError } from './exit.js';
+import { collect, packageVersion, parseLabel, parseListenAddress } from './flags.js';
+import { createRealserverRuntime, type RealserverRuntime } from './realserver-runtime.js';
+
+const ROLES = ['director', 'realserver', 'both'] as const;
+
+interface StandaloneFlags {
+  manifests: string;
+  role: string;
+  node: string;
+  nodeLabel: string[];
+  stateDir: string;
+  metricsAddress: string;
+  removeIpvsOnExit?: boolean;
+  logLevel: string;
+}
+
+/** `lvs-operator standalone`: the roles from a folder of manifests, no cluster. */
+export function registerStandalone(program: Command): void {
+  program
+    .command('standalone')
+    .description('Run the director and/or realserver role from a folder of manifests, without Kubernetes')
+    .requiredOption('--manifests <dir>', 'folder of lvs.io manifests (and v1 Secrets), watched for changes')
+    .option('--role <role>', `${ROLES.join(', ')}`, 'both')
+    .option('--node <name>', "this node's name, as used in nodes[] overrides and RealServer.node", hostname())
+    .option('--node-label <key=value>', 'a label of this node, for VrrpGroup nodeSelectors (repeatable)', collect, [])
+    .option('--state-dir <dir>', 'where ownership records are kept across restarts', '/var/lib/lvs-operator')
+    .option('--metrics-address <host:port>', '/metrics, /healthz and /readyz', '127.0.0.1:9400')
+    .option('--remove-ipvs-on-exit', 'on SIGTERM also remove the IPVS services this agent owns (default: keep them)')
+    .option('--log-level <level>', 'trace, debug, info, warn or error', process.env['LOG_LEVEL'] ?? 'info')
+    .addHelpText(
+      'after',
+      '\nSignals: SIGTERM/SIGINT stop gracefully (VRRP priority 0, VIPs released; IPVS kept unless\n--remove-ipvs-on-exit; a realserver keeps its VIPs so connections survive a restart).\nSIGHUP reloads the manifests now.',
+    )
+    .action(async (flags: StandaloneFlags) => {
+      if (!(ROLES as readonly string[]).includes(flags.role))
+        throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+      const labels = Object.fromEntries(flags.nodeLabel.map((l) => parseLabel(l, '--node-label')));
+      const listen = parseListenAddress(flags.metricsAddress);
+      const log = createRootLogger({ level: flags.logLevel, node: flags.node });
+      await runStandalone({ ...flags, labels, listen, log });
+    });
+}
+
+async function runStandalone(
+  o: StandaloneFlags & { labels: Record<string, string>; listen: { host: string; port: number }; log: Logger },
+): Promise<void> {
+  const { log } = o;
+  const clock = systemClock;
+  const registry = createRegistry({ version: packageVersion() });
+  await mkdir(o.stateDir, { recursive: true });
+  const source = new FolderSource({ dir: o.manifests, log, registry, clock });
+  const secrets = () =>
+    source
+      .current()
+      .objects.map((l) => l.object)
+      .filter((x): x is Secret => x.kind === 'Secret');
+  const resolveSecret = (ns: string, name: string, key: string) => {
+    const s = secrets().find((x) => x.metadata.namespace === ns && x.metadata.name === name);
+    return s ? secretValue(s, key) : undefined;
+  };
+  const runsDirector = o.role !== 'realserver';
+  const runsRealserver = o.role !== 'director';
+  const director: DirectorRuntime | undefined = runsDirector
+    ? await createDirectorRuntime({
+        node: { name: o.node, labels: o.labels },
+        log,
+        registry,
+        clock,
+        stateDir: o.stateDir,
+        resolveSecret,
+      })
+    : undefined;
+  const realserver: RealserverRuntime | undefined = runsRealserver
+    ? await createRealserverRuntime({ nodeName: o.node, log, registry, clock, stateDir: o.stateDir })
+    : undefined;
+
+  // Changes are applied one snapshot at a time, the newest winning.
+  let applying = Promise.resolve();
+  const apply = (snapshot: ManifestSnapshot) => {
+    const objects: ManifestObject[] = snapshot.objects.map((l) => l.object);
+    applying = applying.then(async () => {
+      try {
+        await Promise.all([director?.director.setObjects(objects), realserver?.sync(objects)]);
+      } catch (err) {
+        log.error({ err }, 'applying the manifests failed; the next change or resync retries');
+      }
+    });
+  };
+  source.onChange(apply);
+  const metrics = await startMetricsServer({
+    registry,
+    log,
+    ...o.listen,
+    readiness: () => [
+      ...(director && !director.isSynced() ? ['director: first sync pending'] : []),
+      ...(realserver && !realserver.isSynced() ? ['realserver: first sync pending'] : []),
+    ],
+  });
+  apply(await source.start());
+  log.info({ role: o.role, manifests: o.manifests, metrics: metrics.url }, 'standalone agent started');
+
+  const onHup = () => {
+    log.info('SIGHUP: reloading manifests');
+    void source.reload();
+  };
+  process.on('SIGHUP', onHup);
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  log.info({ signal }, 'stopping gracefully');
+  process.off('SIGHUP', onHup);
+  source.stop();
+  await applying;
+  await director?.close({ removeIpvs: o.removeIpvsOnExit === true });
+  await realserver?.close();
+  await metrics.close();
+  log.info('stopped');
+}
