@@ -37,6 +37,8 @@ export interface ControllerOptions {
   readonly leaseDurationMs?: number;
   readonly renewDeadlineMs?: number;
   readonly retryPeriodMs?: number;
+  /** Aborting it stops the controller, as stop() does. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -115,8 +117,10 @@ export class Controller {
   }
 
   start(): void {
-    if (this.running) return;
+    if (this.running || this.opts.signal?.aborted) return;
     this.running = true;
+    // stop() never rejects (each step logs its own failures); nothing awaits an abort.
+    this.opts.signal?.addEventListener('abort', () => void this.stop(), { once: true });
     this.source.onChange(() => this.requestPass());
     this.source.start();
     this.elector.start();

@@ -19,6 +19,8 @@ export interface LeaderElectorOptions {
   readonly retryPeriodMs?: number;
   readonly onStartedLeading: () => void;
   readonly onStoppedLeading: () => void;
+  /** Aborting it stops the elector (and releases the lease), as stop() does. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -54,8 +56,10 @@ export class LeaderElector {
   }
 
   start(): void {
-    if (this.running) return;
+    if (this.running || this.opts.signal?.aborted) return;
     this.running = true;
+    // stop() logs its own failures; nothing awaits an abort.
+    this.opts.signal?.addEventListener('abort', () => void this.stop(), { once: true });
     this.tick();
   }
 

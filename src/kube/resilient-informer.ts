@@ -23,6 +23,8 @@ export interface InformerOptions<T extends StoredObject> {
   /** A list that takes longer than this is abandoned and retried. */
   readonly listTimeoutMs?: number;
   readonly backoff?: BackoffPolicy;
+  /** Aborting it stops the informer, as stop() does. */
+  readonly signal?: AbortSignal;
 }
 
 /** Receives every change of the cache, after the cache has applied it. */
@@ -108,7 +110,8 @@ export class ResilientInformer<T extends StoredObject> {
   }
 
   start(): void {
-    if (this.phase !== 'stopped') return;
+    if (this.phase !== 'stopped' || this.opts.signal?.aborted) return;
+    this.opts.signal?.addEventListener('abort', () => this.stop(), { once: true });
     this.relist('start');
   }
 

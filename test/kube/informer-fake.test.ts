@@ -198,6 +198,23 @@ describe('ResilientInformer (fake collection)', () => {
     informer.stop();
   });
 
+  it('stops when its AbortSignal fires', async () => {
+    const clock = new FakeClock();
+    const server = new FakeListWatch<Thing>('things');
+    const controller = new AbortController();
+    const informer = new ResilientInformer<Thing>({
+      client: server,
+      clock,
+      log: silentLogger(),
+      signal: controller.signal,
+    });
+    informer.start();
+    await flush();
+    controller.abort();
+    expect(server.openWatches).toBe(0);
+    expect(clock.armed).toBe(0);
+  });
+
   it('stops: no timers left and no more requests', async () => {
     const { clock, server, informer, advance } = await setup();
     informer.start();
