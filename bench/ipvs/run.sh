@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # IPVS benchmark: boots the kernel harness and runs bench/ipvs/ipvs-bench.ts inside it, so that
 # ours and ipvsadm's figures come from the same kernel in the same run. Prints the JSON result
-# and, with --record, writes bench/results/ipvs-<date>.md with the machine it ran on.
+# and, with --record, writes bench/results/ipvs-<date>-<time>.md with the machine it ran on.
 #   bench/ipvs/run.sh [--record]      (LVS_BENCH_SERVICES / LVS_BENCH_DESTS change the size)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -16,8 +16,8 @@ hack/uml/run.sh --mem 2048M --modules "ip_vs_wlc" --timeout 1800 -- \
   sh -c 'ip netns add lvs-ipvs-bench-ours && ip -n lvs-ipvs-bench-ours link set lo up && exec ip netns exec lvs-ipvs-bench-ours npx tsx bench/ipvs/ipvs-bench.ts' >"$out"
 cat "$out"
 if [ "${1:-}" = "--record" ]; then
-  day=$(date -u +%Y-%m-%d)
-  file="bench/results/ipvs-$day.md"
+  stamp=$(date -u +%Y-%m-%d-%H%M)
+  file="bench/results/ipvs-$stamp.md"
   node - "$out" "$file" <<'JS'
 const fs = require('node:fs');
 const os = require('node:os');
@@ -27,7 +27,7 @@ const r = JSON.parse(fs.readFileSync(input, 'utf8').trim().split('\n').pop());
 const cpu = os.cpus()[0]?.model ?? 'unknown';
 const line = (k, v) => `| ${k} | ${v} |`;
 const text = [
-  `# IPVS benchmark, ${new Date().toISOString().slice(0, 10)}`,
+  `# IPVS benchmark, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
   '',
   'Produced by `bench/ipvs/run.sh --record`: everything ran in one user-mode-linux kernel',
   '(`hack/uml/run.sh --mem 2048M`), ours and ipvsadm one after the other on the same table, each',

@@ -9,7 +9,7 @@ import { createNetlinkClient } from '../../../src/ipvs/netlink-client.js';
 import { MemoryOwnershipStore } from '../../../src/ipvs/ownership.js';
 import { IpvsReconciler } from '../../../src/ipvs/reconciler.js';
 import type { DesiredService } from '../../../src/ipvs/types.js';
-import { ipvsadm, loadIpvsModules, lvsctl, sh } from './kernel-shell.js';
+import { ipvsadm, loadIpvsModules, lvsctl, modprobe, sh } from './kernel-shell.js';
 
 // client namespace -> IPVS NAT (this kernel's root namespace is the director) -> two backends.
 //   lvs-ipvs-cl   10.77.1.2  --- veth-cl  10.77.1.1 (+ VIP 10.77.1.100)
@@ -66,7 +66,7 @@ describe('traffic through IPVS NAT', () => {
 
   beforeAll(async () => {
     loadIpvsModules();
-    sh('modprobe', ['-d', '/run/modroot', 'veth']);
+    modprobe('veth');
     sh('sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
     sh('ip', ['netns', 'add', 'lvs-ipvs-cl']);
     sh('ip', ['link', 'add', 'veth-cl', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', 'lvs-ipvs-cl']);

@@ -33,10 +33,15 @@ export async function lvsctl(...argv: string[]): Promise<{ code: number; stdout:
   }
 }
 
+/** Loads a kernel module: from the UML module tree inside user-mode-linux, else the host's. */
+export function modprobe(name: string): void {
+  sh('modprobe', process.env['LVS_IN_UML'] ? ['-d', '/run/modroot', name] : [name]);
+}
+
 /** Loads every scheduler and the SIP persistence engine (the harness loads ip_vs only). */
 export function loadIpvsModules(): void {
   const mods = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'pe_sip'];
-  for (const m of mods) sh('modprobe', ['-d', '/run/modroot', `ip_vs_${m}`]);
+  for (const m of mods) modprobe(`ip_vs_${m}`);
 }
 
 /**
