@@ -127,5 +127,5 @@ export function convertIpvsadmRules(text: string, file: string, options: Ipvsadm
       });
     });
   }
-  return { objects, diagnostics: sortDiagnostics([...rules.diagnostics, ...sink.items]), files: [file] };
+  return { objects, diagnostics: sortDiagnostics([...rules.diagnostics, ...sink.result()]), files: [file] };
 }

@@ -288,5 +288,5 @@ export function convertKeepalived(parsed: ParseResult, options: ConvertOptions =
   for (const st of parsed.statements) if (!handled.has(st.keyword)) r.uncarried(st, 'the top level');
 
   const objects = pending.sort((a, b) => a.order - b.order).map((p) => p.object);
-  return { objects, diagnostics: sortDiagnostics([...parsed.diagnostics, ...sink.items]), files: parsed.files };
+  return { objects, diagnostics: sortDiagnostics([...parsed.diagnostics, ...sink.result()]), files: parsed.files };
 }

@@ -80,9 +80,18 @@ export function sortDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
     .map((x) => x.d);
 }
 
-/** Collects diagnostics; one sink is threaded through a parse or a conversion. */
+/** At most this many diagnostics of one code are kept; the rest are counted. */
+export const MAX_DIAGNOSTICS_PER_CODE = 1000;
+
+/**
+ * Collects diagnostics; one sink is threaded through a parse or a conversion. A generated file
+ * can repeat one mistake a million times: past MAX_DIAGNOSTICS_PER_CODE of a code, the sink
+ * only counts, and `result()` ends with one diagnostic saying how many were left out.
+ */
 export class DiagnosticSink {
-  readonly items: Diagnostic[] = [];
+  private readonly items: Diagnostic[] = [];
+  private readonly counts = new Map<DiagnosticCode, number>();
+  private readonly omitted = new Map<DiagnosticCode, { first: Diagnostic; count: number }>();
 
   error(at: SourcePos, code: DiagnosticCode, message: string): void {
     this.add('error', at, code, message);
@@ -96,7 +105,25 @@ export class DiagnosticSink {
     this.add('note', at, code, message);
   }
 
+  /** The diagnostics kept, then one per code that had some left out. */
+  result(): Diagnostic[] {
+    const summaries = [...this.omitted].map(([code, { first, count }]) => ({
+      ...first,
+      message: `${count} more ${code} diagnostics like the ones above were left out`,
+    }));
+    return [...this.items, ...summaries];
+  }
+
   private add(severity: Severity, at: SourcePos, code: DiagnosticCode, message: string): void {
-    this.items.push({ severity, code, message, file: at.file, line: at.line, col: at.col });
+    const d: Diagnostic = { severity, code, message, file: at.file, line: at.line, col: at.col };
+    const n = (this.counts.get(code) ?? 0) + 1;
+    this.counts.set(code, n);
+    if (n <= MAX_DIAGNOSTICS_PER_CODE) {
+      this.items.push(d);
+      return;
+    }
+    const o = this.omitted.get(code);
+    if (o) o.count++;
+    else this.omitted.set(code, { first: d, count: 1 });
   }
 }

@@ -352,5 +352,5 @@ export function exportKeepalived(docs: readonly ExportDocument[]): ExportResult 
     for (const l of tf.split('\n')) w.line(l);
     w.blank();
   }
-  return { text: w.text() + services.text().replace(/^\n$/, ''), diagnostics: sink.items };
+  return { text: w.text() + services.text().replace(/^\n$/, ''), diagnostics: sink.result() };
 }

@@ -194,7 +194,7 @@ export function parseIpvsadmRules(text: string, file: string): IpvsadmRules {
       });
     }
   });
-  return { services, servers, diagnostics: sink.items };
+  return { services, servers, diagnostics: sink.result() };
 }
 
 function parseLine(

@@ -30,7 +30,7 @@ describe('tokenizeLine', () => {
   ])('$name', ({ input, expected }) => {
     const sink = new DiagnosticSink();
     expect(tokenizeLine(input, { file: 'f', line: 1 }, sink).map((t) => t.text)).toEqual(expected);
-    expect(sink.items).toEqual([]);
+    expect(sink.result()).toEqual([]);
   });
 
   it('keeps 1-based columns, shifted by the indent that was trimmed', () => {
@@ -47,7 +47,7 @@ describe('tokenizeLine', () => {
       'script',
       '/bin/true',
     ]);
-    expect(sink.items.map((d) => [d.code, d.line, d.col])).toEqual([['KA_UNTERMINATED_QUOTE', 3, 8]]);
+    expect(sink.result().map((d) => [d.code, d.line, d.col])).toEqual([['KA_UNTERMINATED_QUOTE', 3, 8]]);
   });
 });
 

@@ -101,6 +101,19 @@ describe('parseKeepalived', () => {
     expect(res.diagnostics.map((d) => `${d.code}@${d.line}`)).toEqual(codes);
   });
 
+  it('bounds ~SEQ and ~LST repetitions over the whole file, nested ones multiplied', () => {
+    const res = parse({ 'main.conf': '~SEQ(A, 1, 300) ~SEQ(B, 1, 300) x $A $B\n' });
+    expect(res.diagnostics.map((d) => d.code)).toEqual(['KA_EXPANSION_LIMIT']);
+    // 300 outer iterations and 65,536 in all: the inner lines stop at the budget.
+    expect(res.statements.length).toBeLessThan(65_536);
+  });
+
+  it('keeps 1000 diagnostics of one code and counts the rest', () => {
+    const res = parse({ 'main.conf': '}\n'.repeat(1500) });
+    expect(res.diagnostics).toHaveLength(1001);
+    expect(res.diagnostics.at(-1)?.message).toMatch(/^500 more KA_UNEXPECTED_CLOSE diagnostics/);
+  });
+
   it('reports an unreadable entry file instead of throwing', () => {
     const res = parseKeepalived('gone.conf', memorySource({}));
     expect(res.diagnostics.map((d) => d.code)).toEqual(['KA_INCLUDE_MISSING']);
