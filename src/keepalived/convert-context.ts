@@ -180,7 +180,7 @@ export class StatementReader {
     if (argv === undefined || argv.length === 0)
       return this.bad(t, `${st.keyword}: cannot split "${t.text}" into a command`);
     const user = st.args[1];
-    if (user) this.notCarried(user, `the user of ${st.keyword}`, 'scripts run as the agent user');
+    if (user) this.notCarried(user, `the user of ${st.keyword}`, 'scripts run as the user of the lvs-operator process');
     return argv;
   }
 }
