@@ -161,6 +161,21 @@ describeWithApiServer('controller against a real API server', (kubeconfigPath) =
     });
   });
 
+  it('marks an object the API server accepts but our schema refuses with Invalid/InvalidSpec', async () => {
+    // The CRD bounds an address's length; parsing it is ours.
+    const bad = service('web-bad', '192.0.2.99');
+    bad.spec.addresses = [{ ip: 'not-an-ip', port: 80 }];
+    await apply(kc, bad);
+    await waitFor(
+      'Invalid',
+      15_000,
+      async () => condition(await get('virtualservers', 'web-bad'), 'Invalid')?.status === 'True',
+    );
+    const invalid = condition(await get('virtualservers', 'web-bad'), 'Invalid');
+    expect(invalid?.reason).toBe('InvalidSpec');
+    expect(invalid?.message).toContain('spec.addresses[0].ip: must be an IPv4 or IPv6 address');
+  });
+
   it('holds a deleted object with lvs.io/cleanup until no live node reports it', async () => {
     await apply(kc, group('d-fourth', 60, '192.0.2.60'));
     await waitFor('finalizer', 15_000, async () =>
