@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/logger.js';
 import { createNetlinkClient } from '../../../src/ipvs/netlink-client.js';
@@ -194,3 +197,43 @@ function normalise(table: readonly DesiredService[], asSaved = false): unknown {
     }))
     .sort((a, b) => (JSON.stringify(a.key) < JSON.stringify(b.key) ? -1 : 1));
 }
+
+describe('lvsctl ipvs apply', () => {
+  it('makes the table match a rules file, touches only what it owns, and is idempotent', async () => {
+    loadIpvsModules();
+    const dir = mkdtempSync(join(tmpdir(), 'lvs-ipvs-apply-'));
+    try {
+      ipvsadm('-C');
+      // A service someone else made, which apply must leave alone.
+      ipvsadm('-A', '-t', '198.51.100.1:80', '-s', 'rr');
+      const state = join(dir, 'owned.json');
+      const file = join(dir, 'rules');
+      const first =
+        '-A -t 192.0.2.50:80 -s wrr\n-a -t 192.0.2.50:80 -r 10.5.0.1:8080 -m -w 2\n-A -u 192.0.2.51:53 -s rr\n';
+      writeFileSync(file, first);
+      const dry = await lvsctl('ipvs', 'apply', file, '--state', state, '--dry-run');
+      expect(dry.stdout).toBe(
+        '-A -t 192.0.2.50:80 -s wrr\n-A -u 192.0.2.51:53 -s rr\n-a -t 192.0.2.50:80 -r 10.5.0.1:8080 -m -w 2\n',
+      );
+      expect((await lvsctl('ipvs', 'apply', file, '--state', state)).code).toBe(0);
+      expect(ipvsadm('-Sn')).toBe(
+        '-A -t 192.0.2.50:80 -s wrr\n-a -t 192.0.2.50:80 -r 10.5.0.1:8080 -m -w 2\n-A -t 198.51.100.1:80 -s rr\n-A -u 192.0.2.51:53 -s rr\n',
+      );
+      const again = await lvsctl('ipvs', 'apply', file, '--state', state);
+      expect(again.stderr).toBe('0 changes, 0 failed\n');
+      // Dropping a service from the file deletes it (it is recorded as ours); the foreign one stays.
+      writeFileSync(file, '-A -t 192.0.2.50:80 -s wrr\n-a -t 192.0.2.50:80 -r 10.5.0.1:8080 -m -w 5\n');
+      expect((await lvsctl('ipvs', 'apply', file, '--state', state)).stderr).toBe('2 changes, 0 failed\n');
+      expect(ipvsadm('-Sn')).toBe(
+        '-A -t 192.0.2.50:80 -s wrr\n-a -t 192.0.2.50:80 -r 10.5.0.1:8080 -m -w 5\n-A -t 198.51.100.1:80 -s rr\n',
+      );
+      // A bad file changes nothing and names the line.
+      writeFileSync(file, '-A -t 192.0.2.50:80 -s wrr\n-C\n');
+      const bad = await lvsctl('ipvs', 'apply', file, '--state', state);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/rules:2: "-C" is not a service or server declaration/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
