@@ -53,6 +53,7 @@ const text = [
   `| full load, operations per second | ${r.fullSyncOpsPerSec} | ${r.ipvsadmRestoreOpsPerSec} |`,
   `| speed-up of the full load | ${r.speedupVsIpvsadmRestore}x | 1x |`,
   `| one change (weight), median / p95 / max of 50 | ${r.oneChangeMedianMs} / ${r.oneChangeP95Ms} / ${r.oneChangeMaxMs} ms | |`,
+  `| for scale: one GET_INFO round trip, median / p95 of 50 | ${r.getInfoMedianMs} / ${r.getInfoP95Ms} ms | |`,
   `| no-op full resync (dump + plan, ${r.noopResyncWrites} writes), best of 3 warm (first, cold) | ${r.noopResyncMs} ms (${r.noopResyncFirstMs} ms) | ${r.ipvsadmListMs} ms (\`ipvsadm -Ln\`) |`,
   `| dump of the whole table | ${r.dumpMs} ms (${r.dumpedServices} services) | |`,
   `| memory after the full sync | RSS ${r.rssAfterFullSyncMiB} MiB (${r.rssBeforeMiB} before), heap ${r.heapUsedAfterFullSyncMiB} MiB | |`,
