@@ -77,10 +77,12 @@ describeAsRoot('health probe deduplication', () => {
     const after = lab.hits('/health_check.html');
     const perServer = [...after].map(([ip, n]) => n - (before.get(ip) ?? 0));
     expect(perServer).toHaveLength(SERVERS);
-    // Each server saw one request per interval (4, or 3-5 at the window's edges), never one per virtual server.
-    for (const n of perServer) expect(n).toBeGreaterThanOrEqual(intervals - 1);
+    // One request per server per interval: 4 in the window (5 at its edges; fewer only if the
+    // machine stalls the checker). Without deduplication each server would see 50 per interval.
+    for (const n of perServer) expect(n).toBeGreaterThanOrEqual(1);
     for (const n of perServer) expect(n).toBeLessThanOrEqual(intervals + 1);
     const total = perServer.reduce((a, b) => a + b, 0);
+    expect(total).toBeGreaterThanOrEqual(SERVERS * (intervals - 1));
     expect(total).toBeLessThanOrEqual(SERVERS * (intervals + 1));
     expect(monitor.plan('default/vs-49')?.destinations).toHaveLength(SERVERS);
   });
