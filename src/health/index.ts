@@ -25,3 +25,4 @@ export {
   type RealServerHealth,
 } from './monitor.js';
 export { createNotifyRunner } from './notify-command.js';
+export { realServerStatusEntry, type RealServerStatusEntry } from './status.js';
