@@ -52,6 +52,17 @@ describeAsRoot('health checkers against real servers', () => {
       check: () => http([{ path: '/chunked', regex: 'chunk one chunk two' }], { httpVersion: '1.1' }),
       expected: 'up',
     },
+    {
+      name: 'virtualhost sent as Host',
+      check: () => http([{ path: '/vhost' }], { virtualhost: 'www.example.test' }),
+      expected: 'up',
+    },
+    {
+      name: 'per-url virtualhost wins',
+      check: () => http([{ path: '/vhost', virtualhost: 'www.example.test' }], { virtualhost: 'other.test' }),
+      expected: 'up',
+    },
+    { name: 'no virtualhost: Host is ip:port', check: () => http([{ path: '/vhost' }]), expected: 'status' },
     { name: 'wrong status (404)', check: () => http([{ path: '/missing.html' }]), expected: 'status' },
     {
       name: '404 accepted by status_code',
@@ -164,6 +175,7 @@ describeAsRoot('health checkers against real servers', () => {
       port: 25,
       expected: 'up',
     },
+    { name: 'helo_name refused by the server', smtp: { heloName: 'reject.example' }, port: 25, expected: 'protocol' },
     { name: '554 greeting', smtp: {}, port: 2525, expected: 'protocol' },
     { name: 'refused', smtp: {}, port: 26, expected: 'refused' },
   ])('SMTP_CHECK: $name', async ({ smtp, port, expected }) => {
