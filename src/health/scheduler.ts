@@ -67,6 +67,8 @@ interface Entry {
   /** Bumped whenever the entry is rescheduled or removed: stale queue slots are skipped. */
   generation: number;
   removed: boolean;
+  /** A thrown checker error was logged; cleared by the next success. */
+  loggedError: boolean;
   abort?: AbortController;
 }
 
@@ -122,6 +124,7 @@ export class ProbeScheduler {
         plannedAt: 0,
         generation: 0,
         removed: false,
+        loggedError: false,
       };
       this.entries.set(key, entry);
       this.opts.metrics?.probeAdded();
@@ -259,7 +262,10 @@ export class ProbeScheduler {
         pending = Promise.reject(err);
       }
       pending.then(settle, (err: unknown) => {
-        this.log.warn({ err, type: probe.type, target: probe.target.ip }, 'checker failed');
+        // Once per probe until it next succeeds (as keepalived's rlflags do); the count goes on
+        // in lvs_health_checks_total{result="error"}.
+        if (!entry.loggedError) this.log.warn({ err, type: probe.type, target: probe.target.ip }, 'checker failed');
+        entry.loggedError = true;
         settle({ ok: false, reason: 'error', detail: messageOf(err), latencyMs: this.clock.now() - started });
       });
     });
@@ -275,6 +281,7 @@ export class ProbeScheduler {
     let final = true;
     if (result.ok) {
       entry.health = 'up';
+      entry.loggedError = false;
     } else if (previous !== 'down' && attempt <= probe.retry) {
       final = false;
     } else {

@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { HealthCheckSchema, type HealthCheckInput } from '../../../src/api/index.js';
-import { silentLogger } from '../../../src/core/logger.js';
+import { pino } from 'pino';
 import { FakeClock } from '../../../src/core/fake-clock.js';
 import { normaliseCheck } from '../../../src/health/config.js';
 import { FakeCheckRunner } from '../../../src/health/fake-check-runner.js';
@@ -38,10 +38,12 @@ function setup(opts: { latencyMs?: number; maxConcurrent?: number; seed?: number
   const registry = new Registry();
   const metrics = new HealthMetrics(registry);
   const lateness: number[] = [];
+  const lines: Record<string, unknown>[] = [];
+  const log = pino({ level: 'warn' }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) });
   const scheduler = new ProbeScheduler({
     clock,
     run: runner.run,
-    log: silentLogger(),
+    log,
     metrics,
     random: seeded(opts.seed ?? 1),
     onStart: (ms) => lateness.push(ms),
@@ -54,7 +56,7 @@ function setup(opts: { latencyMs?: number; maxConcurrent?: number; seed?: number
       await flush();
     }
   };
-  return { clock, runner, scheduler, registry, lateness, advance };
+  return { clock, runner, scheduler, registry, lateness, advance, lines };
 }
 
 describe('ProbeScheduler', () => {
@@ -129,8 +131,8 @@ describe('ProbeScheduler', () => {
     expect(lateness.slice(0, 6)).toEqual([0, 0, 100, 100, 200, 200]);
   });
 
-  it('counts a checker that throws as reason error and keeps running the others', async () => {
-    const { runner, scheduler, registry, advance } = setup();
+  it('counts a checker that throws as reason error, logs it once, and keeps running the others', async () => {
+    const { runner, scheduler, registry, advance, lines } = setup();
     const reports: ProbeReport[] = [];
     runner.set('192.0.2.1:80', { kind: 'throw' });
     scheduler.subscribe(probe('192.0.2.1', { retry: 0 }), (r) => reports.push(r));
@@ -151,6 +153,7 @@ describe('ProbeScheduler', () => {
     expect(text).toContain('lvs_health_probes{state="up"} 1');
     expect(text).toContain('lvs_health_probes{state="down"} 1');
     expect(text).toContain('lvs_health_probes{state="unknown"} 0');
+    expect(lines.filter((l) => l['msg'] === 'checker failed')).toHaveLength(1);
   });
 
   it('abandons a checker that never returns, as a timeout', async () => {
