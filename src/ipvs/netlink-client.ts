@@ -234,7 +234,8 @@ class NetlinkIpvsClient implements IpvsClient {
 
   private async applyBatched(ops: readonly Op[]): Promise<OpResult[]> {
     const results: OpResult[] = new Array<OpResult>(ops.length);
-    const w = new MessageWriter(Math.min(this.batchBytes + 4096, 1 << 20));
+    // Sized for the ops at hand: one change should not allocate a whole batch buffer.
+    const w = new MessageWriter(Math.min(this.batchBytes + 4096, ops.length * 320 + 512));
     let i = 0;
     while (i < ops.length) {
       // One batch: requests without NLM_F_ACK, then the last one with it.

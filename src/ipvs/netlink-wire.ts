@@ -21,7 +21,9 @@ export class MessageWriter {
   private readonly nests: number[] = [];
 
   constructor(initialBytes = 4096) {
-    this.buf = Buffer.alloc(initialBytes);
+    // Every byte up to `length` is written (headers, values and padding), so the memory need
+    // not be cleared first.
+    this.buf = Buffer.allocUnsafe(initialBytes);
   }
 
   /** Bytes written so far. */
@@ -31,7 +33,7 @@ export class MessageWriter {
 
   private reserve(n: number): number {
     if (this.pos + n > this.buf.length) {
-      const next = Buffer.alloc(Math.max(this.buf.length * 2, this.pos + n));
+      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
       this.buf.copy(next, 0, 0, this.pos);
       this.buf = next;
     }
