@@ -11,9 +11,11 @@ import {
   type VrrpGroup,
 } from '../../../src/api/index.js';
 import {
+  exportKeepalived,
   fileSystemSource,
   formatDiagnostic,
   importKeepalived,
+  memorySource,
   renderManifests,
 } from '../../../src/keepalived/index.js';
 import { FIXTURES } from './corpus-fixtures.js';
@@ -106,5 +108,43 @@ describe.each(SEEDS)('$seed against examples/$example', ({ seed, example }) => {
       });
     expect(groups(imported)).toEqual(groups(examples));
     expect(services(imported)).toEqual(services(examples));
+  });
+});
+
+describe('examples/ written back as keepalived.conf', () => {
+  const folders = existsSync(EXAMPLES)
+    ? readdirSync(EXAMPLES).filter((f) => exampleObjects(join(EXAMPLES, f)).length > 0)
+    : [];
+  it.each(folders)('%s exports, and the export imports again without errors, to the same services', (folder) => {
+    const docs = exampleObjects(join(EXAMPLES, folder));
+    const exported = exportKeepalived(docs.map((value) => ({ value, source: { file: folder, line: 1, col: 1 } })));
+    expect(exported.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic)).toEqual([]);
+    const again = importKeepalived('exported.conf', memorySource({ 'exported.conf': exported.text }));
+    expect(again.diagnostics.filter((d) => d.severity !== 'note').map(formatDiagnostic)).toEqual([]);
+    const kinds = (objs: unknown[]) =>
+      objs
+        .map((o) => (o as { kind?: string }).kind)
+        .filter((k) => k !== 'Secret')
+        .sort();
+    expect(kinds(again.objects.map((o) => o.manifest))).toEqual(kinds(docs).filter((k) => k !== 'RealServer'));
+    // Export resolves a realServerSelector into the servers it selects: compare the counts.
+    const labelsOf = (o: unknown) => (o as { metadata?: { labels?: Record<string, string> } }).metadata?.labels ?? {};
+    const selected = (objs: unknown[], sel: Record<string, string> | undefined) =>
+      sel === undefined
+        ? 0
+        : objs.filter(
+            (o) =>
+              (o as { kind?: string }).kind === 'RealServer' &&
+              Object.entries(sel).every(([k, v]) => labelsOf(o)[k] === v),
+          ).length;
+    const services = (objs: unknown[]) =>
+      objs.flatMap((o) => {
+        const r = VirtualServerSchema.safeParse(o);
+        if (!r.success) return [];
+        const { realServerSelector, ...meaning } = meaningOfService(r.data);
+        const servers = meaning.realServers.length + selected(objs, realServerSelector?.matchLabels);
+        return [{ ...meaning, realServers: servers }];
+      });
+    expect(services(again.objects.map((o) => o.manifest))).toEqual(services(docs));
   });
 });
