@@ -82,10 +82,3 @@ export class TreeBuilder {
     return this.root;
   }
 }
-
-/** Builds the tree of a sequence of lines at once. */
-export function buildTree(lines: Iterable<TokenLine>, sink: DiagnosticSink): Statement[] {
-  const builder = new TreeBuilder(sink);
-  for (const l of lines) builder.addLine(l);
-  return builder.finish();
-}
