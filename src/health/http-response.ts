@@ -75,13 +75,16 @@ function dechunk(data: Buffer): Buffer | undefined | null {
   }
 }
 
-/** The request keepalived sends (check_http.c, http_request_thread), as bytes. */
+/**
+ * The request keepalived sends (check_http.c, `request_template` in http_request): no
+ * Connection header for HTTP/1.0, `Connection: close` for HTTP/1.1, then Host.
+ */
 export function formatHttpRequest(path: string, host: string, version: '1.0' | '1.1'): string {
   return (
     `GET ${path} HTTP/${version}\r\n` +
     'User-Agent: KeepAliveClient\r\n' +
+    (version === '1.1' ? 'Connection: close\r\n' : '') +
     `Host: ${host}\r\n` +
-    'Connection: close\r\n' +
     '\r\n'
   );
 }

@@ -1,6 +1,6 @@
 /**
  * Adapter: one TCP (or TLS over TCP) conversation of a checker, bounded by a deadline, as
- * keepalived's checkers bound each connection with connect_timeout (check_api.c,
+ * keepalived's checkers bound each connection with connect_timeout (layer4.h,
  * tcp_connection_state). Used by the HTTP, SSL, TCP and SMTP checkers.
  */
 import net from 'node:net';

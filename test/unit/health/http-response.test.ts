@@ -78,10 +78,18 @@ describe('parseHttpResponse', () => {
     expect(r.response.body.toString('latin1')).toBe(body);
   });
 
-  it('formats the request keepalived sends', () => {
-    expect(formatHttpRequest('/health_check.html', '192.0.2.10:80', '1.0')).toBe(
-      'GET /health_check.html HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: 192.0.2.10:80\r\nConnection: close\r\n\r\n',
-    );
+  it.each([
+    {
+      version: '1.0' as const,
+      expected: 'GET /health_check.html HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: 192.0.2.10:80\r\n\r\n',
+    },
+    {
+      version: '1.1' as const,
+      expected:
+        'GET /health_check.html HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: 192.0.2.10:80\r\n\r\n',
+    },
+  ])('formats the HTTP/$version request keepalived sends', ({ version, expected }) => {
+    expect(formatHttpRequest('/health_check.html', '192.0.2.10:80', version)).toBe(expected);
   });
 });
 
