@@ -1,6 +1,7 @@
 /**
- * Adapter: SMTP_CHECK (keepalived/check/check_smtp.c): read the 220 greeting, send
- * HELO (or EHLO) helo_name and expect 250, then QUIT. Any other reply is a failure.
+ * Adapter: SMTP_CHECK (keepalived/check/check_smtp.c, smtp_engine_thread): read the 220
+ * greeting, send HELO (or EHLO) helo_name and expect 250, send QUIT and read its reply. Any
+ * other greeting or HELO reply is a failure.
  */
 import { failed, type Checker, type CheckerDeps } from './checker.js';
 import { reasonOfError } from './socket-errors.js';
@@ -20,6 +21,8 @@ export function createSmtpChecker(deps: CheckerDeps): Checker<'SMTP'> {
       const helo = await readReply(session);
       if (helo !== 250) return failed('protocol', `${probe.greeting} reply ${helo}`, elapsed());
       session.write('QUIT\r\n');
+      // check_smtp.c waits for the reply to QUIT (any code) before declaring success.
+      if ((await readReply(session)) === 0) return failed('protocol', 'no reply to QUIT', elapsed());
       return { ok: true, latencyMs: elapsed() };
     } catch (err) {
       const { reason, detail } = reasonOfError(err);
