@@ -1,4 +1,7 @@
+import { parseIpv4, parseIpv6 } from '../net/index.js';
 import type { AddressFamily } from './types.js';
+
+export { parseIpv4, parseIpv6 };
 
 /**
  * Pure conversions between IP address text and the 16-byte `union nf_inet_addr` that IPVS
@@ -11,57 +14,6 @@ export function familyOf(text: string): AddressFamily | undefined {
   if (parseIpv4(text) !== undefined) return 'inet';
   if (parseIpv6(text) !== undefined) return 'inet6';
   return undefined;
-}
-
-/** Parses dotted-quad IPv4 into 4 bytes. */
-export function parseIpv4(text: string): Uint8Array | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i] ?? '';
-    if (!/^\d{1,3}$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    out[i] = n;
-  }
-  return out;
-}
-
-/** Parses IPv6 text (with `::` and an optional dotted IPv4 tail) into 16 bytes. */
-export function parseIpv6(text: string): Uint8Array | undefined {
-  if (!/^[0-9a-fA-F:.]+$/.test(text)) return undefined;
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const groups = (s: string): number[] | undefined => {
-    if (s === '') return [];
-    const words: number[] = [];
-    const parts = s.split(':');
-    for (let i = 0; i < parts.length; i++) {
-      const p = parts[i] ?? '';
-      if (i === parts.length - 1 && p.includes('.')) {
-        const v4 = parseIpv4(p);
-        if (!v4) return undefined;
-        words.push(((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0));
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(p)) return undefined;
-        words.push(parseInt(p, 16));
-      }
-    }
-    return words;
-  };
-  const head = groups(halves[0] ?? '');
-  const tail = halves.length === 2 ? groups(halves[1] ?? '') : [];
-  if (!head || !tail) return undefined;
-  const fill = 8 - head.length - tail.length;
-  if (halves.length === 2 ? fill < 1 : fill !== 0) return undefined;
-  const words = [...head, ...new Array<number>(halves.length === 2 ? fill : 0).fill(0), ...tail];
-  const out = new Uint8Array(16);
-  words.forEach((w, i) => {
-    out[2 * i] = w >> 8;
-    out[2 * i + 1] = w & 0xff;
-  });
-  return out;
 }
 
 /** Formats 4 bytes as dotted-quad IPv4. */
