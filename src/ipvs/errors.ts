@@ -42,12 +42,27 @@ export class IpvsError extends LvsError {
   readonly object: IpvsObject;
 
   constructor(op: IpvsOperation, errno: number, object: IpvsObject = {}, options?: { cause?: unknown }) {
-    super(codeFor(errno), `ipvs ${op} failed: ${errnoName(errno)}`, options);
+    super(codeFor(errno), `ipvs ${op} failed: ${errnoName(errno)}${hintFor(op, errno)}`, options);
     this.op = op;
     this.errno = errno;
     this.errnoName = errnoName(errno);
     this.object = object;
   }
+}
+
+/**
+ * What an errno means for the operation, where ipvsadm's own messages say more than strerror
+ * (ipvsadm.c, ipvs_strerror): ENOENT on a service add or edit is a scheduler or persistence
+ * engine the kernel cannot load, ESRCH a service that is gone.
+ */
+function hintFor(op: IpvsOperation, errno: number): string {
+  if ((op === 'addService' || op === 'updateService') && errno === constants.errno.ENOENT) {
+    return ' (scheduler or persistence engine not found: is its module, e.g. ip_vs_rr, available?)';
+  }
+  if ((op === 'addDestination' || op === 'updateDestination') && errno === constants.errno.ESRCH) {
+    return ' (no such service)';
+  }
+  return '';
 }
 
 function codeFor(errno: number): string {
