@@ -67,6 +67,7 @@ export type NotifyRunner = (command: readonly string[], context: { readonly vs: 
 export interface MonitorOptions {
   readonly scheduler: ProbeScheduler;
   readonly log: Logger;
+  /** Default: the scheduler's metrics (one HealthMetrics per registry). */
   readonly metrics?: HealthMetrics;
   readonly notify?: NotifyRunner;
   /** Wall-clock milliseconds for `since`; Date.now by default. */
@@ -104,10 +105,12 @@ export class HealthMonitor {
   private readonly services = new Map<string, ServiceState>();
   private readonly log: Logger;
   private readonly wallClock: () => number;
+  private readonly metrics: HealthMetrics | undefined;
 
   constructor(private readonly opts: MonitorOptions) {
     this.log = opts.log.child({ component: 'health-monitor' });
     this.wallClock = opts.wallClock ?? Date.now;
+    this.metrics = opts.metrics ?? opts.scheduler.metrics;
   }
 
   /** Replaces the monitored services; unchanged ones keep their state and subscriptions. */
@@ -169,12 +172,12 @@ export class HealthMonitor {
       });
       this.refresh(server, spec.alpha);
       if (previous && previous.up === server.up) server.sinceMs = previous.sinceMs;
-      this.opts.metrics?.realServerState(spec.id, rs.id, server.up, false);
+      this.metrics?.realServerState(spec.id, rs.id, server.up, false);
     }
     if (old) {
       this.remove(spec.id, old, false);
       for (const rsId of old.servers.keys()) {
-        if (!state.servers.has(rsId)) this.opts.metrics?.realServerRemoved(spec.id, rsId);
+        if (!state.servers.has(rsId)) this.metrics?.realServerRemoved(spec.id, rsId);
       }
     }
     this.services.set(spec.id, state);
@@ -186,7 +189,7 @@ export class HealthMonitor {
     for (const unsubscribe of state.unsubscribe) unsubscribe();
     state.unsubscribe.length = 0;
     if (!forget) return;
-    for (const rsId of state.servers.keys()) this.opts.metrics?.realServerRemoved(id, rsId);
+    for (const rsId of state.servers.keys()) this.metrics?.realServerRemoved(id, rsId);
     this.services.delete(id);
   }
 
@@ -219,7 +222,7 @@ export class HealthMonitor {
     const vs = state.spec.id;
     const rs = server.spec.id;
     server.sinceMs = this.wallClock();
-    this.opts.metrics?.realServerState(vs, rs, server.up, true);
+    this.metrics?.realServerState(vs, rs, server.up, true);
     const failing = server.checks.find((c) => c.health === 'down')?.lastResult;
     if (server.up) this.log.info({ vs, rs }, 'real server up');
     else {

@@ -99,6 +99,11 @@ export class ProbeScheduler {
     this.log = opts.log.child({ component: 'health-scheduler' });
   }
 
+  /** The metrics this scheduler reports to, for components that share them (the monitor). */
+  get metrics(): HealthMetrics | undefined {
+    return this.opts.metrics;
+  }
+
   /** Number of distinct probes. */
   get probeCount(): number {
     return this.entries.size;

@@ -104,6 +104,20 @@ describe('HealthMonitor', () => {
     expect(await t.registry.metrics()).toContain('lvs_health_real_server_up{vs="default/web",rs="192.0.2.1:80"} 1');
   });
 
+  it('reports to the scheduler metrics when given none of its own', async () => {
+    const clock = new FakeClock(0);
+    const registry = new Registry();
+    const scheduler = new ProbeScheduler({
+      clock,
+      run: new FakeCheckRunner(clock).run,
+      log: pino({ level: 'silent' }),
+      metrics: new HealthMetrics(registry),
+    });
+    const monitor = new HealthMonitor({ scheduler, log: pino({ level: 'silent' }), onPlan: () => {} });
+    monitor.setServices([service([rs(1)])]);
+    expect(await registry.metrics()).toContain('lvs_health_real_server_up{vs="default/web",rs="192.0.2.1:80"} 1');
+  });
+
   it('inhibit_on_failure: a down server stays at weight 0', async () => {
     const t = setup();
     t.monitor.setServices([service([rs(1, { inhibitOnFailure: true, weight: 5 }), rs(2, { weight: 3 })])]);
