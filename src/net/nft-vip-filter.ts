@@ -75,6 +75,9 @@ export class NftVipFilter implements VipFilter {
         if (!err) return resolve();
         reject(new SyscallError('nft', 0, String(stderr).trim().split('\n')[0] ?? 'EIO', { cause: err }));
       });
+      // nft may exit without reading its input (no nf_tables in the kernel): the pipe then closes
+      // and EPIPE must not surface as an unhandled 'error' event; the exit status tells.
+      child.stdin?.on('error', () => undefined);
       child.stdin?.end(script);
     });
   }
