@@ -80,7 +80,7 @@ interface Slot {
 /** The probe scheduler. `start()` arms it, `stop()` cancels everything. */
 export class ProbeScheduler {
   private readonly entries = new Map<ProbeKey, Entry>();
-  private readonly due = new DueQueue<Slot>();
+  private due = new DueQueue<Slot>();
   private ready: Slot[] = [];
   private readyHead = 0;
   private inFlight = 0;
@@ -155,6 +155,7 @@ export class ProbeScheduler {
       entry.generation++;
       entry.abort?.abort();
     }
+    this.due = new DueQueue<Slot>();
     this.ready = [];
     this.readyHead = 0;
   }

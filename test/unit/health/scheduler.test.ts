@@ -182,4 +182,18 @@ describe('ProbeScheduler', () => {
     await advance(3000);
     expect(runner.calls).toHaveLength(3);
   });
+
+  it('stops and starts again with fresh warmup spreading', async () => {
+    const { runner, scheduler, advance } = setup();
+    scheduler.subscribe(probe('192.0.2.1'), () => {});
+    scheduler.start();
+    await advance(1500);
+    expect(runner.calls).toHaveLength(2);
+    scheduler.stop();
+    await advance(3000);
+    expect(runner.calls).toHaveLength(2);
+    scheduler.start();
+    await advance(1500);
+    expect(runner.calls.map((c) => c.atMs)).toEqual([1000, 2000, 5500, 6500]);
+  });
 });
