@@ -14,13 +14,22 @@ export type RedirectBackend =
 
 /**
  * nft when `nft -c` accepts our table with its nat prerouting chain (`-c` checks the
- * transaction with the kernel and never commits it), else iptables and ip6tables.
+ * transaction with the kernel and never commits it), else iptables and ip6tables: the
+ * distribution's `iptables` when it can list the nat table, else `iptables-legacy` when that
+ * can. On Debian `iptables` is iptables-nft, which fails without nf_tables in the kernel
+ * ("Failed to initialize nft: Protocol not supported") exactly where this fallback is needed.
  */
 export async function detectRedirectBackend(commands: CommandRunner): Promise<RedirectBackend> {
   const t = `inet ${NFT_TABLE}`;
   const script = `add table ${t}\nadd chain ${t} ${NFT_CHAIN} { type nat hook prerouting priority dstnat; policy accept; }\n`;
   const r = await commands.run(['nft', '-c', '-f', '-'], { input: script });
-  return r.exitCode === 0 ? { kind: 'nft' } : { kind: 'iptables', iptables: 'iptables', ip6tables: 'ip6tables' };
+  if (r.exitCode === 0) return { kind: 'nft' };
+  const lists = async (iptables: string) =>
+    (await commands.run([iptables, '-w', '-t', 'nat', '-S', 'PREROUTING'])).exitCode === 0;
+  if (!(await lists('iptables')) && (await lists('iptables-legacy'))) {
+    return { kind: 'iptables', iptables: 'iptables-legacy', ip6tables: 'ip6tables-legacy' };
+  }
+  return { kind: 'iptables', iptables: 'iptables', ip6tables: 'ip6tables' };
 }
 
 /** The adapter for a backend. */
