@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
 // eslint-disable-next-line no-restricted-syntax -- vitest reads a configuration file's default export.
 export default defineConfig({
   test: {
-    include: ['test/kernel/guest/**/*.guest.ts'],
+    include: ['test/kernel/guest/**/*.guest.ts', 'test/e2e/guest/**/*.guest.ts'],
     testTimeout: 300_000,
     hookTimeout: 120_000,
     fileParallelism: false,

@@ -1,0 +1,34 @@
+/**
+ * `ipvsadm -Ln --stats` and `lvsctl ipvs list -n --stats` side by side: the same text, and
+ * connection counters equal to what the client counted per backend.
+ */
+import { expect } from 'vitest';
+import type { E2eLab, TrafficSummary } from './e2e-lab.js';
+
+/** The Conns column of a `--stats` line for `addrPort` (service `TCP  a:p` or `-> a:p`). */
+export function connsOf(stats: string, addrPort: string, kind: 'service' | 'dest'): number | undefined {
+  const escaped = addrPort.replaceAll('.', '\\.');
+  const re =
+    kind === 'service'
+      ? new RegExp(`^TCP\\s+${escaped}\\s+(\\d+)`, 'm')
+      : new RegExp(`->\\s+${escaped}\\s+(\\d+)`, 'm');
+  const m = re.exec(stats);
+  return m ? Number(m[1]) : undefined;
+}
+
+export async function expectStatsAgree(
+  lab: E2eLab,
+  director: string,
+  vip: string,
+  backends: Record<string, string>,
+  traffic: TrafficSummary,
+): Promise<void> {
+  const ipvsadm = await lab.ipvsadm(director, '-Ln', '--stats');
+  const lvsctl = await lab.lvsctl(director, 'ipvs', 'list', '-n', '--stats');
+  // Byte and packet counters move only with traffic, and there is none between the two reads.
+  expect(lvsctl).toBe(ipvsadm);
+  expect(connsOf(ipvsadm, `${vip}:80`, 'service')).toBe(traffic.ok);
+  for (const [name, addrPort] of Object.entries(backends)) {
+    expect(connsOf(ipvsadm, addrPort, 'dest'), name).toBe(traffic.counts[name] ?? 0);
+  }
+}
