@@ -51,6 +51,14 @@ export function normaliseCheck(
   if (USES_PORT.has(check.type) && port === 0) {
     issue(['connectPort'], `a ${check.type} check of a server without a port (fwmark service) needs connectPort`);
   }
+  // Node's sockets cannot bind to a device (SO_BINDTODEVICE), and the raw ICMP socket cannot
+  // bind to an address: refused here rather than silently ignored.
+  if (check.bindInterface !== undefined) {
+    issue(['bindInterface'], 'bindInterface is not supported; use bindTo with an address of that interface');
+  }
+  if (check.bindTo !== undefined && check.type === 'PING') {
+    issue(['bindTo'], 'bindTo is not supported for PING checks');
+  }
   if (check.bindTo !== undefined && parseIP(check.bindTo)?.family !== ip.family) {
     issue(['bindTo'], `bindTo must have the address family of the checked address (IPv${ip.family})`);
   }

@@ -148,6 +148,20 @@ describe('health check validation (normalisation)', () => {
       message: 'bindTo must have the address family of the checked address (IPv4)',
     },
     {
+      name: 'bindInterface',
+      input: { type: 'TCP', bindInterface: 'eth1' },
+      server,
+      path: ['bindInterface'],
+      message: 'bindInterface is not supported; use bindTo with an address of that interface',
+    },
+    {
+      name: 'bindTo on PING',
+      input: { type: 'PING', bindTo: '192.0.2.1' },
+      server,
+      path: ['bindTo'],
+      message: 'bindTo is not supported for PING checks',
+    },
+    {
       name: 'CA Secret missing',
       input: {
         type: 'HTTPS',
