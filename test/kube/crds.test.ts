@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApiException, ApiextensionsV1Api, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { beforeAll, expect, it } from 'vitest';
+import { validateObject } from '../../src/api/index.js';
 import { describeWithApiServer } from './api-server.js';
 import { apply, freshNamespace, kubeConfigFrom, readManifests, repoRoot } from './cluster.js';
 
@@ -179,7 +180,7 @@ describeWithApiServer('CRDs against a real API server', (kubeconfigPath) => {
     }
   });
 
-  it('applies every example, Secrets included, in a namespace of its own', async () => {
+  it('applies every example, Secrets included, in a namespace of its own, defaulted as the schema does', async () => {
     const examples = (await readdir(join(repoRoot, 'examples'), { withFileTypes: true }))
       .filter((d) => d.isDirectory())
       .map((d) => d.name)
@@ -192,7 +193,13 @@ describeWithApiServer('CRDs against a real API server', (kubeconfigPath) => {
       for (const file of files) {
         for (const doc of await readManifests(join(dir, file))) {
           const obj = { ...doc, metadata: { ...doc.metadata, namespace } };
-          await expect(apply(kc, obj), `${example}/${file}: ${doc.kind}/${doc.metadata?.name}`).resolves.toBeDefined();
+          const what = `${example}/${file}: ${doc.kind}/${doc.metadata?.name}`;
+          const stored = (await apply(kc, obj)) as { spec?: unknown };
+          if (doc.kind === 'Secret') continue;
+          // The CRD's OpenAPI defaults and the zod schema's defaults are one table.
+          const parsed = validateObject(obj);
+          expect(parsed.ok, what).toBe(true);
+          if (parsed.ok && 'spec' in parsed.object) expect(stored.spec, what).toEqual(parsed.object.spec);
         }
       }
     }
@@ -215,11 +222,17 @@ describeWithApiServer('CRDs against a real API server', (kubeconfigPath) => {
     expect(JSON.stringify(status.body)).toContain(JSON.stringify(message).slice(1, -1));
   });
 
-  it('accepts the valid bases of the rejection cases', async () => {
+  it('accepts the valid bases of the rejection cases, with the schema defaults filled in', async () => {
     const api = KubernetesObjectApi.makeApiClient(kc);
-    for (const base of [vrrpGroup({}), virtualServer({})]) {
+    for (const base of [
+      vrrpGroup({}),
+      virtualServer({}),
+      withCheck({ type: 'HTTP', http: { urls: [{ path: '/' }] } }),
+    ]) {
       const obj = { ...base, metadata: { ...base.metadata, namespace: invalidNamespace } };
-      await expect(api.create(obj, undefined, 'All')).resolves.toBeDefined();
+      const created = (await api.create(obj, undefined, 'All')) as { spec?: unknown };
+      const parsed = validateObject(obj);
+      expect(parsed.ok && 'spec' in parsed.object ? parsed.object.spec : undefined).toEqual(created.spec);
     }
   });
 });
