@@ -6,11 +6,10 @@
  * Every process is started through the NetnsLab, so `destroy()` kills it even when a test
  * fails; the guest kernel powers off afterwards anyway.
  */
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NetnsLab, waitFor, type ExecResult } from '../../../src/lab/netns-lab.js';
-import { modprobe } from '../../kernel/guest/kernel-shell.js';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const OPERATOR = join(repoRoot, 'dist/src/cli/lvs-operator.js');
@@ -78,7 +77,10 @@ export class E2eLab {
 
   /** Loads the modules and creates the bridge and one namespace per node (`name → a.b.c.d/len`). */
   static async create(prefix: string, nodes: Record<string, string>): Promise<E2eLab> {
-    if (process.env['LVS_IN_UML']) for (const m of LAB_MODULES) modprobe(m);
+    // Inside user-mode-linux modules come from the UML tree (run.sh --modules loads them too).
+    if (process.env['LVS_IN_UML']) {
+      for (const m of LAB_MODULES) execFileSync('modprobe', ['-d', '/run/modroot', m], { stdio: 'ignore' });
+    }
     const lab = new E2eLab(await NetnsLab.create(prefix));
     for (const [name, ipv4] of Object.entries(nodes)) {
       await lab.lab.addNode(name, { ipv4 });
@@ -216,11 +218,11 @@ export class E2eLab {
     port: number,
     c: number,
     ms = 100,
+    timeoutMs?: number,
   ): Promise<Traffic> {
     const log: string[] = [];
-    const proc = this.lab.spawn(node, [process.execPath, CLIENT, mode, host, String(port), String(c), String(ms)], {
-      log,
-    });
+    const argv = [process.execPath, CLIENT, mode, host, String(port), String(c), String(ms)];
+    const proc = this.lab.spawn(node, timeoutMs === undefined ? argv : [...argv, String(timeoutMs)], { log });
     await waitFor(() => log.includes('started'), { what: 'traffic started', timeoutMs: 30_000 });
     return {
       stop: async () => {

@@ -6,6 +6,8 @@
  *   node traffic-client.ts load HOST PORT C          C loops of new-connection requests
  *   node traffic-client.ts long HOST PORT C MS       C keep-alive connections, a request every MS
  *
+ * A last argument after MS sets the per-request timeout in ms.
+ *
  * A request fails on an error, a status other than 200, or no answer within 3 s (15 s in
  * `long`). `long`
  * also counts connection resets and sockets replaced (a connection that did not survive).
@@ -13,13 +15,14 @@
 import { Agent, request } from 'node:http';
 import type { Socket } from 'node:net';
 
-const [mode = 'burst', host = '127.0.0.1', portText = '80', nText = '1', msText = '100'] = process.argv.slice(2);
+const [mode = 'burst', host = '127.0.0.1', portText = '80', nText = '1', msText = '100', timeoutText] =
+  process.argv.slice(2);
 const port = Number(portText);
 const n = Number(nText);
 const started = performance.now();
 const now = (): number => Math.round(performance.now() - started);
 // A long-lived connection waits out a failover (TCP retransmits); a new one gives up sooner.
-const timeoutMs = mode === 'long' ? 15_000 : 3000;
+const timeoutMs = timeoutText !== undefined ? Number(timeoutText) : mode === 'long' ? 15_000 : 3000;
 
 interface Summary {
   ok: number;
