@@ -12,6 +12,9 @@ export type FakeBehaviour =
   | { readonly kind: 'up'; readonly weight?: WeightEffect }
   | { readonly kind: 'down'; readonly reason: Extract<CheckResult, { ok: false }>['reason'] }
   | { readonly kind: 'throw' }
+  /** No answer: a timeout after the probe's timeout, or at once when the attempt is aborted. */
+  | { readonly kind: 'silent' }
+  /** A broken checker: never settles, ignores aborts. */
   | { readonly kind: 'hang' };
 
 /** One recorded attempt. */
@@ -48,21 +51,38 @@ export class FakeCheckRunner {
     return this.calls.filter((c) => c.target === target);
   }
 
-  readonly run: CheckRunner = (probe) => {
+  readonly run: CheckRunner = (probe, signal) => {
     const target = FakeCheckRunner.targetOf(probe);
     this.calls.push({ target, type: probe.type, atMs: this.clock.now() });
     const b = this.behaviour.get(target) ?? { kind: 'up' };
     if (b.kind === 'throw') throw new Error(`scripted failure of ${target}`);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    const started = this.clock.now();
     return new Promise<CheckResult>((resolve) => {
       if (b.kind === 'hang') return;
-      this.clock.setTimer(this.latencyMs, () => {
+      let done = false;
+      const finish = (result: CheckResult) => {
+        if (done) return;
+        done = true;
         this.inFlight--;
-        if (b.kind === 'up')
-          resolve({ ok: true, latencyMs: this.latencyMs, ...(b.weight ? { weight: b.weight } : {}) });
-        else resolve({ ok: false, reason: b.reason, detail: `scripted ${b.reason}`, latencyMs: this.latencyMs });
-      });
+        cancel();
+        signal.removeEventListener('abort', timedOut);
+        resolve(result);
+      };
+      const timedOut = () =>
+        finish({ ok: false, reason: 'timeout', detail: 'scripted silence', latencyMs: this.clock.now() - started });
+      signal.addEventListener('abort', timedOut, { once: true });
+      const settle = () => {
+        if (b.kind === 'up') finish({ ok: true, latencyMs: this.latencyMs, ...(b.weight ? { weight: b.weight } : {}) });
+        else if (b.kind === 'down') {
+          finish({ ok: false, reason: b.reason, detail: `scripted ${b.reason}`, latencyMs: this.latencyMs });
+        }
+      };
+      const cancel =
+        b.kind === 'silent'
+          ? this.clock.setTimer(probe.timeoutMs, timedOut)
+          : this.clock.setTimer(this.latencyMs, settle);
     });
   };
 }

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HealthCheckSchema, type HealthCheckInput } from '../../src/api/index.js';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -15,6 +15,7 @@ import { normaliseCheck } from '../../src/health/config.js';
 import { createNotifyRunner } from '../../src/health/notify-command.js';
 import type { CheckResult } from '../../src/health/types.js';
 import { HealthLab } from '../support/health-lab.js';
+import { checkRunnerContract } from '../support/health-runner-contract.js';
 import { waitFor } from '../support/netns.js';
 import { describeAsRoot } from '../support/privileges.js';
 
@@ -39,6 +40,20 @@ describeAsRoot('health checkers against real servers', () => {
     return runner.run(r.probe, new AbortController().signal);
   }
   const outcome = (r: CheckResult) => (r.ok ? 'up' : r.reason);
+
+  describe('the real checkers keep the CheckRunner contract', () => {
+    const tcp = (address: () => string, port: number) => () => {
+      const r = normaliseCheck(HealthCheckSchema.parse({ type: 'TCP', timeout: '5s' }), { address: address(), port });
+      if (!r.ok) throw new Error(JSON.stringify(r.issues));
+      return r.probe;
+    };
+    checkRunnerContract({
+      run: () => runner.run,
+      up: tcp(() => lab.backendIp(0), 9000),
+      down: tcp(() => lab.backendIp(0), 9002),
+      silent: tcp(() => lab.silentIp(8), 9000),
+    });
+  });
   const http = (urls: object[], extra: object = {}): HealthCheckInput =>
     ({ type: 'HTTP', http: { urls, ...extra } }) as HealthCheckInput;
   const https = (urls: object[], tls: object = {}): HealthCheckInput =>
