@@ -4,19 +4,22 @@
 # written to a log file, never mixed into the command's output.
 #
 #   hack/uml/run.sh [--mem 1024M] [--modules "ip_vs ip_vs_rr"] [--timeout 600]
-#                   [--keep-console FILE] [--share DIR]... -- COMMAND [ARG...]
+#                   [--keep-console FILE] [--share DIR]... [--stream] -- COMMAND [ARG...]
 #
 # The command runs as root in the current directory (which must be visible to the guest: the
 # host's / is the guest's root, read-only), with a tmpfs on /tmp and /run, and with IPVS
 # (plus any --modules) loaded. Each --share DIR is mounted read-write at the same path inside,
 # which is how results files come back; the working tree itself is a throw-away overlay. Exit status: the command's, or 125 when the kernel did not come
 # back with one (boot failure, timeout), in which case the console tail goes to stderr.
+# --stream passes the command's stdout and stderr through while it runs (instead of at the end),
+# and makes SIGINT/SIGTERM stop the kernel and clean up (exit status 130).
 set -euo pipefail
 mem=1024M
 modules="ip_vs"
 timeout_s=600
 keep_console=""
 shares=()
+stream=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --mem) mem=$2; shift 2 ;;
@@ -24,6 +27,7 @@ while [ $# -gt 0 ]; do
     --timeout) timeout_s=$2; shift 2 ;;
     --keep-console) keep_console=$2; shift 2 ;;
     --share) shares+=("$(cd "$2" && pwd)"); shift 2 ;;
+    --stream) stream=1; shift ;;
     --) shift; break ;;
     *) break ;;
   esac
@@ -52,15 +56,44 @@ echo "$modules" | tr ' ' '\n' | grep -v '^$' >"$job/modules"
 } >"$job/cmd.sh"
 
 # UML maps its memory from a file under TMPDIR; /dev/shm keeps it in RAM.
+boot() {
+  TMPDIR="$uml_tmp" timeout --kill-after=10 "$timeout_s" linux.uml \
+    mem="$mem" root=/dev/root rootfstype=hostfs rootflags=/ ro \
+    init="$here/guest-init.sh" lvs_job="$job" con=null con0=fd:0,fd:1 \
+    </dev/null >"$job/console.log" 2>&1
+}
 set +e
-TMPDIR="$uml_tmp" timeout --kill-after=10 "$timeout_s" linux.uml \
-  mem="$mem" root=/dev/root rootfstype=hostfs rootflags=/ ro \
-  init="$here/guest-init.sh" lvs_job="$job" con=null con0=fd:0,fd:1 \
-  </dev/null >"$job/console.log" 2>&1
-uml_status=$?
+if [ "$stream" = 1 ]; then
+  # The guest writes its output files through hostfs as it goes: follow them until the kernel exits.
+  : >"$job/stdout"
+  : >"$job/stderr"
+  boot &
+  uml_pid=$!
+  tail -n +1 -s 0.2 -f --pid="$uml_pid" "$job/stdout" &
+  tail_out=$!
+  tail -n +1 -s 0.2 -f --pid="$uml_pid" "$job/stderr" >&2 &
+  tail_err=$!
+  stop_guest() {
+    trap - INT TERM
+    echo "run.sh: interrupted; stopping the user-mode-linux kernel" >&2
+    pkill -TERM -P "$uml_pid" 2>/dev/null
+    kill -TERM "$uml_pid" 2>/dev/null
+    wait "$uml_pid" 2>/dev/null
+    kill "$tail_out" "$tail_err" 2>/dev/null
+    exit 130
+  }
+  trap stop_guest INT TERM
+  wait "$uml_pid"
+  uml_status=$?
+  wait "$tail_out" "$tail_err"
+  trap - INT TERM
+else
+  boot
+  uml_status=$?
+  [ -f "$job/stdout" ] && cat "$job/stdout"
+  [ -f "$job/stderr" ] && cat "$job/stderr" >&2
+fi
 set -e
-[ -f "$job/stdout" ] && cat "$job/stdout"
-[ -f "$job/stderr" ] && cat "$job/stderr" >&2
 [ -n "$keep_console" ] && cp "$job/console.log" "$keep_console"
 if [ -f "$job/rc" ]; then
   exit "$(cat "$job/rc")"

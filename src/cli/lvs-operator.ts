@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { messageOf } from '../core/errors.js';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './exit.js';
 import { registerController } from './controller-command.js';
+import { registerDemo } from './demo-command.js';
 import { registerStandalone } from './standalone-command.js';
 
 /**
@@ -16,6 +17,7 @@ export function buildLvsOperator(): Command {
     .exitOverride();
   registerController(program);
   registerStandalone(program);
+  registerDemo(program);
   return program;
 }
 

@@ -1,0 +1,123 @@
+/**
+ * The scenario: build seed 000, start the agents, steady traffic, kill the master director,
+ * drain web1 by renaming its health page, bring it back. Each phase has a heading, waits for
+ * an observable outcome with a deadline, and logs its result with timings.
+ */
+import { masterOf, healthOf, weightOf, windowOf, type DemoState } from './state.js';
+import type { Timeline } from './timeline.js';
+import { HOSTS, VIP } from './topology.js';
+import type { DemoWorld } from './world.js';
+
+const BACKENDS = HOSTS.filter((h) => h.role === 'backend');
+const DRAINED = BACKENDS[0] ?? { name: 'web1', address: '192.168.5.111' };
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Answers per backend in the current window. */
+function recentAnswers(s: DemoState): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const r of windowOf(s.traffic, s.nowMs)) if (r.backend) m.set(r.backend, (m.get(r.backend) ?? 0) + 1);
+  return m;
+}
+
+/** True once every backend answered at least once in the current window. */
+const allAnswer = (s: DemoState) => BACKENDS.every((b) => (recentAnswers(s).get(b.name) ?? 0) > 0);
+
+/** What the run measured, for the summary. */
+export interface DemoSummary {
+  firstMaster: string;
+  electionMs: number;
+  takeoverMs: number;
+  serviceBackMs: number;
+  failedDuringTakeover: number;
+  drainMs: number;
+  restoreMs: number;
+}
+
+/** Runs every phase on `world`; throws with what it waited for when a deadline passes. */
+export async function runScenario(world: DemoWorld, t: Timeline): Promise<DemoSummary> {
+  world.phase('1/6 Build seed 000 in network namespaces');
+  await world.build();
+  for (const h of HOSTS) world.event(`${h.name.padEnd(6)} ${h.role.padEnd(8)} ${h.address}/${h.prefixLength}`);
+  world.result(`one bridge; VIP ${VIP}; DR needs the one L2 segment, on-link routes join the subnets`);
+
+  world.phase('2/6 Start the agents (lvs-operator standalone), web servers and probes');
+  const startAt = world.now();
+  world.startProcesses();
+  const master = await world.until(
+    (s) =>
+      BACKENDS.every((b) => weightOf(s.directors, b.address) === 1 && healthOf(s.directors, b.address) !== false) &&
+      masterOf(s.directors),
+    'a VRRP master with both real servers healthy in its IPVS table',
+    t.startDeadlineMs,
+  );
+  const electionMs = world.now() - startAt;
+  world.result(`${master.name} is VRRP MASTER, IPVS programmed, both backends healthy (${seconds(electionMs)})`);
+
+  world.phase(`3/6 Steady traffic: ${t.rate} requests/s from the client to http://${VIP}/`);
+  world.startClient();
+  await world.until(allAnswer, 'answers from both backends', t.stepDeadlineMs);
+  await world.hold(t.steadyMs);
+  const answered = world.state.traffic.answered;
+  world.result(
+    `requests answered by both backends: ${BACKENDS.map((b) => `${b.name} ${answered[b.name] ?? 0}`).join(', ')}; failed ${world.state.traffic.failed}`,
+  );
+
+  world.phase(`4/6 Kill the master director ${master.name} (kill -9 of its agent, link cut)`);
+  const failedBefore = world.state.traffic.failed;
+  const killAt = world.now();
+  await world.killDirector(master.name);
+  const next = await world.until((s) => masterOf(s.directors), 'the other director to take over', t.stepDeadlineMs);
+  const takeoverMs = world.now() - killAt;
+  world.result(`${next.name} took over as MASTER ${seconds(takeoverMs)} after the kill`);
+  const served = await world.until(
+    (s) => s.traffic.recent.find((r) => r.atMs > killAt + takeoverMs && r.backend !== undefined),
+    'an answer through the new master',
+    t.stepDeadlineMs,
+  );
+  const serviceBackMs = served.atMs - killAt;
+  await world.hold(t.afterTakeoverMs);
+  await world.until(allAnswer, 'answers from both backends through the new master', t.stepDeadlineMs);
+  const failedDuringTakeover = world.state.traffic.failed - failedBefore;
+  world.result(
+    `service continued: first answer ${seconds(serviceBackMs)} after the kill, ${failedDuringTakeover} requests failed meanwhile; both backends answer through ${next.name}`,
+  );
+
+  world.phase(`5/6 Drain ${DRAINED.name}: mv /health_check.html away (HTTP_GET fails, inhibit_on_failure)`);
+  const drainAt = world.now();
+  await world.moveHealthPage(DRAINED.name, true);
+  await world.until(
+    (s) => weightOf(s.directors, DRAINED.address) === 0,
+    `weight 0 for ${DRAINED.address}`,
+    t.stepDeadlineMs,
+  );
+  const drainMs = world.now() - drainAt;
+  world.result(`${DRAINED.name} (${DRAINED.address}) weight 0 after ${seconds(drainMs)}`);
+  const drainedFrom = world.now();
+  await world.hold(Math.max(t.drainedMs, t.windowMs));
+  const toDrained = world.state.traffic.recent.filter((r) => r.atMs > drainedFrom && r.backend === DRAINED.name).length;
+  const toOthers = world.state.traffic.recent.filter((r) => r.atMs > drainedFrom && r.backend !== undefined).length;
+  world.result(`new connections since weight 0: ${DRAINED.name} ${toDrained}, all backends ${toOthers}`);
+
+  world.phase(`6/6 Restore ${DRAINED.name}: mv the health page back`);
+  const restoreAt = world.now();
+  await world.moveHealthPage(DRAINED.name, false);
+  await world.until(
+    (s) => weightOf(s.directors, DRAINED.address) === 1,
+    `weight 1 for ${DRAINED.address}`,
+    t.stepDeadlineMs,
+  );
+  const restoreMs = world.now() - restoreAt;
+  world.result(`${DRAINED.name} weight 1 again after ${seconds(restoreMs)}`);
+  const backFrom = world.now();
+  await world.until(
+    (s) => s.traffic.recent.some((r) => r.atMs > backFrom && r.backend === DRAINED.name),
+    `answers from ${DRAINED.name} again`,
+    t.stepDeadlineMs,
+  );
+  await world.hold(t.restoredMs);
+  world.result(`${DRAINED.name} answers again`);
+
+  world.phase('Done');
+  return { firstMaster: master.name, electionMs, takeoverMs, serviceBackMs, failedDuringTakeover, drainMs, restoreMs };
+}

@@ -1,0 +1,138 @@
+/**
+ * The live view (pure): demo state in, text out. Colour is optional (NO_COLOR, pipes), and
+ * every line fits in 80 columns.
+ */
+import {
+  healthOf,
+  masterOf,
+  windowOf,
+  type DemoState,
+  type DestSnapshot,
+  type DirectorState,
+  type LogLine,
+} from './state.js';
+
+/** How to render. */
+export interface ViewOptions {
+  readonly color: boolean;
+  /** How many of the newest log lines to show; all when undefined. */
+  readonly logLines?: number;
+}
+
+type Paint = (text: string) => string;
+const ansi =
+  (on: boolean, code: string): Paint =>
+  (text) =>
+    on ? `\x1b[${code}m${text}\x1b[0m` : text;
+
+interface Palette {
+  readonly bold: Paint;
+  readonly green: Paint;
+  readonly red: Paint;
+  readonly yellow: Paint;
+  readonly dim: Paint;
+}
+
+const paletteOf = (color: boolean): Palette => ({
+  bold: ansi(color, '1'),
+  green: ansi(color, '32'),
+  red: ansi(color, '31'),
+  yellow: ansi(color, '33'),
+  dim: ansi(color, '2'),
+});
+
+/** Seconds since the start, as `+12.3s`. */
+export function formatElapsed(ms: number): string {
+  return `+${(ms / 1000).toFixed(1)}s`;
+}
+
+const pad = (s: string, n: number) => (s.length >= n ? `${s} ` : s.padEnd(n));
+const padL = (s: string, n: number) => s.padStart(n);
+
+function directorLine(d: DirectorState, p: Palette): string {
+  const head = `  ${pad(d.name, 6)}${pad(d.address, 16)}`;
+  if (d.killed) return `${head}${p.red('KILLED')}  (agent SIGKILLed, link cut)`;
+  const s = d.snapshot;
+  if (!s) return `${head}${p.dim('starting')}`;
+  if (!s.agentUp) return `${head}${p.dim('agent not answering')}`;
+  const state = s.vrrp.map((v) => v.state).join(',') || 'no VRRP instance';
+  const painted = state === 'MASTER' ? p.green(state) : state === 'BACKUP' ? p.yellow(state) : p.red(state);
+  const vip = state === 'MASTER' ? 'holds the VIP, programs IPVS' : 'standing by';
+  return `${head}${painted}${' '.repeat(Math.max(1, 8 - state.length))}${vip}`;
+}
+
+function destLine(d: DestSnapshot, p: Palette): string {
+  const weight = d.weight === 0 ? p.red(padL('0', 6)) : padL(String(d.weight), 6);
+  return (
+    `    -> ${pad(`${d.address}:${d.port}`, 21)}${pad(d.forwarding, 7)}${weight}` +
+    `${padL(String(d.activeConns), 11)}${padL(String(d.inactiveConns), 10)}` +
+    `${padL(String(d.conns), 8)}${padL(String(d.inPkts), 8)}`
+  );
+}
+
+function ipvsLines(state: DemoState, p: Palette): string[] {
+  const master = masterOf(state.directors);
+  if (!master?.snapshot) return [p.bold('IPVS'), '  (no master: nobody programs the VIP)'];
+  const out = [p.bold(`IPVS on ${master.name}, the master (lvsctl ipvs list -n --stats, in short)`)];
+  out.push(`  Prot LocalAddress:Port Scheduler`);
+  out.push(`    -> RemoteAddress:Port   Forward Weight ActiveConn InActConn   Conns  InPkts`);
+  if (master.snapshot.ipvs.length === 0) out.push('  (empty table)');
+  for (const s of master.snapshot.ipvs) {
+    out.push(`  ${pad(s.protocol, 5)}${pad(`${s.address}:${s.port}`, 19)}${s.scheduler}`);
+    for (const d of s.destinations) out.push(destLine(d, p));
+  }
+  return out;
+}
+
+function backendLines(state: DemoState, p: Palette): string[] {
+  const recent = windowOf(state.traffic, state.nowMs);
+  const answeredRecent = recent.filter((r) => r.backend !== undefined).length;
+  const secs = Math.round(state.traffic.windowMs / 1000);
+  const out = [
+    p.bold('Backends'),
+    `  ${pad('name', 6)}${pad('address', 15)}${pad('health page', 13)}${pad('check', 7)}${pad('answered', 10)}share, last ${secs}s`,
+  ];
+  for (const b of state.backends) {
+    const up = healthOf(state.directors, b.address);
+    const check = up === undefined ? p.dim(pad('?', 7)) : up ? p.green(pad('UP', 7)) : p.red(pad('DOWN', 7));
+    const page = b.healthPage === 'present' ? pad('present', 13) : p.yellow(pad('renamed', 13));
+    const mine = recent.filter((r) => r.backend === b.name).length;
+    const share = answeredRecent === 0 ? '-' : `${Math.round((100 * mine) / answeredRecent)}%`;
+    const answered = String(state.traffic.answered[b.name] ?? 0);
+    out.push(`  ${pad(b.name, 6)}${pad(b.address, 15)}${page}${check}${pad(answered, 10)}${share}`);
+  }
+  const failedRecent = recent.length - answeredRecent;
+  const failed = state.traffic.failed > 0 ? p.red(String(state.traffic.failed)) : '0';
+  out.push(`  failed requests: ${failed} (last ${secs}s: ${failedRecent})`);
+  return out;
+}
+
+/** One log line, as the view and the plain-text output print it. */
+export function formatLogLine(l: LogLine, color = false): string {
+  const p = paletteOf(color);
+  const at = padL(formatElapsed(l.atMs), 8);
+  if (l.kind === 'phase') return p.bold(`${at}  == ${l.text}`);
+  if (l.kind === 'result') return `${at}  ${p.green('>>')} ${l.text}`;
+  return `${at}     ${l.text}`;
+}
+
+/** The whole view: header, directors, IPVS table, backends and traffic, the newest log lines. */
+export function renderView(state: DemoState, opts: ViewOptions): string {
+  const p = paletteOf(opts.color);
+  const lines = [
+    `${p.bold(state.title)}${padL(formatElapsed(state.nowMs), Math.max(1, 78 - state.title.length))}`,
+    `Phase: ${p.bold(state.phase)}`,
+    '',
+    p.bold('Directors'),
+    ...state.directors.map((d) => directorLine(d, p)),
+    '',
+    ...ipvsLines(state, p),
+    '',
+    ...backendLines(state, p),
+  ];
+  if (state.notes.length > 0) lines.push('', ...state.notes.map((n) => p.dim(n)));
+  const n = opts.logLines;
+  const log = n === undefined ? state.log : n <= 0 ? [] : state.log.slice(-n);
+  if (log.length > 0) lines.push('', p.bold('Log'), ...log.map((l) => formatLogLine(l, opts.color)));
+  return `${lines.join('\n')}\n`;
+}
