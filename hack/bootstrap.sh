@@ -8,7 +8,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/node-env.sh"
 cd "$repo_root"
 
-debian_packages=(user-mode-linux kmod keepalived ipvsadm iptables nftables tcpdump iproute2 dnsmasq-base procps ethtool iputils-arping openssl etcd-server unzip strace)
+debian_packages=(user-mode-linux kmod keepalived ipvsadm iptables nftables tcpdump iproute2 dnsmasq-base procps ethtool iputils-arping openssl etcd-server unzip strace curl)
 missing=()
 for p in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
