@@ -88,6 +88,7 @@ export class Controller {
       reportingInstance: `lvs-operator-controller-${opts.identity}`.slice(0, 128),
       clock: opts.clock,
       log: opts.log,
+      onRecord: (reason, result) => this.metrics.eventRecorded(reason, result),
     });
     this.elector = new LeaderElector({
       kc: opts.kc,

@@ -6,6 +6,7 @@ export interface ControllerMetrics {
   leading(isLeader: boolean): void;
   statusWritten(result: 'written' | 'unchanged' | 'error'): void;
   conflicts(count: number): void;
+  eventRecorded(reason: string, result: 'sent' | 'deduplicated' | 'error'): void;
 }
 
 export function createControllerMetrics(registry: Registry): ControllerMetrics {
@@ -37,7 +38,14 @@ export function createControllerMetrics(registry: Registry): ControllerMetrics {
     help: 'Objects with Conflict=True after the last pass.',
     registers: [registry],
   });
+  const events = new Counter({
+    name: 'lvs_controller_events_total',
+    help: 'Events the controller recorded, by reason and result (deduplicated ones were not sent).',
+    labelNames: ['reason', 'result'],
+    registers: [registry],
+  });
   return {
+    eventRecorded: (reason, result) => events.inc({ reason, result }),
     passed(elapsedMs, result) {
       duration.observe(elapsedMs / 1000);
       passes.inc({ result });
