@@ -39,7 +39,8 @@ EOF
   exit 1
 fi
 
-"$here/bootstrap.sh"
+# LVS_SKIP_BOOTSTRAP=1: the caller has bootstrapped and built already (the e2e test).
+[ "${LVS_SKIP_BOOTSTRAP:-}" = 1 ] || "$here/bootstrap.sh"
 # shellcheck source=hack/node-env.sh
 source "$here/node-env.sh"
 cd "$repo_root"
