@@ -207,4 +207,33 @@ describeWithApiServer('controller against a real API server', (kubeconfigPath) =
       ),
     );
   });
+
+  it('hands over to a standby replica that carries on', async () => {
+    const standby = new Controller({
+      kc,
+      clock: systemClock,
+      log: silentLogger(),
+      registry: new Registry(),
+      identity: 'standby',
+      leaseNamespace: ns,
+      namespace: ns,
+      minIntervalMs: 50,
+      leaseDurationMs: 3_000,
+      renewDeadlineMs: 2_000,
+      retryPeriodMs: 200,
+    });
+    standby.start();
+    try {
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(standby.isLeader).toBe(false);
+      await controller.stop();
+      await waitFor('standby leads', 10_000, async () => standby.isLeader);
+      await apply(kc, group('e-fifth', 51, '192.0.2.50'));
+      await waitFor('standby marks the conflict', 15_000, async () => {
+        return condition(await get('vrrpgroups', 'e-fifth'), 'Conflict')?.reason === 'DuplicateVrid';
+      });
+    } finally {
+      await standby.stop();
+    }
+  });
 });
