@@ -53,11 +53,13 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
     metrics: new IpvsMetrics(registry),
   });
   const checks = createSystemCheckRunner({ clock });
-  const scheduler = new ProbeScheduler({ clock, run: checks.run, log, metrics: new HealthMetrics(registry) });
+  const healthMetrics = new HealthMetrics(registry);
+  const scheduler = new ProbeScheduler({ clock, run: checks.run, log, metrics: healthMetrics });
   const wiring: { director?: Director } = {};
   const health = new HealthMonitor({
     scheduler,
     log,
+    metrics: healthMetrics,
     notify: createNotifyRunner({ clock, log }),
     onPlan: (id, plan) => wiring.director?.healthPlanChanged(id, plan),
   });
