@@ -46,7 +46,7 @@ source "$here/node-env.sh"
 cd "$repo_root"
 
 view=()
-if [ -t 1 ]; then view+=(--live); else view+=(--no-live); fi
+if [ -t 1 ]; then view+=(--live --rows "$(tput lines 2>/dev/null || echo 40)"); else view+=(--no-live); fi
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then view+=(--color); else view+=(--no-color); fi
 
 mode=${LVS_KERNEL:-}

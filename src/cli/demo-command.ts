@@ -7,13 +7,14 @@ import { messageOf } from '../core/errors.js';
 import { runScenario, type DemoSummary } from '../demo/script.js';
 import { FULL_TIMELINE, QUICK_TIMELINE } from '../demo/timeline.js';
 import { DemoWorld } from '../demo/world.js';
-import { EXIT_FAILURE } from './exit.js';
+import { EXIT_FAILURE, UsageError } from './exit.js';
 
 interface DemoFlags {
   quick?: boolean;
   manifests?: string;
   live?: boolean;
   color?: boolean;
+  rows?: string;
 }
 
 /** The repository's examples/seed-000 folder, found from this module upwards (source and dist). */
@@ -69,6 +70,7 @@ export function registerDemo(program: Command): void {
     .option('--no-live', 'print log lines and periodic snapshots instead')
     .option('--color', 'colour the output (default: a terminal without NO_COLOR)')
     .option('--no-color', 'plain text')
+    .option('--rows <n>', 'terminal height for the live view (default: this terminal)')
     .addHelpText(
       'after',
       '\nNeeds root and a kernel with IPVS; hack/demo.sh uses user-mode-linux when the host has none.',
@@ -90,14 +92,17 @@ async function runDemo(flags: DemoFlags): Promise<number> {
   const color = flags.color ?? (tty && !process.env['NO_COLOR']);
   const timeline = flags.quick ? QUICK_TIMELINE : FULL_TIMELINE;
   const notes = [
-    "Seed 000's addresses, unchanged: client and directors in 192.168.105.0/24, backends in",
-    '192.168.5.0/24, all on one bridge with on-link routes (DR rewrites only the MAC).',
+    "Seed 000's addresses: client and directors 192.168.105.0/24, backends 192.168.5.0/24,",
+    'one bridge, on-link routes between the subnets (DR rewrites only the MAC).',
     ...(process.env['LVS_IN_UML']
-      ? ['Kernel: user-mode-linux 6.1 (the host has no IPVS); REDIRECT through iptables-legacy.']
+      ? ['Kernel: user-mode-linux 6.1 (no IPVS on the host); REDIRECT via iptables-legacy.']
       : []),
   ];
+  const rows = flags.rows !== undefined ? Number(flags.rows) : process.stdout.rows;
+  if (rows !== undefined && !(Number.isInteger(rows) && rows > 0))
+    throw new UsageError('--rows must be a positive integer');
   const world = new DemoWorld(
-    { live, color, write, snapshotEveryMs: flags.quick ? 60_000 : 10_000 },
+    { live, color, write, snapshotEveryMs: flags.quick ? 60_000 : 10_000, ...(rows !== undefined ? { rows } : {}) },
     timeline,
     flags.manifests ?? defaultManifests(),
     notes,

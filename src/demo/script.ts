@@ -39,9 +39,9 @@ export async function runScenario(world: DemoWorld, t: Timeline): Promise<DemoSu
   world.phase('1/6 Build seed 000 in network namespaces');
   await world.build();
   for (const h of HOSTS) world.event(`${h.name.padEnd(6)} ${h.role.padEnd(8)} ${h.address}/${h.prefixLength}`);
-  world.result(`one bridge; VIP ${VIP}; DR needs the one L2 segment, on-link routes join the subnets`);
+  world.result(`VIP ${VIP}; one L2 segment (DR), on-link routes between subnets`);
 
-  world.phase('2/6 Start the agents (lvs-operator standalone), web servers and probes');
+  world.phase('2/6 Start agents (lvs-operator standalone), web servers, probes');
   const startAt = world.now();
   world.startProcesses();
   const master = await world.until(
@@ -52,9 +52,9 @@ export async function runScenario(world: DemoWorld, t: Timeline): Promise<DemoSu
     t.startDeadlineMs,
   );
   const electionMs = world.now() - startAt;
-  world.result(`${master.name} is VRRP MASTER, IPVS programmed, both backends healthy (${seconds(electionMs)})`);
+  world.result(`${master.name} is VRRP MASTER, both real servers healthy in IPVS (${seconds(electionMs)})`);
 
-  world.phase(`3/6 Steady traffic: ${t.rate} requests/s from the client to http://${VIP}/`);
+  world.phase(`3/6 Steady traffic: ${t.rate} requests/s to http://${VIP}/`);
   world.startClient();
   await world.until(allAnswer, 'answers from both backends', t.stepDeadlineMs);
   await world.hold(t.steadyMs);
@@ -63,7 +63,7 @@ export async function runScenario(world: DemoWorld, t: Timeline): Promise<DemoSu
     `requests answered by both backends: ${BACKENDS.map((b) => `${b.name} ${answered[b.name] ?? 0}`).join(', ')}; failed ${world.state.traffic.failed}`,
   );
 
-  world.phase(`4/6 Kill the master director ${master.name} (kill -9 of its agent, link cut)`);
+  world.phase(`4/6 Kill the master ${master.name}: kill -9 of its agent, link cut`);
   const failedBefore = world.state.traffic.failed;
   const killAt = world.now();
   await world.killDirector(master.name);
@@ -80,10 +80,12 @@ export async function runScenario(world: DemoWorld, t: Timeline): Promise<DemoSu
   await world.until(allAnswer, 'answers from both backends through the new master', t.stepDeadlineMs);
   const failedDuringTakeover = world.state.traffic.failed - failedBefore;
   world.result(
-    `service continued: first answer ${seconds(serviceBackMs)} after the kill, ${failedDuringTakeover} requests failed meanwhile; both backends answer through ${next.name}`,
+    `first answer via ${next.name} ${seconds(serviceBackMs)} after the kill; ${failedDuringTakeover} failed`,
   );
+  world.result(`service continued: both backends answer through ${next.name}`);
 
-  world.phase(`5/6 Drain ${DRAINED.name}: mv /health_check.html away (HTTP_GET fails, inhibit_on_failure)`);
+  world.phase(`5/6 Drain ${DRAINED.name}: rename its /health_check.html`);
+  world.event('HTTP_GET fails; inhibit_on_failure sets the weight to 0');
   const drainAt = world.now();
   await world.moveHealthPage(DRAINED.name, true);
   await world.until(
@@ -99,7 +101,7 @@ export async function runScenario(world: DemoWorld, t: Timeline): Promise<DemoSu
   const toOthers = world.state.traffic.recent.filter((r) => r.atMs > drainedFrom && r.backend !== undefined).length;
   world.result(`new connections since weight 0: ${DRAINED.name} ${toDrained}, all backends ${toOthers}`);
 
-  world.phase(`6/6 Restore ${DRAINED.name}: mv the health page back`);
+  world.phase(`6/6 Restore ${DRAINED.name}: rename the health page back`);
   const restoreAt = world.now();
   await world.moveHealthPage(DRAINED.name, false);
   await world.until(

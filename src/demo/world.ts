@@ -31,6 +31,8 @@ export interface OutputOptions {
   readonly write: (text: string) => void;
   /** Without live redraw: print the view this often (and at the end of each phase). */
   readonly snapshotEveryMs: number;
+  /** Terminal height for the live view, which shows as many log lines as fit. */
+  readonly rows?: number;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -266,6 +268,14 @@ export class DemoWorld {
 
   private draw(): void {
     this.state = { ...this.state, nowMs: this.now() };
-    this.out.write(`\x1b[H\x1b[J${renderView(this.state, { color: this.out.color, logLines: 14 })}`);
+    // The log takes the rows the rest of the view leaves (a blank line and its heading too).
+    // On a short terminal the notes give way to the log.
+    const fit = (s: DemoState) => {
+      const rest = renderView(s, { color: false, logLines: 0 }).split('\n').length;
+      return this.out.rows === undefined ? 14 : this.out.rows - rest - 2;
+    };
+    const brief = { ...this.state, notes: [] };
+    const [shown, logLines] = fit(this.state) >= 5 ? [this.state, fit(this.state)] : [brief, Math.max(2, fit(brief))];
+    this.out.write(`\x1b[H\x1b[J${renderView(shown, { color: this.out.color, logLines })}`);
   }
 }

@@ -41,10 +41,11 @@ describeAsRoot('demo: hack/demo.sh --quick', () => {
     expect(code, out).toBe(0);
     // Without a terminal: no escape sequences, log lines and snapshots.
     expect(out).not.toContain('\x1b[');
-    expect(out).toMatch(/>> lvs[12] is VRRP MASTER, IPVS programmed, both backends healthy/);
+    expect(out).toMatch(/>> lvs[12] is VRRP MASTER, both real servers healthy in IPVS/);
     expect(out).toMatch(/>> requests answered by both backends: web1 [1-9]\d*, web2 [1-9]\d*/);
     expect(out).toMatch(/>> lvs[12] took over as MASTER \d+\.\d s after the kill/);
-    expect(out).toMatch(/>> service continued: first answer \d+\.\d s after the kill/);
+    expect(out).toMatch(/>> first answer via lvs[12] \d+\.\d s after the kill/);
+    expect(out).toMatch(/>> service continued: both backends answer through lvs[12]/);
     expect(out).toMatch(/lvs[12]: IPVS weight of 192\.168\.5\.111 1 -> 0/);
     expect(out).toMatch(/>> web1 \(192\.168\.5\.111\) weight 0 after/);
     expect(out).toMatch(/>> new connections since weight 0: web1 0, all backends [1-9]/);
