@@ -4,6 +4,8 @@ import { messageOf } from '../core/errors.js';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './exit.js';
 import { registerController } from './controller-command.js';
 import { registerDemo } from './demo-command.js';
+import { registerDirector } from './director-command.js';
+import { registerRealserver } from './realserver-command.js';
 import { registerStandalone } from './standalone-command.js';
 
 /**
@@ -17,6 +19,8 @@ export function buildLvsOperator(): Command {
     .exitOverride();
   registerController(program);
   registerStandalone(program);
+  registerDirector(program);
+  registerRealserver(program);
   registerDemo(program);
   return program;
 }

@@ -11,6 +11,7 @@ import { createDirectorRuntime, type DirectorRuntime } from './director-runtime.
 import { UsageError } from './exit.js';
 import { collect, packageVersion, parseLabel, parseListenAddress } from './flags.js';
 import { createRealserverRuntime, type RealserverRuntime } from './realserver-runtime.js';
+import { notReadyReasons, PassQueue, waitForStopSignal } from './role-loop.js';
 
 const ROLES = ['director', 'realserver', 'both'] as const;
 
@@ -85,44 +86,33 @@ async function runStandalone(
     ? await createRealserverRuntime({ nodeName: o.node, log, registry, clock, stateDir: o.stateDir })
     : undefined;
 
-  // Changes are applied one snapshot at a time, the newest winning.
-  let applying = Promise.resolve();
+  // Changes are applied one pass at a time, the newest snapshot winning.
+  let latest: ManifestSnapshot | undefined;
+  const passes = new PassQueue(async () => {
+    const objects: ManifestObject[] = (latest?.objects ?? []).map((l) => l.object);
+    await Promise.all([director?.director.setObjects(objects), realserver?.sync(objects)]);
+  }, log);
   const apply = (snapshot: ManifestSnapshot) => {
-    const objects: ManifestObject[] = snapshot.objects.map((l) => l.object);
-    applying = applying.then(async () => {
-      try {
-        await Promise.all([director?.director.setObjects(objects), realserver?.sync(objects)]);
-      } catch (err) {
-        log.error({ err }, 'applying the manifests failed; the next change or resync retries');
-      }
-    });
+    latest = snapshot;
+    void passes.request(); // the queue logs a failed pass; the next change or resync retries
   };
   source.onChange(apply);
   const metrics = await startMetricsServer({
     registry,
     log,
     ...o.listen,
-    readiness: () => [
-      ...(director && !director.isSynced() ? ['director: first sync pending'] : []),
-      ...(realserver && !realserver.isSynced() ? ['realserver: first sync pending'] : []),
-    ],
+    readiness: () =>
+      notReadyReasons([
+        ...(director ? [{ name: 'director', isSynced: director.isSynced }] : []),
+        ...(realserver ? [{ name: 'realserver', isSynced: realserver.isSynced }] : []),
+      ]),
   });
   apply(await source.start());
   log.info({ role: o.role, manifests: o.manifests, metrics: metrics.url }, 'standalone agent started');
 
-  const onHup = () => {
-    log.info('SIGHUP: reloading manifests');
-    void source.reload();
-  };
-  process.on('SIGHUP', onHup);
-  const signal = await new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
-  log.info({ signal }, 'stopping gracefully');
-  process.off('SIGHUP', onHup);
+  await waitForStopSignal(log, () => void source.reload());
   source.stop();
-  await applying;
+  await passes.idle();
   await director?.close({ removeIpvs: o.removeIpvsOnExit === true });
   await realserver?.close();
   await metrics.close();

@@ -16,3 +16,5 @@ export * from './object-store.js';
 export * from './resilient-informer.js';
 export * from './status-writer.js';
 export * from './kube-config.js';
+export * from './node-status.js';
+export * from './node-events.js';

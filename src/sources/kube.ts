@@ -179,6 +179,11 @@ export class KubeSource {
     return this.informers.get(kind)?.get(name, namespace);
   }
 
+  /** Every cached object of one of our kinds, valid or not, deleting or not (with managedFields). */
+  cachedList(kind: Kind): readonly unknown[] {
+    return this.list(kind);
+  }
+
   private list(kind: Kind | 'Secret' | 'Node'): RawObject[] {
     return this.informers.get(kind)?.list() ?? [];
   }
@@ -222,4 +227,12 @@ function rejectionOf(obj: RawObject, cause: KubeRejection['cause'], issues: read
     generation: obj.metadata?.generation,
     issues,
   };
+}
+
+/**
+ * True when the object is being deleted (it has a deletionTimestamp and waits for finalizers):
+ * the roles treat it as gone, remove what they programmed for it and withdraw their status.
+ */
+export function isDeleting(obj: ManifestObject): boolean {
+  return (obj.metadata as { deletionTimestamp?: unknown }).deletionTimestamp != null;
 }

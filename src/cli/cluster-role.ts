@@ -1,0 +1,208 @@
+import { mkdir } from 'node:fs/promises';
+import type { Command } from 'commander';
+import type { Registry } from 'prom-client';
+import { secretValue, type Kind, type ManifestObject, type Secret } from '../api/index.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { createRootLogger, type Logger } from '../core/logger.js';
+import {
+  createEventSink,
+  createInformerMetrics,
+  createStatusApplier,
+  EMPTY_OBSERVATION,
+  EventRecorder,
+  loadKubeConfig,
+  nodeEvents,
+  nodeFieldManager,
+  observeNode,
+  staleStatusRefs,
+  StatusWriter,
+  type CachedObject,
+  type NodeIssue,
+  type NodeStatusItem,
+} from '../kube/index.js';
+import { createRegistry } from '../metrics/registry.js';
+import { startMetricsServer } from '../metrics/server.js';
+import { isDeleting, KubeSource, kubeClients } from '../sources/kube.js';
+import { UsageError } from './exit.js';
+import { packageVersion, parseListenAddress } from './flags.js';
+import { notReadyReasons, PassQueue, waitForStopSignal } from './role-loop.js';
+
+/** Flags shared by `lvs-operator director` and `lvs-operator realserver`. */
+export interface ClusterRoleFlags {
+  node?: string;
+  kubeconfig?: string;
+  namespace?: string;
+  stateDir: string;
+  metricsAddress: string;
+  logLevel: string;
+}
+
+/** What a cluster role gets from the shared wiring. */
+export interface ClusterRoleContext {
+  readonly node: string;
+  /** This node's labels as the Node object has them now (read at every plan). */
+  readonly labels: () => Readonly<Record<string, string>>;
+  readonly log: Logger;
+  readonly registry: Registry;
+  readonly clock: Clock;
+  readonly stateDir: string;
+  /** Secrets referenced by the objects of the current pass. */
+  readonly resolveSecret: (namespace: string, name: string, key: string) => string | undefined;
+}
+
+/** One running role: fed the complete set of live objects, asked for what it reports. */
+export interface ClusterRoleInstance {
+  /** Programs the node for exactly these objects; resolves once the pass is done. */
+  apply(objects: readonly ManifestObject[]): Promise<void>;
+  /** The status items this node owns and the objects it cannot use, as of now. */
+  report(): { readonly items: readonly NodeStatusItem[]; readonly issues: readonly NodeIssue[] };
+  isSynced(): boolean;
+  close(): Promise<void>;
+}
+
+/** A cluster role as `runClusterRole` runs it. */
+export interface ClusterRoleSpec {
+  readonly name: 'director' | 'realserver';
+  /** The kinds whose status this role writes (and withdraws). */
+  readonly statusKinds: readonly Kind[];
+  start(ctx: ClusterRoleContext): Promise<ClusterRoleInstance>;
+}
+
+/** How often VRRP and health changes are looked for between object changes. */
+const REPORT_INTERVAL_MS = 1_000;
+
+/** Adds the shared flags, with the environment the chart sets as fallbacks. */
+export function clusterRoleOptions(cmd: Command, defaults: { stateDir: string; metricsPort: number }): Command {
+  return cmd
+    .option('--node <name>', "this node's name (default: NODE_NAME, from the downward API)", process.env['NODE_NAME'])
+    .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, or in-cluster)')
+    .option(
+      '--namespace <ns>',
+      'watch only this namespace (default: LVS_WATCH_NAMESPACE, or all)',
+      process.env['LVS_WATCH_NAMESPACE'] || undefined,
+    )
+    .option('--state-dir <dir>', 'where ownership records are kept across restarts', defaults.stateDir)
+    .option(
+      '--metrics-address <host:port>',
+      '/metrics, /healthz and /readyz',
+      process.env['LVS_METRICS_ADDRESS'] ?? `0.0.0.0:${defaults.metricsPort}`,
+    )
+    .option('--log-level <level>', 'trace, debug, info, warn or error', process.env['LOG_LEVEL'] ?? 'info');
+}
+
+/**
+ * The cluster side of a node role: KubeSource informers (our kinds, referenced Secrets, Nodes),
+ * the role fed the live objects (those being deleted left out, so the role removes what it
+ * programmed for them) only once every informer has listed, then this node's status items
+ * written under `lvs-operator/<node>`, items withdrawn where it no longer reports, and Events
+ * on transitions. One pass at a time; between object changes a cheap pass every second picks
+ * up VRRP and health changes (writes and Events happen only on change).
+ */
+export async function runClusterRole(flags: ClusterRoleFlags, spec: ClusterRoleSpec): Promise<void> {
+  const node = flags.node;
+  if (!node) throw new UsageError('--node (or NODE_NAME) is required');
+  const listen = parseListenAddress(flags.metricsAddress);
+  const log = createRootLogger({ level: flags.logLevel, node });
+  const kc = loadKubeConfig(flags.kubeconfig);
+  const clock = systemClock;
+  const registry = createRegistry({ version: packageVersion() });
+  await mkdir(flags.stateDir, { recursive: true });
+  const source = new KubeSource({
+    clock,
+    log,
+    clients: kubeClients(kc),
+    metrics: createInformerMetrics(registry),
+    ...(flags.namespace ? { namespace: flags.namespace } : {}),
+  });
+  const fieldManager = nodeFieldManager(node);
+  const writer = new StatusWriter({ applier: createStatusApplier(kc), fieldManager, log });
+  const recorder = new EventRecorder({
+    sink: createEventSink(kc),
+    reportingInstance: `lvs-operator-${node}`,
+    clock,
+    log,
+  });
+
+  let objects: readonly ManifestObject[] = [];
+  let labels: Readonly<Record<string, string>> = {};
+  const role = await spec.start({
+    node,
+    labels: () => labels,
+    log,
+    registry,
+    clock,
+    stateDir: flags.stateDir,
+    resolveSecret: (ns, name, key) => {
+      const s = objects.find(
+        (o): o is Secret => o.kind === 'Secret' && o.metadata.namespace === ns && o.metadata.name === name,
+      );
+      return s ? secretValue(s, key) : undefined;
+    },
+  });
+
+  let changed = true;
+  let observed = EMPTY_OBSERVATION;
+  let retryWrites = false;
+  const report = async () => {
+    const { items, issues } = role.report();
+    const now = observeNode(items, issues);
+    for (const e of nodeEvents(node, observed, now)) await recorder.record(e);
+    observed = now;
+    const stale = spec.statusKinds.flatMap((k) =>
+      staleStatusRefs(k, source.cachedList(k) as readonly CachedObject[], fieldManager, items),
+    );
+    const writes = [...items, ...stale.map((ref) => ({ ref, status: {} }))];
+    retryWrites = false;
+    for (const w of writes) {
+      try {
+        await writer.write(w.ref, w.status);
+      } catch (err) {
+        retryWrites = true; // the writer forgot it; the next pass sends it again
+        log.warn({ err, object: `${w.ref.kind} ${w.ref.namespace}/${w.ref.name}` }, 'status not written');
+      }
+    }
+  };
+  const passes = new PassQueue(async () => {
+    if (!source.hasSynced) return; // a half-filled cache would make the role delete what it owns
+    if (changed) {
+      changed = false;
+      const snapshot = source.snapshot();
+      labels = snapshot.nodes.find((n) => n.name === node)?.labels ?? {};
+      objects = snapshot.objects.filter((o) => !isDeleting(o));
+      await role.apply(objects);
+    }
+    await report();
+  }, log);
+  source.onChange(() => {
+    changed = true;
+    void passes.request(); // the queue logs a failed pass
+  });
+  const metrics = await startMetricsServer({
+    registry,
+    log,
+    ...listen,
+    readiness: () =>
+      notReadyReasons([
+        { name: 'informers', isSynced: () => source.hasSynced },
+        { name: spec.name, isSynced: role.isSynced },
+      ]),
+  });
+  source.start();
+  log.info({ role: spec.name, namespace: flags.namespace ?? '*', metrics: metrics.url }, 'cluster role started');
+  void source.waitForSync().then(() => {
+    log.info('informers synced');
+    changed = true;
+    return passes.request();
+  });
+  const tick = setInterval(() => {
+    if (source.hasSynced || retryWrites) void passes.request();
+  }, REPORT_INTERVAL_MS);
+
+  await waitForStopSignal(log);
+  clearInterval(tick);
+  source.stop();
+  await passes.idle();
+  await role.close();
+  await metrics.close();
+  log.info('stopped');
+}

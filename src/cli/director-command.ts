@@ -1,0 +1,83 @@
+import type { Command } from 'commander';
+import { directorStatusItems, refOf, type NodeIssue } from '../kube/index.js';
+import { clusterRoleOptions, runClusterRole, type ClusterRoleFlags } from './cluster-role.js';
+import { createDirectorRuntime } from './director-runtime.js';
+
+interface DirectorFlags extends ClusterRoleFlags {
+  removeIpvsOnExit?: boolean;
+}
+
+/** `lvs-operator director`: the director role of one node, configured from the API server. */
+export function registerDirector(program: Command): void {
+  clusterRoleOptions(
+    program
+      .command('director')
+      .description('Run the director role (VRRP, health checks, IPVS) of this node from the Kubernetes API'),
+    { stateDir: '/var/lib/lvs-operator', metricsPort: 9400 },
+  )
+    .option('--remove-ipvs-on-exit', 'on SIGTERM also remove the IPVS services this agent owns (default: keep them)')
+    .addHelpText(
+      'after',
+      '\nSignals: SIGTERM/SIGINT stop gracefully (VRRP priority 0, VIPs released; IPVS kept unless\n--remove-ipvs-on-exit).',
+    )
+    .action(async (flags: DirectorFlags) => {
+      await runClusterRole(flags, {
+        name: 'director',
+        statusKinds: ['VrrpGroup', 'VirtualServer'],
+        start: async (ctx) => {
+          const runtime = await createDirectorRuntime({
+            // planNode reads the labels at every plan, so a relabelled Node moves in or out of
+            // VrrpGroup nodeSelectors without a restart.
+            node: {
+              name: ctx.node,
+              get labels() {
+                return ctx.labels();
+              },
+            },
+            log: ctx.log,
+            registry: ctx.registry,
+            clock: ctx.clock,
+            stateDir: ctx.stateDir,
+            resolveSecret: ctx.resolveSecret,
+          });
+          const transitions = new TransitionTimes(() => new Date().toISOString());
+          return {
+            apply: (objects) => runtime.director.setObjects(objects),
+            report: () => {
+              const status = runtime.director.status();
+              const times = transitions.update(status.groups);
+              const issues: NodeIssue[] = status.issues
+                .filter((i) => !i.transient)
+                .map((i) => ({
+                  ref: refOf(i.kind, i.ref),
+                  reason: 'InvalidSpec',
+                  message: `${i.path.join('.')}: ${i.message}`,
+                }));
+              return { items: directorStatusItems(ctx.node, status, times), issues };
+            },
+            isSynced: runtime.isSynced,
+            close: () => runtime.close({ removeIpvs: flags.removeIpvsOnExit === true }),
+          };
+        },
+      });
+    });
+}
+
+/** When each group last changed state on this node, as this process saw it. */
+class TransitionTimes {
+  private readonly seen = new Map<string, { state: string; time: string }>();
+
+  constructor(private readonly now: () => string) {}
+
+  update(groups: readonly { readonly ref: string; readonly state: string }[]): ReadonlyMap<string, string> {
+    const out = new Map<string, string>();
+    for (const g of groups) {
+      const last = this.seen.get(g.ref);
+      const entry = last && last.state === g.state ? last : { state: g.state, time: this.now() };
+      this.seen.set(g.ref, entry);
+      out.set(g.ref, entry.time);
+    }
+    for (const ref of this.seen.keys()) if (!out.has(ref)) this.seen.delete(ref);
+    return out;
+  }
+}

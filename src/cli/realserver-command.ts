@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import type { LvsObjectRef, NodeIssue, NodeStatusItem } from '../kube/index.js';
+import { realserverStatusItems } from '../kube/index.js';
+import type { PassReport } from '../realserver/index.js';
+import { clusterRoleOptions, runClusterRole } from './cluster-role.js';
+import { createRealserverRuntime } from './realserver-runtime.js';
+
+/** `lvs-operator realserver`: the backend role of one node, configured from the API server. */
+export function registerRealserver(program: Command): void {
+  clusterRoleOptions(
+    program
+      .command('realserver')
+      .description("Accept the VIPs of the DR and TUN VirtualServers that send to this node's real servers"),
+    { stateDir: '/run/lvs-operator', metricsPort: 9401 },
+  )
+    .addHelpText('after', '\nSignals: SIGTERM/SIGINT stop gracefully; VIPs stay so connections survive a restart.')
+    .action(async (flags) => {
+      await runClusterRole(flags, {
+        name: 'realserver',
+        statusKinds: ['RealServer'],
+        start: async (ctx) => {
+          const runtime = await createRealserverRuntime({
+            nodeName: ctx.node,
+            log: ctx.log,
+            registry: ctx.registry,
+            clock: ctx.clock,
+            stateDir: ctx.stateDir,
+          });
+          let last: PassReport | undefined;
+          return {
+            apply: async (objects) => {
+              last = await runtime.sync(objects);
+            },
+            report: () => reportOf(last),
+            isSynced: runtime.isSynced,
+            close: runtime.close,
+          };
+        },
+      });
+    });
+}
+
+function reportOf(pass: PassReport | undefined): { items: NodeStatusItem[]; issues: NodeIssue[] } {
+  if (!pass) return { items: [], issues: [] };
+  const issues = pass.issues.map((i) => {
+    const ref: LvsObjectRef = { kind: i.object.kind, namespace: i.object.namespace, name: i.object.name };
+    return { ref, reason: i.reason, message: `${i.path}: ${i.message}` };
+  });
+  return { items: realserverStatusItems(pass.realServers), issues };
+}

@@ -1,0 +1,81 @@
+import type { Logger } from '../core/logger.js';
+
+/**
+ * Runs `pass` one at a time: a request while a pass runs merges into one follow-up pass, so
+ * the newest input always wins and no two passes interleave. Shared by `standalone` and the
+ * cluster roles, which read their current input inside `pass`.
+ */
+export class PassQueue {
+  private running: Promise<void> | undefined;
+  private pending = false;
+
+  constructor(
+    private readonly pass: () => Promise<void>,
+    private readonly log: Logger,
+  ) {}
+
+  /** Asks for a pass; resolves when a pass that started after this call has finished. */
+  request(): Promise<void> {
+    // The running loop takes the pending pass before it settles.
+    if (this.running) {
+      this.pending = true;
+      return this.running;
+    }
+    this.running = this.loop();
+    return this.running;
+  }
+
+  /** Resolves when no pass runs or waits. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      do {
+        this.pending = false;
+        try {
+          await this.pass();
+        } catch (err) {
+          this.log.error({ err }, 'applying the objects failed; the next change or resync retries');
+        }
+      } while (this.pending);
+    } finally {
+      this.running = undefined;
+    }
+  }
+}
+
+/** Readiness reasons of the roles a process runs: each says why it is not ready yet. */
+export function notReadyReasons(
+  roles: readonly { readonly name: string; readonly isSynced: () => boolean }[],
+): string[] {
+  return roles.filter((r) => !r.isSynced()).map((r) => `${r.name}: first sync pending`);
+}
+
+/**
+ * Waits for SIGTERM or SIGINT and returns its name; SIGHUP calls `onHup` meanwhile. The
+ * handlers are removed again, so a second SIGTERM during the graceful stop kills the process
+ * as usual.
+ */
+export async function waitForStopSignal(log: Logger, onHup?: () => void): Promise<string> {
+  const hup = () => {
+    log.info('SIGHUP: reloading');
+    onHup?.();
+  };
+  if (onHup) process.on('SIGHUP', hup);
+  const signal = await new Promise<string>((resolve) => {
+    const term = () => done('SIGTERM');
+    const int = () => done('SIGINT');
+    const done = (name: string) => {
+      process.off('SIGTERM', term);
+      process.off('SIGINT', int);
+      resolve(name);
+    };
+    process.once('SIGTERM', term);
+    process.once('SIGINT', int);
+  });
+  if (onHup) process.off('SIGHUP', hup);
+  log.info({ signal }, 'stopping gracefully');
+  return signal;
+}

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { RealServerStatusSchema, VirtualServerStatusSchema, VrrpGroupStatusSchema } from '../../../src/api/index.js';
+import type { DirectorStatus } from '../../../src/director/index.js';
+import {
+  directorStatusItems,
+  nodeFieldManager,
+  realserverStatusItems,
+  staleStatusRefs,
+  type CachedObject,
+  type NodeStatusItem,
+} from '../../../src/kube/index.js';
+
+const SINCE = Date.UTC(2026, 10, 22, 1, 0, 0);
+const up = { state: 'Up' as const, weight: 3, sinceMs: SINCE, checks: [] };
+const down = { state: 'Down' as const, weight: 3, sinceMs: SINCE, reason: 'refused' as const, checks: [] };
+
+describe('directorStatusItems', () => {
+  const status: DirectorStatus = {
+    groups: [{ ref: 'ns/vg', state: 'master', effectivePriority: 150, master: undefined }],
+    services: [
+      {
+        ref: 'ns/web',
+        programmed: true,
+        realServers: [
+          { id: '192.0.2.10:80', health: up },
+          { id: '[2001:db8::1]:80', health: down },
+          { id: '192.0.2.12:80', health: undefined },
+        ],
+      },
+      { ref: 'ns/standby', programmed: false, realServers: [{ id: '192.0.2.20:443', health: up }] },
+      { ref: 'ns/empty', programmed: true, realServers: [] },
+    ],
+    issues: [],
+  };
+  const items = directorStatusItems('lb1', status, new Map([['ns/vg', '2026-11-22T01:00:05.000Z']]));
+
+  it('reports this node in the group, keyed by node', () => {
+    expect(items[0]).toEqual({
+      ref: { kind: 'VrrpGroup', namespace: 'ns', name: 'vg' },
+      status: {
+        nodes: [
+          { node: 'lb1', state: 'Master', effectivePriority: 150, lastTransitionTime: '2026-11-22T01:00:05.000Z' },
+        ],
+      },
+    });
+  });
+
+  it.each([
+    {
+      name: 'programmed: up servers at their weight, down at 0, unchecked left out',
+      ref: 'web',
+      expected: [
+        { address: '192.0.2.10', port: 80, health: 'Up', weight: 3 },
+        { address: '2001:db8::1', port: 80, health: 'Down', weight: 0, reason: 'refused:' },
+      ],
+    },
+    {
+      name: 'not programmed here: weight 0',
+      ref: 'standby',
+      expected: [{ address: '192.0.2.20', port: 443, weight: 0 }],
+    },
+    { name: 'no real servers: an empty list still holds the object', ref: 'empty', expected: [] },
+  ])('$name', ({ ref, expected }) => {
+    const item = items.find((i) => i.ref.kind === 'VirtualServer' && i.ref.name === ref);
+    const rs = (item?.status as { realServers: unknown[] }).realServers;
+    expect(rs).toHaveLength(expected.length);
+    expected.forEach((e, i) =>
+      expect(rs[i]).toMatchObject({ ...e, director: 'lb1', since: '2026-11-22T01:00:00.000Z' }),
+    );
+  });
+
+  it('produces statuses the schemas accept', () => {
+    for (const { ref, status: s } of items) {
+      const schema = ref.kind === 'VrrpGroup' ? VrrpGroupStatusSchema : VirtualServerStatusSchema;
+      expect(schema.safeParse(s).success, `${ref.kind} ${ref.name}`).toBe(true);
+    }
+  });
+});
+
+describe('realserverStatusItems', () => {
+  it('reports status.vips per RealServer object, an object without VIPs included', () => {
+    const items = realserverStatusItems([
+      {
+        realServer: { kind: 'RealServer', namespace: 'ns', name: 'web1' },
+        vips: [
+          { vip: '192.0.2.100', mode: 'Loopback', configured: true },
+          { vip: '192.0.2.101', mode: 'IptablesRedirect', configured: false, message: 'REDIRECT rules unavailable' },
+        ],
+      },
+      { realServer: { kind: 'RealServer', namespace: 'ns', name: 'web2' }, vips: [] },
+    ]);
+    expect(items).toEqual([
+      {
+        ref: { kind: 'RealServer', namespace: 'ns', name: 'web1' },
+        status: {
+          vips: [
+            { vip: '192.0.2.100', mode: 'Loopback', configured: true },
+            { vip: '192.0.2.101', mode: 'IptablesRedirect', configured: false, message: 'REDIRECT rules unavailable' },
+          ],
+        },
+      },
+      { ref: { kind: 'RealServer', namespace: 'ns', name: 'web2' }, status: { vips: [] } },
+    ]);
+    for (const i of items) expect(RealServerStatusSchema.safeParse(i.status).success).toBe(true);
+  });
+});
+
+describe('staleStatusRefs', () => {
+  const manager = nodeFieldManager('lb1');
+  const owned = (name: string, fields: object, m = manager): CachedObject & { metadata: { name: string } } => ({
+    metadata: {
+      namespace: 'ns',
+      name,
+      managedFields: [
+        { manager: 'kubectl', fieldsV1: {} },
+        { manager: m, subresource: 'status', fieldsV1: { 'f:status': fields } },
+      ],
+    },
+  });
+  const reported: NodeStatusItem[] = [{ ref: { kind: 'VirtualServer', namespace: 'ns', name: 'live' }, status: {} }];
+
+  it.each([
+    { name: 'still reported', obj: owned('live', { 'f:realServers': {} }), stale: false },
+    { name: 'owned but no longer reported', obj: owned('gone', { 'f:realServers': {} }), stale: true },
+    { name: 'already withdrawn (empty apply)', obj: owned('gone', {}), stale: false },
+    { name: "another node's items", obj: owned('gone', { 'f:realServers': {} }, 'lvs-operator/lb2'), stale: false },
+    {
+      name: 'never written',
+      obj: { metadata: { namespace: 'ns', name: 'x' } } as CachedObject & { metadata: { name: string } },
+      stale: false,
+    },
+  ])('$name', ({ obj, stale }) => {
+    const refs = staleStatusRefs('VirtualServer', [obj], manager, reported);
+    expect(refs).toEqual(stale ? [{ kind: 'VirtualServer', namespace: 'ns', name: obj.metadata.name }] : []);
+  });
+});
