@@ -54,6 +54,12 @@ function summaryLines(s: DemoSummary): string[] {
     `  service back after      ${sec(s.serviceBackMs)}; ${s.failedDuringTakeover} requests failed meanwhile`,
     `  drain (weight 0) after  ${sec(s.drainMs)} (HTTP_GET every 3 s, then one retry)`,
     `  restore (weight 1)      ${sec(s.restoreMs)}`,
+    '',
+    `lvsctl ipvs list -n --stats, on ${s.master}:`,
+    ...s.listing
+      .trimEnd()
+      .split('\n')
+      .map((l) => `  ${l}`),
   ];
 }
 
@@ -122,6 +128,8 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     write(`\n${summaryLines(summary).join('\n')}\n`);
     return 0;
   } catch (err) {
+    // Interrupted: the signal handler reports and exits.
+    if (world.isDestroyed()) return 130;
     world.finish();
     write(`\ndemo failed: ${messageOf(err)}\n`);
     for (const [node, log] of world.agentLogs) {

@@ -32,6 +32,9 @@ export interface DemoSummary {
   failedDuringTakeover: number;
   drainMs: number;
   restoreMs: number;
+  /** The master at the end, and its table as `lvsctl ipvs list -n --stats` prints it there. */
+  master: string;
+  listing: string;
 }
 
 /** Runs every phase on `world`; throws with what it waited for when a deadline passes. */
@@ -95,11 +98,12 @@ export async function runScenario(world: DemoWorld, t: Timeline): Promise<DemoSu
   );
   const drainMs = world.now() - drainAt;
   world.result(`${DRAINED.name} (${DRAINED.address}) weight 0 after ${seconds(drainMs)}`);
-  const drainedFrom = world.now();
-  await world.hold(Math.max(t.drainedMs, t.windowMs));
+  // Requests sent just before the change may still be answered by web1: count from 1 s later.
+  const drainedFrom = world.now() + 1000;
+  await world.hold(Math.max(t.drainedMs, t.windowMs) + 1000);
   const toDrained = world.state.traffic.recent.filter((r) => r.atMs > drainedFrom && r.backend === DRAINED.name).length;
   const toOthers = world.state.traffic.recent.filter((r) => r.atMs > drainedFrom && r.backend !== undefined).length;
-  world.result(`new connections since weight 0: ${DRAINED.name} ${toDrained}, all backends ${toOthers}`);
+  world.result(`new connections from 1 s after weight 0: ${DRAINED.name} ${toDrained}, all backends ${toOthers}`);
 
   world.phase(`6/6 Restore ${DRAINED.name}: rename the health page back`);
   const restoreAt = world.now();
@@ -120,6 +124,17 @@ export async function runScenario(world: DemoWorld, t: Timeline): Promise<DemoSu
   await world.hold(t.restoredMs);
   world.result(`${DRAINED.name} answers again`);
 
+  const listing = await world.lvsctl(next.name, ['ipvs', 'list', '-n', '--stats']);
   world.phase('Done');
-  return { firstMaster: master.name, electionMs, takeoverMs, serviceBackMs, failedDuringTakeover, drainMs, restoreMs };
+  return {
+    firstMaster: master.name,
+    electionMs,
+    takeoverMs,
+    serviceBackMs,
+    failedDuringTakeover,
+    drainMs,
+    restoreMs,
+    master: next.name,
+    listing,
+  };
 }

@@ -164,6 +164,17 @@ export class DemoWorld {
     });
   }
 
+  /** `lvsctl ARGS` inside a node, as a user would type it there; its output, or why it failed. */
+  async lvsctl(node: string, args: readonly string[]): Promise<string> {
+    const r = await this.need().lab.exec(node, [...script('../cli/lvsctl'), ...args], { timeoutMs: 60_000 });
+    return r.code === 0 ? r.stdout : `lvsctl failed (${r.code}): ${r.stderr.trim()}`;
+  }
+
+  /** True once destroy() began (an interrupt): waits stop and nothing more is reported. */
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
   /** A director dies: its agent gets SIGKILL and its link is cut, as a machine losing power. */
   async killDirector(name: string): Promise<void> {
     const agent = this.agents.get(name);
