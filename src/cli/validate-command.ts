@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { formatDiagnostic, loadManifestPaths, validateManifestSet, type Diagnostic } from '../sources/index.js';
+import { unsupportedSettings } from '../director/index.js';
+import { formatPath } from '../api/index.js';
+import { objectLabel, type LocatedObject } from '../sources/index.js';
 import { ReportedFailure, UsageError } from './exit.js';
 
 const OUTPUTS = ['text', 'json', 'yaml'] as const;
@@ -23,6 +26,7 @@ export function registerValidate(program: Command): void {
       }
       const loaded = await loadManifestPaths(paths);
       const result = validateManifestSet(loaded.documents, loaded.diagnostics);
+      result.diagnostics.push(...unsupportedDiagnostics(result.objects));
       const errors = result.diagnostics.filter((d) => d.severity === 'error' || opts.strict === true);
       printResult(opts.output, result.diagnostics, {
         files: loaded.files.length,
@@ -48,4 +52,25 @@ function printResult(
   const warnings = diagnostics.length - errors;
   const summary = `${counts.objects} objects in ${counts.files} files: ${counts.valid} valid, ${errors} errors, ${warnings} warnings`;
   (errors > 0 ? process.stderr : process.stdout).write(`${summary}\n`);
+}
+
+/** Settings that validate but that the agent does not act on yet, as warnings. */
+function unsupportedDiagnostics(objects: readonly LocatedObject[]): Diagnostic[] {
+  return unsupportedSettings(objects.map((o) => o.object)).flatMap((i) => {
+    const at = objects.find(
+      (o) => `${o.object.metadata.namespace}/${o.object.metadata.name}` === i.ref && o.object.kind === i.kind,
+    );
+    return at
+      ? [
+          {
+            file: at.file,
+            line: at.line,
+            object: objectLabel(at.object),
+            path: formatPath(i.path),
+            message: i.message,
+            severity: 'warning' as const,
+          },
+        ]
+      : [];
+  });
 }

@@ -37,6 +37,7 @@ export interface DirectorStatus {
     realServers: readonly { id: string; health: RealServerHealth | undefined }[];
   }[];
   readonly issues: readonly PlanIssue[];
+  readonly unsupported: readonly PlanIssue[];
 }
 
 /**
@@ -109,6 +110,7 @@ export class Director {
         realServers: s.backends.map((b) => ({ id: b.id, health: this.d.health.realServerHealth(s.ref, b.id) })),
       })),
       issues: this.plan.issues,
+      unsupported: this.plan.unsupported,
     };
   }
 
@@ -192,13 +194,19 @@ export class Director {
 
   /** One log line per distinct set of issues, not one per plan. */
   private reportIssues(): void {
-    const key = JSON.stringify(this.plan.issues);
+    const key = JSON.stringify([this.plan.issues, this.plan.unsupported]);
     if (key === this.reportedIssues) return;
     this.reportedIssues = key;
     for (const i of this.plan.issues) {
       this.log.warn(
         { object: `${i.kind}/${i.ref}`, path: i.path.join('.'), transient: i.transient, problem: i.message },
         'object not planned',
+      );
+    }
+    for (const i of this.plan.unsupported) {
+      this.log.warn(
+        { object: `${i.kind}/${i.ref}`, path: i.path.join('.'), problem: i.message },
+        'setting not supported',
       );
     }
   }

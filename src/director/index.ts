@@ -8,3 +8,4 @@ export { desiredTable, desiredServicesOf, isProgrammed, type GroupRole } from '.
 export { desiredDaemons, planDaemons } from './sync-daemons.js';
 export { speakerRunner, type VrrpRunner } from './vrrp-port.js';
 export { Director, type DirectorDeps, type DirectorStatus } from './director.js';
+export { unsupportedSettings } from './unsupported.js';

@@ -3,6 +3,7 @@ import type { NodeIdentity } from './node.js';
 import { planGroup, selectsNode, type PlannedGroup } from './plan-vrrp.js';
 import { planService, type PlannedService } from './plan-services.js';
 import { isPlanIssue, type PlanIssue, type SecretResolver } from './plan-types.js';
+import { unsupportedSettings } from './unsupported.js';
 
 /** Everything one director node runs: its VRRP instances and its IPVS services with checks. */
 export interface NodePlan {
@@ -10,9 +11,11 @@ export interface NodePlan {
   readonly services: readonly PlannedService[];
   /** Problems found while planning; objects with issues keep their previous plan, if any. */
   readonly issues: readonly PlanIssue[];
+  /** Settings accepted but not acted on by this version; those objects run without them. */
+  readonly unsupported: readonly PlanIssue[];
 }
 
-export const EMPTY_PLAN: NodePlan = { groups: [], services: [], issues: [] };
+export const EMPTY_PLAN: NodePlan = { groups: [], services: [], issues: [], unsupported: [] };
 
 const refOf = (o: ManifestObject) => `${o.metadata.namespace}/${o.metadata.name}`;
 
@@ -56,5 +59,5 @@ export function planNode(
       if (old) services.push(old);
     }
   }
-  return { groups, services, issues };
+  return { groups, services, issues, unsupported: unsupportedSettings(objects) };
 }

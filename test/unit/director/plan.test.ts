@@ -170,4 +170,18 @@ describe('planNode', () => {
       ['203.0.113.22', 'tunnel', 'ipip'],
     ]);
   });
+
+  it('reports settings it accepts but does not act on, and still runs the object', async () => {
+    const objects = (await load('seed-000-dr-vrrp-redirect')).map((o) =>
+      o.kind === 'VrrpGroup'
+        ? { ...o, spec: { ...o.spec, syncGroup: 'lb', virtualIPs: [{ address: '192.168.105.253', label: 'eth0:0' }] } }
+        : o,
+    );
+    const plan = planNode(objects, node, secrets({ 'default/vi-1-auth/password': '1111' }));
+    expect(plan.groups).toHaveLength(1);
+    expect(plan.unsupported.map((i) => [i.ref, i.path.join('.')])).toEqual([
+      ['default/vi-1', 'spec.syncGroup'],
+      ['default/vi-1', 'spec.virtualIPs.0.label'],
+    ]);
+  });
 });
