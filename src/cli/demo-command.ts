@@ -52,7 +52,7 @@ function summaryLines(s: DemoSummary): string[] {
     `  first master            ${s.firstMaster}, ready ${sec(s.electionMs)} after the agents started`,
     `  takeover after kill -9  ${sec(s.takeoverMs)} (VRRP: 3 missed adverts at 1 s + skew)`,
     `  service back after      ${sec(s.serviceBackMs)}; ${s.failedDuringTakeover} requests failed meanwhile`,
-    `  drain (weight 0) after  ${sec(s.drainMs)} (HTTP_GET every 3 s, then one retry)`,
+    `  drain (weight 0) after  ${sec(s.drainMs)} (HTTP_GET every 3 s, one retry)`,
     `  restore (weight 1)      ${sec(s.restoreMs)}`,
     '',
     `lvsctl ipvs list -n --stats, on ${s.master}:`,
@@ -60,6 +60,7 @@ function summaryLines(s: DemoSummary): string[] {
       .trimEnd()
       .split('\n')
       .map((l) => `  ${l}`),
+    '  (DR: the backends answer the client directly, so OutPkts stays 0 on the director)',
   ];
 }
 

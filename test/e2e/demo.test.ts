@@ -48,9 +48,10 @@ describeAsRoot('demo: hack/demo.sh --quick', () => {
     expect(out).toMatch(/>> service continued: both backends answer through lvs[12]/);
     expect(out).toMatch(/lvs[12]: IPVS weight of 192\.168\.5\.111 1 -> 0/);
     expect(out).toMatch(/>> web1 \(192\.168\.5\.111\) weight 0 after/);
-    expect(out).toMatch(/>> new connections since weight 0: web1 0, all backends [1-9]/);
+    expect(out).toMatch(/>> new connections from 1 s after weight 0: web1 0, all backends [1-9]/);
     expect(out).toContain('    -> 192.168.5.111:80     Route       0');
     expect(out).toMatch(/>> web1 weight 1 again after/);
+    expect(out).toMatch(/lvsctl ipvs list -n --stats, on lvs[12]:\n.*IP Virtual Server version/);
     expect(out).toContain('namespaces and processes removed');
   }, 240_000);
 });
