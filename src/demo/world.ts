@@ -50,6 +50,8 @@ export class DemoWorld {
   private redraw: NodeJS.Timeout | undefined;
   private lastSnapshotMs = 0;
   private destroyed = false;
+  /** Set when something the demo needs died on its own: every wait fails with it. */
+  private failure: string | undefined;
 
   constructor(
     private readonly out: OutputOptions,
@@ -142,6 +144,11 @@ export class DemoWorld {
         { log, env: { ...process.env, NO_COLOR: '1' } },
       );
       this.agents.set(h.name, agent);
+      agent.once('exit', (code, signal) => {
+        if (this.destroyed || this.state.directors.some((d) => d.name === h.name && d.killed)) return;
+        this.failure = `the agent on ${h.name} exited (${signal ?? `code ${String(code)}`})`;
+        this.event(this.failure);
+      });
       if (h.role === 'director')
         this.follow(lab.spawn(h.name, [...script('probe'), '--interval-ms', '500']), (l) => this.onProbe(h.name, l));
     }
@@ -204,6 +211,7 @@ export class DemoWorld {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       if (this.destroyed) throw new Error('stopped');
+      if (this.failure) throw new Error(`${this.failure} while waiting for ${what}`);
       const v = condition(this.state);
       if (v) return v;
       if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
