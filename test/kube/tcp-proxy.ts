@@ -19,11 +19,13 @@ export class TcpProxy {
   constructor(
     private readonly upstreamPort: number,
     private readonly upstreamHost = '127.0.0.1',
+    /** Where the proxy listens: loopback, or an address of a veth the test created. */
+    private readonly listenHost = '127.0.0.1',
   ) {}
 
   async start(): Promise<void> {
     this.server = createServer((client) => this.accept(client));
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server?.listen(0, this.listenHost, resolve));
     const addr = this.server.address();
     this.port = typeof addr === 'object' && addr ? addr.port : 0;
   }
