@@ -161,9 +161,9 @@ export class E2eLab {
   /** Sends `signal` to a node's agent and waits for it to exit. */
   async stopAgent(node: string, signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
     const a = this.agent(node);
-    this.saveLog(a);
     if (a.proc.pid !== undefined && a.proc.exitCode === null) a.proc.kill(signal);
     await Promise.race([a.exited, new Promise((r) => setTimeout(r, 30_000))]);
+    this.saveLog(a);
     this.agents.delete(node);
   }
 

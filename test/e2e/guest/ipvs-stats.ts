@@ -23,9 +23,16 @@ export async function expectStatsAgree(
   backends: Record<string, string>,
   traffic: TrafficSummary,
 ): Promise<void> {
-  const ipvsadm = await lab.ipvsadm(director, '-Ln', '--stats');
-  const lvsctl = await lab.lvsctl(director, 'ipvs', 'list', '-n', '--stats');
-  // Byte and packet counters move only with traffic, and there is none between the two reads.
+  // The last connections' closing packets may still move the byte and packet counters: compare
+  // once two ipvsadm reads around the lvsctl read agree.
+  let ipvsadm = '';
+  let lvsctl = '';
+  for (let i = 0; i < 20; i++) {
+    ipvsadm = await lab.ipvsadm(director, '-Ln', '--stats');
+    lvsctl = await lab.lvsctl(director, 'ipvs', 'list', '-n', '--stats');
+    if (lvsctl === ipvsadm && (await lab.ipvsadm(director, '-Ln', '--stats')) === ipvsadm) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
   expect(lvsctl).toBe(ipvsadm);
   expect(connsOf(ipvsadm, `${vip}:80`, 'service')).toBe(traffic.ok);
   for (const [name, addrPort] of Object.entries(backends)) {
