@@ -50,8 +50,9 @@ export async function runScenario(world: DemoWorld, t: Timeline): Promise<DemoSu
   const master = await world.until(
     (s) =>
       BACKENDS.every((b) => weightOf(s.directors, b.address) === 1 && healthOf(s.directors, b.address) !== false) &&
+      BACKENDS.every((b) => s.backends.some((x) => x.name === b.name && x.acceptsVip)) &&
       masterOf(s.directors),
-    'a VRRP master with both real servers healthy in its IPVS table',
+    'a VRRP master with both real servers healthy in its IPVS table, and REDIRECT on both',
     t.startDeadlineMs,
   );
   const electionMs = world.now() - startAt;

@@ -49,6 +49,8 @@ export interface BackendState {
   readonly name: string;
   readonly address: string;
   readonly healthPage: 'present' | 'renamed';
+  /** Set once the realserver role reported the VIP's REDIRECT rule in place. */
+  readonly acceptsVip?: boolean;
 }
 
 /** One finished request of the client: answered by a backend, or failed. */

@@ -49,6 +49,7 @@ export class DemoWorld {
   private readonly startedAt = performance.now();
   private redraw: NodeJS.Timeout | undefined;
   private lastSnapshotMs = 0;
+  private snapshots = 0;
   private destroyed = false;
   /** Set when something the demo needs died on its own: every wait fails with it. */
   private failure: string | undefined;
@@ -144,6 +145,9 @@ export class DemoWorld {
         { log, env: { ...process.env, NO_COLOR: '1' } },
       );
       this.agents.set(h.name, agent);
+      if (h.role === 'backend') {
+        this.follow(agent, (line) => this.onBackendLog(h.name, line), true);
+      }
       agent.once('exit', (code, signal) => {
         if (this.destroyed || this.state.directors.some((d) => d.name === h.name && d.killed)) return;
         this.failure = `the agent on ${h.name} exited (${signal ?? `code ${String(code)}`})`;
@@ -185,12 +189,13 @@ export class DemoWorld {
   /** A director dies: its agent gets SIGKILL and its link is cut, as a machine losing power. */
   async killDirector(name: string): Promise<void> {
     const agent = this.agents.get(name);
-    if (agent?.pid !== undefined) process.kill(agent.pid, 'SIGKILL');
-    await this.need().lab.setLink(name, false);
+    // Marked first: the agent's exit is expected from here on.
     this.state = {
       ...this.state,
       directors: this.state.directors.map((d) => (d.name === name ? { ...d, killed: true } : d)),
     };
+    if (agent?.pid !== undefined) process.kill(agent.pid, 'SIGKILL');
+    await this.need().lab.setLink(name, false);
   }
 
   /** Renames a backend's health page away (`away` true) or back, as the seed's write-up drains. */
@@ -232,7 +237,9 @@ export class DemoWorld {
   snapshot(): void {
     this.lastSnapshotMs = this.now();
     this.state = { ...this.state, nowMs: this.now() };
-    const view = renderView(this.state, { color: this.out.color, logLines: 0 });
+    // The notes once, in the first snapshot: a CI log need not repeat them.
+    const shown = this.snapshots++ === 0 ? this.state : { ...this.state, notes: [] };
+    const view = renderView(shown, { color: this.out.color, logLines: 0 });
     this.out.write(`\n${view.trimEnd()}\n\n`);
   }
 
@@ -262,8 +269,25 @@ export class DemoWorld {
     return this.topology;
   }
 
-  private follow(child: ChildProcess, onLine: (line: string) => void): void {
+  private follow(child: ChildProcess, onLine: (line: string) => void, stderr = false): void {
     if (child.stdout) createInterface({ input: child.stdout }).on('line', onLine);
+    if (stderr && child.stderr) createInterface({ input: child.stderr }).on('line', onLine);
+  }
+
+  /** The realserver agent's log says when the VIP's REDIRECT rule is in place. */
+  private onBackendLog(name: string, line: string): void {
+    let entry: { msg?: unknown; op?: unknown; vip?: unknown };
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch {
+      return;
+    }
+    if (entry.msg !== 'realserver change applied' || entry.op !== 'addRule' || entry.vip !== VIP) return;
+    this.event(`${name}: REDIRECT for ${VIP} in place (realserver role)`);
+    this.state = {
+      ...this.state,
+      backends: this.state.backends.map((b) => (b.name === name ? { ...b, acceptsVip: true } : b)),
+    };
   }
 
   private onProbe(name: string, line: string): void {
