@@ -31,6 +31,7 @@ describe('directorStatusItems', () => {
       { ref: 'ns/empty', programmed: true, realServers: [] },
     ],
     issues: [],
+    unsupported: [],
   };
   const items = directorStatusItems('lb1', status, new Map([['ns/vg', '2026-11-22T01:00:05.000Z']]));
 

@@ -1,0 +1,314 @@
+/**
+ * Runs inside the kernel harness (hack/uml/run.sh), where IPVS exists: etcd and kube-apiserver
+ * on the guest's loopback, the controller in this process, and `lvs-operator director` as a
+ * process in a network namespace acting as node lb1, reaching the API server through a veth
+ * and a proxy. Each step's outcome goes to <out>/steps.json as it happens, for the host test
+ * (test/kube/director-uml.test.ts) to judge; the first failing step ends the run.
+ *
+ * Usage: tsx test/kube/guest/director-node.ts <out dir>   (LVS_KUBE_BIN: the binaries' dir)
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  EventsV1Api,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+import { Registry } from 'prom-client';
+import { Controller } from '../../../src/controller/index.js';
+import { systemClock } from '../../../src/core/clock.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { apply, freshNamespace, installCrds, kubeConfigFrom } from '../cluster.js';
+import { ControlPlane, waitFor } from '../control-plane.js';
+import { AgentProcess, inNs, NodeNet } from '../node-net.js';
+
+interface Step {
+  name: string;
+  ok: boolean;
+  elapsedMs: number;
+  error?: string;
+}
+
+interface Obj {
+  metadata: { name: string; finalizers?: string[] };
+  status?: {
+    nodes?: { node: string; state: string; effectivePriority: number; lastTransitionTime?: string }[];
+    realServers?: { address: string; port: number; director: string; health: string; weight: number }[];
+  };
+}
+
+const out = process.argv[2] ?? '.';
+const bin = process.env['LVS_KUBE_BIN'] ?? '';
+const steps: Step[] = [];
+const NODE = 'lb1';
+
+async function step(name: string, fn: () => Promise<void>): Promise<void> {
+  const started = performance.now();
+  try {
+    await fn();
+    steps.push({ name, ok: true, elapsedMs: Math.round(performance.now() - started) });
+  } catch (err) {
+    steps.push({ name, ok: false, elapsedMs: Math.round(performance.now() - started), error: String(err) });
+    throw err;
+  } finally {
+    await writeFile(join(out, 'steps.json'), JSON.stringify(steps, null, 2));
+  }
+}
+
+function check(cond: boolean, what: string): void {
+  if (!cond) throw new Error(what);
+}
+
+async function main(): Promise<void> {
+  const plane = new ControlPlane({ kubeApiserver: `${bin}/bin/kube-apiserver`, etcd: `${bin}/bin/etcd` });
+  const net = new NodeNet('dir');
+  const dir = await mkdtemp(join(tmpdir(), 'lvs-dir-node-'));
+  let controller: Controller | undefined;
+  let agent: AgentProcess | undefined;
+  try {
+    await run(
+      plane,
+      net,
+      dir,
+      (c) => (controller = c),
+      (a) => (agent = a),
+    );
+  } finally {
+    await writeFile(join(out, 'agent.log'), agent?.stderr ?? '');
+    agent?.kill('SIGKILL');
+    await agent?.exited;
+    await controller?.stop();
+    await net.stop();
+    await plane.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function run(
+  plane: ControlPlane,
+  net: NodeNet,
+  dir: string,
+  setController: (c: Controller) => void,
+  setAgent: (a: AgentProcess) => void,
+): Promise<void> {
+  const vip = `${net.vipPrefix}.10`;
+  const backend = (i: number) => `${net.vipPrefix}.${20 + i}`;
+  let ns = '';
+  let kc = new KubeConfig();
+  let agent: AgentProcess | undefined;
+
+  const group = () => ({
+    apiVersion: 'lvs.io/v1alpha1',
+    kind: 'VrrpGroup',
+    metadata: { name: 'vg', namespace: ns },
+    spec: {
+      virtualRouterId: 51,
+      version: 3,
+      interface: 'eth0',
+      advertInterval: '1s',
+      nodeSelector: { matchLabels: { 'lvs.io/director': 'true' } },
+      virtualIPs: [{ address: `${vip}/32` }],
+    },
+  });
+  const service = (backends: number[], healthChecks: unknown[] = []) => ({
+    apiVersion: 'lvs.io/v1alpha1',
+    kind: 'VirtualServer',
+    metadata: { name: 'web', namespace: ns },
+    spec: {
+      addresses: [{ ip: vip, port: 80 }],
+      scheduler: 'rr',
+      forwarding: 'DR',
+      vrrpGroupRef: { name: 'vg' },
+      programOn: 'Master',
+      healthChecks,
+      realServers: backends.map((i) => ({ address: backend(i), port: 80, weight: 1 })),
+    },
+  });
+  const custom = () => kc.makeApiClient(CustomObjectsApi);
+  const get = async (plural: string, name: string): Promise<Obj | undefined> => {
+    try {
+      return (await custom().getNamespacedCustomObject({
+        group: 'lvs.io',
+        version: 'v1alpha1',
+        plural,
+        namespace: ns,
+        name,
+      })) as Obj;
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return undefined;
+      throw err;
+    }
+  };
+  const ipvs = async () => inNs(net.ns, 'ipvsadm', '-Ln');
+  const destinations = async () => [...(await ipvs()).matchAll(/->\s+(\d+\.\d+\.\d+\.\d+):80\s/g)].map((m) => m[1]);
+  const vipOnEth0 = async () =>
+    (await inNs(net.ns, 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0')).includes(`${vip}/32`);
+  const groupItem = async () => (await get('vrrpgroups', 'vg'))?.status?.nodes?.find((n) => n.node === NODE);
+  const events = async (reason: string) =>
+    (await kc.makeApiClient(EventsV1Api).listNamespacedEvent({ namespace: ns })).items.filter(
+      (e) => e.reason === reason && e.reportingInstance === `lvs-operator-${NODE}`,
+    );
+  const setLabel = async (on: boolean) =>
+    kc
+      .makeApiClient(CoreV1Api)
+      .patchNode(
+        { name: NODE, body: { metadata: { labels: { 'lvs.io/director': on ? 'true' : null } } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+  const ops = async (): Promise<Map<string, number>> => {
+    const url = agent?.metricsUrl ?? '';
+    const text = await (await fetch(`${url}/metrics`)).text();
+    return new Map(
+      [...text.matchAll(/^lvs_ipvs_operations_total\{([^}]*)\} (\d+)/gm)].map((m) => [m[1] ?? '', Number(m[2])]),
+    );
+  };
+
+  await step('control plane inside the kernel harness', async () => {
+    await plane.start();
+    await installCrds(plane.endpoint.kubeconfigPath);
+    kc = kubeConfigFrom(plane.endpoint.kubeconfigPath);
+    ns = await freshNamespace(kc, 'dir-node');
+    await kc.makeApiClient(CoreV1Api).createNode({
+      body: { metadata: { name: NODE, labels: { 'lvs.io/director': 'true' } } },
+    });
+    const nodeKubeconfig = await net.start(
+      Number(new URL(plane.endpoint.server).port),
+      plane.endpoint.kubeconfigPath,
+      dir,
+    );
+    const controller = new Controller({
+      kc,
+      clock: systemClock,
+      log: silentLogger(),
+      registry: new Registry(),
+      identity: 'dir-node-test',
+      leaseNamespace: ns,
+      namespace: ns,
+      minIntervalMs: 50,
+      leaseDurationMs: 3_000,
+      renewDeadlineMs: 2_000,
+      retryPeriodMs: 200,
+    });
+    setController(controller);
+    controller.start();
+    agent = new AgentProcess(
+      net.ns,
+      [
+        'director',
+        `--kubeconfig=${nodeKubeconfig}`,
+        `--namespace=${ns}`,
+        `--state-dir=${join(dir, 'state')}`,
+        `--metrics-address=${net.nodeAddress}:0`,
+      ],
+      { NODE_NAME: NODE, LOG_LEVEL: 'debug' },
+    );
+    setAgent(agent);
+  });
+
+  await step('apply: MASTER with the VIP, the IPVS service, status items and VipAcquired', async () => {
+    await apply(kc, group());
+    await apply(kc, service([1, 2]));
+    await waitFor('the IPVS service with two destinations', 120_000, async () => (await destinations()).length === 2);
+    const table = await ipvs();
+    check(table.includes(`TCP  ${vip}:80 rr`), table);
+    check(await vipOnEth0(), 'VIP on eth0');
+    await waitFor('status.nodes Master', 30_000, async () => (await groupItem())?.state === 'Master');
+    const item = await groupItem();
+    check(item?.effectivePriority === 100 && item.lastTransitionTime !== undefined, JSON.stringify(item));
+    await waitFor('VipAcquired', 30_000, async () => (await events('VipAcquired')).length === 1);
+    await waitFor('finalizers', 30_000, async () =>
+      ((await get('virtualservers', 'web'))?.metadata.finalizers ?? []).includes('lvs.io/cleanup'),
+    );
+    const ready = await fetch(`${agent?.metricsUrl ?? ''}/readyz`);
+    check(ready.status === 200, `readyz ${ready.status}`);
+  });
+
+  await step('update: one destination added, nothing else touched', async () => {
+    const before = await ops();
+    await apply(kc, service([1, 2, 3]));
+    await waitFor('three destinations', 60_000, async () => (await destinations()).length === 3);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const after = await ops();
+    const delta = [...after]
+      .filter(([op, n]) => n !== (before.get(op) ?? 0))
+      .map(([op, n]) => `${op}+${n - (before.get(op) ?? 0)}`);
+    check(
+      delta.length === 1 && /op="addDestination",result="ok"/.test(delta[0] ?? '') && delta[0]?.endsWith('+1') === true,
+      `operations: ${delta.join()}`,
+    );
+  });
+
+  await step('health: an unreachable real server goes Down, in status and as RealServerDown', async () => {
+    await apply(kc, service([1, 2, 3], [{ type: 'TCP', interval: '1s', timeout: '1s' }]));
+    await waitFor('status.realServers Down', 60_000, async () => {
+      const rs = (await get('virtualservers', 'web'))?.status?.realServers ?? [];
+      return rs.length === 3 && rs.every((r) => r.director === NODE && r.health === 'Down' && r.weight === 0);
+    });
+    await waitFor('RealServerDown', 30_000, async () => (await events('RealServerDown')).length >= 1);
+    await apply(kc, service([1, 2, 3]));
+    await waitFor('three destinations again', 60_000, async () => (await destinations()).length === 3);
+  });
+
+  await step('killed watches and an API server restart: converges without restarting', async () => {
+    const pid = agent?.pid;
+    net.dropConnections();
+    await apply(kc, service([1, 2]));
+    await waitFor('two destinations after the killed watches', 60_000, async () => (await destinations()).length === 2);
+    await plane.stopApiServer();
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await plane.startApiServer();
+    await apply(kc, service([1, 2, 4]));
+    await waitFor('destination 4 after the restart', 180_000, async () => (await destinations()).includes(backend(4)));
+    check(agent?.running === true && agent.pid === pid, 'the agent kept running');
+  });
+
+  await step('the node leaves the nodeSelector: group stopped, service removed, items withdrawn', async () => {
+    await setLabel(false);
+    await waitFor('VIP released', 60_000, async () => !(await vipOnEth0()));
+    await waitFor('IPVS empty', 60_000, async () => (await destinations()).length === 0);
+    await waitFor('status.nodes item withdrawn', 30_000, async () => (await groupItem()) === undefined);
+    await waitFor('VipReleased', 30_000, async () => (await events('VipReleased')).length >= 1);
+    await setLabel(true);
+    await waitFor('MASTER again', 60_000, async () => (await groupItem())?.state === 'Master');
+    await waitFor('IPVS back', 60_000, async () => (await destinations()).length === 3);
+  });
+
+  await step('delete: the node removes the service and the VIP before the objects go', async () => {
+    await custom().deleteNamespacedCustomObject({
+      group: 'lvs.io',
+      version: 'v1alpha1',
+      plural: 'virtualservers',
+      namespace: ns,
+      name: 'web',
+    });
+    await waitFor('VirtualServer gone', 60_000, async () => !(await get('virtualservers', 'web')));
+    check(!(await ipvs()).includes(vip), 'IPVS service removed before the object went');
+    await custom().deleteNamespacedCustomObject({
+      group: 'lvs.io',
+      version: 'v1alpha1',
+      plural: 'vrrpgroups',
+      namespace: ns,
+      name: 'vg',
+    });
+    await waitFor('VrrpGroup gone', 60_000, async () => !(await get('vrrpgroups', 'vg')));
+    check(!(await vipOnEth0()), 'VIP released before the object went');
+  });
+
+  await step('SIGTERM: exit 0', async () => {
+    agent?.kill('SIGTERM');
+    const code = await agent?.exited;
+    check(code === 0, `exit ${code}`);
+  });
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`${String(err)}\n`);
+    process.exit(1);
+  },
+);
