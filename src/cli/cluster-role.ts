@@ -58,6 +58,8 @@ export interface ClusterRoleInstance {
   report(): { readonly items: readonly NodeStatusItem[]; readonly issues: readonly NodeIssue[] };
   isSynced(): boolean;
   close(): Promise<void>;
+  /** Items to write once the role has stopped (a director: its groups as Stopped). */
+  stoppedItems?(): readonly NodeStatusItem[];
 }
 
 /** A cluster role as `runClusterRole` runs it. */
@@ -203,6 +205,27 @@ export async function runClusterRole(flags: ClusterRoleFlags, spec: ClusterRoleS
   source.stop();
   await passes.idle();
   await role.close();
+  await writeStopped(role.stoppedItems?.() ?? [], writer, log);
   await metrics.close();
   log.info('stopped');
+}
+
+/** How long a stopping node tries to say so in status before it gives up. */
+const STOPPED_WRITE_TIMEOUT_MS = 5_000;
+
+/**
+ * Best effort: a node that stops says so (a group item Stopped, so no reader takes it for the
+ * master any longer), but an unreachable API server must not hold up the exit.
+ */
+async function writeStopped(items: readonly NodeStatusItem[], writer: StatusWriter, log: Logger): Promise<void> {
+  if (items.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOPPED_WRITE_TIMEOUT_MS)));
+  const writes = Promise.all(
+    items.map((i) =>
+      writer.write(i.ref, i.status).catch((err: unknown) => log.warn({ err }, 'stopped status not written')),
+    ),
+  );
+  await Promise.race([writes, timeout]);
+  clearTimeout(timer);
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { directorStatusItems, refOf, type NodeIssue } from '../kube/index.js';
+import { directorStatusItems, refOf, stoppedGroupItems, type NodeIssue, type NodeStatusItem } from '../kube/index.js';
 import { clusterRoleOptions, runClusterRole, type ClusterRoleFlags } from './cluster-role.js';
 import { createDirectorRuntime } from './director-runtime.js';
 
@@ -41,6 +41,7 @@ export function registerDirector(program: Command): void {
             resolveSecret: ctx.resolveSecret,
           });
           const transitions = new TransitionTimes(() => new Date().toISOString());
+          let last: readonly NodeStatusItem[] = [];
           return {
             apply: (objects) => runtime.director.setObjects(objects),
             report: () => {
@@ -53,8 +54,10 @@ export function registerDirector(program: Command): void {
                   reason: 'InvalidSpec',
                   message: `${i.path.join('.')}: ${i.message}`,
                 }));
-              return { items: directorStatusItems(ctx.node, status, times), issues };
+              last = directorStatusItems(ctx.node, status, times);
+              return { items: last, issues };
             },
+            stoppedItems: () => stoppedGroupItems(last, new Date().toISOString()),
             isSynced: runtime.isSynced,
             close: () => runtime.close({ removeIpvs: flags.removeIpvsOnExit === true }),
           };

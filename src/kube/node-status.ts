@@ -74,6 +74,30 @@ export function directorStatusItems(
   return [...groups, ...services];
 }
 
+/**
+ * The group items of a director that has stopped gracefully (priority 0 sent, VIPs released):
+ * state Stopped, effective priority 0, so nobody reads a stopped node as the master.
+ */
+export function stoppedGroupItems(items: readonly NodeStatusItem[], now: string): NodeStatusItem[] {
+  return items.flatMap(({ ref, status }) =>
+    ref.kind === 'VrrpGroup' && 'nodes' in status
+      ? [
+          {
+            ref,
+            status: {
+              nodes: (status.nodes ?? []).map((n) => ({
+                node: n.node,
+                state: 'Stopped' as const,
+                effectivePriority: 0,
+                lastTransitionTime: now,
+              })),
+            },
+          },
+        ]
+      : [],
+  );
+}
+
 /** The realserver's items: `status.vips` of every RealServer object of this node. */
 export function realserverStatusItems(realServers: readonly RealServerVips[]): NodeStatusItem[] {
   return realServers.map((r) => ({

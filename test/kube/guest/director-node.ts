@@ -298,10 +298,15 @@ async function run(
     check(!(await vipOnEth0()), 'VIP released before the object went');
   });
 
-  await step('SIGTERM: exit 0', async () => {
+  await step('SIGTERM: VIP released, the group item says Stopped, exit 0', async () => {
+    await apply(kc, group());
+    await waitFor('MASTER of a new group', 60_000, async () => (await groupItem())?.state === 'Master');
     agent?.kill('SIGTERM');
     const code = await agent?.exited;
     check(code === 0, `exit ${code}`);
+    check(!(await vipOnEth0()), 'VIP released on SIGTERM');
+    const item = await groupItem();
+    check(item?.state === 'Stopped' && item.effectivePriority === 0, JSON.stringify(item));
   });
 }
 

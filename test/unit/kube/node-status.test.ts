@@ -6,6 +6,7 @@ import {
   nodeFieldManager,
   realserverStatusItems,
   staleStatusRefs,
+  stoppedGroupItems,
   type CachedObject,
   type NodeStatusItem,
 } from '../../../src/kube/index.js';
@@ -133,5 +134,27 @@ describe('staleStatusRefs', () => {
   ])('$name', ({ obj, stale }) => {
     const refs = staleStatusRefs('VirtualServer', [obj], manager, reported);
     expect(refs).toEqual(stale ? [{ kind: 'VirtualServer', namespace: 'ns', name: obj.metadata.name }] : []);
+  });
+});
+
+describe('stoppedGroupItems', () => {
+  it('turns the group items Stopped at priority 0 and leaves the rest out', () => {
+    const items: NodeStatusItem[] = [
+      {
+        ref: { kind: 'VrrpGroup', namespace: 'ns', name: 'vg' },
+        status: { nodes: [{ node: 'lb1', state: 'Master', effectivePriority: 150 }] },
+      },
+      { ref: { kind: 'VirtualServer', namespace: 'ns', name: 'web' }, status: { realServers: [] } },
+    ];
+    expect(stoppedGroupItems(items, '2026-11-22T02:00:00.000Z')).toEqual([
+      {
+        ref: { kind: 'VrrpGroup', namespace: 'ns', name: 'vg' },
+        status: {
+          nodes: [
+            { node: 'lb1', state: 'Stopped', effectivePriority: 0, lastTransitionTime: '2026-11-22T02:00:00.000Z' },
+          ],
+        },
+      },
+    ]);
   });
 });
