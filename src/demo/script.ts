@@ -37,8 +37,9 @@ export interface DemoSummary {
   listing: string;
 }
 
-/** Runs every phase on `world`; throws with what it waited for when a deadline passes. */
-export async function runScenario(world: DemoWorld, t: Timeline): Promise<DemoSummary> {
+type Master = { readonly name: string };
+
+async function buildAndStart(world: DemoWorld, t: Timeline): Promise<{ master: Master; electionMs: number }> {
   world.phase('1/6 Build seed 000 in network namespaces');
   await world.build();
   for (const h of HOSTS) world.event(`${h.name.padEnd(6)} ${h.role.padEnd(8)} ${h.address}/${h.prefixLength}`);
@@ -57,7 +58,10 @@ export async function runScenario(world: DemoWorld, t: Timeline): Promise<DemoSu
   );
   const electionMs = world.now() - startAt;
   world.result(`${master.name} is VRRP MASTER, both real servers healthy in IPVS (${seconds(electionMs)})`);
+  return { master, electionMs };
+}
 
+async function steadyTraffic(world: DemoWorld, t: Timeline): Promise<void> {
   world.phase(`3/6 Steady traffic: ${t.rate} requests/s to http://${VIP}/`);
   world.startClient();
   await world.until(allAnswer, 'answers from both backends', t.stepDeadlineMs);
@@ -66,7 +70,13 @@ export async function runScenario(world: DemoWorld, t: Timeline): Promise<DemoSu
   world.result(
     `requests answered by both backends: ${BACKENDS.map((b) => `${b.name} ${answered[b.name] ?? 0}`).join(', ')}; failed ${world.state.traffic.failed}`,
   );
+}
 
+async function killMaster(
+  world: DemoWorld,
+  t: Timeline,
+  master: Master,
+): Promise<{ next: Master; takeoverMs: number; serviceBackMs: number; failedDuringTakeover: number }> {
   world.phase(`4/6 Kill the master ${master.name}: kill -9 of its agent, link cut`);
   const failedBefore = world.state.traffic.failed;
   const killAt = world.now();
@@ -87,7 +97,10 @@ export async function runScenario(world: DemoWorld, t: Timeline): Promise<DemoSu
     `first answer via ${next.name} ${seconds(serviceBackMs)} after the kill; ${failedDuringTakeover} failed`,
   );
   world.result(`service continued: both backends answer through ${next.name}`);
+  return { next, takeoverMs, serviceBackMs, failedDuringTakeover };
+}
 
+async function drain(world: DemoWorld, t: Timeline): Promise<number> {
   world.phase(`5/6 Drain ${DRAINED.name}: rename its /health_check.html`);
   world.event('HTTP_GET fails; inhibit_on_failure sets the weight to 0');
   const drainAt = world.now();
@@ -102,10 +115,13 @@ export async function runScenario(world: DemoWorld, t: Timeline): Promise<DemoSu
   // Requests sent just before the change may still be answered by web1: count from 1 s later.
   const drainedFrom = world.now() + 1000;
   await world.hold(Math.max(t.drainedMs, t.windowMs) + 1000);
-  const toDrained = world.state.traffic.recent.filter((r) => r.atMs > drainedFrom && r.backend === DRAINED.name).length;
-  const toOthers = world.state.traffic.recent.filter((r) => r.atMs > drainedFrom && r.backend !== undefined).length;
-  world.result(`new connections from 1 s after weight 0: ${DRAINED.name} ${toDrained}, all backends ${toOthers}`);
+  const since = world.state.traffic.recent.filter((r) => r.atMs > drainedFrom && r.backend !== undefined);
+  const toDrained = since.filter((r) => r.backend === DRAINED.name).length;
+  world.result(`new connections from 1 s after weight 0: ${DRAINED.name} ${toDrained}, all backends ${since.length}`);
+  return drainMs;
+}
 
+async function restore(world: DemoWorld, t: Timeline): Promise<number> {
   world.phase(`6/6 Restore ${DRAINED.name}: rename the health page back`);
   const restoreAt = world.now();
   await world.moveHealthPage(DRAINED.name, false);
@@ -124,18 +140,27 @@ export async function runScenario(world: DemoWorld, t: Timeline): Promise<DemoSu
   );
   await world.hold(t.restoredMs);
   world.result(`${DRAINED.name} answers again`);
+  return restoreMs;
+}
 
-  const listing = await world.lvsctl(next.name, ['ipvs', 'list', '-n', '--stats']);
+/** Runs every phase on `world`; throws with what it waited for when a deadline passes. */
+export async function runScenario(world: DemoWorld, t: Timeline): Promise<DemoSummary> {
+  const { master, electionMs } = await buildAndStart(world, t);
+  await steadyTraffic(world, t);
+  const takeover = await killMaster(world, t, master);
+  const drainMs = await drain(world, t);
+  const restoreMs = await restore(world, t);
+  const listing = await world.lvsctl(takeover.next.name, ['ipvs', 'list', '-n', '--stats']);
   world.phase('Done');
   return {
     firstMaster: master.name,
     electionMs,
-    takeoverMs,
-    serviceBackMs,
-    failedDuringTakeover,
+    takeoverMs: takeover.takeoverMs,
+    serviceBackMs: takeover.serviceBackMs,
+    failedDuringTakeover: takeover.failedDuringTakeover,
     drainMs,
     restoreMs,
-    master: next.name,
+    master: takeover.next.name,
     listing,
   };
 }
