@@ -90,7 +90,7 @@ function backendLines(state: DemoState, p: Palette): string[] {
   const secs = Math.round(state.traffic.windowMs / 1000);
   const out = [
     p.bold('Backends'),
-    `  ${pad('name', 6)}${pad('address', 15)}${pad('health page', 13)}${pad('check', 7)}${pad('answered', 10)}share, last ${secs}s`,
+    `  ${pad('name', 6)}${pad('address', 15)}${pad('VIP', 10)}${pad('health page', 13)}${pad('check', 7)}${pad('answered', 10)}share, last ${secs}s`,
   ];
   for (const b of state.backends) {
     const up = healthOf(state.directors, b.address);
@@ -99,7 +99,8 @@ function backendLines(state: DemoState, p: Palette): string[] {
     const mine = recent.filter((r) => r.backend === b.name).length;
     const share = answeredRecent === 0 ? '-' : `${Math.round((100 * mine) / answeredRecent)}%`;
     const answered = String(state.traffic.answered[b.name] ?? 0);
-    out.push(`  ${pad(b.name, 6)}${pad(b.address, 15)}${page}${check}${pad(answered, 10)}${share}`);
+    const vip = b.acceptsVip ? pad('REDIRECT', 10) : p.dim(pad('-', 10));
+    out.push(`  ${pad(b.name, 6)}${pad(b.address, 15)}${vip}${page}${check}${pad(answered, 10)}${share}`);
   }
   const failedRecent = recent.length - answeredRecent;
   const failed = state.traffic.failed > 0 ? p.red(String(state.traffic.failed)) : '0';

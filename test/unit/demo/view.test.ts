@@ -61,7 +61,7 @@ function stateWith(directors: DirectorState[], extra: Partial<DemoState> = {}): 
     phase: '3/6 Steady traffic',
     directors,
     backends: [
-      { name: 'web1', address: '192.168.5.111', healthPage: 'present' },
+      { name: 'web1', address: '192.168.5.111', healthPage: 'present', acceptsVip: true },
       { name: 'web2', address: '192.168.5.112', healthPage: 'present' },
     ],
     traffic,
@@ -99,8 +99,8 @@ describe('renderView', () => {
         'IPVS on lvs1, the master',
         '  TCP  192.168.105.253:80 lc',
         '    -> 192.168.5.111:80     Route       1          0        12      40     200',
-        '  web1  192.168.5.111  present      UP     3         30%',
-        '  web2  192.168.5.112  present      UP     7         70%',
+        '  web1  192.168.5.111  REDIRECT  present      UP     3         30%',
+        '  web2  192.168.5.112  -         present      UP     7         70%',
         '  failed requests: 1 (last 5s: 1)',
         '   +1.2s     lvs1: VRRP start -> MASTER',
       ],
@@ -116,7 +116,7 @@ describe('renderView', () => {
       contains: [
         '  lvs1  192.168.105.1   starting',
         '  (no master: nobody programs the VIP)',
-        '  web1  192.168.5.111  present      ?',
+        '  web1  192.168.5.111  REDIRECT  present      ?',
       ],
     },
     {
@@ -127,7 +127,7 @@ describe('renderView', () => {
           { name: 'web2', address: '192.168.5.112', healthPage: 'present' },
         ],
       }),
-      contains: ['    -> 192.168.5.111:80     Route       0', '  web1  192.168.5.111  renamed      DOWN'],
+      contains: ['    -> 192.168.5.111:80     Route       0', '  web1  192.168.5.111  -         renamed      DOWN'],
     },
   ])('$name', ({ state, contains }) => {
     const text = renderView(state, { color: false });
