@@ -51,6 +51,7 @@ export class DemoWorld {
   private lastSnapshotMs = 0;
   private snapshots = 0;
   private destroyed = false;
+  private destroying: Promise<void> | undefined;
   /** Set when something the demo needs died on its own: every wait fails with it. */
   private failure: string | undefined;
 
@@ -252,11 +253,12 @@ export class DemoWorld {
   }
 
   /** Stops every process and removes the namespaces and temp files. Safe to call twice. */
-  async destroy(): Promise<void> {
+  destroy(): Promise<void> {
     this.stopRedraw();
-    if (this.destroyed) return;
     this.destroyed = true;
-    await this.topology?.lab.destroy();
+    // A second caller (the signal handler and the run's own finally) waits for the same removal.
+    this.destroying ??= this.topology?.lab.destroy() ?? Promise.resolve();
+    return this.destroying;
   }
 
   private stopRedraw(): void {
