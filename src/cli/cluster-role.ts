@@ -191,6 +191,7 @@ export async function runClusterRole(flags: ClusterRoleFlags, spec: ClusterRoleS
   });
   source.start();
   log.info({ role: spec.name, namespace: flags.namespace ?? '*', metrics: metrics.url }, 'cluster role started');
+  // The first pass once every informer has listed; a failed pass is logged by the queue.
   void source.waitForSync().then(() => {
     log.info('informers synced');
     changed = true;

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { notReadyReasons, PassQueue } from '../../../src/cli/role-loop.js';
+import { silentLogger } from '../../../src/core/logger.js';
+
+describe('PassQueue', () => {
+  it('runs one pass at a time and merges requests made meanwhile into one follow-up pass', async () => {
+    let running = 0;
+    let maxRunning = 0;
+    const seen: number[] = [];
+    let input = 0;
+    let release: (() => void) | undefined;
+    const queue = new PassQueue(async () => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      seen.push(input);
+      if (seen.length === 1) await new Promise<void>((r) => (release = r));
+      running--;
+    }, silentLogger());
+    input = 1;
+    const first = queue.request();
+    input = 2;
+    void queue.request();
+    input = 3;
+    const last = queue.request();
+    release?.();
+    await Promise.all([first, last]);
+    await queue.idle();
+    expect(seen).toEqual([1, 3]); // the newest input wins; the middle request merged
+    expect(maxRunning).toBe(1);
+  });
+
+  it('keeps going after a failed pass', async () => {
+    let calls = 0;
+    const queue = new PassQueue(() => {
+      calls++;
+      return calls === 1 ? Promise.reject(new Error('boom')) : Promise.resolve();
+    }, silentLogger());
+    await queue.request();
+    await queue.request();
+    expect(calls).toBe(2);
+  });
+});
+
+describe('notReadyReasons', () => {
+  it('names each role whose first sync is pending', () => {
+    expect(
+      notReadyReasons([
+        { name: 'informers', isSynced: () => true },
+        { name: 'director', isSynced: () => false },
+      ]),
+    ).toEqual(['director: first sync pending']);
+  });
+});
