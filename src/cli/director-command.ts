@@ -23,6 +23,9 @@ export function registerDirector(program: Command): void {
     .action(async (flags: DirectorFlags) => {
       await runClusterRole(flags, {
         name: 'director',
+        // Not RealServer: a node that runs both roles writes under one field manager
+        // (lvs-operator/<node>, the controller's contract), and RealServer status is the
+        // realserver role's, which would otherwise withdraw the director's items and vice versa.
         statusKinds: ['VrrpGroup', 'VirtualServer'],
         start: async (ctx) => {
           const runtime = await createDirectorRuntime({
