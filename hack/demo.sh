@@ -27,7 +27,21 @@ if [ "${1:-}" = "--in-guest" ]; then
     [ -n "$target" ] && ln -s "$target" "$bin/${pair%%:*}"
   done
   export PATH="$bin:$PATH"
-  exec node dist/src/cli/lvs-operator.js demo "$@"
+  node dist/src/cli/lvs-operator.js demo "$@" &
+  demo=$!
+  # Ctrl-C on the host: run.sh --stream creates /run/job/interrupt; the demo gets SIGINT and
+  # removes its namespaces and processes, as it does natively.
+  (
+    while kill -0 "$demo" 2>/dev/null; do
+      if [ -e /run/job/interrupt ]; then
+        kill -INT "$demo"
+        break
+      fi
+      sleep 0.3
+    done
+  ) &
+  wait "$demo"
+  exit $?
 fi
 
 if [ "$(id -u)" != 0 ]; then

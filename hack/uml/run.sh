@@ -11,8 +11,9 @@
 # (plus any --modules) loaded. Each --share DIR is mounted read-write at the same path inside,
 # which is how results files come back; the working tree itself is a throw-away overlay. Exit status: the command's, or 125 when the kernel did not come
 # back with one (boot failure, timeout), in which case the console tail goes to stderr.
-# --stream passes the command's stdout and stderr through while it runs (instead of at the end),
-# and makes SIGINT/SIGTERM stop the kernel and clean up (exit status 130).
+# --stream passes the command's stdout and stderr through while it runs (instead of at the end).
+# With it, SIGINT/SIGTERM create the file `interrupt` in the job directory (/run/job/interrupt
+# inside), give the command up to 15 s to notice it and finish, then stop the kernel; exit 130.
 set -euo pipefail
 mem=1024M
 modules="ip_vs"
@@ -75,11 +76,20 @@ if [ "$stream" = 1 ]; then
   tail_err=$!
   stop_guest() {
     trap - INT TERM
-    echo "run.sh: interrupted; stopping the user-mode-linux kernel" >&2
-    pkill -TERM -P "$uml_pid" 2>/dev/null
-    kill -TERM "$uml_pid" 2>/dev/null
+    echo "run.sh: interrupted; asking the command in the guest to stop" >&2
+    : >"$job/interrupt"
+    for _ in $(seq 1 75); do
+      kill -0 "$uml_pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    if kill -0 "$uml_pid" 2>/dev/null; then
+      echo "run.sh: stopping the user-mode-linux kernel" >&2
+      pkill -TERM -P "$uml_pid" 2>/dev/null
+      kill -TERM "$uml_pid" 2>/dev/null
+    fi
     wait "$uml_pid" 2>/dev/null
-    kill "$tail_out" "$tail_err" 2>/dev/null
+    # The followers end with the kernel, after passing on what the command wrote last.
+    wait "$tail_out" "$tail_err" 2>/dev/null
     exit 130
   }
   trap stop_guest INT TERM
