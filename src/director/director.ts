@@ -34,7 +34,7 @@ export interface DirectorStatus {
   readonly services: readonly {
     ref: string;
     programmed: boolean;
-    realServers: readonly { id: string; health: RealServerHealth | undefined }[];
+    realServers: readonly { id: string; address: string; port: number; health: RealServerHealth | undefined }[];
   }[];
   readonly issues: readonly PlanIssue[];
   readonly unsupported: readonly PlanIssue[];
@@ -107,7 +107,12 @@ export class Director {
       services: this.plan.services.map((s) => ({
         ref: s.ref,
         programmed: this.isProgrammedNow(s),
-        realServers: s.backends.map((b) => ({ id: b.id, health: this.d.health.realServerHealth(s.ref, b.id) })),
+        realServers: s.backends.map((b) => ({
+          id: b.id,
+          address: b.address,
+          port: b.port,
+          health: this.d.health.realServerHealth(s.ref, b.id),
+        })),
       })),
       issues: this.plan.issues,
       unsupported: this.plan.unsupported,

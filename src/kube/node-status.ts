@@ -64,8 +64,8 @@ export function directorStatusItems(
   const services: NodeStatusItem[] = status.services.map((s) => {
     const realServers: RealServerStatusEntry[] = [];
     for (const rs of s.realServers) {
-      const server = splitHostPort(rs.id);
-      if (!server || !rs.health) continue;
+      if (!rs.health) continue;
+      const server = { address: rs.address, port: rs.port };
       const weight = s.programmed && rs.health.state !== 'Down' ? rs.health.weight : 0;
       realServers.push(realServerStatusEntry(server, rs.health, node, weight));
     }
@@ -153,11 +153,4 @@ export function staleStatusRefs(
     if (owns) stale.push({ kind, namespace, name });
   }
   return stale;
-}
-
-/** "10.0.0.1:80" or "[2001:db8::1]:80"; undefined for ids that are no address (the sorry server). */
-function splitHostPort(id: string): { address: string; port: number } | undefined {
-  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(id);
-  if (!m?.[1] || !m[2]) return undefined;
-  return { address: m[1], port: Number(m[2]) };
 }
