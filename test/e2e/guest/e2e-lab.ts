@@ -80,6 +80,12 @@ export class E2eLab {
     // Inside user-mode-linux modules come from the UML tree (run.sh --modules loads them too).
     if (process.env['LVS_IN_UML']) {
       for (const m of LAB_MODULES) execFileSync('modprobe', ['-d', '/run/modroot', m], { stdio: 'ignore' });
+      // A backend with an iptables REDIRECT tracks every connection, and the guest's 1 GiB gives
+      // nf_conntrack_max 8192 with 120 s in TIME_WAIT: a few hundred new connections a second
+      // fill it in under a minute, and then new connections are dropped ("table full"). The
+      // limit is global (the guest's root namespace), so it is raised only inside the guest,
+      // as the seed 000 write-up does on its hosts.
+      execFileSync('sysctl', ['-qw', 'net.netfilter.nf_conntrack_max=262144']);
     }
     const lab = new E2eLab(await NetnsLab.create(prefix));
     for (const [name, ipv4] of Object.entries(nodes)) {

@@ -7,14 +7,10 @@
  *   group vi2 (VRID 201, 10.0.0.9): VirtualServer extra 10.0.0.9:80 rr DR, iptables REDIRECT
  *
  * A restarted agent adopts what its previous run left (no flush): the IPVS counters keep
- * counting. Restarting a realserver agent fails no request. Restarting a director (the backup,
- * then the master, which hands over gracefully with priority 0 and connection sync on) resets
- * no connection, but new connections have been seen to stall for several seconds (3 s client
- * time-outs, a few per restart, in most runs in user-mode-linux) although both VIPs moved at
- * once and the gratuitous ARPs went out; those time-outs are counted and printed here, not
- * failed on, until their cause is found. Removing `web` removes its IPVS service on both
- * directors, its VIP from lo and the arp sysctls on both backends, and changes nothing of
- * `extra`.
+ * counting. Restarting a realserver agent or a director (the backup, then the master, which
+ * hands over gracefully with priority 0 and connection sync on) fails no request. Removing
+ * `web` removes its IPVS service on both directors, its VIP from lo and the arp sysctls on
+ * both backends, and changes nothing of `extra`.
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -132,7 +128,7 @@ describe('agents restarting under load; removing a VirtualServer', () => {
     }
   });
 
-  it('restarting the backup and then the master director under load: tables adopted (counters kept), no connection reset', async () => {
+  it('restarting the backup and then the master director under load: tables adopted (counters kept), zero failed requests', async () => {
     const master = await lab.waitForMaster(DIRECTORS, VIP);
     const backup = DIRECTORS.find((d) => d !== master) ?? 'dir2';
     for (const node of [backup, master]) {
@@ -148,10 +144,10 @@ describe('agents restarting under load; removing a VirtualServer', () => {
       console.log(
         `restart of ${node === master ? 'the master' : 'the backup'} ${node} under load: ${s.ok + s2.ok} requests ok, ${s.failed + s2.failed} failed ${JSON.stringify([...s.failures, ...s2.failures])}, longest gap ${Math.max(s.maxGapMs, s2.maxGapMs)} ms`,
       );
-      // Connection sync carries the connections in flight across the handover: none is reset.
-      // Time-outs are counted and printed, not failed on (see the top of this file).
-      expect(s.resets + s2.resets).toBe(0);
+      // Connection sync carries the connections in flight across the handover.
+      expect({ node, failures: s.failures, failures2: s2.failures }).toEqual({ node, failures: [], failures2: [] });
       expect(s.ok).toBeGreaterThan(0);
+      expect(s2.ok).toBeGreaterThan(0);
     }
   });
 
