@@ -43,6 +43,8 @@ export default defineConfig({
           testTimeout: 900_000,
           hookTimeout: 600_000,
           fileParallelism: false,
+          // One kernel at a time: each file boots its own, and the failover bounds are timed.
+          maxWorkers: 1,
         },
       },
     ],
