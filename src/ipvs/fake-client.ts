@@ -1,3 +1,4 @@
+import { SCHEDULERS } from '../api/index.js';
 import { constants } from 'node:os';
 import type { DumpOptions, IpvsClient, OpResult } from './client.js';
 import { IpvsError, IpvsTransportError, objectOf, type IpvsOperation } from './errors.js';
@@ -29,21 +30,7 @@ export interface FailOn {
 }
 
 /** Schedulers of Linux 6.1's net/netfilter/ipvs (ip_vs_twos arrived in 6.2). */
-export const KERNEL_SCHEDULERS = [
-  'rr',
-  'wrr',
-  'lc',
-  'wlc',
-  'lblc',
-  'lblcr',
-  'dh',
-  'sh',
-  'sed',
-  'nq',
-  'fo',
-  'ovf',
-  'mh',
-];
+export const KERNEL_SCHEDULERS: readonly string[] = SCHEDULERS.filter((s) => s !== 'twos');
 
 interface FakeService {
   service: Service;

@@ -1,3 +1,4 @@
+import { KERNEL_SCHEDULERS } from '../../../src/ipvs/fake-client.js';
 import * as K from '../../../src/ipvs/constants.js';
 import type { DesiredService, Destination, ServiceKey } from '../../../src/ipvs/types.js';
 
@@ -15,21 +16,8 @@ export function rng(seed: number): () => number {
 
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
 
-export const SCHEDULERS = [
-  'rr',
-  'wrr',
-  'lc',
-  'wlc',
-  'lblc',
-  'lblcr',
-  'dh',
-  'sh',
-  'sed',
-  'nq',
-  'fo',
-  'ovf',
-  'mh',
-] as const;
+/** What the kernel under test schedules (Linux 6.1: every IPVS scheduler but twos). */
+export const SCHEDULERS = KERNEL_SCHEDULERS;
 
 /** A random service key from a small space, so that tables overlap. */
 export function randomKey(r: () => number): ServiceKey {
