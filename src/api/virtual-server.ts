@@ -127,7 +127,10 @@ const VirtualServerSpecBase = z.strictObject({
     })
     .optional(),
   alpha: z.boolean().default(false).describe('Start every server as down until its first check passes (alpha).'),
-  omega: z.boolean().default(false).describe('Run notify down for servers removed with the service (omega). Not acted on yet: reported as a warning.'),
+  omega: z
+    .boolean()
+    .default(false)
+    .describe('Run notify down for servers removed with the service (omega). Not acted on yet: reported as a warning.'),
   haSuspend: z.boolean().default(false).describe('Suspend checks while this node does not hold the VIP (ha_suspend).'),
 });
 

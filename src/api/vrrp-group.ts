@@ -20,12 +20,16 @@ export const VirtualIPSchema = z.strictObject({
   address: addressWithPrefix().describe(
     'Address with optional prefix length (a host prefix when omitted), e.g. 10.0.0.1/24.',
   ),
-  interface: interfaceName().optional().describe('Device to add it to (dev); default the group interface. Only the group interface is acted on yet.'),
+  interface: interfaceName()
+    .optional()
+    .describe('Device to add it to (dev); default the group interface. Only the group interface is acted on yet.'),
   label: z
     .string()
     .max(15, 'labels have at most 15 characters (IFNAMSIZ)')
     .optional()
-    .describe('Address label such as "eth1:0" (label), for tools that show aliases. Not acted on yet: the agent labels VIPs <iface>:vrrp<vrid>.'),
+    .describe(
+      'Address label such as "eth1:0" (label), for tools that show aliases. Not acted on yet: the agent labels VIPs <iface>:vrrp<vrid>.',
+    ),
 });
 
 const weight = () => z.int().min(-253).max(253);
@@ -98,7 +102,9 @@ const VrrpGroupSpecBase = z.strictObject({
     .array(VirtualIPSchema)
     .max(MAX_LIST)
     .optional()
-    .describe('Addresses held by the master but not listed in adverts (virtual_ipaddress_excluded). Not acted on yet: reported as a warning.'),
+    .describe(
+      'Addresses held by the master but not listed in adverts (virtual_ipaddress_excluded). Not acted on yet: reported as a warning.',
+    ),
   unicastPeers: z
     .array(ipAddress())
     .max(MAX_LIST)
@@ -158,7 +164,9 @@ const VrrpGroupSpecBase = z.strictObject({
     .describe('Commands run on state changes.'),
   syncGroup: objectName()
     .optional()
-    .describe('Groups with the same syncGroup on a node change state together (vrrp_sync_group). Not acted on yet: reported as a warning.'),
+    .describe(
+      'Groups with the same syncGroup on a node change state together (vrrp_sync_group). Not acted on yet: reported as a warning.',
+    ),
   connectionSync: z
     .strictObject({
       enabled: z.boolean().default(true),
