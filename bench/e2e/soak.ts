@@ -12,7 +12,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../../src/lab/netns-lab.js';
-import { E2eLab, manifest, type TrafficSummary } from '../../test/e2e/guest/e2e-lab.js';
+import { DR_PAIR_NODES, E2eLab, manifest, type TrafficSummary } from '../../test/e2e/guest/e2e-lab.js';
 
 const minutes = Number(process.env['LVS_SOAK_MINUTES'] ?? '10');
 const everyS = Number(process.env['LVS_SOAK_EVERY_S'] ?? '30');
@@ -60,22 +60,13 @@ interface Failover {
 }
 
 async function main(): Promise<void> {
-  const lab = await E2eLab.create('lvs-soak-', {
-    client: '10.0.0.100/24',
-    dir1: '10.0.0.2/24',
-    dir2: '10.0.0.3/24',
-    web1: '10.0.0.5/24',
-    web2: '10.0.0.6/24',
-  });
+  const lab = await E2eLab.create('lvs-soak-', DR_PAIR_NODES);
   const failovers: Failover[] = [];
   let load: TrafficSummary | undefined;
   let long: TrafficSummary | undefined;
   try {
     lab.writeManifest('web.yaml', manifest(group, service));
-    await lab.startBackend('web1');
-    await lab.startBackend('web2');
-    await Promise.all([lab.startAgent('web1', 'realserver'), lab.startAgent('web2', 'realserver')]);
-    await Promise.all(DIRECTORS.map((d) => lab.startAgent(d, 'director')));
+    await lab.startDrPair();
     await lab.waitForMaster(DIRECTORS, VIP, 30_000);
     const loadTraffic = await lab.traffic('client', 'load', VIP, 80, 4, 100, 10_000);
     const longTraffic = await lab.traffic('client', 'long', VIP, 80, 20, 100, 15_000);

@@ -61,6 +61,18 @@ export const LAB_MODULES = [
   'xt_statistic',
 ] as const;
 
+/**
+ * The one-segment DR topology of seed 001, shared by the failover, restart and soak runs: a
+ * client, two directors and two web backends on 10.0.0.0/24.
+ */
+export const DR_PAIR_NODES: Readonly<Record<string, string>> = {
+  client: '10.0.0.100/24',
+  dir1: '10.0.0.2/24',
+  dir2: '10.0.0.3/24',
+  web1: '10.0.0.5/24',
+  web2: '10.0.0.6/24',
+};
+
 export class E2eLab {
   readonly manifests: string;
   private readonly agents = new Map<string, Agent>();
@@ -120,6 +132,17 @@ export class E2eLab {
     this.lab.spawn(node, [process.execPath, BACKEND, name, docroot, String(port)], { log });
     await waitFor(() => log.includes('listening'), { what: `backend ${name} listening`, timeoutMs: 30_000 });
     return docroot;
+  }
+
+  /**
+   * Starts the DR pair of {@link DR_PAIR_NODES} on the manifests written so far: both web
+   * servers, their realserver agents, then both directors.
+   */
+  async startDrPair(): Promise<void> {
+    await this.startBackend('web1');
+    await this.startBackend('web2');
+    await Promise.all([this.startAgent('web1', 'realserver'), this.startAgent('web2', 'realserver')]);
+    await Promise.all(['dir1', 'dir2'].map((d) => this.startAgent(d, 'director')));
   }
 
   /** Starts `lvs-operator standalone` in `node` with its own state dir; waits for /readyz. */

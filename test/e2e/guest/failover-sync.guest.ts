@@ -13,7 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../src/lab/netns-lab.js';
-import { E2eLab, manifest } from './e2e-lab.js';
+import { DR_PAIR_NODES, E2eLab, manifest } from './e2e-lab.js';
 
 const VIP = '10.0.0.1';
 const DIRECTORS = ['dir1', 'dir2'] as const;
@@ -57,18 +57,9 @@ describe('connections survive a director failover (IPVS sync daemon following VR
   let lab: E2eLab;
 
   beforeAll(async () => {
-    lab = await E2eLab.create('lvs-e2es-', {
-      client: '10.0.0.100/24',
-      dir1: '10.0.0.2/24',
-      dir2: '10.0.0.3/24',
-      web1: '10.0.0.5/24',
-      web2: '10.0.0.6/24',
-    });
+    lab = await E2eLab.create('lvs-e2es-', DR_PAIR_NODES);
     lab.writeManifest('web.yaml', manifest(group, service));
-    await lab.startBackend('web1');
-    await lab.startBackend('web2');
-    await Promise.all([lab.startAgent('web1', 'realserver'), lab.startAgent('web2', 'realserver')]);
-    await Promise.all(DIRECTORS.map((d) => lab.startAgent(d, 'director')));
+    await lab.startDrPair();
   });
 
   afterAll(async () => {

@@ -16,7 +16,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../src/lab/netns-lab.js';
-import { E2eLab, manifest, type TrafficSummary } from './e2e-lab.js';
+import { DR_PAIR_NODES, E2eLab, manifest, type TrafficSummary } from './e2e-lab.js';
 import { connsOf } from './ipvs-stats.js';
 
 const VIP = '10.0.0.1';
@@ -84,13 +84,7 @@ describe('agents restarting under load; removing a VirtualServer', () => {
   const pristine: Record<string, Record<string, string>> = {};
 
   beforeAll(async () => {
-    lab = await E2eLab.create('lvs-e2er-', {
-      client: '10.0.0.100/24',
-      dir1: '10.0.0.2/24',
-      dir2: '10.0.0.3/24',
-      web1: '10.0.0.5/24',
-      web2: '10.0.0.6/24',
-    });
+    lab = await E2eLab.create('lvs-e2er-', DR_PAIR_NODES);
     for (const n of [...DIRECTORS, ...BACKENDS]) pristine[n] = await snapshot(lab, n);
     for (const f of ['vrrp-group.yaml', 'virtual-server.yaml']) {
       // Connection sync on, so a graceful handover keeps the connections in flight.
@@ -98,10 +92,7 @@ describe('agents restarting under load; removing a VirtualServer', () => {
       lab.writeManifest(f, f === 'vrrp-group.yaml' ? `${text}  connectionSync:\n    enabled: true\n` : text);
     }
     lab.writeManifest('extra.yaml', manifest(group2, extra));
-    await lab.startBackend('web1');
-    await lab.startBackend('web2');
-    await Promise.all(BACKENDS.map((b) => lab.startAgent(b, 'realserver')));
-    await Promise.all(DIRECTORS.map((d) => lab.startAgent(d, 'director')));
+    await lab.startDrPair();
     await lab.waitForMaster(DIRECTORS, VIP, 20_000);
     await lab.waitForMaster(DIRECTORS, VIP2, 20_000);
   });
