@@ -28,6 +28,8 @@ export interface TrafficSummary {
   resets: number;
   socketsReplaced: number;
   elapsedMs: number;
+  /** `pace` only: the slowest successful request. */
+  maxLatencyMs?: number;
 }
 
 /** A running traffic-client.ts; `stop()` ends it and returns its summary. */
@@ -239,10 +241,13 @@ export class E2eLab {
     return parseSummary(r.stdout, r.stderr);
   }
 
-  /** Starts traffic from `node` (`load`: C loops of new connections; `long`: C keep-alive connections). */
+  /**
+   * Starts traffic from `node` (`load`: C loops of new connections; `long`: C keep-alive
+   * connections, a request every `ms`; `pace`: C streams each opening a new connection every `ms`).
+   */
   async traffic(
     node: string,
-    mode: 'load' | 'long',
+    mode: 'load' | 'long' | 'pace',
     host: string,
     port: number,
     c: number,

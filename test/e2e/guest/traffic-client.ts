@@ -5,8 +5,14 @@
  *   node traffic-client.ts burst HOST PORT N         N requests, each on a new connection
  *   node traffic-client.ts load HOST PORT C          C loops of new-connection requests
  *   node traffic-client.ts long HOST PORT C MS       C keep-alive connections, a request every MS
+ *   node traffic-client.ts pace HOST PORT C MS       C streams, each opening a new connection every
+ *                                                    MS whether or not earlier ones have answered
  *
  * A last argument after MS sets the per-request timeout in ms.
+ *
+ * `pace` measures a handover as a client sees it: requests start on a fixed clock, so a stall
+ * shows as `maxGapMs` and in `maxLatencyMs` (the slowest successful request) instead of
+ * slowing the client down.
  *
  * A request fails on an error, a status other than 200, or no answer within 3 s (15 s in
  * `long`). `long`
@@ -36,6 +42,8 @@ interface Summary {
   resets: number;
   socketsReplaced: number;
   elapsedMs: number;
+  /** `pace` only: the slowest successful request, from its start to its answer. */
+  maxLatencyMs?: number;
 }
 
 const s: Summary = {
@@ -126,6 +134,18 @@ async function loadLoop(): Promise<void> {
   }
 }
 
+function paceStream(intervalMs: number): void {
+  s.maxLatencyMs = 0;
+  const timer = setInterval(() => {
+    if (stopping) return clearInterval(timer);
+    const t0 = performance.now();
+    get(false).then((r) => {
+      s.maxLatencyMs = Math.max(s.maxLatencyMs ?? 0, Math.round(performance.now() - t0));
+      record(r.body);
+    }, fail);
+  }, intervalMs);
+}
+
 async function longLoop(intervalMs: number): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1, keepAliveMsecs: 1000 });
   let socket: Socket | undefined;
@@ -146,6 +166,7 @@ async function longLoop(intervalMs: number): Promise<void> {
 if (mode === 'burst') void burst();
 else if (mode === 'load') for (let i = 0; i < n; i++) void loadLoop();
 else if (mode === 'long') for (let i = 0; i < n; i++) void longLoop(Number(msText));
+else if (mode === 'pace') for (let i = 0; i < n; i++) paceStream(Number(msText));
 else {
   process.stderr.write(`unknown mode ${mode}\n`);
   process.exit(2);
