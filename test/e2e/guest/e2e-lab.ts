@@ -28,7 +28,7 @@ export interface TrafficSummary {
   resets: number;
   socketsReplaced: number;
   elapsedMs: number;
-  /** `pace` only: the slowest successful request. */
+  /** `pace` and `long`: the slowest successful request. */
   maxLatencyMs?: number;
 }
 

@@ -42,7 +42,7 @@ interface Summary {
   resets: number;
   socketsReplaced: number;
   elapsedMs: number;
-  /** `pace` only: the slowest successful request, from its start to its answer. */
+  /** `pace` and `long`: the slowest successful request, from its start to its answer. */
   maxLatencyMs?: number;
 }
 
@@ -155,6 +155,8 @@ async function longLoop(intervalMs: number): Promise<void> {
       const r = await get(agent);
       if (socket !== undefined && r.socket !== socket) s.socketsReplaced += 1;
       socket = r.socket;
+      // The longest a request waited on its connection: the stall a failover caused.
+      s.maxLatencyMs = Math.max(s.maxLatencyMs ?? 0, Math.round(performance.now() - t0));
       record(r.body);
     } catch (err) {
       fail(err);
