@@ -29,6 +29,11 @@ export interface Addresses {
   list(filter?: { readonly ifindex?: number }): Promise<AddressEntry[]>;
   add(spec: AddressSpec): Promise<void>;
   remove(spec: AddressSpec): Promise<void>;
+  /**
+   * Deletes this node's neighbour (ARP / NDP) entry for the address on the interface, so the
+   * next packet to it resolves afresh; succeeds when there is none.
+   */
+  forgetNeighbour(spec: AddressSpec): Promise<void>;
 }
 
 /** IFNAMSIZ - 1: the longest interface name or address label. */

@@ -13,7 +13,7 @@ function sameSubnet(a: string, b: string, prefixLength: number): boolean {
 
 /** One operation the fake performed. */
 export interface AddressOp {
-  readonly op: 'add' | 'remove';
+  readonly op: 'add' | 'remove' | 'forgetNeighbour';
   readonly spec: AddressSpec;
 }
 
@@ -71,6 +71,11 @@ export class FakeAddresses implements Addresses {
     }
     const i = this.find(spec.ifindex, canonicalIp(spec.address) ?? spec.address);
     if (i >= 0) this.entries.splice(i, 1);
+    return Promise.resolve();
+  }
+
+  forgetNeighbour(spec: AddressSpec): Promise<void> {
+    this.ops.push({ op: 'forgetNeighbour', spec });
     return Promise.resolve();
   }
 

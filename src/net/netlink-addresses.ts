@@ -69,6 +69,21 @@ export class NetlinkAddresses implements Addresses {
     }
   }
 
+  async forgetNeighbour(spec: AddressSpec): Promise<void> {
+    const bytes = parseIp(spec.address);
+    if (!bytes) throw new RangeError(`not an IP address: ${spec.address}`);
+    try {
+      await this.rt.delNeighbor(
+        { family: bytes.length === 16 ? AF_INET6 : AF_INET, ifindex: spec.ifindex },
+        { dst: Buffer.from(bytes) },
+      );
+    } catch (e) {
+      const name = errnoNameOf(e);
+      if (name === 'ENOENT' || name === 'ENODEV') return;
+      throw new NetlinkError('deleteNeighbour', name, spec.address, { cause: e });
+    }
+  }
+
   close(): void {
     this.rt.socket.socket.close();
   }

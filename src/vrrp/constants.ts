@@ -17,6 +17,15 @@ export const VRRP_PKT_ADVERT = 1;
 export const VRRP_PRIO_OWNER = 255;
 /** Priority a stopping master sends to hand over at once (RFC 5798 §5.2.4). */
 export const VRRP_PRIO_STOP = 0;
+/**
+ * How long a stopping master keeps its VIPs after it has seen the new master's first advert.
+ * The new master sends that advert, then adds the VIPs, then its gratuitous ARPs / unsolicited
+ * NAs (keepalived's vrrp_state_goto_master order, kept in machine.ts): a netlink request and a
+ * burst of frames, a few milliseconds on a host and tens inside user-mode-linux. Until the
+ * neighbours have switched, traffic still arrives here and is served. Not an RFC value: RFC
+ * 5798 §6.4.3 releases at once and lets traffic fall on the floor for Skew_Time.
+ */
+export const VRRP_HANDOVER_MARGIN_MS = 200;
 /** Default priority of a backup (RFC 5798 §5.2.4; keepalived's VRRP_PRIO_DFL). */
 export const VRRP_PRIO_DFL = 100;
 /** Adverts missed before a backup declares the master down (RFC 5798 §6.1). */

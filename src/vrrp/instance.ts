@@ -67,6 +67,7 @@ export class VrrpInstanceRunner {
   private readonly timers = new Map<TimerName, CancelTimer>();
   private chain: Promise<void> = Promise.resolve();
   private readonly sends = new Set<Promise<void>>();
+  private onStopped: (() => void) | undefined;
 
   constructor(private readonly d: InstanceDeps) {
     const c = d.config;
@@ -104,6 +105,7 @@ export class VrrpInstanceRunner {
     this.state = r.state;
     if (before.effectivePriority !== r.state.effectivePriority) this.priorityChanged(r.state.effectivePriority);
     for (const a of r.actions) this.perform(a);
+    if (r.state.stopped) this.onStopped?.();
   }
 
   /** An accepted advert from `source`. */
@@ -113,13 +115,24 @@ export class VrrpInstanceRunner {
     this.handle({ type: 'advert', priority: advert.priority, advertIntervalMs: advert.advertIntervalMs, source });
   }
 
-  /** Graceful stop: priority 0 if master, VIPs released; resolves once both are done. */
+  /**
+   * Graceful stop: a master sends priority 0 and keeps its VIPs (and keeps receiving) until it
+   * has seen the new master or its bound runs out (machine.ts `shutdown`); resolves once the
+   * VIPs are released.
+   */
   async shutdown(): Promise<void> {
+    const stopped = new Promise<void>((done) => (this.onStopped = done));
     this.handle({ type: 'shutdown' });
+    if (this.state.releasing) this.d.log.info({ boundMs: this.releaseBoundMs() }, 'handing over before release');
+    await stopped;
     for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
     await Promise.allSettled([...this.sends]);
     await this.chain;
+  }
+
+  private releaseBoundMs(): number {
+    return (this.state.timers.release ?? this.d.clock.now()) - this.d.clock.now();
   }
 
   /** Waits for queued address changes (tests and shutdown). */
@@ -234,7 +247,12 @@ export class VrrpInstanceRunner {
       for (const spec of specs) {
         try {
           if (op === 'add') await this.d.addresses.add(spec);
-          else await this.d.addresses.remove(spec);
+          else {
+            await this.d.addresses.remove(spec);
+            // A neighbour entry this node learnt for the VIP before it held it would now route
+            // VIP traffic to whichever MAC that was; resolving afresh finds the new master.
+            await this.d.addresses.forgetNeighbour(spec);
+          }
         } catch (err) {
           this.d.metrics.failed(op === 'add' ? 'add-vip' : 'remove-vip');
           this.d.log.error({ err, vip: spec.address, op }, 'virtual address change failed');

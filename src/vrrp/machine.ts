@@ -6,7 +6,7 @@
  */
 import { compareIp } from '../net/ip-codec.js';
 import { assertNever } from '../core/errors.js';
-import { VRRP_PRIO_OWNER, VRRP_PRIO_STOP } from './constants.js';
+import { VRRP_HANDOVER_MARGIN_MS, VRRP_PRIO_OWNER, VRRP_PRIO_STOP } from './constants.js';
 import { masterDownIntervalMs, skewTimeMs } from './timers.js';
 import type { GarpConfig, VrrpStateName, VrrpVersion } from './types.js';
 
@@ -24,7 +24,7 @@ export interface MachineConfig {
 }
 
 /** The timers of an instance. */
-export type TimerName = 'master-down' | 'advert' | 'garp-delay' | 'garp-refresh';
+export type TimerName = 'master-down' | 'advert' | 'garp-delay' | 'garp-refresh' | 'release';
 
 /** Why a transition happened; the `reason` of its log line and event. */
 export type TransitionReason =
@@ -36,7 +36,9 @@ export type TransitionReason =
   | 'equal-priority-higher-address'
   | 'fault'
   | 'fault-cleared'
-  | 'shutdown';
+  | 'shutdown'
+  | 'handed-over'
+  | 'handover-timeout';
 
 /** Complete machine state; plain data. */
 export interface MachineState {
@@ -48,6 +50,11 @@ export interface MachineState {
   readonly masterAdverIntervalMs: number;
   readonly faulted: boolean;
   readonly stopped: boolean;
+  /**
+   * A stopping master that sent priority 0 and still holds its VIPs until the new master is
+   * seen (or the `release` timer runs out); it serves traffic but sends no more adverts.
+   */
+  readonly releasing: boolean;
   /** keepalived's preempt_time: adverts of a lower priority master are accepted until then. */
   readonly preemptAt?: number;
   /** Current master as far as we know: 'self', a peer address, or undefined. */
@@ -88,7 +95,7 @@ export interface StepResult {
   readonly actions: readonly MachineAction[];
 }
 
-const TIMER_NAMES: readonly TimerName[] = ['master-down', 'advert', 'garp-delay', 'garp-refresh'];
+const TIMER_NAMES: readonly TimerName[] = ['master-down', 'advert', 'garp-delay', 'garp-refresh', 'release'];
 
 /** The state before `startup`. */
 export function initialState(config: MachineConfig): MachineState {
@@ -99,6 +106,7 @@ export function initialState(config: MachineConfig): MachineState {
     masterAdverIntervalMs: config.advertIntervalMs,
     faulted: false,
     stopped: false,
+    releasing: false,
     downReason: 'master-down',
     timers: {},
   };
@@ -113,6 +121,7 @@ export function step(state: MachineState, event: MachineEvent, now: number): Ste
 
 function dispatch(s: MachineState, e: MachineEvent, now: number, out: MachineAction[]): MachineState {
   if (s.stopped) return s;
+  if (s.releasing) return whileReleasing(s, e, now, out);
   switch (e.type) {
     case 'startup':
       return s.name === 'initialize' ? start(s, now, out) : s;
@@ -127,7 +136,7 @@ function dispatch(s: MachineState, e: MachineEvent, now: number, out: MachineAct
     case 'fault':
       return onFault(s, e.faulted, now, out);
     case 'shutdown':
-      return shutdown(s, out);
+      return shutdown(s, now, out);
     default:
       return assertNever(e, 'machine event');
   }
@@ -274,6 +283,8 @@ function onTimer(s: MachineState, timer: TimerName, now: number, out: MachineAct
       if (s.name === 'master') out.push({ type: 'announce', repeat: s.config.garp.masterRepeat });
       return { ...s, timers };
     }
+    case 'release':
+      return s; // only armed while releasing
     case 'garp-refresh':
       if (s.name !== 'master') return s;
       out.push({ type: 'announce', repeat: s.config.garp.masterRefreshRepeat });
@@ -298,11 +309,58 @@ function onFault(s: MachineState, faulted: boolean, now: number, out: MachineAct
   return becomeBackup(n, now, 'fault-cleared', s.config.advertIntervalMs, out);
 }
 
-/** A stopping master sends priority 0 so a backup takes over after Skew_Time (RFC 5798 §6.4.3). */
-function shutdown(s: MachineState, out: MachineAction[]): MachineState {
-  if (s.name === 'master') out.push({ type: 'send-advert', priority: VRRP_PRIO_STOP }, { type: 'remove-vips' });
+/**
+ * Graceful stop. A backup (or faulted, or initialising) instance stops at once. A master sends
+ * priority 0 so a backup takes over after Skew_Time (RFC 5798 §6.4.3), but, unlike the RFC and
+ * keepalived, keeps its VIPs and stays silent until it sees the new master's advert: during
+ * Skew_Time the VIPs would otherwise be nowhere, so every new connection waits a SYN
+ * retransmission, and a forwarding director would route VIP traffic on a stale neighbour entry
+ * towards the other director and back. The `release` timer bounds the wait when no backup
+ * answers: a backup declares us down after at most Master_Down_Interval at priority 1.
+ */
+function shutdown(s: MachineState, now: number, out: MachineAction[]): MachineState {
+  if (s.name === 'master') {
+    out.push({ type: 'send-advert', priority: VRRP_PRIO_STOP });
+    const boundMs = masterDownIntervalMs(s.config.version, 1, s.config.advertIntervalMs) + VRRP_HANDOVER_MARGIN_MS;
+    return { ...withoutPreempt(s), releasing: true, timers: { release: now + boundMs } };
+  }
   const n = s.name === 'initialize' ? s : transition(s, 'initialize', 'shutdown', out);
   return { ...withoutPreempt(n), stopped: true, timers: {} };
+}
+
+/**
+ * A releasing master: an advert above priority 0 from another router is the new master, which
+ * sends its gratuitous ARPs right after it; the VIPs go VRRP_HANDOVER_MARGIN_MS later. A fault
+ * (the link is gone) releases at once; nothing else changes anything.
+ */
+function whileReleasing(s: MachineState, e: MachineEvent, now: number, out: MachineAction[]): MachineState {
+  switch (e.type) {
+    case 'advert': {
+      if (e.priority === VRRP_PRIO_STOP) return s;
+      const at = Math.min(s.timers.release ?? Infinity, now + VRRP_HANDOVER_MARGIN_MS);
+      return setMaster({ ...s, timers: { release: at } }, e.source, out);
+    }
+    case 'timer': {
+      const at = s.timers.release;
+      if (e.timer !== 'release' || at === undefined || at > now) return s;
+      return release(s, s.master === undefined || s.master === 'self' ? 'handover-timeout' : 'handed-over', out);
+    }
+    case 'fault':
+      return e.faulted ? release({ ...s, faulted: true }, 'fault', out) : s;
+    case 'priority':
+      return { ...s, effectivePriority: s.config.priority === VRRP_PRIO_OWNER ? VRRP_PRIO_OWNER : e.effectivePriority };
+    case 'startup':
+    case 'shutdown':
+      return s;
+    default:
+      return assertNever(e, 'machine event');
+  }
+}
+
+function release(s: MachineState, reason: TransitionReason, out: MachineAction[]): MachineState {
+  out.push({ type: 'remove-vips' });
+  const n = transition(s, 'initialize', reason, out);
+  return { ...n, releasing: false, stopped: true, timers: {} };
 }
 
 /** set-timer / clear-timer for every deadline that changed. */

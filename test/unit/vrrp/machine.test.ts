@@ -304,15 +304,85 @@ describe('Master (RFC 5798 §6.4.3)', () => {
     ]);
   });
 
-  it('shutdown: priority 0 advert, VIPs removed, no timers', () => {
+  it('shutdown: priority 0 advert, VIPs kept, no more adverts, bounded by Master_Down_Interval at priority 1 + margin', () => {
     const r = step(master(), { type: 'shutdown' }, 5000);
-    expect(r.actions.slice(0, 3)).toEqual([
+    expect(r.actions).toEqual([
       { type: 'send-advert', priority: 0 },
-      { type: 'remove-vips' },
-      { type: 'transition', from: 'master', to: 'initialize', reason: 'shutdown' },
+      { type: 'clear-timer', timer: 'advert' },
+      { type: 'clear-timer', timer: 'garp-delay' },
+      { type: 'set-timer', timer: 'release', at: 5000 + 3000 + (255 * 1000) / 256 + 200 },
     ]);
-    expect(r.state.timers).toEqual({});
+    expect(r.state).toMatchObject({ name: 'master', releasing: true, stopped: false });
     expect(step(r.state, timer('advert'), 6000).actions).toEqual([]);
+    expect(step(r.state, timer('garp-delay'), 8609.375).actions).toEqual([]);
+  });
+
+  it("releasing: the new master's advert releases the VIPs VRRP_HANDOVER_MARGIN_MS later", () => {
+    const { state, actions } = run(config(), [
+      [0, { type: 'startup' }],
+      [3609.375, timer('master-down')],
+      [5000, { type: 'shutdown' }],
+      [5610, advert(100, '10.0.0.3')],
+    ]);
+    expect(actions.slice(-2)).toEqual([
+      { type: 'master-changed', master: '10.0.0.3' },
+      { type: 'set-timer', timer: 'release', at: 5810 },
+    ]);
+    expect(actions).not.toContainEqual({ type: 'remove-vips' });
+    // A second advert does not push the release further out.
+    const again = step(state, advert(100, '10.0.0.3'), 5700);
+    expect(again.state.timers).toEqual({ release: 5810 });
+    const early = step(again.state, { type: 'timer', timer: 'release' }, 5809);
+    expect(early.actions).toEqual([]);
+    const r = step(again.state, { type: 'timer', timer: 'release' }, 5810);
+    expect(r.actions).toEqual([
+      { type: 'remove-vips' },
+      { type: 'transition', from: 'master', to: 'initialize', reason: 'handed-over' },
+      { type: 'clear-timer', timer: 'release' },
+    ]);
+    expect(r.state).toMatchObject({ releasing: false, stopped: true, timers: {} });
+    expect(step(r.state, advert(100, '10.0.0.3'), 6000).actions).toEqual([]);
+  });
+
+  it.each([
+    { name: 'a priority 0 advert (another master leaving) is not a new master', event: advert(0, '10.0.0.3') },
+    { name: 'a lower priority advert gets no answer', event: advert(50, '10.0.0.3') },
+  ])('releasing: $name', ({ event }) => {
+    const stopping = step(master(), { type: 'shutdown' }, 5000).state;
+    const r = step(stopping, event, 5100);
+    if (event.type === 'advert' && event.priority === 0) expect(r.actions).toEqual([]);
+    else expect(r.actions.filter((a) => a.type === 'send-advert')).toEqual([]);
+  });
+
+  it('releasing: no backup answers, the bound releases the VIPs', () => {
+    const stopping = step(master(), { type: 'shutdown' }, 5000).state;
+    const at = stopping.timers.release ?? 0;
+    const r = step(stopping, { type: 'timer', timer: 'release' }, at);
+    expect(r.actions.slice(0, 2)).toEqual([
+      { type: 'remove-vips' },
+      { type: 'transition', from: 'master', to: 'initialize', reason: 'handover-timeout' },
+    ]);
+    expect(r.state.stopped).toBe(true);
+  });
+
+  it('releasing: a fault (the link went down) releases at once', () => {
+    const stopping = step(master(), { type: 'shutdown' }, 5000).state;
+    const r = step(stopping, { type: 'fault', faulted: true }, 5100);
+    expect(r.actions.slice(0, 2)).toEqual([
+      { type: 'remove-vips' },
+      { type: 'transition', from: 'master', to: 'initialize', reason: 'fault' },
+    ]);
+    expect(r.state.stopped).toBe(true);
+  });
+
+  it.each([
+    { name: 'backup', events: [[0, { type: 'startup' }]] as [number, MachineEvent][] },
+    { name: 'initialize', events: [] as [number, MachineEvent][] },
+  ])('shutdown of a $name instance stops at once, no advert', ({ events }) => {
+    const s = run(config(), events).state;
+    const r = step(s, { type: 'shutdown' }, 100);
+    expect(r.actions.filter((a) => a.type === 'send-advert' || a.type === 'remove-vips')).toEqual([]);
+    expect(r.state).toMatchObject({ stopped: true, releasing: false, timers: {} });
   });
 });
 

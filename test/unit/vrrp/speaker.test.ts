@@ -81,6 +81,20 @@ async function advance(clock: FakeClock, ms: number, stepMs = 10): Promise<void>
   }
 }
 
+/**
+ * Awaits `p` while the fake clock runs: a stopping master holds its VIPs until it has seen the
+ * new master, or for its bound when there is none.
+ */
+async function running<T>(clock: FakeClock, p: Promise<T>): Promise<T> {
+  let done = false;
+  p.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  for (let i = 0; !done && i < 10_000; i++) await advance(clock, 10);
+  return p;
+}
+
 const hasVip = (n: Node) => n.addresses.addressesOf(2).includes('10.0.0.100');
 const stateOf = (n: Node) => n.speaker.status()[0]?.state;
 
@@ -120,15 +134,47 @@ describe('VrrpSpeaker on a fake wire with a fake clock', () => {
     expect([stateOf(a), stateOf(b)]).toEqual(['master', 'backup']);
     expect(hasVip(b)).toBe(false);
 
-    // Graceful stop: priority 0, b takes over after Skew_Time.
+    // Graceful stop: priority 0; b takes over after Skew_Time, and a keeps the VIP until it
+    // sees b's first advert, then VRRP_HANDOVER_MARGIN_MS more: the VIP is never nowhere.
     const stopAt = clock.now();
-    await a.speaker.stop();
+    let released = false;
+    const stopping = a.speaker.stop().then(() => (released = true));
+    const nowhere: number[] = [];
+    for (let t = 0; t < 2000 && !released; t++) {
+      await advance(clock, 1, 1);
+      if (!hasVip(a) && !hasVip(b)) nowhere.push(clock.now());
+    }
+    await stopping;
+    expect(nowhere).toEqual([]);
     expect(hasVip(a)).toBe(false);
-    await advance(clock, 700, 1);
     const graceful = b.events.filter((e) => e.type === 'transition' && e.to === 'master').at(-1);
     expect(graceful?.type === 'transition' && graceful.reason).toBe('priority-zero');
     expect((graceful?.at ?? 0) - stopAt).toBeLessThanOrEqual(609.375 + 1);
-    await b.speaker.stop();
+    const left = a.events.filter((e) => e.type === 'transition' && e.to === 'initialize').at(-1);
+    expect(left?.type === 'transition' && left.reason).toBe('handed-over');
+    expect((left?.at ?? 0) - (graceful?.at ?? 0)).toBeGreaterThanOrEqual(200);
+    expect((left?.at ?? 0) - (graceful?.at ?? 0)).toBeLessThanOrEqual(200 + 2);
+    // Released once, and this node's neighbour entry for the VIP forgotten after it.
+    expect(a.addresses.ops.filter((o) => o.op !== 'add').map((o) => [o.op, o.spec.address])).toEqual([
+      ['remove', '10.0.0.100'],
+      ['forgetNeighbour', '10.0.0.100'],
+    ]);
+    await running(clock, b.speaker.stop());
+  });
+
+  it('a stopping master with no backup keeps its VIP for Master_Down_Interval at priority 1 plus the margin', async () => {
+    const clock = new FakeClock();
+    const wire = new FakeWire(clock);
+    const a = node(wire, clock, '10.0.0.1');
+    await a.speaker.start();
+    await advance(clock, 4000);
+    expect(stateOf(a)).toBe('master');
+    const stopAt = clock.now();
+    await running(clock, a.speaker.stop());
+    const left = a.events.filter((e) => e.type === 'transition' && e.to === 'initialize').at(-1);
+    expect(left?.type === 'transition' && left.reason).toBe('handover-timeout');
+    expect((left?.at ?? 0) - stopAt).toBe(3000 + (255 * 1000) / 256 + 200);
+    expect(hasVip(a)).toBe(false);
   });
 
   it('equal priority: the higher address wins', async () => {
@@ -140,8 +186,8 @@ describe('VrrpSpeaker on a fake wire with a fake clock', () => {
     await b.speaker.start();
     await advance(clock, 6000);
     expect([stateOf(a), stateOf(b)]).toEqual(['backup', 'master']);
-    await a.speaker.stop();
-    await b.speaker.stop();
+    await running(clock, a.speaker.stop());
+    await running(clock, b.speaker.stop());
   });
 
   it('drops and counts crafted packets without changing state', async () => {
@@ -173,7 +219,7 @@ describe('VrrpSpeaker on a fake wire with a fake clock', () => {
     inject(encodeAdvert({ ...fields, auth: { type: 'pass', password: 'secret1' } }, ph));
     await advance(clock, 100);
     expect(stateOf(b)).toBe('backup');
-    await b.speaker.stop();
+    await running(clock, b.speaker.stop());
   });
 
   it('link down on the VRRP interface is a FAULT; weights move the priority; notify hooks run', async () => {
@@ -196,7 +242,7 @@ describe('VrrpSpeaker on a fake wire with a fake clock', () => {
     expect(stateOf(a)).toBe('backup');
     expect(a.commands.calls.map((c) => c.argv)).toContainEqual(['/bin/notify-master']);
     expect(a.commands.calls.map((c) => c.argv)).toContainEqual(['/bin/notify', 'INSTANCE', 'vi1', 'FAULT', '40']);
-    await a.speaker.stop();
+    await running(clock, a.speaker.stop());
   });
 
   it('a failing track script with weight 0 faults the instance after `fall` failures', async () => {
@@ -218,7 +264,7 @@ describe('VrrpSpeaker on a fake wire with a fake clock', () => {
     a.commands.results.set('/bin/chk', { exitCode: 0, timedOut: false });
     await advance(clock, 2100);
     expect(stateOf(a)).toBe('backup');
-    await a.speaker.stop();
+    await running(clock, a.speaker.stop());
   });
 
   it('removes VIPs a previous run left (by label, and configured IPv4/IPv6 VIPs)', async () => {
@@ -230,7 +276,7 @@ describe('VrrpSpeaker on a fake wire with a fake clock', () => {
     await a.addresses.add({ ifindex: 2, address: '10.0.0.201', prefixLength: 32, label: 'eth0:web' });
     await a.speaker.start();
     expect(a.addresses.addressesOf(2)).toEqual(['10.0.0.1', '10.0.0.201']);
-    await a.speaker.stop();
+    await running(clock, a.speaker.stop());
   });
 
   it('Accept_Mode false: a non-owner master blocks its VIPs, releases the block on leaving', async () => {
@@ -241,14 +287,14 @@ describe('VrrpSpeaker on a fake wire with a fake clock', () => {
     expect(a.filter.ops[0]?.op).toBe('reset');
     await advance(clock, 4000);
     expect([...a.filter.blocked]).toEqual(['10.0.0.100']);
-    await a.speaker.stop();
+    await running(clock, a.speaker.stop());
     expect([...a.filter.blocked]).toEqual([]);
     const owner = node(new FakeWire(clock), clock, '10.0.0.2', { acceptMode: false, priority: 255 });
     await owner.speaker.start();
     await advance(clock, 100);
     expect(owner.speaker.status()[0]?.state).toBe('master');
     expect(owner.filter.ops.map((o) => o.op)).toEqual(['reset']);
-    await owner.speaker.stop();
+    await running(clock, owner.speaker.stop());
   });
 
   it('never takes a stale VIP as its source address', async () => {
@@ -267,7 +313,7 @@ describe('VrrpSpeaker on a fake wire with a fake clock', () => {
     await advance(clock, 4000);
     expect(wire.frames.length).toBeGreaterThan(0);
     expect(new Set(wire.frames.map((f) => f.from))).toEqual(new Set(['10.0.0.1']));
-    await a.speaker.stop();
+    await running(clock, a.speaker.stop());
   });
 
   it('setInstances: an unchanged instance keeps running, a new one starts, a removed one hands over', async () => {
@@ -302,12 +348,12 @@ describe('VrrpSpeaker on a fake wire with a fake clock', () => {
     expect(a.addresses.addressesOf(2)).toEqual(expect.arrayContaining(['10.0.0.100', '10.0.0.200']));
 
     // Removing vi1: it stops gracefully (its VIP goes), vi2 keeps its VIP.
-    await a.speaker.setInstances([second]);
+    await running(clock, a.speaker.setInstances([second]));
     await advance(clock, 100);
     expect(a.speaker.status().map((s) => s.name)).toEqual(['vi2']);
     expect(a.addresses.addressesOf(2)).not.toContain('10.0.0.100');
     expect(a.addresses.addressesOf(2)).toContain('10.0.0.200');
-    await a.speaker.stop();
+    await running(clock, a.speaker.stop());
     expect(a.addresses.addressesOf(2)).not.toContain('10.0.0.200');
   });
 });
