@@ -189,6 +189,10 @@ export class ResilientInformer<T extends StoredObject> {
     // A successful event proves the connection works: the next failure starts a fresh backoff.
     this.failures = 0;
     if (event.type === 'BOOKMARK') return;
+    this.log.trace(
+      { op: event.type, object: `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}` },
+      'watch event',
+    );
     const change = event.type === 'DELETED' ? this.store.remove(obj) : this.store.upsert(obj);
     if (change) this.deliver([change]);
   }

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# VirtualServer apply-to-IPVS latency: boots the kernel harness (the host kernel has no IPVS)
+# and runs bench/kube/apply-latency.ts inside it (etcd, kube-apiserver, the controller and
+# `lvs-operator director`), then writes bench/results/kube-apply-latency-<date>.md with the
+# machine it ran on.
+#
+#   bench/kube/run.sh            (LVS_BENCH_APPLIES=200 LVS_BENCH_PRESENT=1000 by default)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+# shellcheck source=../../hack/node-env.sh
+source hack/node-env.sh
+bin=$(hack/kube/build.sh | tail -n 1)
+out=$(mktemp -d /tmp/lvs-kube-bench.XXXXXX)
+trap 'rm -rf "$out"' EXIT
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+LVS_KUBE_BIN=$bin hack/uml/run.sh --mem 2048M --modules "ip_vs_rr" --share "$out" --timeout 3600 -- \
+  sh -c 'ip link set lo up && exec npx tsx bench/kube/apply-latency.ts "$0"' "$out"
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+guest_kernel=$(hack/uml/run.sh -- uname -r)
+file="bench/results/kube-apply-latency-$(date -u +%Y-%m-%d).md"
+npx tsx bench/kube/report.ts "$out/result.json" >"$file" \
+  --started "$started" \
+  --machine "$(nproc) CPUs (nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), host kernel $(uname -r), guest kernel ${guest_kernel} (user-mode-linux, mem=2048M, one CPU), Node $(node --version)" \
+  --load "${load_before} before, ${load_after} after (1, 5, 15 min)"
+cat "$file"
