@@ -11,7 +11,7 @@ import { EMPTY_PLAN, planNode, type NodePlan } from './plan.js';
 import type { PlannedService } from './plan-services.js';
 import type { PlanIssue, SecretResolver } from './plan-types.js';
 import { desiredDaemons, planDaemons } from './sync-daemons.js';
-import { desiredTable, type GroupRole } from './table.js';
+import { desiredTable, type ExternalVerdicts, type GroupRole } from './table.js';
 import type { VrrpRunner } from './vrrp-port.js';
 
 export interface DirectorDeps {
@@ -54,6 +54,7 @@ export class Director {
   private unsubscribe: (() => void) | undefined;
   private daemonsPass: Promise<void> = Promise.resolve();
   private reportedIssues = '';
+  private external: ExternalVerdicts = new Map();
   private hasObjects = false;
   private synced = false;
 
@@ -92,6 +93,14 @@ export class Director {
 
   /** The health monitor's `onPlan` goes here. */
   healthPlanChanged(_serviceId: string, _plan: WeightPlan): void {
+    if (this.hasObjects) void this.syncTable(); // the reconciler logs and counts its failures
+  }
+
+  /** Real servers failing outside their checks (see {@link ExternalVerdicts}); replaces the last set. */
+  setExternalVerdicts(verdicts: ExternalVerdicts): void {
+    const key = (v: ExternalVerdicts) => JSON.stringify([...v].map(([ref, ids]) => [ref, [...ids]]));
+    if (key(verdicts) === key(this.external)) return;
+    this.external = verdicts;
     if (this.hasObjects) void this.syncTable(); // the reconciler logs and counts its failures
   }
 
@@ -176,7 +185,7 @@ export class Director {
   }
 
   private async syncTable(): Promise<void> {
-    const table = desiredTable(this.plan.services, (ref) => this.d.health.plan(ref), this.roleOf);
+    const table = desiredTable(this.plan.services, (ref) => this.d.health.plan(ref), this.roleOf, this.external);
     await this.d.ipvs.setDesired(table);
   }
 

@@ -104,6 +104,35 @@ describe('planNode', () => {
     expect(table[0]?.destinations.map((d) => [d.key.address, d.weight])).toEqual([['192.168.5.111', 0]]);
   });
 
+  it.each([
+    {
+      name: 'inhibited on failure: weight 0',
+      inhibit: true,
+      expected: [
+        ['192.168.5.111', 0],
+        ['192.168.5.112', 1],
+      ],
+    },
+    { name: 'not inhibited: out', inhibit: false, expected: [['192.168.5.112', 1]] },
+  ])('a server failing outside its checks (external verdict), $name', async ({ inhibit, expected }) => {
+    const plan = planNode(
+      await load('seed-000-dr-vrrp-redirect'),
+      node,
+      secrets({ 'default/vi-1-auth/password': '1111' }),
+    );
+    const services = plan.services.map((s) => ({
+      ...s,
+      backends: s.backends.map((b) => ({ ...b, inhibitOnFailure: inhibit })),
+    }));
+    const table = desiredTable(
+      services,
+      () => undefined,
+      () => 'master',
+      new Map([['default/example-web-servers', new Map([['192.168.5.111:80', 'VIP not accepted']])]]),
+    );
+    expect(table[0]?.destinations.map((d) => [d.key.address, d.weight])).toEqual(expected);
+  });
+
   it('a missing Secret keeps the group out (transient) and keeps its previous plan', async () => {
     const objects = await load('seed-000-dr-vrrp-redirect');
     const good = planNode(objects, node, secrets({ 'default/vi-1-auth/password': '1111' }));
