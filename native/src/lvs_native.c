@@ -15,11 +15,15 @@
  *        addresses occupy the first 4 bytes of their field
  *   watch(fd, onReadable)         -> handle uv_poll_start(UV_READABLE); calls onReadable()
  *   unwatch(handle)               -> undefined  uv_poll_stop + uv_close
+ *   attachFilter(fd, program)     -> undefined  setsockopt(SO_ATTACH_FILTER); program is an array
+ *        of struct sock_filter (8 bytes each, host byte order) built in src/net/bpf.ts
+ *   recvFrame(fd, data)           -> bytes | -1 (EAGAIN)   recv(2) of one frame, non-blocking
  */
 #include <node_api.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <stdio.h>
@@ -34,6 +38,8 @@
 #define META_LEN 40
 #define ETH_FRAME_MIN 14
 #define ETH_FRAME_MAX 65535
+#define BPF_INSN_LEN 8
+#define BPF_MAX_INSNS 4096
 
 #define NAPI_CALL(env, call)                                                                      \
   do {                                                                                            \
@@ -389,6 +395,76 @@ static napi_value unwatch_fd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value attach_filter(napi_env env, napi_callback_info info) {
+  size_t argc = MAX_ARGS;
+  napi_value argv[MAX_ARGS];
+  int32_t fd;
+  bool is_buffer = false;
+  void *data = NULL;
+  size_t len = 0;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ASSERT_ARGC(env, argc, 2);
+  if (!get_uint(env, argv[0], INT32_MAX, &fd)) {
+    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "fd must be a non-negative integer");
+    return NULL;
+  }
+  NAPI_CALL(env, napi_is_buffer(env, argv[1], &is_buffer));
+  if (!is_buffer) {
+    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "program must be a Buffer");
+    return NULL;
+  }
+  NAPI_CALL(env, napi_get_buffer_info(env, argv[1], &data, &len));
+  if (len == 0 || len % BPF_INSN_LEN != 0 || len / BPF_INSN_LEN > BPF_MAX_INSNS) {
+    napi_throw_range_error(env, "LVS_NATIVE_ARGS", "program must be 1..4096 instructions of 8 bytes");
+    return NULL;
+  }
+  /* The Buffer's bytes are copied: setsockopt copies the program into the kernel. */
+  struct sock_filter *insns = malloc(len);
+  if (insns == NULL) return throw_errno(env, ENOMEM, "malloc");
+  memcpy(insns, data, len);
+  struct sock_fprog prog = {.len = (unsigned short)(len / BPF_INSN_LEN), .filter = insns};
+  int rc = setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+  int err = errno;
+  free(insns);
+  if (rc < 0) return throw_errno(env, err, "setsockopt");
+  return NULL;
+}
+
+static napi_value recv_frame(napi_env env, napi_callback_info info) {
+  size_t argc = MAX_ARGS;
+  napi_value argv[MAX_ARGS], result;
+  int32_t fd;
+  bool is_buffer = false;
+  void *data = NULL;
+  size_t len = 0;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ASSERT_ARGC(env, argc, 2);
+  if (!get_uint(env, argv[0], INT32_MAX, &fd)) {
+    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "fd must be a non-negative integer");
+    return NULL;
+  }
+  NAPI_CALL(env, napi_is_buffer(env, argv[1], &is_buffer));
+  if (!is_buffer) {
+    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "data must be a Buffer");
+    return NULL;
+  }
+  NAPI_CALL(env, napi_get_buffer_info(env, argv[1], &data, &len));
+  if (len < ETH_FRAME_MIN) {
+    napi_throw_range_error(env, "LVS_NATIVE_ARGS", "data must hold at least 14 bytes");
+    return NULL;
+  }
+  ssize_t n = recv(fd, data, len, MSG_DONTWAIT);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      NAPI_CALL(env, napi_create_int32(env, -1, &result));
+      return result;
+    }
+    return throw_errno(env, errno, "recv");
+  }
+  NAPI_CALL(env, napi_create_int64(env, (int64_t)n, &result));
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"openPacket", NULL, open_packet, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -399,6 +475,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"recvMessage", NULL, recv_message, NULL, NULL, NULL, napi_enumerable, NULL},
       {"watch", NULL, watch_fd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unwatch", NULL, unwatch_fd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"attachFilter", NULL, attach_filter, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"recvFrame", NULL, recv_frame, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
   return exports;

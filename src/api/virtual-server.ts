@@ -13,7 +13,11 @@ import {
 } from './primitives.js';
 import { withRules, type CrossFieldRule } from './rules.js';
 import { HealthChecksSchema } from './health-check.js';
-import { FORWARDING_METHODS, HEALTH_STATES, InlineRealServerSchema } from './real-server.js';
+import { ACCEPT_VIP_MODES, FORWARDING_METHODS, HEALTH_STATES, InlineRealServerSchema } from './real-server.js';
+
+/** How the director checks that DR real servers accept the VIP (src/health/vip-path-check.ts). */
+export const VIP_PATH_CHECK_MODES = ['Auto', 'Enabled', 'Disabled'] as const;
+export type VipPathCheckMode = (typeof VIP_PATH_CHECK_MODES)[number];
 
 /** Every scheduler of IPVS (net/netfilter/ipvs/ip_vs_*.c). */
 export const SCHEDULERS = [
@@ -132,6 +136,12 @@ const VirtualServerSpecBase = z.strictObject({
     .default(false)
     .describe('Run notify down for servers removed with the service (omega). Not acted on yet: reported as a warning.'),
   haSuspend: z.boolean().default(false).describe('Suspend checks while this node does not hold the VIP (ha_suspend).'),
+  vipPathCheck: z
+    .enum(VIP_PATH_CHECK_MODES)
+    .default('Auto')
+    .describe(
+      'Send each DR real server a TCP SYN for VIP:port on the link, as IPVS forwards a client, and take it out when it does not answer (no VIP on lo nor REDIRECT rule). Auto (default): TCP services, real servers with checks on a directly connected segment, skipped where it cannot run (no CAP_NET_RAW); Enabled: every DR real server, a probe that cannot run marks it down; Disabled: off.',
+    ),
 });
 
 type Spec = z.output<typeof VirtualServerSpecBase>;
@@ -219,6 +229,13 @@ const virtualServerRules: CrossFieldRule<Spec>[] = [
     holds: (s) => s.programOn === 'Always' || s.vrrpGroupRef !== undefined,
   },
   {
+    path: ['vipPathCheck'],
+    message: 'vipPathCheck: Enabled needs protocol TCP and addresses (the probe is a TCP SYN to VIP:port)',
+    cel: "self.vipPathCheck != 'Enabled' || (self.protocol == 'TCP' && has(self.addresses) && size(self.addresses) > 0)",
+    holds: (s) =>
+      s.vipPathCheck !== 'Enabled' || (s.protocol === 'TCP' && s.addresses !== undefined && s.addresses.length > 0),
+  },
+  {
     path: ['haSuspend'],
     message: 'haSuspend needs a vrrpGroupRef (it follows the VIP)',
     cel: '!self.haSuspend || has(self.vrrpGroupRef)',
@@ -251,6 +268,23 @@ export const VirtualServerStatusSchema = z.strictObject({
     .max(4096)
     .meta(listMapKeys('address', 'port', 'director'))
     .optional(),
+  realServerVips: z
+    .array(
+      z.strictObject({
+        node: z.string().max(253).describe('Node whose realserver role reports.'),
+        address: z.string().max(45).describe('The inline real server (its address) on that node.'),
+        vip: z.string().max(45),
+        mode: z.enum(ACCEPT_VIP_MODES),
+        configured: z.boolean(),
+        message: z.string().max(1024).optional(),
+      }),
+    )
+    .max(MAX_LIST)
+    .meta(listMapKeys('node', 'address', 'vip'))
+    .optional()
+    .describe(
+      'VIPs the realserver role has (or could not) set up for the inline real servers; RealServer objects report in their own status.vips.',
+    ),
   counters: z
     .strictObject({
       connections: z.int().min(0),

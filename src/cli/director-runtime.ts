@@ -1,3 +1,4 @@
+import { endianness } from 'node:os';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../core/clock.js';
@@ -13,11 +14,14 @@ import {
 import { createNetlinkClient, FileOwnershipStore, IpvsMetrics, IpvsReconciler } from '../ipvs/index.js';
 import {
   Announcer,
+  NativeCaptureSockets,
   NativePacketSockets,
   NativeRawIpSockets,
   NetlinkAddresses,
+  NetlinkL2Paths,
   NetlinkLinks,
   NftVipFilter,
+  SynProber,
 } from '../net/index.js';
 import { ExecCommandRunner, rawTransportFactory, VrrpSpeaker } from '../vrrp/index.js';
 
@@ -52,8 +56,12 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
     ownership: new FileOwnershipStore(join(opts.stateDir, 'ipvs-owned.json')),
     metrics: new IpvsMetrics(registry),
   });
-  const checks = createSystemCheckRunner({ clock });
   const healthMetrics = new HealthMetrics(registry);
+  // VIP-path probes (vipPathCheck): capture sockets open on first use, so a process without
+  // CAP_NET_RAW reports it through the checker, once, instead of failing to start.
+  const l2Paths = new NetlinkL2Paths(clock);
+  const synProber = new SynProber({ sockets: new NativeCaptureSockets(), clock, littleEndian: endianness() === 'LE' });
+  const checks = createSystemCheckRunner({ clock }, { paths: l2Paths, prober: synProber, log, metrics: healthMetrics });
   const scheduler = new ProbeScheduler({ clock, run: checks.run, log, metrics: healthMetrics });
   const wiring: { director?: Director } = {};
   const health = new HealthMonitor({
@@ -99,6 +107,8 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
       await director.stop({ removeIpvs });
       scheduler.stop();
       checks.close();
+      synProber.close();
+      l2Paths.close();
       ipvsClient.close();
       links.close();
       addresses.close();

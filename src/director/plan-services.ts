@@ -8,7 +8,7 @@ import {
   type VirtualServer,
 } from '../api/index.js';
 import { withoutUndefined } from '../core/defined.js';
-import { normaliseCheck, type HealthProbe } from '../health/index.js';
+import { normaliseCheck, vipPathProbes, type HealthProbe } from '../health/index.js';
 import {
   IP_VS_SVC_F_ONEPACKET,
   IP_VS_SVC_F_PERSISTENT,
@@ -168,21 +168,15 @@ export function planService(
             transient: p.transient,
           });
     }
+    const forwarding = rs.forwarding ?? s.forwarding;
+    probes.push(...vipPathProbesOf(vs, ip.text, forwarding, probes));
     backends.push({
       id,
       address: ip.text,
       port: rsPort,
       weight: rs.weight,
       inhibitOnFailure: rs.inhibitOnFailure ?? s.inhibitOnFailure,
-      destination: destinationOf(
-        vs,
-        ip.family,
-        ip.text,
-        rsPort,
-        rs.forwarding ?? s.forwarding,
-        rs.upperThreshold,
-        rs.lowerThreshold,
-      ),
+      destination: destinationOf(vs, ip.family, ip.text, rsPort, forwarding, rs.upperThreshold, rs.lowerThreshold),
       probes,
       ...(rs.notify ? { notify: withoutUndefined(rs.notify) } : {}),
     });
@@ -226,6 +220,23 @@ export function planService(
     ...(s.notify ? { notify: withoutUndefined(s.notify) } : {}),
   };
   return { service, issues };
+}
+
+/**
+ * The VIP-path probes of one real server (src/health/vip-path-check.ts): DR servers of TCP
+ * services with addresses, unless vipPathCheck is Disabled. NAT servers answer through the
+ * director, which rewrites the VIP itself; TUN servers receive the SYN inside a tunnel that
+ * this probe does not build; a fwmark service has no VIP:port to address.
+ */
+function vipPathProbesOf(
+  vs: VirtualServer,
+  address: string,
+  forwarding: 'DR' | 'NAT' | 'TUN',
+  probes: readonly HealthProbe[],
+): HealthProbe[] {
+  const s = vs.spec;
+  if (s.vipPathCheck === 'Disabled' || forwarding !== 'DR' || s.protocol !== 'TCP' || !s.addresses) return [];
+  return vipPathProbes({ address, vips: s.addresses, mode: s.vipPathCheck, probes });
 }
 
 function destinationOf(

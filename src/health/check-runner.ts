@@ -12,6 +12,7 @@ import { createPingChecker } from './ping-check.js';
 import { createSmtpChecker } from './smtp-check.js';
 import { createTcpChecker } from './tcp-check.js';
 import { createUdpChecker } from './udp-check.js';
+import { createVipPathChecker, type VipPathDeps } from './vip-path-check.js';
 
 /** A check runner plus the resources (raw sockets) it holds. */
 export interface SystemCheckRunner {
@@ -19,8 +20,11 @@ export interface SystemCheckRunner {
   close(): void;
 }
 
-/** Builds every checker over real sockets, processes and files. */
-export function createSystemCheckRunner(deps: CheckerDeps): SystemCheckRunner {
+/**
+ * Builds every checker over real sockets, processes and files. Without `vipPath`, VIP_PATH
+ * probes cannot run: Auto ones pass as not checked, Enabled ones fail.
+ */
+export function createSystemCheckRunner(deps: CheckerDeps, vipPath?: VipPathDeps): SystemCheckRunner {
   const http = createHttpChecker(deps);
   const tcp = createTcpChecker(deps);
   const smtp = createSmtpChecker(deps);
@@ -29,6 +33,7 @@ export function createSystemCheckRunner(deps: CheckerDeps): SystemCheckRunner {
   const ping = createPingChecker(deps);
   const misc = createMiscChecker(deps);
   const file = createFileChecker(deps);
+  const vip = vipPath ? createVipPathChecker(deps, vipPath) : undefined;
   const run: CheckRunner = (probe, signal) => {
     switch (probe.type) {
       case 'HTTP':
@@ -48,6 +53,13 @@ export function createSystemCheckRunner(deps: CheckerDeps): SystemCheckRunner {
         return misc(probe, signal);
       case 'FILE':
         return file(probe, signal);
+      case 'VIP_PATH':
+        if (vip) return vip(probe, signal);
+        return Promise.resolve(
+          probe.mode === 'Enabled'
+            ? { ok: false, reason: 'error', detail: 'VIP path: this process has no VIP-path prober', latencyMs: 0 }
+            : { ok: true, latencyMs: 0, detail: 'not checked: this process has no VIP-path prober' },
+        );
       default:
         return assertNever(probe, 'probe type');
     }

@@ -6,7 +6,17 @@
 import { HEALTH_CHECK_TYPE_DEFAULTS, parseDurationMs, parseIP, type HealthCheck } from '../api/index.js';
 import { assertNever } from '../core/errors.js';
 import type { ProbeIssue } from './errors.js';
-import type { CaSource, HealthProbe, HttpSettings, HttpUrl, ProbeSettings, ProbeTarget, StatusRange } from './types.js';
+import type {
+  CaSource,
+  HealthProbe,
+  HttpSettings,
+  HttpUrl,
+  ProbeSettings,
+  ProbeTarget,
+  ProbeTiming,
+  StatusRange,
+  VipPathMode,
+} from './types.js';
 
 /** The real server a check belongs to: its address and its resolved port. */
 export interface CheckedServer {
@@ -204,6 +214,57 @@ function isValidRegex(source: string): boolean {
 function ms(text: string): number {
   // The schema has already checked the pattern; 0 would only appear through a schema bug.
   return parseDurationMs(text) ?? 0;
+}
+
+/** Timing of a VIP-path probe for a real server without checks: the API's check defaults. */
+const VIP_PATH_DEFAULT_TIMING: ProbeTiming = {
+  intervalMs: 60_000,
+  timeoutMs: 5_000,
+  retry: HEALTH_CHECK_TYPE_DEFAULTS.TCP.retry,
+  delayBeforeRetryMs: HEALTH_CHECK_TYPE_DEFAULTS.TCP.delayBeforeRetryMs,
+  warmupMs: 60_000,
+};
+
+/** What {@link vipPathProbes} needs to know about one real server of one service. */
+export interface VipPathServer {
+  readonly address: string;
+  /** The service's VIP:port pairs (a VIP group gives several); port 0 pairs are left out. */
+  readonly vips: readonly { readonly ip: string; readonly port: number }[];
+  readonly mode: VipPathMode;
+  /** The server's other probes: the VIP-path probe takes the first one's timing. */
+  readonly probes: readonly HealthProbe[];
+}
+
+/**
+ * The VIP-path probes of a DR real server, one per VIP:port, with the timing (interval,
+ * timeout, retry) of its first check. In Auto mode a server without checks gets none: it was
+ * declared always up, and the probe must not be the one thing that judges it.
+ */
+export function vipPathProbes(server: VipPathServer): HealthProbe[] {
+  const ip = parseIP(server.address);
+  const first = server.probes[0];
+  if (!ip || (server.mode === 'Auto' && !first)) return [];
+  const timing: ProbeTiming = first
+    ? {
+        intervalMs: first.intervalMs,
+        timeoutMs: first.timeoutMs,
+        retry: first.retry,
+        delayBeforeRetryMs: first.delayBeforeRetryMs,
+        warmupMs: first.warmupMs,
+      }
+    : VIP_PATH_DEFAULT_TIMING;
+  return server.vips.flatMap((v) => {
+    const vip = parseIP(v.ip);
+    if (!vip || vip.family !== ip.family || v.port === 0) return [];
+    const probe: HealthProbe = {
+      ...timing,
+      target: { ip: ip.text, family: ip.family, port: v.port },
+      type: 'VIP_PATH',
+      vip: vip.text,
+      mode: server.mode,
+    };
+    return [probe];
+  });
 }
 
 /** Identity of a probe: identical probes (same target, same normalised check) share one key. */

@@ -5,6 +5,8 @@ export * from './errors.js';
 export {
   normaliseCheck,
   keyOf,
+  vipPathProbes,
+  type VipPathServer,
   type CheckedServer,
   type NormaliseOptions,
   type NormaliseResult,
@@ -13,6 +15,7 @@ export {
 export * from './weights.js';
 export type { CheckRunner, Checker, CheckerDeps } from './checker.js';
 export { createSystemCheckRunner, type SystemCheckRunner } from './check-runner.js';
+export { createVipPathChecker, type VipPathDeps, type VipPathSkip } from './vip-path-check.js';
 export { ProbeScheduler, type ProbeListener, type ProbeReport, type SchedulerOptions } from './scheduler.js';
 export { HealthMetrics } from './metrics.js';
 export {

@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { CheckResult, CheckType, ProbeHealth } from './types.js';
+import type { VipPathSkip } from './vip-path-check.js';
 
 /** Health-check metrics; one instance per registry. */
 export class HealthMetrics {
@@ -14,6 +15,7 @@ export class HealthMetrics {
   private readonly probes: Gauge<'state'>;
   private readonly inFlight: Gauge;
   private readonly transitions: Counter<'to'>;
+  private readonly vipPathSkips: Counter<'reason'>;
   /** Label children by type (and result): prom-client hashes a labels object on every call. */
   private readonly checkChildren = new Map<string, ReturnType<Counter<'type' | 'result'>['labels']>>();
   private readonly durationChildren = new Map<string, ReturnType<Histogram<'type'>['labels']>>();
@@ -64,6 +66,17 @@ export class HealthMetrics {
       labelNames: ['to'],
       registers,
     });
+    this.vipPathSkips = new Counter({
+      name: 'lvs_health_vip_path_skipped_total',
+      help: 'VIP-path probe attempts that could not test the path, by reason: no-capability (no AF_PACKET socket), routed, local, unresolved, no-route, error.',
+      labelNames: ['reason'],
+      registers,
+    });
+  }
+
+  /** A VIP-path probe could not test its path (Auto: passed unchecked; Enabled: failed). */
+  vipPathSkipped(reason: VipPathSkip): void {
+    this.vipPathSkips.inc({ reason });
   }
 
   /** An attempt finished. */

@@ -87,7 +87,17 @@ export type ProbeSettings =
       readonly dynamic: boolean;
       readonly user?: string;
     }
-  | { readonly type: 'FILE'; readonly path: string; readonly weight: number; readonly reverse: boolean };
+  | { readonly type: 'FILE'; readonly path: string; readonly weight: number; readonly reverse: boolean }
+  | {
+      readonly type: 'VIP_PATH';
+      /** The VIP the SYN is addressed to; the target's port is the service port. */
+      readonly vip: string;
+      /** Auto: skipped where it cannot run; Enabled: a probe that cannot run is a failure. */
+      readonly mode: VipPathMode;
+    };
+
+/** How a VIP-path probe treats a path it cannot test (no CAP_NET_RAW, routed real server ...). */
+export type VipPathMode = 'Auto' | 'Enabled';
 
 /** DNS_CHECK query types (`type`). */
 export type DnsQueryType = 'A' | 'AAAA' | 'NS' | 'CNAME' | 'SOA' | 'MX' | 'TXT' | 'PTR';
@@ -111,6 +121,7 @@ export const FAILURE_REASONS = [
   'reply',
   'exit',
   'file',
+  'vip-path',
   'error',
 ] as const;
 /** One of {@link FAILURE_REASONS}. */
@@ -143,5 +154,8 @@ export type WeightEffect =
 /** What a probe says about its target after an attempt; `unknown` until the first verdict. */
 export type ProbeHealth = 'unknown' | 'up' | 'down';
 
-/** The checker type names, re-exported for metric labels. */
-export type CheckType = HealthCheckType;
+/**
+ * The checker type names, for metric labels and status: the API's check types plus VIP_PATH,
+ * which no user writes as a check (the director adds it to DR real servers, see vip-path-check.ts).
+ */
+export type CheckType = HealthCheckType | 'VIP_PATH';

@@ -5,8 +5,26 @@
 export type { AddressEntry, AddressSpec, Addresses } from './addresses.js';
 export { IFNAMSIZ_MAX, ownerLabel, primaryAddress } from './addresses.js';
 export type { LinkInfo, Links } from './links.js';
-export type { PacketSocket, PacketSockets, RawIpSocket, RawIpSockets, RecvMeta } from './native.js';
-export { NativePacketSockets, NativeRawIpSockets } from './native.js';
+export type {
+  CaptureSocket,
+  CaptureSockets,
+  PacketSocket,
+  PacketSockets,
+  RawIpSocket,
+  RawIpSockets,
+  RecvMeta,
+} from './native.js';
+export { NativeCaptureSockets, NativePacketSockets, NativeRawIpSockets } from './native.js';
+export type { L2Path, L2Paths } from './l2-path.js';
+export { NetlinkL2Paths } from './netlink-l2-path.js';
+export {
+  PROBE_PORT_FROM,
+  PROBE_PORT_TO,
+  SynProber,
+  type SynProbeOutcome,
+  type SynProbeRequest,
+  type SynProberOptions,
+} from './syn-prober.js';
 export { Announcer, type AnnounceLink } from './announcer.js';
 export { NetlinkAddresses } from './netlink-addresses.js';
 export { NetlinkLinks } from './netlink-links.js';

@@ -20,6 +20,21 @@ export interface PacketSockets {
   open(ifindex: number, protocol: number): PacketSocket;
 }
 
+/** An AF_PACKET socket with a kernel filter that also receives the frames it lets through. */
+export interface CaptureSocket {
+  /** Sends a whole Ethernet frame (destination MAC first). */
+  send(frame: Uint8Array): void;
+  /** Called with each received frame (at most the filter's snap length). */
+  onFrame(listener: (frame: Uint8Array) => void): void;
+  close(): void;
+}
+
+/** Opens capturing AF_PACKET sockets: the port in front of the addon's filter and receive path. */
+export interface CaptureSockets {
+  /** `filter` is an encoded classic BPF program (src/net/bpf.ts `encodeBpf`). */
+  open(ifindex: number, protocol: number, filter: Uint8Array): CaptureSocket;
+}
+
 /** What the kernel reported with a received datagram. */
 export interface RecvMeta {
   readonly source: string;
@@ -51,6 +66,8 @@ interface Binding {
   recvMessage(fd: number, data: Buffer, meta: Buffer): number;
   watch(fd: number, onReadable: () => void): object;
   unwatch(handle: object): void;
+  attachFilter(fd: number, program: Buffer): void;
+  recvFrame(fd: number, data: Buffer): number;
 }
 
 const AF_INET = 2;
@@ -147,6 +164,54 @@ export class NativeRawIpSockets implements RawIpSockets {
         wrap(() => b.setOption(fd, level, name, Buffer.from(value)));
       },
       onMessage: (listener) => {
+        listeners.push(listener);
+      },
+      close: () => {
+        if (closed) return;
+        closed = true;
+        b.unwatch(handle);
+        wrap(() => b.close(fd));
+      },
+    };
+  }
+}
+
+/** The real {@link CaptureSockets}: filtered AF_PACKET sockets read on readiness. */
+export class NativeCaptureSockets implements CaptureSockets {
+  open(ifindex: number, protocol: number, filter: Uint8Array): CaptureSocket {
+    const b = binding();
+    const fd = wrap(() => b.openPacket(ifindex, protocol));
+    const data = Buffer.alloc(2048);
+    const listeners: ((frame: Uint8Array) => void)[] = [];
+    try {
+      wrap(() => b.attachFilter(fd, Buffer.from(filter)));
+      // Frames queued between bind() and the filter were never filtered: discard them.
+      while (wrap(() => b.recvFrame(fd, data)) >= 0);
+    } catch (e) {
+      b.close(fd);
+      throw e;
+    }
+    const drain = (): void => {
+      for (;;) {
+        let n: number;
+        try {
+          n = b.recvFrame(fd, data);
+        } catch {
+          // A receive error loses this frame; the poll fires again for the next one.
+          return;
+        }
+        if (n < 0) return;
+        const copy = Uint8Array.from(data.subarray(0, n));
+        for (const l of listeners) l(copy);
+      }
+    };
+    const handle = wrap(() => b.watch(fd, drain));
+    let closed = false;
+    return {
+      send: (frame) => {
+        wrap(() => b.sendFrame(fd, Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength)));
+      },
+      onFrame: (listener) => {
         listeners.push(listener);
       },
       close: () => {

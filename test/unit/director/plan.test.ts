@@ -46,9 +46,12 @@ describe('planNode', () => {
       groupRef: 'default/vi-1',
       programOn: 'Always',
     });
-    expect(service?.backends.map((b) => [b.id, b.inhibitOnFailure, b.probes.length, b.probes[0]?.intervalMs])).toEqual([
-      ['192.168.5.111:80', true, 1, 3000],
-      ['192.168.5.112:80', true, 1, 3000],
+    // The HTTP check, and the VIP-path probe every DR server of a TCP service gets (Auto).
+    expect(
+      service?.backends.map((b) => [b.id, b.inhibitOnFailure, b.probes.map((p) => p.type), b.probes[0]?.intervalMs]),
+    ).toEqual([
+      ['192.168.5.111:80', true, ['HTTP', 'VIP_PATH'], 3000],
+      ['192.168.5.112:80', true, ['HTTP', 'VIP_PATH'], 3000],
     ]);
   });
 

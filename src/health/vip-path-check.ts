@@ -1,0 +1,143 @@
+/**
+ * The VIP-path probe: does a DR real server accept traffic for the VIP? A normal check goes to
+ * the server's own address and passes even when the server never took the VIP on lo (nor the
+ * REDIRECT rule), while every client connection IPVS sends it times out. This probe sends what
+ * IPVS sends: a TCP SYN addressed to VIP:port in a frame to the server's MAC. A SYN-ACK means
+ * the server took the VIP and listens; a RST means it took the VIP and nothing listens; silence
+ * means it dropped the frame (no VIP) and gets no traffic.
+ *
+ * Auto mode fails a server only on evidence (silence or a RST after the SYN went out): a path
+ * it cannot test (no CAP_NET_RAW, a routed or local server, an unresolved neighbour) passes,
+ * is logged once per server and reason, and is counted. Enabled mode fails it with the reason.
+ */
+import type { Logger } from 'pino';
+import { messageOf } from '../core/errors.js';
+import type { L2Path, L2Paths, SynProber } from '../net/index.js';
+import { failed, type Checker, type CheckerDeps } from './checker.js';
+import type { HealthMetrics } from './metrics.js';
+import type { CheckResult, FailureReason } from './types.js';
+
+/** Why a VIP-path probe did not run: a bounded set, the `reason` label of the skip counter. */
+export type VipPathSkip = 'no-capability' | 'routed' | 'local' | 'unresolved' | 'no-route' | 'error';
+
+/** What the VIP-path checker needs: route and neighbour lookups, the frame prober, a logger. */
+export interface VipPathDeps {
+  readonly paths: L2Paths;
+  readonly prober: Pick<SynProber, 'probe'>;
+  readonly log: Logger;
+  readonly metrics?: HealthMetrics;
+}
+
+type VipPathProbe = Parameters<Checker<'VIP_PATH'>>[0];
+
+const endpoint = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+
+/** Why an untestable path cannot be tested, and the reason an Enabled probe fails with. */
+function skipOf(
+  path: Exclude<L2Path, { kind: 'direct' }>,
+  rs: string,
+): { skip: VipPathSkip; reason: FailureReason; detail: string } {
+  switch (path.kind) {
+    case 'routed':
+      return {
+        skip: 'routed',
+        reason: 'unreachable',
+        detail: `VIP path: ${rs} is reached through gateway ${path.gateway} on ${path.iface}, not on a connected segment`,
+      };
+    case 'local':
+      return { skip: 'local', reason: 'unreachable', detail: `VIP path: ${rs} is an address of this node` };
+    case 'unresolved':
+      return {
+        skip: 'unresolved',
+        reason: 'unreachable',
+        detail: `VIP path: ${rs} did not answer ARP / neighbour discovery on ${path.iface}`,
+      };
+    case 'no-route':
+      return { skip: 'no-route', reason: 'unreachable', detail: `VIP path: no route to ${rs}: ${path.detail}` };
+  }
+}
+
+/** Builds the VIP_PATH checker; see the file comment. */
+export function createVipPathChecker(deps: CheckerDeps, vip: VipPathDeps): Checker<'VIP_PATH'> {
+  const log = vip.log.child({ component: 'vip-path-check' });
+  /** "rs/skip" pairs already logged: each untestable path is reported once, then only counted. */
+  const reported = new Set<string>();
+
+  const skipped = (
+    probe: VipPathProbe,
+    skip: VipPathSkip,
+    reason: FailureReason,
+    detail: string,
+    latencyMs: number,
+  ): CheckResult => {
+    vip.metrics?.vipPathSkipped(skip);
+    const key = `${probe.target.ip}/${skip}`;
+    if (!reported.has(key)) {
+      reported.add(key);
+      const fields = {
+        rs: probe.target.ip,
+        vip: endpoint(probe.vip, probe.target.port),
+        mode: probe.mode,
+        skip,
+        detail,
+      };
+      if (probe.mode === 'Enabled') log.warn(fields, 'vip-path probe cannot run; the real server is down');
+      else log.warn(fields, 'vip-path probe cannot run; not checked');
+    }
+    if (probe.mode === 'Enabled') return failed(reason, detail, latencyMs);
+    return { ok: true, latencyMs, detail: `not checked: ${detail}` };
+  };
+
+  return async (probe, signal) => {
+    const started = deps.clock.now();
+    const elapsed = () => deps.clock.now() - started;
+    const rs = probe.target.ip;
+    const target = endpoint(probe.vip, probe.target.port);
+    let path: L2Path;
+    try {
+      path = await vip.paths.lookup(rs, probe.timeoutMs, signal);
+    } catch (err) {
+      return skipped(probe, 'error', 'error', `VIP path: route lookup for ${rs} failed: ${messageOf(err)}`, elapsed());
+    }
+    if (path.kind !== 'direct') {
+      const s = skipOf(path, rs);
+      return skipped(probe, s.skip, s.reason, s.detail, elapsed());
+    }
+    const remainingMs = Math.max(1, probe.timeoutMs - elapsed());
+    let outcome;
+    try {
+      outcome = await vip.prober.probe({
+        ifindex: path.ifindex,
+        srcMac: path.srcMac,
+        dstMac: path.dstMac,
+        srcIp: path.srcIp,
+        vip: probe.vip,
+        port: probe.target.port,
+        timeoutMs: remainingMs,
+        signal,
+      });
+    } catch (err) {
+      const detail = `VIP path: cannot send on ${path.iface} (an AF_PACKET socket needs CAP_NET_RAW): ${messageOf(err)}`;
+      return skipped(probe, 'no-capability', 'error', detail, elapsed());
+    }
+    reported.delete(`${rs}/no-capability`);
+    switch (outcome.kind) {
+      case 'syn-ack':
+        return { ok: true, latencyMs: outcome.latencyMs };
+      case 'rst':
+        return failed(
+          'refused',
+          `VIP path: RST from ${target} through ${path.dstMac}: the server accepts the VIP but nothing listens on the port`,
+          outcome.latencyMs,
+        );
+      case 'silence':
+        return failed(
+          'vip-path',
+          signal.aborted
+            ? `VIP path: probe of ${target} through ${path.dstMac} aborted`
+            : `VIP path: no answer to a SYN for ${target} delivered to ${path.dstMac}`,
+          outcome.latencyMs,
+        );
+    }
+  };
+}
