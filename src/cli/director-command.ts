@@ -2,25 +2,29 @@ import type { Command } from 'commander';
 import { directorStatusItems, refOf, stoppedGroupItems, type NodeIssue, type NodeStatusItem } from '../kube/index.js';
 import { clusterRoleOptions, runClusterRole, type ClusterRoleFlags } from './cluster-role.js';
 import { createDirectorRuntime } from './director-runtime.js';
+import { directorTuningOptions, parseDirectorTuning, type DirectorTuningFlags } from './flags.js';
 
-interface DirectorFlags extends ClusterRoleFlags {
+interface DirectorFlags extends ClusterRoleFlags, DirectorTuningFlags {
   removeIpvsOnExit?: boolean;
 }
 
 /** `lvs-operator director`: the director role of one node, configured from the API server. */
 export function registerDirector(program: Command): void {
   clusterRoleOptions(
-    program
-      .command('director')
-      .description('Run the director role (VRRP, health checks, IPVS) of this node from the Kubernetes API'),
+    directorTuningOptions(
+      program
+        .command('director')
+        .description('Run the director role (VRRP, health checks, IPVS) of this node from the Kubernetes API'),
+    ),
     { stateDir: '/var/lib/lvs-operator', metricsPort: 9400 },
   )
     .option('--remove-ipvs-on-exit', 'on SIGTERM also remove the IPVS services this agent owns (default: keep them)')
     .addHelpText(
       'after',
-      '\nSignals: SIGTERM/SIGINT stop gracefully (VRRP priority 0, VIPs released; IPVS kept unless\n--remove-ipvs-on-exit).',
+      '\nSignals: SIGTERM/SIGINT stop gracefully (VRRP priority 0, VIPs kept until the new master is\nseen, then released; IPVS kept unless --remove-ipvs-on-exit).',
     )
     .action(async (flags: DirectorFlags) => {
+      const tuning = parseDirectorTuning(flags);
       await runClusterRole(flags, {
         name: 'director',
         // Not RealServer: a node that runs both roles writes under one field manager
@@ -42,6 +46,7 @@ export function registerDirector(program: Command): void {
             clock: ctx.clock,
             stateDir: ctx.stateDir,
             resolveSecret: ctx.resolveSecret,
+            tuning,
           });
           const transitions = new TransitionTimes(() => new Date().toISOString());
           let last: readonly NodeStatusItem[] = [];

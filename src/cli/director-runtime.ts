@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import type { DirectorTuning } from './flags.js';
 import { Director, speakerRunner, type NodeIdentity, type SecretResolver } from '../director/index.js';
 import {
   createNotifyRunner,
@@ -11,7 +12,15 @@ import {
   HealthMonitor,
   ProbeScheduler,
 } from '../health/index.js';
-import { createNetlinkClient, FileOwnershipStore, IpvsMetrics, IpvsReconciler } from '../ipvs/index.js';
+import {
+  createNetlinkClient,
+  DEFAULT_DRAIN_POLICY,
+  DEFAULT_IPVS_SYSCTLS,
+  FileOwnershipStore,
+  IpvsMetrics,
+  IpvsReconciler,
+  ProcIpvsSysctls,
+} from '../ipvs/index.js';
 import {
   Announcer,
   NativeCaptureSockets,
@@ -33,6 +42,8 @@ export interface DirectorRuntimeOptions {
   /** Where the IPVS ownership record lives (survives restarts). */
   readonly stateDir: string;
   readonly resolveSecret: SecretResolver;
+  /** Kernel tuning from the flags; the defaults when absent. */
+  readonly tuning?: DirectorTuning;
 }
 
 export interface DirectorRuntime {
@@ -55,6 +66,7 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
     clock,
     ownership: new FileOwnershipStore(join(opts.stateDir, 'ipvs-owned.json')),
     metrics: new IpvsMetrics(registry),
+    drain: { ...DEFAULT_DRAIN_POLICY, drainMs: opts.tuning?.drainTimeoutMs ?? DEFAULT_DRAIN_POLICY.drainMs },
   });
   const healthMetrics = new HealthMetrics(registry);
   // VIP-path probes (vipPathCheck): capture sockets open on first use, so a process without
@@ -98,6 +110,8 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
     resolveSecret: opts.resolveSecret,
   });
   wiring.director = director;
+  // After the netlink client: resolving the IPVS family loads ip_vs, which creates the sysctls.
+  await director.setIpvsSysctls(new ProcIpvsSysctls(), opts.tuning?.ipvsSysctls ?? DEFAULT_IPVS_SYSCTLS);
   scheduler.start();
   director.start();
   return {

@@ -1,6 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { parseDurationMs } from '../api/index.js';
+import { DEFAULT_DRAIN_POLICY, DEFAULT_IPVS_SYSCTLS, IPVS_SYSCTL_NAMES, type IpvsSysctlName } from '../ipvs/index.js';
 import { UsageError } from './exit.js';
 
 /** "host:port" → its parts ("[::1]:9400" too); port 0 picks a free one. */
@@ -37,4 +40,61 @@ export function packageVersion(): string {
     dir = dirname(dir);
   }
   return 'unknown';
+}
+
+/** The director's kernel tuning from its flags. */
+export interface DirectorTuning {
+  /** IPVS sysctls to set at start; a name left out is not touched. */
+  readonly ipvsSysctls: Readonly<Partial<Record<IpvsSysctlName, number>>>;
+  /** Longest drain of a removed destination before it is deleted anyway. */
+  readonly drainTimeoutMs: number;
+}
+
+/** Flags of {@link directorTuningOptions}, as commander gives them. */
+export interface DirectorTuningFlags {
+  ipvsSysctl: string[];
+  drainTimeout: string;
+}
+
+/** Adds the director's tuning flags to `standalone` and `director`. */
+export function directorTuningOptions(cmd: Command): Command {
+  const defaults = IPVS_SYSCTL_NAMES.map((n) => `${n}=${DEFAULT_IPVS_SYSCTLS[n]}`).join(', ');
+  return cmd
+    .option(
+      '--ipvs-sysctl <name=value>',
+      `set net.ipv4.vs.<name> at start instead of the default (${defaults}); value "keep" leaves it alone (repeatable)`,
+      collect,
+      [],
+    )
+    .option(
+      '--drain-timeout <duration>',
+      "longest wait for a removed real server's connections to end before its IPVS destination is deleted (0 deletes at once)",
+      `${DEFAULT_DRAIN_POLICY.drainMs / 60_000}m`,
+    );
+}
+
+/** The tuning flags, checked: known sysctl names, integer values, a duration. */
+export function parseDirectorTuning(flags: DirectorTuningFlags): DirectorTuning {
+  const given = new Map<IpvsSysctlName, number | 'keep'>();
+  for (const text of flags.ipvsSysctl) {
+    const [name, value] = parseLabel(text, '--ipvs-sysctl');
+    if (!(IPVS_SYSCTL_NAMES as readonly string[]).includes(name)) {
+      throw new UsageError(`--ipvs-sysctl: ${name} is not one of ${IPVS_SYSCTL_NAMES.join(', ')}`);
+    }
+    if (value !== 'keep' && !/^\d+$/.test(value)) {
+      throw new UsageError(`--ipvs-sysctl ${name} must be a non-negative integer or "keep", got "${value}"`);
+    }
+    given.set(name as IpvsSysctlName, value === 'keep' ? 'keep' : Number(value));
+  }
+  const ipvsSysctls = Object.fromEntries(
+    IPVS_SYSCTL_NAMES.flatMap((n) => {
+      const v = given.get(n) ?? DEFAULT_IPVS_SYSCTLS[n];
+      return v === 'keep' ? [] : [[n, v]];
+    }),
+  ) as Partial<Record<IpvsSysctlName, number>>;
+  const drainTimeoutMs = flags.drainTimeout === '0' ? 0 : parseDurationMs(flags.drainTimeout);
+  if (drainTimeoutMs === undefined) {
+    throw new UsageError(`--drain-timeout must be a duration such as 30s or 5m, got "${flags.drainTimeout}"`);
+  }
+  return { ipvsSysctls, drainTimeoutMs };
 }

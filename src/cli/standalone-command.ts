@@ -9,13 +9,22 @@ import { startMetricsServer } from '../metrics/server.js';
 import { FolderSource, type ManifestSnapshot } from '../sources/index.js';
 import { createDirectorRuntime, type DirectorRuntime } from './director-runtime.js';
 import { UsageError } from './exit.js';
-import { collect, packageVersion, parseLabel, parseListenAddress } from './flags.js';
+import {
+  collect,
+  directorTuningOptions,
+  packageVersion,
+  parseDirectorTuning,
+  parseLabel,
+  parseListenAddress,
+  type DirectorTuning,
+  type DirectorTuningFlags,
+} from './flags.js';
 import { createRealserverRuntime, type RealserverRuntime } from './realserver-runtime.js';
 import { notReadyReasons, PassQueue, waitForStopSignal } from './role-loop.js';
 
 const ROLES = ['director', 'realserver', 'both'] as const;
 
-interface StandaloneFlags {
+interface StandaloneFlags extends DirectorTuningFlags {
   manifests: string;
   role: string;
   node: string;
@@ -28,8 +37,7 @@ interface StandaloneFlags {
 
 /** `lvs-operator standalone`: the roles from a folder of manifests, no cluster. */
 export function registerStandalone(program: Command): void {
-  program
-    .command('standalone')
+  directorTuningOptions(program.command('standalone'))
     .description('Run the director and/or realserver role from a folder of manifests, without Kubernetes')
     .requiredOption('--manifests <dir>', 'folder of lvs.io manifests (and v1 Secrets), watched for changes')
     .option('--role <role>', `${ROLES.join(', ')}`, 'both')
@@ -41,20 +49,26 @@ export function registerStandalone(program: Command): void {
     .option('--log-level <level>', 'trace, debug, info, warn or error', process.env['LOG_LEVEL'] ?? 'info')
     .addHelpText(
       'after',
-      '\nSignals: SIGTERM/SIGINT stop gracefully (VRRP priority 0, VIPs released; IPVS kept unless\n--remove-ipvs-on-exit; a realserver keeps its VIPs so connections survive a restart).\nSIGHUP reloads the manifests now.',
+      '\nSignals: SIGTERM/SIGINT stop gracefully (VRRP priority 0, VIPs kept until the new master is\nseen, then released; IPVS kept unless --remove-ipvs-on-exit; a realserver keeps its VIPs so\nconnections survive a restart). SIGHUP reloads the manifests now.',
     )
     .action(async (flags: StandaloneFlags) => {
       if (!(ROLES as readonly string[]).includes(flags.role))
         throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
       const labels = Object.fromEntries(flags.nodeLabel.map((l) => parseLabel(l, '--node-label')));
       const listen = parseListenAddress(flags.metricsAddress);
+      const tuning = parseDirectorTuning(flags);
       const log = createRootLogger({ level: flags.logLevel, node: flags.node });
-      await runStandalone({ ...flags, labels, listen, log });
+      await runStandalone({ ...flags, labels, listen, log, tuning });
     });
 }
 
 async function runStandalone(
-  o: StandaloneFlags & { labels: Record<string, string>; listen: { host: string; port: number }; log: Logger },
+  o: StandaloneFlags & {
+    labels: Record<string, string>;
+    listen: { host: string; port: number };
+    log: Logger;
+    tuning: DirectorTuning;
+  },
 ): Promise<void> {
   const { log } = o;
   const clock = systemClock;
@@ -80,6 +94,7 @@ async function runStandalone(
         clock,
         stateDir: o.stateDir,
         resolveSecret,
+        tuning: o.tuning,
       })
     : undefined;
   const realserver: RealserverRuntime | undefined = runsRealserver

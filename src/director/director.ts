@@ -3,8 +3,15 @@ import type { ManifestObject } from '../api/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { HealthMonitor, MonitoredService, RealServerHealth, WeightPlan } from '../health/index.js';
-import type { IpvsClient, IpvsReconciler } from '../ipvs/index.js';
+import {
+  serviceId,
+  type IpvsClient,
+  type IpvsReconciler,
+  type IpvsSysctlName,
+  type IpvsSysctls,
+} from '../ipvs/index.js';
 import type { VrrpEvent } from '../vrrp/index.js';
+import { applyIpvsSysctls, type IpvsSysctlReport } from './ipvs-sysctls.js';
 import { DirectorMetrics } from './metrics.js';
 import type { NodeIdentity } from './node.js';
 import { EMPTY_PLAN, planNode, type NodePlan } from './plan.js';
@@ -35,6 +42,17 @@ export interface DirectorStatus {
     ref: string;
     programmed: boolean;
     realServers: readonly { id: string; address: string; port: number; health: RealServerHealth | undefined }[];
+    /**
+     * Destinations at weight 0 that left the spec (or failed without inhibitOnFailure) and
+     * wait for their connections to end; always set by {@link Director.status}.
+     */
+    draining?: readonly {
+      address: string;
+      port: number;
+      activeConns: number;
+      inactiveConns: number;
+      sinceMs: number;
+    }[];
   }[];
   readonly issues: readonly PlanIssue[];
   readonly unsupported: readonly PlanIssue[];
@@ -104,8 +122,17 @@ export class Director {
     if (this.hasObjects) void this.syncTable(); // the reconciler logs and counts its failures
   }
 
+  /** Sets the IPVS sysctls of this network namespace (ipvs-sysctls.ts); never throws. */
+  setIpvsSysctls(
+    port: IpvsSysctls,
+    wanted: Readonly<Partial<Record<IpvsSysctlName, number>>>,
+  ): Promise<IpvsSysctlReport> {
+    return applyIpvsSysctls(port, wanted, this.log, this.metrics);
+  }
+
   status(): DirectorStatus {
     const vrrp = this.d.vrrp.status();
+    const draining = this.d.ipvs.drainingDestinations();
     return {
       groups: vrrp.map((s) => ({
         ref: s.name,
@@ -122,6 +149,15 @@ export class Director {
           port: b.port,
           health: this.d.health.realServerHealth(s.ref, b.id),
         })),
+        draining: draining
+          .filter((d) => s.services.some((x) => serviceId(x.key) === serviceId(d.service)))
+          .map((d) => ({
+            address: d.destination.address,
+            port: d.destination.port,
+            activeConns: d.activeConns,
+            inactiveConns: d.inactiveConns,
+            sinceMs: d.sinceMs,
+          })),
       })),
       issues: this.plan.issues,
       unsupported: this.plan.unsupported,
@@ -129,9 +165,13 @@ export class Director {
   }
 
   /**
-   * Graceful stop: VRRP hands over first (priority 0, VIPs released), so the peer takes the
-   * traffic before anything else changes. IPVS is left as it is unless `removeIpvs`, so a
-   * restart adopts the table without dropping a connection.
+   * Graceful stop, in this order (docs/operations.md "Graceful stop, restart and drain"):
+   * 1. stop following VRRP, so nothing below changes while the handover runs;
+   * 2. VRRP hands over: a master sends priority 0 and keeps its VIPs, IPVS table, health
+   *    checks and master sync daemon serving until it sees the new master, then releases its
+   *    VIPs (vrrp/machine.ts `shutdown`);
+   * 3. only then health checks stop; IPVS is left as it is unless `removeIpvs`, so a restart
+   *    adopts the table without dropping a connection, and the sync daemons keep running.
    */
   async stop(opts: { removeIpvs: boolean }): Promise<void> {
     this.unsubscribe?.();

@@ -7,6 +7,8 @@ export class DirectorMetrics {
   private readonly services: Gauge;
   private readonly groups: Gauge;
   private readonly daemonErrors: Counter;
+  private readonly sysctlFailures: Counter<'name' | 'errno'>;
+  private readonly sysctlValues: Gauge<'name'>;
 
   constructor(registry: Registry) {
     this.planIssues = new Gauge({
@@ -31,6 +33,18 @@ export class DirectorMetrics {
       help: 'Failed attempts to start or stop the IPVS connection sync daemon.',
       registers: [registry],
     });
+    this.sysctlFailures = new Counter({
+      name: 'lvs_director_ipvs_sysctl_failures_total',
+      help: 'IPVS sysctls (net.ipv4.vs.*) that could not be read or set at start, by name and errno.',
+      labelNames: ['name', 'errno'],
+      registers: [registry],
+    });
+    this.sysctlValues = new Gauge({
+      name: 'lvs_director_ipvs_sysctl',
+      help: 'The value of each IPVS sysctl the director manages, as set or read at start.',
+      labelNames: ['name'],
+      registers: [registry],
+    });
   }
 
   planned(groups: number, services: number, issues: readonly { kind: string; transient: boolean }[]): void {
@@ -43,5 +57,13 @@ export class DirectorMetrics {
 
   syncDaemonFailed(): void {
     this.daemonErrors.inc();
+  }
+
+  ipvsSysctlFailed(name: string, errnoName: string): void {
+    this.sysctlFailures.inc({ name, errno: errnoName });
+  }
+
+  ipvsSysctlIs(name: string, value: number): void {
+    this.sysctlValues.set({ name }, value);
   }
 }

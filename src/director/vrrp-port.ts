@@ -9,7 +9,10 @@ export interface VrrpRunner {
   setInstances(configs: readonly VrrpInstanceConfig[]): Promise<readonly Error[]>;
   status(): readonly InstanceStatus[];
   subscribe(listener: (e: VrrpEvent) => void): () => void;
-  /** Graceful: masters send priority 0 and release their VIPs. */
+  /**
+   * Graceful: masters send priority 0 and keep their VIPs until the new master is seen (or
+   * their bound runs out); resolves once every VIP is released.
+   */
   stop(): Promise<void>;
 }
 

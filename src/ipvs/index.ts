@@ -6,10 +6,19 @@ export type * from './types.js';
 export { serviceId, destId, serviceDestId, ZERO_STATS } from './types.js';
 export type { DumpOptions, IpvsClient, OpResult } from './client.js';
 export { createNetlinkClient, type NetlinkClientOptions } from './netlink-client.js';
-export { IpvsReconciler, type IpvsReconcilerOptions, type SyncReport } from './reconciler.js';
+export { IpvsReconciler, type DrainingDestination, type IpvsReconcilerOptions, type SyncReport } from './reconciler.js';
 export { IpvsMetrics } from './metrics.js';
 export { DEFAULT_DRAIN_POLICY, type DrainPolicy } from './drain.js';
 export { planTable, type Plan, type PlanInput } from './plan.js';
+export {
+  DEFAULT_IPVS_SYSCTLS,
+  IPVS_SYSCTL_NAMES,
+  planIpvsSysctls,
+  type IpvsSysctlChange,
+  type IpvsSysctlName,
+  type IpvsSysctls,
+} from './sysctls.js';
+export { ProcIpvsSysctls } from './proc-sysctls.js';
 export { FileOwnershipStore, MemoryOwnershipStore, type OwnershipStore } from './ownership.js';
 export {
   formatList,
@@ -29,6 +38,7 @@ export {
   IpvsUnavailableError,
   IpvsTransportError,
   IpvsInvalidObjectError,
+  IpvsSysctlError,
   type IpvsOperation,
 } from './errors.js';
 export {

@@ -5,7 +5,15 @@ import { DEFAULT_DRAIN_POLICY, type DrainPolicy } from './drain.js';
 import type { IpvsMetrics } from './metrics.js';
 import type { OwnershipStore } from './ownership.js';
 import { applyOps, planTable } from './plan.js';
-import { serviceId, type DesiredService, type ObservedService, type Op, type ServiceKey } from './types.js';
+import {
+  serviceDestId,
+  serviceId,
+  type DesiredService,
+  type DestKey,
+  type ObservedService,
+  type Op,
+  type ServiceKey,
+} from './types.js';
 import { formatServiceKey } from './format.js';
 
 /** Dependencies and knobs of an {@link IpvsReconciler}. */
@@ -22,6 +30,16 @@ export interface IpvsReconcilerOptions {
   readonly retryMs?: number;
   /** Wall time for the last-sync metric. */
   readonly wallNowMs?: () => number;
+}
+
+/** A destination at weight 0 waiting for its connections to end before it is deleted. */
+export interface DrainingDestination {
+  readonly service: ServiceKey;
+  readonly destination: DestKey;
+  readonly activeConns: number;
+  readonly inactiveConns: number;
+  /** When the drain began (the reconciler's clock). */
+  readonly sinceMs: number;
 }
 
 /** What one pass did. */
@@ -105,6 +123,28 @@ export class IpvsReconciler {
     this.cancelTimer = undefined;
   }
 
+  /**
+   * The destinations draining now, with their connection counts as the last pass saw them
+   * (a pass runs every retry interval while any drains).
+   */
+  drainingDestinations(): DrainingDestination[] {
+    const out: DrainingDestination[] = [];
+    for (const s of this.observed?.values() ?? []) {
+      for (const d of s.destinations) {
+        const sinceMs = this.draining.get(serviceDestId(s.key, d.key));
+        if (sinceMs === undefined) continue;
+        out.push({
+          service: s.key,
+          destination: d.key,
+          activeConns: d.activeConns,
+          inactiveConns: d.inactiveConns,
+          sinceMs,
+        });
+      }
+    }
+    return out;
+  }
+
   private arm(ms: number): void {
     if (!this.running) return;
     this.cancelTimer?.();
@@ -130,6 +170,7 @@ export class IpvsReconciler {
         drain: this.drain,
       });
       const results = plan.ops.length > 0 ? await this.opts.client.apply(plan.ops) : [];
+      this.reportDrains(this.draining, plan.draining, results, started);
       this.draining = plan.draining;
       this.observed = new Map(applyOps(observed, succeeded(results)).map((s) => [serviceId(s.key), s]));
       const failed = results.filter((r) => r.error);
@@ -171,23 +212,31 @@ export class IpvsReconciler {
     for (const s of changed) desired.set(serviceId(s.key), s);
     for (const k of removed) desired.delete(serviceId(k));
     const ids = [...changed.map((s) => serviceId(s.key)), ...removed.map(serviceId)];
+    const touched = ids.flatMap((id) => observed.get(id) ?? []);
     const plan = planTable({
       desired: changed,
-      observed: ids.flatMap((id) => observed.get(id) ?? []),
+      observed: touched,
       recorded: this.recorded,
       draining: this.draining,
       nowMs: started,
-      drain: this.drain,
+      // The cached table's connection counts are as old as the last dump: a removed
+      // destination only goes to weight 0 here, and the full pass that follows (armed below)
+      // deletes it on fresh counts.
+      drain: { ...this.drain, deleteWhenIdle: false },
     });
     const results = plan.ops.length > 0 ? await this.opts.client.apply(plan.ops) : [];
-    for (const s of applyOps(
-      ids.flatMap((id) => observed.get(id) ?? []),
-      succeeded(results),
-    )) {
+    for (const s of applyOps(touched, succeeded(results))) {
       observed.set(serviceId(s.key), s);
     }
     for (const r of results) if (r.op.op === 'deleteService' && !r.error) observed.delete(serviceId(r.op.key));
+    const before = new Map(this.draining);
+    // The plan covered these services whole: what it no longer drains (deleted, or desired
+    // again) leaves the record.
+    for (const s of touched) {
+      for (const d of s.destinations) this.draining.delete(serviceDestId(s.key, d.key));
+    }
     for (const [id, since] of plan.draining) this.draining.set(id, since);
+    this.reportDrains(before, this.draining, results, started);
     const failed = results.filter((r) => r.error);
     await this.record(changed, results);
     this.report(results, failed);
@@ -195,6 +244,35 @@ export class IpvsReconciler {
     this.opts.metrics?.synced(elapsedMs, results, this.recorded.size, this.draining.size, this.wallNow());
     if (failed.length > 0 || plan.draining.size > 0) this.arm(this.retryMs);
     return { ran: true, results, failed, waiting: plan.waiting, elapsedMs };
+  }
+
+  /** One info line when a destination starts draining and one when a drained one is deleted. */
+  private reportDrains(
+    before: ReadonlyMap<string, number>,
+    after: ReadonlyMap<string, number>,
+    results: readonly OpResult[],
+    nowMs: number,
+  ): void {
+    for (const r of results) {
+      if (r.error) continue;
+      const op = r.op;
+      if (op.op === 'updateDestination' && op.destination.weight === 0) {
+        const id = serviceDestId(op.service, op.destination.key);
+        if (after.has(id) && !before.has(id)) {
+          this.log.info(
+            { vs: formatServiceKey(op.service), rs: `${op.destination.key.address}:${op.destination.key.port}` },
+            'destination draining',
+          );
+        }
+      } else if (op.op === 'deleteDestination') {
+        const since = before.get(serviceDestId(op.service, op.key));
+        if (since === undefined) continue;
+        this.log.info(
+          { vs: formatServiceKey(op.service), rs: `${op.key.address}:${op.key.port}`, elapsedMs: nowMs - since },
+          'drained destination deleted',
+        );
+      }
+    }
   }
 
   private wallNow(): number {

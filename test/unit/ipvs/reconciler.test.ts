@@ -143,3 +143,82 @@ describe('IpvsReconciler', () => {
     expect((await r.sync()).results).toEqual([]);
   });
 });
+
+describe('IpvsReconciler draining (drain.ts policy)', () => {
+  function drainSetup() {
+    const client = new FakeIpvsClient();
+    const clock = new FakeClock();
+    const registry = new Registry();
+    const r = new IpvsReconciler({
+      client,
+      log: silentLogger(),
+      clock,
+      ownership: new MemoryOwnershipStore(),
+      metrics: new IpvsMetrics(registry),
+      drain: { drainMs: 60_000, deleteWhenIdle: true, udpImmediate: true },
+      retryMs: 1000,
+      wallNowMs: () => 0,
+    });
+    return { client, clock, registry, r };
+  }
+  const conns = (id: string) => `${id}>10.0.0.2|80`;
+  const gauge = async (registry: Registry) =>
+    (await registry.getSingleMetric('lvs_ipvs_draining_destinations')?.get())?.values[0]?.value;
+
+  it('a removed destination with connections goes to weight 0, is reported draining, and is deleted when idle', async () => {
+    const { client, clock, registry, r } = drainSetup();
+    await r.setDesired([svc('192.0.2.1', ['10.0.0.1', '10.0.0.2'])]);
+    client.connections.set(conns('tcp|192.0.2.1|80'), { active: 1, inactive: 2 });
+    clock.advance(500);
+    await r.setDesired([svc('192.0.2.1', ['10.0.0.1'])]);
+    const weights = (await client.dump())[0]?.destinations.map((d) => [d.key.address, d.weight]);
+    expect(weights).toEqual([
+      ['10.0.0.2', 0],
+      ['10.0.0.1', 1],
+    ]);
+    expect(r.drainingDestinations()).toEqual([
+      {
+        service: key('192.0.2.1'),
+        destination: { af: 'inet', address: '10.0.0.2', port: 80 },
+        activeConns: 1,
+        inactiveConns: 2,
+        sinceMs: 500,
+      },
+    ]);
+    expect(await gauge(registry)).toBe(1);
+    // Still busy one retry later: kept.
+    clock.advance(1000);
+    await r.sync();
+    expect((await client.dump())[0]?.destinations).toHaveLength(2);
+    // The connections end: deleted on the next pass.
+    client.connections.delete(conns('tcp|192.0.2.1|80'));
+    await r.sync();
+    expect((await client.dump())[0]?.destinations.map((d) => d.key.address)).toEqual(['10.0.0.1']);
+    expect(r.drainingDestinations()).toEqual([]);
+    expect(await gauge(registry)).toBe(0);
+  });
+
+  it('a destination still busy after drainMs is deleted anyway', async () => {
+    const { client, clock, r } = drainSetup();
+    await r.setDesired([svc('192.0.2.1', ['10.0.0.1', '10.0.0.2'])]);
+    client.connections.set(conns('tcp|192.0.2.1|80'), { active: 3, inactive: 0 });
+    await r.setDesired([svc('192.0.2.1', ['10.0.0.1'])]);
+    clock.advance(59_999);
+    await r.sync();
+    expect((await client.dump())[0]?.destinations).toHaveLength(2);
+    clock.advance(1);
+    await r.sync();
+    expect((await client.dump())[0]?.destinations.map((d) => d.key.address)).toEqual(['10.0.0.1']);
+  });
+
+  it('update(): a destination that comes back while draining leaves the draining record at once', async () => {
+    const { client, r } = drainSetup();
+    await r.setDesired([svc('192.0.2.1', ['10.0.0.1', '10.0.0.2'])]);
+    client.connections.set(conns('tcp|192.0.2.1|80'), { active: 1, inactive: 0 });
+    await r.update([svc('192.0.2.1', ['10.0.0.1'])]);
+    expect(r.drainingDestinations().map((d) => d.destination.address)).toEqual(['10.0.0.2']);
+    await r.update([svc('192.0.2.1', ['10.0.0.1', '10.0.0.2'])]);
+    expect(r.drainingDestinations()).toEqual([]);
+    expect((await client.dump())[0]?.destinations.every((d) => d.weight === 1)).toBe(true);
+  });
+});
