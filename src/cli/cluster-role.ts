@@ -96,7 +96,8 @@ export function clusterRoleOptions(cmd: Command, defaults: { stateDir: string; m
  * The cluster side of a node role: KubeSource informers (our kinds, referenced Secrets, Nodes),
  * the role fed the live objects (those being deleted left out, so the role removes what it
  * programmed for them) only once every informer has listed, then this node's status items
- * written under `lvs-operator/<node>`, items withdrawn where it no longer reports, and Events
+ * written under the role's field manager (`lvs-operator/<node>` for the director,
+ * `lvs-operator/<node>/realserver`), items withdrawn where it no longer reports, and Events
  * on transitions. One pass at a time; between object changes a cheap pass every second picks
  * up VRRP and health changes (writes and Events happen only on change).
  */
@@ -116,7 +117,7 @@ export async function runClusterRole(flags: ClusterRoleFlags, spec: ClusterRoleS
     metrics: createInformerMetrics(registry),
     ...(flags.namespace ? { namespace: flags.namespace } : {}),
   });
-  const fieldManager = nodeFieldManager(node);
+  const fieldManager = nodeFieldManager(node, spec.name);
   const writer = new StatusWriter({ applier: createStatusApplier(kc), fieldManager, log });
   const recorder = new EventRecorder({
     sink: createEventSink(kc),

@@ -1,5 +1,16 @@
 import type { Command } from 'commander';
-import { directorStatusItems, refOf, stoppedGroupItems, type NodeIssue, type NodeStatusItem } from '../kube/index.js';
+import type { ManifestObject } from '../api/index.js';
+import type { DirectorStatus } from '../director/index.js';
+import {
+  directorRealServerItems,
+  directorStatusItems,
+  plannedKey,
+  refOf,
+  stoppedGroupItems,
+  vipAcceptance,
+  type NodeIssue,
+  type NodeStatusItem,
+} from '../kube/index.js';
 import { clusterRoleOptions, runClusterRole, type ClusterRoleFlags } from './cluster-role.js';
 import { createDirectorRuntime } from './director-runtime.js';
 import { directorTuningOptions, parseDirectorTuning, type DirectorTuningFlags } from './flags.js';
@@ -27,10 +38,9 @@ export function registerDirector(program: Command): void {
       const tuning = parseDirectorTuning(flags);
       await runClusterRole(flags, {
         name: 'director',
-        // Not RealServer: a node that runs both roles writes under one field manager
-        // (lvs-operator/<node>, the controller's contract), and RealServer status is the
-        // realserver role's, which would otherwise withdraw the director's items and vice versa.
-        statusKinds: ['VrrpGroup', 'VirtualServer'],
+        // RealServer: status.health. The realserver role writes status.vips of the same
+        // objects under a field manager of its own, so neither withdraws the other's items.
+        statusKinds: ['VrrpGroup', 'VirtualServer', 'RealServer'],
         start: async (ctx) => {
           const runtime = await createDirectorRuntime({
             // planNode reads the labels at every plan, so a relabelled Node moves in or out of
@@ -49,12 +59,26 @@ export function registerDirector(program: Command): void {
             tuning,
           });
           const transitions = new TransitionTimes(() => new Date().toISOString());
+          const firstPlanned = new FirstPlanned(() => ctx.clock.now());
           let last: readonly NodeStatusItem[] = [];
+          let objects: readonly ManifestObject[] = [];
           return {
-            apply: (objects) => runtime.director.setObjects(objects),
+            apply: (next) => {
+              objects = next;
+              return runtime.director.setObjects(next);
+            },
             report: () => {
               const status = runtime.director.status();
               const times = transitions.update(status.groups);
+              // What the realserver roles report about the VIPs decides, next to the health
+              // checks, which real servers take traffic (weight 0 or out, as a failed check).
+              const acceptance = vipAcceptance({
+                services: status.services,
+                objects,
+                firstPlannedMs: firstPlanned.update(status.services),
+                nowMs: ctx.clock.now(),
+              });
+              runtime.director.setExternalVerdicts(acceptance.failing);
               const issues: NodeIssue[] = status.issues
                 .filter((i) => !i.transient)
                 .map((i) => ({
@@ -62,8 +86,11 @@ export function registerDirector(program: Command): void {
                   reason: 'InvalidSpec',
                   message: `${i.path.join('.')}: ${i.message}`,
                 }));
-              last = directorStatusItems(ctx.node, status, times);
-              return { items: last, issues };
+              last = [
+                ...directorStatusItems(ctx.node, status, times, acceptance.failing),
+                ...directorRealServerItems(ctx.node, status, objects, acceptance.failing),
+              ];
+              return { items: last, issues: [...issues, ...acceptance.issues] };
             },
             stoppedItems: () => stoppedGroupItems(last, new Date().toISOString()),
             isSynced: runtime.isSynced,
@@ -90,5 +117,25 @@ class TransitionTimes {
     }
     for (const ref of this.seen.keys()) if (!out.has(ref)) this.seen.delete(ref);
     return out;
+  }
+}
+
+/** When this process first planned each real server (the grace period of a missing VIP report). */
+class FirstPlanned {
+  private readonly seen = new Map<string, number>();
+
+  constructor(private readonly nowMs: () => number) {}
+
+  update(services: DirectorStatus['services']): ReadonlyMap<string, number> {
+    const live = new Set<string>();
+    for (const s of services) {
+      for (const rs of s.realServers) {
+        const key = plannedKey(s.ref, rs.id);
+        live.add(key);
+        if (!this.seen.has(key)) this.seen.set(key, this.nowMs());
+      }
+    }
+    for (const key of this.seen.keys()) if (!live.has(key)) this.seen.delete(key);
+    return this.seen;
   }
 }

@@ -17,7 +17,8 @@ export function registerRealserver(program: Command): void {
     .action(async (flags) => {
       await runClusterRole(flags, {
         name: 'realserver',
-        statusKinds: ['RealServer'],
+        // VirtualServer for the inline real servers' VIPs (status.realServerVips).
+        statusKinds: ['RealServer', 'VirtualServer'],
         start: async (ctx) => {
           const runtime = await createRealserverRuntime({
             nodeName: ctx.node,
@@ -31,7 +32,7 @@ export function registerRealserver(program: Command): void {
             apply: async (objects) => {
               last = await runtime.sync(objects);
             },
-            report: () => reportOf(last),
+            report: () => reportOf(ctx.node, last),
             isSynced: runtime.isSynced,
             close: runtime.close,
           };
@@ -40,11 +41,11 @@ export function registerRealserver(program: Command): void {
     });
 }
 
-function reportOf(pass: PassReport | undefined): { items: NodeStatusItem[]; issues: NodeIssue[] } {
+function reportOf(node: string, pass: PassReport | undefined): { items: NodeStatusItem[]; issues: NodeIssue[] } {
   if (!pass) return { items: [], issues: [] };
   const issues = pass.issues.map((i) => {
     const ref: LvsObjectRef = { kind: i.object.kind, namespace: i.object.namespace, name: i.object.name };
     return { ref, reason: i.reason, message: `${i.path}: ${i.message}` };
   });
-  return { items: realserverStatusItems(pass.realServers), issues };
+  return { items: realserverStatusItems(node, pass.realServers, pass.inline), issues };
 }

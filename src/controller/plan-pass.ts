@@ -1,6 +1,7 @@
 import { formatPath, type FieldIssue, type Kind, type ManifestObject } from '../api/index.js';
 import {
   CLEANUP_FINALIZER,
+  nodeOfFieldManager,
   setCondition,
   type Condition,
   type ConditionInput,
@@ -8,9 +9,8 @@ import {
 } from '../kube/index.js';
 import type { KubeNode, KubeRejection, KubeSnapshot } from '../sources/kube.js';
 
-/** Field manager of the controller; nodes write as `lvs-operator/<node>`. */
+/** Field manager of the controller; node roles write as `lvs-operator/<node>[/<role>]`. */
 export const CONTROLLER_FIELD_MANAGER = 'lvs-operator/controller';
-const NODE_MANAGER_PREFIX = 'lvs-operator/';
 
 /** The parts of a cached object the controller reads. */
 export interface CachedState {
@@ -27,6 +27,7 @@ export interface CachedState {
   };
   readonly status?: {
     readonly conditions?: readonly Condition[];
+    readonly master?: string;
     readonly nodes?: readonly { readonly node: string; readonly state: string }[];
     readonly realServers?: readonly {
       readonly address: string;
@@ -34,6 +35,7 @@ export interface CachedState {
       readonly director: string;
       readonly health: string;
     }[];
+    readonly health?: readonly { readonly director: string; readonly virtualServer: string; readonly state: string }[];
   };
 }
 
@@ -79,7 +81,8 @@ export interface PassPlan {
 /**
  * One controller pass, pure: conditions from the cross-object checks (Conflict) and the schema
  * (Invalid), aggregated status (a group's master, a service's ready real servers), and the
- * status items of deleted nodes to remove. Events only for transitions into a bad state.
+ * status items of deleted nodes to remove. Events only for transitions: into a bad state, and
+ * a group's master changing.
  */
 export function planPass(inputs: PassInputs): PassPlan {
   const { snapshot } = inputs;
@@ -121,6 +124,8 @@ export function planPass(inputs: PassInputs): PassPlan {
     if (e.object?.kind === 'VrrpGroup') {
       const master = masters.get(`${e.namespace}/${e.name}`);
       if (master) status['master'] = master;
+      const event = masterChanged(ref, cached?.status?.master, master);
+      if (event) events.push(event);
     }
     if (e.object?.kind === 'VirtualServer') {
       const groupRef = e.object.spec.vrrpGroupRef;
@@ -129,16 +134,19 @@ export function planPass(inputs: PassInputs): PassPlan {
       const ready = readyOf(cached, master);
       if (ready) status['ready'] = ready;
     }
+    if (e.object?.kind === 'RealServer') {
+      const summary = healthSummary(cached?.status?.health ?? []);
+      if (summary) status['summary'] = summary;
+    }
     writes.push({ ref, status });
 
     const reportingNodes: string[] = [];
     for (const f of cached?.metadata?.managedFields ?? []) {
       const manager = f.manager ?? '';
-      if (f.subresource !== 'status' || !manager.startsWith(NODE_MANAGER_PREFIX)) continue;
-      if (manager === CONTROLLER_FIELD_MANAGER) continue;
+      const node = nodeOfFieldManager(manager, CONTROLLER_FIELD_MANAGER);
+      if (f.subresource !== 'status' || node === undefined) continue;
       // A manager that applied an empty status keeps an entry that owns nothing.
       if (Object.keys(f.fieldsV1?.['f:status'] ?? {}).length === 0) continue;
-      const node = manager.slice(NODE_MANAGER_PREFIX.length);
       if (liveNodes.has(node)) reportingNodes.push(node);
       else staleManagers.push({ ref, fieldManager: manager });
     }
@@ -152,6 +160,22 @@ export function planPass(inputs: PassInputs): PassPlan {
     }
   }
   return { writes, staleManagers, events, finalizers };
+}
+
+/**
+ * MasterChanged (Normal) when the group's master, as the nodes report it, becomes a node it was
+ * not before. The previous master is read from the status this controller wrote, so a restart
+ * or a second replica taking over records nothing new; a group left without a master records
+ * nothing until one appears.
+ */
+export function masterChanged(
+  ref: LvsObjectRef,
+  before: string | undefined,
+  after: string | undefined,
+): EventIntent | undefined {
+  if (after === undefined || after === before) return undefined;
+  const note = before === undefined ? `${after} is MASTER (no master before)` : `${after} is MASTER (was ${before})`;
+  return { ref, type: 'Normal', reason: 'MasterChanged', note };
 }
 
 function conditionsFor(rejection: KubeRejection | undefined, generation: number | undefined): ConditionInput[] {
@@ -243,4 +267,16 @@ function readyOf(cached: CachedState | undefined, master: string | undefined): s
   const all = new Set(seen.map((e) => `${e.address}|${e.port}`));
   const up = new Set(seen.filter((e) => e.health === 'Up').map((e) => `${e.address}|${e.port}`));
   return `${up.size}/${all.size}`;
+}
+
+/**
+ * A RealServer's health over every (director, VirtualServer) that reports it: "Up n/m" when
+ * all m say Up, "Down n/m" when none does, "Degraded n/m" in between; nothing while no director
+ * has reported.
+ */
+export function healthSummary(entries: readonly { readonly state: string }[]): string | undefined {
+  if (entries.length === 0) return undefined;
+  const up = entries.filter((e) => e.state === 'Up').length;
+  const word = up === entries.length ? 'Up' : up === 0 ? 'Down' : 'Degraded';
+  return `${word} ${up}/${entries.length}`;
 }

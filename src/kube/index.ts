@@ -18,3 +18,5 @@ export * from './status-writer.js';
 export * from './kube-config.js';
 export * from './node-status.js';
 export * from './node-events.js';
+export * from './director-realservers.js';
+export * from './vip-acceptance.js';

@@ -3,17 +3,35 @@
  * Each node applies these under its own field manager (`lvs-operator/<node>`); the status
  * lists are server-side-apply maps (src/api `listMapKeys`), so a node owns exactly its items:
  * VrrpGroup `status.nodes` keyed by node, VirtualServer `status.realServers` keyed by
- * address/port/director, RealServer `status.vips` keyed by vip.
+ * address/port/director and `status.realServerVips` keyed by node/address/vip, RealServer
+ * `status.vips` keyed by vip and `status.health` keyed by director/virtualServer.
  */
 import type { Kind, RealServerStatus, VirtualServerStatus, VrrpGroupStatus } from '../api/index.js';
-import type { DirectorStatus } from '../director/index.js';
+import type { DirectorStatus, ExternalVerdicts } from '../director/index.js';
 import { realServerStatusEntry, type RealServerStatusEntry } from '../health/index.js';
-import type { RealServerVips } from '../realserver/index.js';
+import type { InlineVips, RealServerVips } from '../realserver/index.js';
 import type { LvsObjectRef } from './object-ref.js';
 
-/** The field manager of a node's writer; the controller recognises nodes by this prefix. */
-export function nodeFieldManager(node: string): string {
-  return `lvs-operator/${node}`;
+/** The node roles that write status. */
+export type NodeRole = 'director' | 'realserver';
+
+const NODE_MANAGER_PREFIX = 'lvs-operator/';
+
+/**
+ * The field manager of a node role's writer: `lvs-operator/<node>` for the director,
+ * `lvs-operator/<node>/realserver` for the realserver role. One per role, because a node that
+ * runs both writes to the same objects (VirtualServer, RealServer) from two processes, and an
+ * apply withdraws whatever its manager owned and left out. Node names hold no slash.
+ */
+export function nodeFieldManager(node: string, role: NodeRole = 'director'): string {
+  return role === 'director' ? `${NODE_MANAGER_PREFIX}${node}` : `${NODE_MANAGER_PREFIX}${node}/${role}`;
+}
+
+/** The node of a node role's field manager; undefined for any other manager (the controller's). */
+export function nodeOfFieldManager(manager: string, controllerManager: string): string | undefined {
+  if (!manager.startsWith(NODE_MANAGER_PREFIX) || manager === controllerManager) return undefined;
+  const node = manager.slice(NODE_MANAGER_PREFIX.length).split('/')[0];
+  return node === '' ? undefined : node;
 }
 
 /** The part of one object's status a node owns. */
@@ -50,6 +68,7 @@ export function directorStatusItems(
   node: string,
   status: DirectorStatus,
   transitionTimes: ReadonlyMap<string, string>,
+  failing: ExternalVerdicts = new Map(),
 ): NodeStatusItem[] {
   const groups: NodeStatusItem[] = status.groups.map((g) => {
     const since = transitionTimes.get(g.ref);
@@ -64,15 +83,36 @@ export function directorStatusItems(
   const services: NodeStatusItem[] = status.services.map((s) => {
     const realServers: RealServerStatusEntry[] = [];
     for (const rs of s.realServers) {
-      if (!rs.health) continue;
-      const server = { address: rs.address, port: rs.port };
-      const weight = s.programmed && rs.health.state !== 'Down' ? rs.health.weight : 0;
-      realServers.push(realServerStatusEntry(server, rs.health, node, weight));
+      const entry = realServerEntry(node, s.programmed, rs, failing.get(s.ref)?.get(rs.id));
+      if (entry) realServers.push(entry);
     }
     return { ref: refOf('VirtualServer', s.ref), status: { realServers } };
   });
   return [...groups, ...services];
 }
+
+/**
+ * One real server as this director reports it; a server failing outside its checks (an
+ * external verdict) is Down at weight 0 with the verdict as its reason, as the table has it.
+ */
+export function realServerEntry(
+  node: string,
+  programmed: boolean,
+  rs: DirectorStatus['services'][number]['realServers'][number],
+  verdict: string | undefined,
+): RealServerStatusEntry | undefined {
+  if (!rs.health) return undefined;
+  const server = { address: rs.address, port: rs.port };
+  if (verdict !== undefined) {
+    const entry = realServerStatusEntry(server, rs.health, node, 0);
+    return { ...entry, health: 'Down', reason: `${VIP_NOT_ACCEPTED}: ${verdict}`.slice(0, 1024) };
+  }
+  const weight = programmed && rs.health.state !== 'Down' ? rs.health.weight : 0;
+  return realServerStatusEntry(server, rs.health, node, weight);
+}
+
+/** The reason (status, Event) of a real server whose node cannot accept the service's VIP. */
+export const VIP_NOT_ACCEPTED = 'VipNotAccepted';
 
 /**
  * The group items of a director that has stopped gracefully (priority 0 sent, VIPs released):
@@ -98,8 +138,34 @@ export function stoppedGroupItems(items: readonly NodeStatusItem[], now: string)
   );
 }
 
-/** The realserver's items: `status.vips` of every RealServer object of this node. */
-export function realserverStatusItems(realServers: readonly RealServerVips[]): NodeStatusItem[] {
+/**
+ * The realserver's items: `status.vips` of every RealServer object of this node, and
+ * `status.realServerVips` (keyed by this node and the server's address) of every VirtualServer
+ * whose inline real servers it accepts VIPs for. The latter also holds the VirtualServer's
+ * finalizer until this node has removed its VIPs, rules and sysctls for it.
+ */
+export function realserverStatusItems(
+  node: string,
+  realServers: readonly RealServerVips[],
+  inline: readonly InlineVips[] = [],
+): NodeStatusItem[] {
+  const services: NodeStatusItem[] = inline.map((i) => ({
+    ref: { kind: 'VirtualServer', namespace: i.virtualServer.namespace, name: i.virtualServer.name },
+    status: {
+      realServerVips: i.vips.map((v) => ({
+        node,
+        address: v.address,
+        vip: v.vip,
+        mode: v.mode,
+        configured: v.configured,
+        ...(v.message !== undefined ? { message: v.message.slice(0, 1024) } : {}),
+      })),
+    },
+  }));
+  return [...objectItems(realServers), ...services];
+}
+
+function objectItems(realServers: readonly RealServerVips[]): NodeStatusItem[] {
   return realServers.map((r) => ({
     ref: { kind: 'RealServer', namespace: r.realServer.namespace, name: r.realServer.name },
     status: {

@@ -194,6 +194,7 @@ export function selectEntries(input: DesiredInput, node: NodeIdentity): DesiredA
             message: `acceptVIP mode Tunnel is ipip, which carries IPv4 only; VIP ${vip.text} is IPv6`,
             vip: vip.text,
             mode: 'Tunnel',
+            address: acc.local,
           });
           continue;
         }
@@ -207,6 +208,7 @@ export function selectEntries(input: DesiredInput, node: NodeIdentity): DesiredA
             message: `VIP ${vip.text} is already accepted with ${describeClaim(prev)} for ${formatRef(prev.by)}; ${formatRef(b.holder)} asks for ${describeClaim(claim)}`,
             vip: vip.text,
             mode: acc.mode,
+            address: acc.local,
           });
           continue;
         }

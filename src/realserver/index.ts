@@ -8,7 +8,7 @@ export { createKernelPorts } from './kernel-ports.js';
 export { detectRedirectBackend, type RedirectBackend } from './redirect-backend.js';
 export type { RealserverPorts } from './ports.js';
 export type { PassReport, RealServerVips } from './reconciler.js';
-export type { VipStatus } from './status.js';
+export type { InlineVips, VipStatus } from './status.js';
 export type { AcceptEntry, AcceptMode, Issue, IssueReason, ObjectRef } from './types.js';
 export { selectEntries, type DesiredAcceptance, type DesiredInput } from './desired.js';
 export type { Devices, DeviceEntry } from './devices.js';

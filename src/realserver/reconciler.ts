@@ -15,7 +15,7 @@ import { plan, type Observed, type Op } from './plan.js';
 import type { RealserverPorts } from './ports.js';
 import { requirementsOf } from './requirements.js';
 import { EMPTY_STATE, formatState, type RealserverState } from './state.js';
-import { configuredByMode, vipStatuses, type VipStatus } from './status.js';
+import { configuredByMode, inlineVips, vipStatuses, type InlineVips, type VipStatus } from './status.js';
 import { formatRef, type AcceptEntry, type Issue, type ObjectRef } from './types.js';
 
 /** Rounds of observe → plan → apply in one pass. */
@@ -24,7 +24,7 @@ export const MAX_ROUNDS = 3;
 /** RealServer.status.vips of one RealServer object of this node. */
 export interface RealServerVips {
   readonly realServer: ObjectRef;
-  readonly vips: readonly Omit<VipStatus, 'virtualServer' | 'realServer'>[];
+  readonly vips: readonly Omit<VipStatus, 'virtualServer' | 'realServer' | 'address'>[];
 }
 
 /** What one pass did and found. */
@@ -34,6 +34,8 @@ export interface PassReport {
   readonly vips: readonly VipStatus[];
   /** Every RealServer object that is this node's, with its VIPs (possibly none). */
   readonly realServers: readonly RealServerVips[];
+  /** Every VirtualServer with inline real servers whose VIPs this node accepts. */
+  readonly inline: readonly InlineVips[];
   /** Kernel writes that succeeded. */
   readonly writes: number;
   readonly failures: readonly Failure[];
@@ -132,6 +134,7 @@ export class RealserverReconciler {
       issues,
       vips,
       realServers: this.realServerVips(input.realServers, vips, issues, observed),
+      inline: inlineVips(vips, issues),
       writes,
       failures,
       elapsedMs,

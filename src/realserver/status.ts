@@ -8,7 +8,7 @@ import type { Failure } from './apply.js';
 import { objectKeyOf } from './apply.js';
 import type { Observed } from './plan.js';
 import { needsOf, satisfies } from './requirements.js';
-import type { AcceptEntry, AcceptMode, ObjectRef, SysctlNeed } from './types.js';
+import type { AcceptEntry, AcceptMode, Issue, ObjectRef, SysctlNeed } from './types.js';
 import { keyOf } from './types.js';
 
 /** One VIP of one real server on this node. */
@@ -17,6 +17,8 @@ export interface VipStatus {
   readonly mode: AcceptMode;
   readonly configured: boolean;
   readonly message?: string;
+  /** The real server's address (canonical), which keys inline real servers in status. */
+  readonly address: string;
   readonly virtualServer: ObjectRef;
   /** The RealServer object; absent for a real server written inline. */
   readonly realServer?: ObjectRef;
@@ -100,9 +102,49 @@ export function vipStatuses(
       mode: e.mode,
       configured: missing === undefined,
       ...(message !== undefined ? { message } : {}),
+      address: e.localAddress,
       virtualServer: e.virtualServer,
       ...(e.realServer ? { realServer: e.realServer } : {}),
     });
+  }
+  return [...out.values()];
+}
+
+/** VirtualServer.status.realServerVips of one VirtualServer with inline real servers on this node. */
+export interface InlineVips {
+  readonly virtualServer: ObjectRef;
+  readonly vips: readonly {
+    readonly address: string;
+    readonly vip: string;
+    readonly mode: AcceptMode;
+    readonly configured: boolean;
+    readonly message?: string;
+  }[];
+}
+
+/**
+ * Pure: the VIPs of the inline real servers of this node, per VirtualServer. A VIP an issue
+ * kept out (a conflict, Tunnel with IPv6) shows as not configured, with why. A VirtualServer
+ * appears while this node accepts (or tries to accept) a VIP for it, which is what holds its
+ * finalizer until this node has removed them.
+ */
+export function inlineVips(vips: readonly VipStatus[], issues: readonly Issue[]): InlineVips[] {
+  const out = new Map<string, { virtualServer: ObjectRef; vips: InlineVips['vips'][number][] }>();
+  const add = (vs: ObjectRef, v: InlineVips['vips'][number]): void => {
+    const key = `${vs.namespace}/${vs.name}`;
+    const entry = out.get(key) ?? { virtualServer: vs, vips: [] };
+    out.set(key, entry);
+    if (!entry.vips.some((e) => e.address === v.address && e.vip === v.vip)) entry.vips.push(v);
+  };
+  for (const v of vips) {
+    if (v.realServer !== undefined) continue;
+    const { address, vip, mode, configured, message } = v;
+    add(v.virtualServer, { address, vip, mode, configured, ...(message !== undefined ? { message } : {}) });
+  }
+  for (const i of issues) {
+    if (i.object.kind !== 'VirtualServer' || i.vip === undefined || i.mode === undefined) continue;
+    if (i.address === undefined) continue;
+    add(i.object, { address: i.address, vip: i.vip, mode: i.mode, configured: false, message: i.message });
   }
   return [...out.values()];
 }

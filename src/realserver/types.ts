@@ -54,6 +54,8 @@ export interface Issue {
   /** The VIP the issue keeps from being accepted, when it is about one. */
   readonly vip?: string;
   readonly mode?: AcceptMode;
+  /** The real server (its address) the issue keeps the VIP from, when it is about one. */
+  readonly address?: string;
 }
 
 /** Who this node is, for deciding which real servers are its own. */

@@ -107,6 +107,8 @@ describeWithApiServer('Helm chart against a real API server', (kubeconfigPath) =
       ['realserver', 'patch', 'realservers.lvs.io', false],
       ['director', 'list', 'pods', false],
       ['realserver', 'patch', 'realservers.lvs.io/status', true],
+      ['realserver', 'patch', 'virtualservers.lvs.io/status', true],
+      ['director', 'patch', 'realservers.lvs.io/status', true],
       ['realserver', 'patch', 'vrrpgroups.lvs.io/status', false],
       ['realserver', 'get', 'secrets', false],
       ['controller', 'patch', 'virtualservers.lvs.io/status', true],

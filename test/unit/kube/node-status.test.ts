@@ -4,6 +4,8 @@ import type { DirectorStatus } from '../../../src/director/index.js';
 import {
   directorStatusItems,
   nodeFieldManager,
+  nodeOfFieldManager,
+  realServerEntry,
   realserverStatusItems,
   staleStatusRefs,
   stoppedGroupItems,
@@ -85,7 +87,7 @@ describe('directorStatusItems', () => {
 
 describe('realserverStatusItems', () => {
   it('reports status.vips per RealServer object, an object without VIPs included', () => {
-    const items = realserverStatusItems([
+    const items = realserverStatusItems('web-node', [
       {
         realServer: { kind: 'RealServer', namespace: 'ns', name: 'web1' },
         vips: [
@@ -108,6 +110,68 @@ describe('realserverStatusItems', () => {
       { ref: { kind: 'RealServer', namespace: 'ns', name: 'web2' }, status: { vips: [] } },
     ]);
     for (const i of items) expect(RealServerStatusSchema.safeParse(i.status).success).toBe(true);
+  });
+
+  it('reports the inline real servers of a VirtualServer in its status.realServerVips, keyed by node', () => {
+    const items = realserverStatusItems(
+      'web-node',
+      [],
+      [
+        {
+          virtualServer: { kind: 'VirtualServer', namespace: 'ns', name: 'web' },
+          vips: [
+            { address: '192.0.2.10', vip: '192.0.2.100', mode: 'Loopback', configured: true },
+            { address: '192.0.2.11', vip: '192.0.2.100', mode: 'Loopback', configured: false, message: 'no lo' },
+          ],
+        },
+      ],
+    );
+    expect(items).toEqual([
+      {
+        ref: { kind: 'VirtualServer', namespace: 'ns', name: 'web' },
+        status: {
+          realServerVips: [
+            { node: 'web-node', address: '192.0.2.10', vip: '192.0.2.100', mode: 'Loopback', configured: true },
+            {
+              node: 'web-node',
+              address: '192.0.2.11',
+              vip: '192.0.2.100',
+              mode: 'Loopback',
+              configured: false,
+              message: 'no lo',
+            },
+          ],
+        },
+      },
+    ]);
+    expect(VirtualServerStatusSchema.safeParse(items[0]?.status).success).toBe(true);
+  });
+});
+
+describe('field managers', () => {
+  it.each([
+    { name: 'director', manager: nodeFieldManager('lb1'), node: 'lb1' },
+    { name: 'realserver', manager: nodeFieldManager('web-1', 'realserver'), node: 'web-1' },
+    { name: 'the controller', manager: 'lvs-operator/controller', node: undefined },
+    { name: 'anyone else', manager: 'kubectl-client-side-apply', node: undefined },
+  ])('$name: $manager', ({ manager, node }) => {
+    expect(nodeOfFieldManager(manager, 'lvs-operator/controller')).toBe(node);
+  });
+
+  it('gives each role of a node its own manager', () => {
+    expect(nodeFieldManager('n1')).not.toBe(nodeFieldManager('n1', 'realserver'));
+  });
+});
+
+describe('realServerEntry', () => {
+  it('an external verdict makes a healthy server Down at weight 0 with the verdict as reason', () => {
+    const rs = { id: '192.0.2.10:80', address: '192.0.2.10', port: 80, health: up };
+    expect(realServerEntry('lb1', true, rs, 'VIP 192.0.2.100 not accepted on web-1: no lo')).toMatchObject({
+      health: 'Down',
+      weight: 0,
+      reason: 'VipNotAccepted: VIP 192.0.2.100 not accepted on web-1: no lo',
+    });
+    expect(realServerEntry('lb1', true, rs, undefined)).toMatchObject({ health: 'Up', weight: 3 });
   });
 });
 
