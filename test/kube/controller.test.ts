@@ -14,6 +14,8 @@ interface Obj {
   status?: {
     master?: string;
     ready?: string;
+    summary?: string;
+    health?: { director: string; virtualServer: string; state: string }[];
     nodes?: { node: string; state: string }[];
     conditions?: { type: string; status: string; reason: string; message: string }[];
   };
@@ -142,6 +144,43 @@ describeWithApiServer('controller against a real API server', (kubeconfigPath) =
       const g = await get('vrrpgroups', 'a-first');
       const s = await get('virtualservers', 'web-1');
       return g.status?.master === 'node-a' && s.status?.master === 'node-a' && s.status?.ready === '1/2';
+    });
+    await waitFor('MasterChanged', 15_000, async () =>
+      (await kc.makeApiClient(EventsV1Api).listNamespacedEvent({ namespace: ns })).items.some(
+        (e) =>
+          e.reason === 'MasterChanged' &&
+          e.regarding?.name === 'a-first' &&
+          e.note === 'node-a is MASTER (no master before)',
+      ),
+    );
+  });
+
+  it("summarises a RealServer's health over the directors' status.health entries", async () => {
+    const backend = {
+      apiVersion: 'lvs.io/v1alpha1',
+      kind: 'RealServer',
+      metadata: { name: 'backend-1', namespace: ns },
+      spec: { address: '192.0.2.31', port: 80 },
+    };
+    await apply(kc, backend);
+    const director = (node: string) =>
+      new StatusWriter({ applier: createStatusApplier(kc), fieldManager: `lvs-operator/${node}`, log: silentLogger() });
+    const ref = { kind: 'RealServer' as const, namespace: ns, name: 'backend-1' };
+    await director('node-a').write(ref, { health: [{ director: 'node-a', virtualServer: 'web-1', state: 'Up' }] });
+    await waitFor('Up 1/1', 15_000, async () => (await get('realservers', 'backend-1')).status?.summary === 'Up 1/1');
+    // A second director's entries sit next to the first's (keyed by director), never over them.
+    await kc.makeApiClient(CoreV1Api).createNode({ body: { metadata: { name: 'node-b' } } });
+    await director('node-b').write(ref, {
+      health: [{ director: 'node-b', virtualServer: 'web-1', state: 'Down', reason: 'VipNotAccepted: no lo' }],
+    });
+    await waitFor('Degraded 1/2', 15_000, async () => {
+      const o = await get('realservers', 'backend-1');
+      return o.status?.summary === 'Degraded 1/2' && o.status.health?.length === 2;
+    });
+    await kc.makeApiClient(CoreV1Api).deleteNode({ name: 'node-b' });
+    await waitFor("the deleted node's entry removed", 15_000, async () => {
+      const o = await get('realservers', 'backend-1');
+      return o.status?.summary === 'Up 1/1' && o.status.health?.length === 1;
     });
   });
 

@@ -19,7 +19,10 @@ interface Obj {
     deletionTimestamp?: string;
     managedFields?: { manager?: string; subresource?: string; fieldsV1?: { 'f:status'?: object } }[];
   };
-  status?: { vips?: { vip: string; mode: string; configured: boolean; message?: string }[] };
+  status?: {
+    vips?: { vip: string; mode: string; configured: boolean; message?: string }[];
+    realServerVips?: { node: string; address: string; vip: string; mode: string; configured: boolean }[];
+  };
 }
 
 const binDir = inject('kubeBinDir');
@@ -149,7 +152,7 @@ if (!runnable) {
     await waitFor('status.vips', 15_000, async () => (await vipStatus('web-1')).join() === `${vip(1)} Loopback true`);
     const rs = await get('realservers', 'web-1');
     const managers = (rs?.metadata.managedFields ?? []).filter((f) => f.subresource === 'status').map((f) => f.manager);
-    expect(managers).toContain(`lvs-operator/${NODE}`);
+    expect(managers).toContain(`lvs-operator/${NODE}/realserver`);
     await waitFor('the cleanup finalizer', 15_000, async () =>
       ((await get('realservers', 'web-1'))?.metadata.finalizers ?? []).includes('lvs.io/cleanup'),
     );
@@ -220,6 +223,37 @@ if (!runnable) {
     expect(await sysctl('net.ipv4.conf.all.arp_ignore')).toBe(originalArpIgnore);
     await del('virtualservers', 'web');
     await waitFor('VirtualServer gone', 30_000, async () => !(await get('virtualservers', 'web')));
+  });
+
+  it('inline real servers: VirtualServer status.realServerVips, and the deletion waits for the VIP to go', async () => {
+    const inline = {
+      apiVersion: 'lvs.io/v1alpha1',
+      kind: 'VirtualServer',
+      metadata: { name: 'inline', namespace: ns },
+      spec: {
+        addresses: [{ ip: vip(5), port: 80 }],
+        forwarding: 'DR',
+        realServers: [{ address: net.nodeAddress, port: 80, node: NODE }],
+      },
+    };
+    await apply(kc, inline);
+    await waitFor('VIP 5 on lo', 30_000, async () => (await vipsOnLo()).has(vip(5)));
+    await waitFor('status.realServerVips', 15_000, async () =>
+      ((await get('virtualservers', 'inline'))?.status?.realServerVips ?? []).some((v) => v.configured),
+    );
+    const vs = await get('virtualservers', 'inline');
+    expect(vs?.status?.realServerVips).toEqual([
+      { node: NODE, address: net.nodeAddress, vip: vip(5), mode: 'Loopback', configured: true },
+    ]);
+    const managers = (vs?.metadata.managedFields ?? []).filter((f) => f.subresource === 'status').map((f) => f.manager);
+    expect(managers).toContain(`lvs-operator/${NODE}/realserver`);
+    await waitFor('the cleanup finalizer', 15_000, async () =>
+      ((await get('virtualservers', 'inline'))?.metadata.finalizers ?? []).includes('lvs.io/cleanup'),
+    );
+    await del('virtualservers', 'inline');
+    await waitFor('VirtualServer gone', 60_000, async () => !(await get('virtualservers', 'inline')));
+    // The finalizer held the object until the node had removed the VIP.
+    expect((await vipsOnLo()).has(vip(5))).toBe(false);
   });
 
   it('SIGTERM: a graceful stop, exit 0', async () => {
