@@ -14,6 +14,7 @@ import {
   nodeEvents,
   nodeFieldManager,
   observeNode,
+  ownedStatusFieldRefs,
   staleStatusRefs,
   StatusWriter,
   type CachedObject,
@@ -67,6 +68,12 @@ export interface ClusterRoleSpec {
   readonly name: 'director' | 'realserver';
   /** The kinds whose status this role writes (and withdraws). */
   readonly statusKinds: readonly Kind[];
+  /** Status this role wrote under an earlier field manager, withdrawn once at start. */
+  readonly formerStatus?: (node: string) => {
+    readonly fieldManager: string;
+    readonly kind: Kind;
+    readonly field: string;
+  };
   start(ctx: ClusterRoleContext): Promise<ClusterRoleInstance>;
 }
 
@@ -165,8 +172,19 @@ export async function runClusterRole(flags: ClusterRoleFlags, spec: ClusterRoleS
       }
     }
   };
+  let formerWithdrawn = spec.formerStatus === undefined;
+  const withdrawFormer = async () => {
+    if (formerWithdrawn || !spec.formerStatus) return;
+    const { fieldManager: former, kind, field } = spec.formerStatus(node);
+    const old = new StatusWriter({ applier: createStatusApplier(kc), fieldManager: former, log });
+    for (const ref of ownedStatusFieldRefs(kind, source.cachedList(kind) as readonly CachedObject[], former, field)) {
+      await old.write(ref, {});
+    }
+    formerWithdrawn = true;
+  };
   const passes = new PassQueue(async () => {
     if (!source.hasSynced) return; // a half-filled cache would make the role delete what it owns
+    await withdrawFormer().catch((err: unknown) => log.warn({ err }, 'former status not withdrawn'));
     if (changed) {
       changed = false;
       const snapshot = source.snapshot();

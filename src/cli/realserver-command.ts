@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { LvsObjectRef, NodeIssue, NodeStatusItem } from '../kube/index.js';
-import { realserverStatusItems } from '../kube/index.js';
+import { nodeFieldManager, realserverStatusItems } from '../kube/index.js';
 import type { PassReport } from '../realserver/index.js';
 import { clusterRoleOptions, runClusterRole } from './cluster-role.js';
 import { createRealserverRuntime } from './realserver-runtime.js';
@@ -19,6 +19,8 @@ export function registerRealserver(program: Command): void {
         name: 'realserver',
         // VirtualServer for the inline real servers' VIPs (status.realServerVips).
         statusKinds: ['RealServer', 'VirtualServer'],
+        // Before it had a field manager of its own, this role wrote status.vips as the director's.
+        formerStatus: (node) => ({ fieldManager: nodeFieldManager(node), kind: 'RealServer', field: 'vips' }),
         start: async (ctx) => {
           const runtime = await createRealserverRuntime({
             nodeName: ctx.node,

@@ -220,3 +220,25 @@ export function staleStatusRefs(
   }
   return stale;
 }
+
+/**
+ * Objects of `kind` where `fieldManager` owns `status.<field>`. A role whose field manager
+ * changed withdraws what it wrote under the old one with this (the realserver role wrote
+ * RealServer `status.vips` as `lvs-operator/<node>` before it had a manager of its own), since
+ * a live node's items would otherwise hold the object's finalizer for good.
+ */
+export function ownedStatusFieldRefs(
+  kind: Kind,
+  cached: readonly CachedObject[],
+  fieldManager: string,
+  field: string,
+): LvsObjectRef[] {
+  return cached.flatMap((o) =>
+    (o.metadata?.managedFields ?? []).some(
+      (f) =>
+        f.manager === fieldManager && f.subresource === 'status' && `f:${field}` in (f.fieldsV1?.['f:status'] ?? {}),
+    )
+      ? [{ kind, namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' }]
+      : [],
+  );
+}

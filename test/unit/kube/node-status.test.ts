@@ -5,6 +5,7 @@ import {
   directorStatusItems,
   nodeFieldManager,
   nodeOfFieldManager,
+  ownedStatusFieldRefs,
   realServerEntry,
   realserverStatusItems,
   staleStatusRefs,
@@ -223,6 +224,27 @@ describe('stoppedGroupItems', () => {
           ],
         },
       },
+    ]);
+  });
+});
+
+describe('ownedStatusFieldRefs', () => {
+  const obj = (name: string, manager: string, fields: object): CachedObject => ({
+    metadata: {
+      namespace: 'ns',
+      name,
+      managedFields: [{ manager, subresource: 'status', fieldsV1: { 'f:status': fields } }],
+    },
+  });
+  it('finds the RealServers whose status.vips a role wrote under its former manager, and only those', () => {
+    const cached = [
+      obj('old', 'lvs-operator/web-1', { 'f:vips': {} }),
+      obj('director', 'lvs-operator/web-1', { 'f:health': {} }),
+      obj('new', 'lvs-operator/web-1/realserver', { 'f:vips': {} }),
+      obj('other', 'lvs-operator/web-2', { 'f:vips': {} }),
+    ];
+    expect(ownedStatusFieldRefs('RealServer', cached, 'lvs-operator/web-1', 'vips')).toEqual([
+      { kind: 'RealServer', namespace: 'ns', name: 'old' },
     ]);
   });
 });
