@@ -20,6 +20,7 @@ import {
 } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { Controller } from '../../../src/controller/index.js';
+import { createStatusApplier, nodeFieldManager, StatusWriter } from '../../../src/kube/index.js';
 import { systemClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { apply, freshNamespace, installCrds, kubeConfigFrom } from '../cluster.js';
@@ -37,7 +38,14 @@ interface Obj {
   metadata: { name: string; finalizers?: string[] };
   status?: {
     nodes?: { node: string; state: string; effectivePriority: number; lastTransitionTime?: string }[];
-    realServers?: { address: string; port: number; director: string; health: string; weight: number }[];
+    realServers?: {
+      address: string;
+      port: number;
+      director: string;
+      health: string;
+      weight: number;
+      reason?: string;
+    }[];
   };
 }
 
@@ -251,6 +259,43 @@ async function run(
     await waitFor('RealServerDown', 30_000, async () => (await events('RealServerDown')).length >= 1);
     await apply(kc, service([1, 2, 3]));
     await waitFor('three destinations again', 60_000, async () => (await destinations()).length === 3);
+  });
+
+  await step('VIP acceptance: a server whose node cannot accept the VIP goes out, VipNotAccepted', async () => {
+    // As the realserver role of node web1 would report it, under that role's field manager.
+    await kc.makeApiClient(CoreV1Api).createNode({ body: { metadata: { name: 'web1' } } });
+    const realserver = new StatusWriter({
+      applier: createStatusApplier(kc),
+      fieldManager: nodeFieldManager('web1', 'realserver'),
+      log: silentLogger(),
+    });
+    const ref = { kind: 'VirtualServer' as const, namespace: ns, name: 'web' };
+    const report = (configured: boolean) => ({
+      realServerVips: [
+        {
+          node: 'web1',
+          address: backend(1),
+          vip,
+          mode: 'Loopback' as const,
+          configured,
+          ...(configured ? {} : { message: 'device lo is down' }),
+        },
+      ],
+    });
+    await realserver.write(ref, report(false));
+    await waitFor('backend 1 out of IPVS', 60_000, async () => {
+      const d = await destinations();
+      return d.length === 2 && !d.includes(backend(1));
+    });
+    await waitFor('status says why', 30_000, async () => {
+      const rs = (await get('virtualservers', 'web'))?.status?.realServers ?? [];
+      const item = rs.find((r) => r.address === backend(1) && r.director === NODE);
+      return item?.health === 'Down' && item.weight === 0 && (item.reason ?? '').startsWith('VipNotAccepted: VIP');
+    });
+    await waitFor('VipNotAccepted Event', 30_000, async () => (await events('VipNotAccepted')).length === 1);
+    await realserver.write(ref, report(true));
+    await waitFor('backend 1 back', 60_000, async () => (await destinations()).length === 3);
+    await realserver.write(ref, {});
   });
 
   await step('killed watches and an API server restart: converges without restarting', async () => {
