@@ -18,6 +18,8 @@
  *   attachFilter(fd, program)     -> undefined  setsockopt(SO_ATTACH_FILTER); program is an array
  *        of struct sock_filter (8 bytes each, host byte order) built in src/net/bpf.ts
  *   recvFrame(fd, data)           -> bytes | -1 (EAGAIN)   recv(2) of one frame, non-blocking
+ *   sendTo(fd, data, address)     -> bytes  sendto(2) on a raw socket; address is 4 (AF_INET) or
+ *        16 (AF_INET6) bytes, the port is 0
  */
 #include <node_api.h>
 
@@ -465,6 +467,55 @@ static napi_value recv_frame(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value send_to(napi_env env, napi_callback_info info) {
+  size_t argc = MAX_ARGS;
+  napi_value argv[MAX_ARGS], result;
+  int32_t fd;
+  bool is_buffer = false;
+  void *data = NULL, *addr = NULL;
+  size_t len = 0, addr_len = 0;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  ASSERT_ARGC(env, argc, 3);
+  if (!get_uint(env, argv[0], INT32_MAX, &fd)) {
+    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "fd must be a non-negative integer");
+    return NULL;
+  }
+  NAPI_CALL(env, napi_is_buffer(env, argv[1], &is_buffer));
+  if (!is_buffer) {
+    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "data must be a Buffer");
+    return NULL;
+  }
+  NAPI_CALL(env, napi_get_buffer_info(env, argv[1], &data, &len));
+  NAPI_CALL(env, napi_is_buffer(env, argv[2], &is_buffer));
+  if (!is_buffer) {
+    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "address must be a Buffer");
+    return NULL;
+  }
+  NAPI_CALL(env, napi_get_buffer_info(env, argv[2], &addr, &addr_len));
+  if (len == 0 || len > ETH_FRAME_MAX || (addr_len != 4 && addr_len != 16)) {
+    napi_throw_range_error(env, "LVS_NATIVE_ARGS", "data must be 1..65535 bytes and address 4 or 16 bytes");
+    return NULL;
+  }
+  struct sockaddr_storage to;
+  socklen_t to_len;
+  memset(&to, 0, sizeof(to));
+  if (addr_len == 4) {
+    struct sockaddr_in *sin = (struct sockaddr_in *)&to;
+    sin->sin_family = AF_INET;
+    memcpy(&sin->sin_addr, addr, 4);
+    to_len = sizeof(*sin);
+  } else {
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&to;
+    sin6->sin6_family = AF_INET6;
+    memcpy(&sin6->sin6_addr, addr, 16);
+    to_len = sizeof(*sin6);
+  }
+  ssize_t n = sendto(fd, data, len, MSG_DONTWAIT, (struct sockaddr *)&to, to_len);
+  if (n < 0) return throw_errno(env, errno, "sendto");
+  NAPI_CALL(env, napi_create_int64(env, (int64_t)n, &result));
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"openPacket", NULL, open_packet, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -477,6 +528,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"unwatch", NULL, unwatch_fd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"attachFilter", NULL, attach_filter, NULL, NULL, NULL, napi_enumerable, NULL},
       {"recvFrame", NULL, recv_frame, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendTo", NULL, send_to, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
   return exports;

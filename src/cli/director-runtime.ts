@@ -26,6 +26,7 @@ import {
   NativeCaptureSockets,
   NativePacketSockets,
   NativeRawIpSockets,
+  NativeTunnelSockets,
   NetlinkAddresses,
   NetlinkL2Paths,
   NetlinkLinks,
@@ -72,7 +73,12 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
   // VIP-path probes (vipPathCheck): capture sockets open on first use, so a process without
   // CAP_NET_RAW reports it through the checker, once, instead of failing to start.
   const l2Paths = new NetlinkL2Paths(clock);
-  const synProber = new SynProber({ sockets: new NativeCaptureSockets(), clock, littleEndian: endianness() === 'LE' });
+  const synProber = new SynProber({
+    sockets: new NativeCaptureSockets(),
+    tunnels: new NativeTunnelSockets(),
+    clock,
+    littleEndian: endianness() === 'LE',
+  });
   const checks = createSystemCheckRunner({ clock }, { paths: l2Paths, prober: synProber, log, metrics: healthMetrics });
   const scheduler = new ProbeScheduler({ clock, run: checks.run, log, metrics: healthMetrics });
   const wiring: { director?: Director } = {};

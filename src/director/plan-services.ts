@@ -223,10 +223,11 @@ export function planService(
 }
 
 /**
- * The VIP-path probes of one real server (src/health/vip-path-check.ts): DR servers of TCP
- * services with addresses, unless vipPathCheck is Disabled. NAT servers answer through the
- * director, which rewrites the VIP itself; TUN servers receive the SYN inside a tunnel that
- * this probe does not build; a fwmark service has no VIP:port to address.
+ * The VIP-path probes of one real server (src/health/vip-path-check.ts), unless vipPathCheck
+ * is Disabled: DR servers (a frame to the server's MAC) and TUN servers with IPIP tunnels
+ * (the SYN inside IPIP, as IPVS sends it) of TCP services with addresses. NAT servers answer
+ * through the director, which rewrites the VIP itself; GUE and GRE tunnels are not built by
+ * the probe; a fwmark service has no VIP:port to address.
  */
 function vipPathProbesOf(
   vs: VirtualServer,
@@ -235,8 +236,16 @@ function vipPathProbesOf(
   probes: readonly HealthProbe[],
 ): HealthProbe[] {
   const s = vs.spec;
-  if (s.vipPathCheck === 'Disabled' || forwarding !== 'DR' || s.protocol !== 'TCP' || !s.addresses) return [];
-  return vipPathProbes({ address, vips: s.addresses, mode: s.vipPathCheck, probes });
+  if (s.vipPathCheck === 'Disabled' || s.protocol !== 'TCP' || !s.addresses) return [];
+  const ipip = forwarding === 'TUN' && (s.tunnel?.type ?? 'IPIP') === 'IPIP';
+  if (forwarding !== 'DR' && !ipip) return [];
+  return vipPathProbes({
+    address,
+    vips: s.addresses,
+    mode: s.vipPathCheck,
+    encapsulation: ipip ? 'ipip' : 'none',
+    probes,
+  });
 }
 
 function destinationOf(

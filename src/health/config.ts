@@ -231,12 +231,14 @@ export interface VipPathServer {
   /** The service's VIP:port pairs (a VIP group gives several); port 0 pairs are left out. */
   readonly vips: readonly { readonly ip: string; readonly port: number }[];
   readonly mode: VipPathMode;
+  /** none for DR (a frame to the server's MAC), ipip for TUN. */
+  readonly encapsulation: 'none' | 'ipip';
   /** The server's other probes: the VIP-path probe takes the first one's timing. */
   readonly probes: readonly HealthProbe[];
 }
 
 /**
- * The VIP-path probes of a DR real server, one per VIP:port, with the timing (interval,
+ * The VIP-path probes of a DR or TUN (IPIP, IPv4) real server, one per VIP:port, with the timing (interval,
  * timeout, retry) of its first check. In Auto mode a server without checks gets none: it was
  * declared always up, and the probe must not be the one thing that judges it.
  */
@@ -256,12 +258,14 @@ export function vipPathProbes(server: VipPathServer): HealthProbe[] {
   return server.vips.flatMap((v) => {
     const vip = parseIP(v.ip);
     if (!vip || vip.family !== ip.family || v.port === 0) return [];
+    if (server.encapsulation === 'ipip' && ip.family !== 4) return [];
     const probe: HealthProbe = {
       ...timing,
       target: { ip: ip.text, family: ip.family, port: v.port },
       type: 'VIP_PATH',
       vip: vip.text,
       mode: server.mode,
+      encapsulation: server.encapsulation,
     };
     return [probe];
   });

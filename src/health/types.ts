@@ -94,6 +94,8 @@ export type ProbeSettings =
       readonly vip: string;
       /** Auto: skipped where it cannot run; Enabled: a probe that cannot run is a failure. */
       readonly mode: VipPathMode;
+      /** none: a frame to the server's MAC (DR); ipip: inside IPIP to its address (TUN). */
+      readonly encapsulation: 'none' | 'ipip';
     };
 
 /** How a VIP-path probe treats a path it cannot test (no CAP_NET_RAW, routed real server ...). */

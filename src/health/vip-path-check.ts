@@ -12,7 +12,7 @@
  */
 import type { Logger } from 'pino';
 import { messageOf } from '../core/errors.js';
-import type { L2Path, L2Paths, SynProber } from '../net/index.js';
+import type { L2Path, L2Paths, SynProbeRequest, SynProber, SynProbeVia } from '../net/index.js';
 import { failed, type Checker, type CheckerDeps } from './checker.js';
 import type { HealthMetrics } from './metrics.js';
 import type { CheckResult, FailureReason } from './types.js';
@@ -57,6 +57,29 @@ function skipOf(
   }
 }
 
+/**
+ * Where the SYN goes for this probe, or undefined when the path cannot carry it: DR needs a
+ * connected server (a frame to its MAC); TUN (IPIP) needs any route with a source address, and
+ * its answer is captured on the route's interface, where the server's reply comes back when
+ * routing is symmetric.
+ */
+function routeOf(
+  probe: VipPathProbe,
+  path: L2Path,
+): Omit<SynProbeRequest, 'vip' | 'port' | 'timeoutMs' | 'signal'> | undefined {
+  if (path.kind === 'direct') {
+    const via: SynProbeVia =
+      probe.encapsulation === 'ipip'
+        ? { kind: 'ipip', remote: probe.target.ip }
+        : { kind: 'link', srcMac: path.srcMac, dstMac: path.dstMac };
+    return { ifindex: path.ifindex, srcIp: path.srcIp, via };
+  }
+  if (path.kind === 'routed' && probe.encapsulation === 'ipip' && path.srcIp !== undefined) {
+    return { ifindex: path.ifindex, srcIp: path.srcIp, via: { kind: 'ipip', remote: probe.target.ip } };
+  }
+  return undefined;
+}
+
 /** Builds the VIP_PATH checker; see the file comment. */
 export function createVipPathChecker(deps: CheckerDeps, vip: VipPathDeps): Checker<'VIP_PATH'> {
   const log = vip.log.child({ component: 'vip-path-check' });
@@ -99,43 +122,44 @@ export function createVipPathChecker(deps: CheckerDeps, vip: VipPathDeps): Check
     } catch (err) {
       return skipped(probe, 'error', 'error', `VIP path: route lookup for ${rs} failed: ${messageOf(err)}`, elapsed());
     }
-    if (path.kind !== 'direct') {
-      const s = skipOf(path, rs);
+    const route = routeOf(probe, path);
+    if (!route) {
+      const s = skipOf(path as Exclude<L2Path, { kind: 'direct' }>, rs);
       return skipped(probe, s.skip, s.reason, s.detail, elapsed());
     }
     const remainingMs = Math.max(1, probe.timeoutMs - elapsed());
     let outcome;
     try {
       outcome = await vip.prober.probe({
-        ifindex: path.ifindex,
-        srcMac: path.srcMac,
-        dstMac: path.dstMac,
-        srcIp: path.srcIp,
+        ...route,
         vip: probe.vip,
         port: probe.target.port,
         timeoutMs: remainingMs,
         signal,
       });
     } catch (err) {
-      const detail = `VIP path: cannot send on ${path.iface} (an AF_PACKET socket needs CAP_NET_RAW): ${messageOf(err)}`;
+      const detail = `VIP path: cannot send on ${path.kind === 'direct' || path.kind === 'routed' ? path.iface : rs} (an AF_PACKET socket needs CAP_NET_RAW): ${messageOf(err)}`;
       return skipped(probe, 'no-capability', 'error', detail, elapsed());
     }
     reported.delete(`${rs}/no-capability`);
+    const through = route.via.kind === 'link' ? route.via.dstMac : `IPIP to ${rs}`;
     switch (outcome.kind) {
       case 'syn-ack':
         return { ok: true, latencyMs: outcome.latencyMs };
       case 'rst':
         return failed(
           'refused',
-          `VIP path: RST from ${target} through ${path.dstMac}: the server accepts the VIP but nothing listens on the port`,
+          `VIP path: RST from ${target} through ${through}: the server accepts the VIP but nothing listens on the port`,
           outcome.latencyMs,
         );
       case 'silence':
         return failed(
           'vip-path',
           signal.aborted
-            ? `VIP path: probe of ${target} through ${path.dstMac} aborted`
-            : `VIP path: no answer to a SYN for ${target} delivered to ${path.dstMac}`,
+            ? `VIP path: probe of ${target} through ${through} aborted`
+            : route.via.kind === 'link'
+              ? `VIP path: no answer to a SYN for ${target} delivered to ${through}`
+              : `VIP path: no answer to a SYN for ${target} sent inside IPIP to ${rs}`,
           outcome.latencyMs,
         );
     }

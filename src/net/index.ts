@@ -13,8 +13,10 @@ export type {
   RawIpSocket,
   RawIpSockets,
   RecvMeta,
+  TunnelSocket,
+  TunnelSockets,
 } from './native.js';
-export { NativeCaptureSockets, NativePacketSockets, NativeRawIpSockets } from './native.js';
+export { NativeCaptureSockets, NativePacketSockets, NativeRawIpSockets, NativeTunnelSockets } from './native.js';
 export type { L2Path, L2Paths } from './l2-path.js';
 export { NetlinkL2Paths } from './netlink-l2-path.js';
 export {
@@ -24,6 +26,7 @@ export {
   type SynProbeOutcome,
   type SynProbeRequest,
   type SynProberOptions,
+  type SynProbeVia,
 } from './syn-prober.js';
 export { Announcer, type AnnounceLink } from './announcer.js';
 export { NetlinkAddresses } from './netlink-addresses.js';

@@ -18,7 +18,14 @@ export type L2Path =
       readonly dstMac: string;
     }
   /** The route goes through a gateway: the address is not on a connected segment. */
-  | { readonly kind: 'routed'; readonly gateway: string; readonly iface: string }
+  | {
+      readonly kind: 'routed';
+      readonly gateway: string;
+      readonly ifindex: number;
+      readonly iface: string;
+      /** The route's preferred source address, when it has one. */
+      readonly srcIp?: string;
+    }
   /** The address is one of this node's own. */
   | { readonly kind: 'local' }
   /** Connected, but the neighbour did not resolve (no ARP / NDP answer) within the time given. */

@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { NativeUnavailableError, SyscallError } from './errors.js';
-import { formatIp } from './ip-codec.js';
+import { formatIp, parseIp } from './ip-codec.js';
 
 /** An AF_PACKET socket bound to one interface. */
 export interface PacketSocket {
@@ -33,6 +33,18 @@ export interface CaptureSocket {
 export interface CaptureSockets {
   /** `filter` is an encoded classic BPF program (src/net/bpf.ts `encodeBpf`). */
   open(ifindex: number, protocol: number, filter: Uint8Array): CaptureSocket;
+}
+
+/** A raw IPPROTO_IPIP socket: the kernel adds the outer IPv4 header to what is sent. */
+export interface TunnelSocket {
+  /** Sends `inner` (a whole IPv4 packet) to `remote` inside IPIP (RFC 2003). */
+  send(remote: string, inner: Uint8Array): void;
+  close(): void;
+}
+
+/** Opens IPIP sockets: the port in front of the addon's raw sendto. */
+export interface TunnelSockets {
+  open(): TunnelSocket;
 }
 
 /** What the kernel reported with a received datagram. */
@@ -68,6 +80,7 @@ interface Binding {
   unwatch(handle: object): void;
   attachFilter(fd: number, program: Buffer): void;
   recvFrame(fd: number, data: Buffer): number;
+  sendTo(fd: number, data: Buffer, address: Buffer): number;
 }
 
 const AF_INET = 2;
@@ -218,6 +231,44 @@ export class NativeCaptureSockets implements CaptureSockets {
         if (closed) return;
         closed = true;
         b.unwatch(handle);
+        wrap(() => b.close(fd));
+      },
+    };
+  }
+}
+
+/** IPPROTO_IPIP (include/uapi/linux/in.h). */
+const IPPROTO_IPIP = 4;
+const SOL_SOCKET = 1;
+const SO_RCVBUF = 8;
+
+/**
+ * The real {@link TunnelSockets}: socket(AF_INET, SOCK_RAW, IPPROTO_IPIP) without IP_HDRINCL,
+ * so sendto() adds the outer header, routed as any packet to the remote. The socket also
+ * receives every incoming IPIP packet; it is never read, so its receive buffer is set to the
+ * kernel's minimum and the rest is dropped there.
+ */
+export class NativeTunnelSockets implements TunnelSockets {
+  open(): TunnelSocket {
+    const b = binding();
+    const fd = wrap(() => b.openRaw(AF_INET, IPPROTO_IPIP));
+    try {
+      const zero = Buffer.alloc(4);
+      wrap(() => b.setOption(fd, SOL_SOCKET, SO_RCVBUF, zero));
+    } catch (e) {
+      b.close(fd);
+      throw e;
+    }
+    let closed = false;
+    return {
+      send: (remote, inner) => {
+        const address = parseIp(remote);
+        if (address?.length !== 4) throw new RangeError(`an IPIP remote must be IPv4: ${remote}`);
+        wrap(() => b.sendTo(fd, Buffer.from(inner.buffer, inner.byteOffset, inner.byteLength), Buffer.from(address)));
+      },
+      close: () => {
+        if (closed) return;
+        closed = true;
         wrap(() => b.close(fd));
       },
     };

@@ -64,9 +64,12 @@ export class NetlinkL2Paths implements L2Paths {
     if (ifindex === undefined) return { kind: 'no-route', detail: 'route without an output interface' };
     const link = (await this.rt.getLink({ index: ifindex }))[0];
     const iface = link?.attrs.ifname ?? `if${ifindex}`;
-    if (route.attrs.gateway) return { kind: 'routed', gateway: formatIp(Uint8Array.from(route.attrs.gateway)), iface };
-    const srcMac = macOf(link?.attrs.address);
     const srcIp = route.attrs.prefsrc ? formatIp(Uint8Array.from(route.attrs.prefsrc)) : undefined;
+    if (route.attrs.gateway) {
+      const gateway = formatIp(Uint8Array.from(route.attrs.gateway));
+      return { kind: 'routed', gateway, ifindex, iface, ...(srcIp !== undefined ? { srcIp } : {}) };
+    }
+    const srcMac = macOf(link?.attrs.address);
     if (!srcMac || !srcIp) return { kind: 'no-route', detail: `${iface} has no MAC or no source address` };
     const dstMac = await this.resolve(family, ifindex, dst, timeoutMs, signal);
     if (!dstMac) return { kind: 'unresolved', iface };

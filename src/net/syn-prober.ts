@@ -9,15 +9,18 @@ import type { Clock } from '../core/clock.js';
 import { encodeBpf, probeAnswerFilter } from './bpf.js';
 import { ETH_P_IPV6, parseMac } from './frames.js';
 import { canonicalIp } from './ip-codec.js';
-import type { CaptureSocket, CaptureSockets } from './native.js';
+import type { CaptureSocket, CaptureSockets, TunnelSocket, TunnelSockets } from './native.js';
 import {
   buildTcpRst,
+  buildTcpRstPacket,
   buildTcpSyn,
+  buildTcpSynPacket,
   ETH_P_IP,
   parseTcpFrame,
   TCP_ACK,
   TCP_RST,
   TCP_SYN,
+  type TcpPacketSpec,
   type TcpSegment,
 } from './tcp-frames.js';
 
@@ -28,12 +31,20 @@ import {
 export const PROBE_PORT_FROM = 61000;
 export const PROBE_PORT_TO = 65535;
 
-/** One probe: where the SYN goes on the link and what it is addressed to. */
+/**
+ * How the SYN reaches the real server: in a frame to its MAC (DR), or inside IPIP to its
+ * address (TUN, RFC 2003), the kernel adding the outer header and routing it.
+ */
+export type SynProbeVia =
+  | { readonly kind: 'link'; readonly srcMac: string; readonly dstMac: string }
+  | { readonly kind: 'ipip'; readonly remote: string };
+
+/** One probe: how the SYN goes, what it is addressed to, where its answer is captured. */
 export interface SynProbeRequest {
+  /** The interface the answer arrives on (and, for `link`, the SYN leaves by). */
   readonly ifindex: number;
-  readonly srcMac: string;
-  readonly dstMac: string;
-  /** This node's address on the segment; the answer comes back to it. */
+  readonly via: SynProbeVia;
+  /** This node's address; the answer comes back to it. */
   readonly srcIp: string;
   readonly vip: string;
   readonly port: number;
@@ -64,6 +75,8 @@ interface Capture {
 /** Dependencies of the {@link SynProber}. */
 export interface SynProberOptions {
   readonly sockets: CaptureSockets;
+  /** IPIP sockets for TUN real servers; without them an `ipip` probe throws. */
+  readonly tunnels?: TunnelSockets;
   readonly clock: Clock;
   /** Uniform [0, 1); Math.random in production. */
   readonly random?: () => number;
@@ -74,6 +87,7 @@ export interface SynProberOptions {
 /** See the file comment. Opening a socket needs CAP_NET_RAW; its SyscallError is thrown by `probe`. */
 export class SynProber {
   private readonly captures = new Map<string, Capture>();
+  private tunnel: TunnelSocket | undefined;
   private readonly random: () => number;
 
   constructor(private readonly opts: SynProberOptions) {
@@ -86,9 +100,7 @@ export class SynProber {
     const capture = this.captureFor(req.ifindex, family);
     const srcPort = this.freePort(capture);
     const isn = Math.floor(this.random() * 0x100000000) >>> 0;
-    const spec = {
-      srcMac: parseMac(req.srcMac),
-      dstMac: parseMac(req.dstMac),
+    const spec: Omit<TcpPacketSpec, 'seq'> = {
       srcIp: req.srcIp,
       dstIp: req.vip,
       srcPort,
@@ -118,11 +130,11 @@ export class SynProber {
     });
     if (req.signal.aborted) finish(undefined);
     try {
-      capture.socket.send(buildTcpSyn({ ...spec, seq: isn }));
+      this.send(capture, req.via, { ...spec, seq: isn }, 'syn');
     } catch (e) {
       finish(undefined);
       // A vanished interface leaves a dead socket: the next probe opens a new one.
-      this.drop(req.ifindex, family);
+      if (req.via.kind === 'link') this.drop(req.ifindex, family);
       throw e;
     }
     const answer = await answered;
@@ -130,14 +142,27 @@ export class SynProber {
     if (!answer) return { kind: 'silence', latencyMs };
     if ((answer.flags & TCP_RST) !== 0) return { kind: 'rst', latencyMs };
     // Close the half-open connection the server now holds (RFC 9293 §3.10.7.4: seq = ISN + 1).
-    capture.socket.send(buildTcpRst({ ...spec, seq: (isn + 1) >>> 0 }));
+    this.send(capture, req.via, { ...spec, seq: (isn + 1) >>> 0 }, 'rst');
     return { kind: 'syn-ack', latencyMs };
   }
 
-  /** Closes every capture socket. */
+  /** Closes every socket. */
   close(): void {
     for (const capture of this.captures.values()) capture.socket.close();
     this.captures.clear();
+    this.tunnel?.close();
+    this.tunnel = undefined;
+  }
+
+  private send(capture: Capture, via: SynProbeVia, spec: TcpPacketSpec, what: 'syn' | 'rst'): void {
+    if (via.kind === 'link') {
+      const framed = { ...spec, srcMac: parseMac(via.srcMac), dstMac: parseMac(via.dstMac) };
+      capture.socket.send(what === 'syn' ? buildTcpSyn(framed) : buildTcpRst(framed));
+      return;
+    }
+    if (!this.opts.tunnels) throw new RangeError('no IPIP sockets: this prober probes on the link only');
+    this.tunnel ??= this.opts.tunnels.open();
+    this.tunnel.send(via.remote, what === 'syn' ? buildTcpSynPacket(spec) : buildTcpRstPacket(spec));
   }
 
   private captureFor(ifindex: number, family: 4 | 6): Capture {

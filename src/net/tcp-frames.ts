@@ -30,10 +30,8 @@ export const TCP_SYN = 0x02;
 export const TCP_RST = 0x04;
 export const TCP_ACK = 0x10;
 
-/** What one probe segment carries; addresses as text, both of one family. */
-export interface TcpSegmentSpec {
-  readonly srcMac: Uint8Array;
-  readonly dstMac: Uint8Array;
+/** What one probe segment carries in its IP packet; addresses as text, both of one family. */
+export interface TcpPacketSpec {
   readonly srcIp: string;
   readonly dstIp: string;
   readonly srcPort: number;
@@ -41,6 +39,12 @@ export interface TcpSegmentSpec {
   readonly seq: number;
   /** IPv4 identification; ignored for IPv6. */
   readonly ipId: number;
+}
+
+/** A probe segment in an Ethernet frame. */
+export interface TcpSegmentSpec extends TcpPacketSpec {
+  readonly srcMac: Uint8Array;
+  readonly dstMac: Uint8Array;
 }
 
 /** A TCP segment read out of a received frame. */
@@ -83,7 +87,7 @@ export function ipv4HeaderChecksum(header: Uint8Array): number {
   return fold(sum16(header));
 }
 
-function tcpSegment(spec: TcpSegmentSpec, flags: number, mss: number | undefined): Uint8Array {
+function tcpSegment(spec: TcpPacketSpec, flags: number, mss: number | undefined): Uint8Array {
   const hlen = mss === undefined ? TCP_HLEN : TCP_SYN_HLEN;
   const seg = new Uint8Array(hlen);
   const v = new DataView(seg.buffer);
@@ -101,7 +105,8 @@ function tcpSegment(spec: TcpSegmentSpec, flags: number, mss: number | undefined
   return seg;
 }
 
-function frame(spec: TcpSegmentSpec, flags: number, withMss: boolean): Uint8Array {
+/** The IP packet (IPv4 or IPv6 header, then the TCP segment) of a probe segment. */
+function packet(spec: TcpPacketSpec, flags: number, withMss: boolean): Uint8Array {
   const src = addressBytes(spec.srcIp, 'source');
   const dst = addressBytes(spec.dstIp, 'destination');
   if (src.length !== dst.length) throw new RangeError('source and destination must be of one address family');
@@ -109,31 +114,48 @@ function frame(spec: TcpSegmentSpec, flags: number, withMss: boolean): Uint8Arra
   const seg = tcpSegment(spec, flags, withMss ? (v6 ? MSS_V6 : MSS_V4) : undefined);
   new DataView(seg.buffer).setUint16(16, tcpChecksum(src, dst, seg));
   const ipLen = v6 ? IPV6_HLEN : IPV4_HLEN;
-  const out = new Uint8Array(ETH_HLEN + ipLen + seg.length);
+  const out = new Uint8Array(ipLen + seg.length);
   const v = new DataView(out.buffer);
+  if (v6) {
+    v.setUint32(0, 0x60000000);
+    v.setUint16(4, seg.length);
+    out[6] = IPPROTO_TCP;
+    out[7] = DEFAULT_TTL;
+    out.set(src, 8);
+    out.set(dst, 24);
+  } else {
+    out[0] = 0x45;
+    v.setUint16(2, IPV4_HLEN + seg.length);
+    v.setUint16(4, spec.ipId & 0xffff);
+    v.setUint16(6, 0x4000); // DF, as Linux sets it on TCP
+    out[8] = DEFAULT_TTL;
+    out[9] = IPPROTO_TCP;
+    out.set(src, 12);
+    out.set(dst, 16);
+    v.setUint16(10, ipv4HeaderChecksum(out.subarray(0, IPV4_HLEN)));
+  }
+  out.set(seg, ipLen);
+  return out;
+}
+
+function frame(spec: TcpSegmentSpec, flags: number, withMss: boolean): Uint8Array {
+  const ip = packet(spec, flags, withMss);
+  const out = new Uint8Array(ETH_HLEN + ip.length);
   out.set(spec.dstMac, 0);
   out.set(spec.srcMac, 6);
-  v.setUint16(12, v6 ? ETH_P_IPV6 : ETH_P_IP);
-  if (v6) {
-    v.setUint32(14, 0x60000000);
-    v.setUint16(18, seg.length);
-    out[20] = IPPROTO_TCP;
-    out[21] = DEFAULT_TTL;
-    out.set(src, 22);
-    out.set(dst, 38);
-  } else {
-    out[14] = 0x45;
-    v.setUint16(16, IPV4_HLEN + seg.length);
-    v.setUint16(18, spec.ipId & 0xffff);
-    v.setUint16(20, 0x4000); // DF, as Linux sets it on TCP
-    out[22] = DEFAULT_TTL;
-    out[23] = IPPROTO_TCP;
-    out.set(src, 26);
-    out.set(dst, 30);
-    v.setUint16(24, ipv4HeaderChecksum(out.subarray(ETH_HLEN, ETH_HLEN + IPV4_HLEN)));
-  }
-  out.set(seg, ETH_HLEN + ipLen);
+  new DataView(out.buffer).setUint16(12, ip[0] !== undefined && ip[0] >> 4 === 6 ? ETH_P_IPV6 : ETH_P_IP);
+  out.set(ip, ETH_HLEN);
   return out;
+}
+
+/** The probe's SYN as a bare IP packet, for IPIP encapsulation (TUN real servers). */
+export function buildTcpSynPacket(spec: TcpPacketSpec): Uint8Array {
+  return packet(spec, TCP_SYN, true);
+}
+
+/** The RST after a SYN-ACK as a bare IP packet (see {@link buildTcpRst}). */
+export function buildTcpRstPacket(spec: TcpPacketSpec): Uint8Array {
+  return packet(spec, TCP_RST, false);
 }
 
 /** The probe's SYN: one MSS option, Linux's initial window, DF set on IPv4. */

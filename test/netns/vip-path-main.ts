@@ -3,7 +3,7 @@
  *
  *   ip netns exec NS node --import tsx test/netns/vip-path-main.ts JOB.json
  *
- * JOB is `{ probes: [{ rs, vip, port, mode, timeoutMs }] }`. Runs one attempt of each through
+ * JOB is `{ probes: [{ rs, vip, port, mode, timeoutMs, encapsulation? }] }`. Runs one attempt of each through
  * the real checker (rtnetlink lookups, the native AF_PACKET prober) and prints
  * `{ results, metrics }` as JSON on stdout.
  */
@@ -15,12 +15,19 @@ import { silentLogger } from '../../src/core/logger.js';
 import { HealthMetrics } from '../../src/health/metrics.js';
 import type { HealthProbe, VipPathMode } from '../../src/health/types.js';
 import { createVipPathChecker } from '../../src/health/vip-path-check.js';
-import { NativeCaptureSockets } from '../../src/net/native.js';
+import { NativeCaptureSockets, NativeTunnelSockets } from '../../src/net/native.js';
 import { NetlinkL2Paths } from '../../src/net/netlink-l2-path.js';
 import { SynProber } from '../../src/net/syn-prober.js';
 
 interface Job {
-  probes: { rs: string; vip: string; port: number; mode: VipPathMode; timeoutMs: number }[];
+  probes: {
+    rs: string;
+    vip: string;
+    port: number;
+    mode: VipPathMode;
+    timeoutMs: number;
+    encapsulation?: 'none' | 'ipip';
+  }[];
 }
 
 const job = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as Job;
@@ -39,6 +46,7 @@ for (const p of job.probes) {
     type: 'VIP_PATH',
     vip: p.vip,
     mode: p.mode,
+    encapsulation: p.encapsulation ?? 'none',
     target: { ip: p.rs, family: p.rs.includes(':') ? 6 : 4, port: p.port },
     intervalMs: 1000,
     timeoutMs: p.timeoutMs,
@@ -46,6 +54,7 @@ for (const p of job.probes) {
     delayBeforeRetryMs: 1000,
     warmupMs: 0,
   };
+  if (probe.type !== 'VIP_PATH') throw new Error('unreachable');
   results.push(await check(probe, new AbortController().signal));
 }
 prober.close();

@@ -38,6 +38,7 @@ describe('VIP-path probes in the service plan', () => {
         type: 'VIP_PATH',
         vip: '192.0.2.100',
         mode: 'Auto',
+        encapsulation: 'none',
         target: { ip: '192.0.2.11', family: 4, port: 80 },
         intervalMs: 2000,
         timeoutMs: 1500,
@@ -52,7 +53,7 @@ describe('VIP-path probes in the service plan', () => {
   it.each([
     { name: 'NAT forwarding', spec: { forwarding: 'NAT' } },
     { name: 'a NAT server in a DR service', spec: { realServers: [{ address: '192.0.2.11', forwarding: 'NAT' }] } },
-    { name: 'TUN forwarding', spec: { forwarding: 'TUN' } },
+    { name: 'TUN forwarding over GUE', spec: { forwarding: 'TUN', tunnel: { type: 'GUE', port: 5555 } } },
     { name: 'vipPathCheck Disabled', spec: { vipPathCheck: 'Disabled' } },
     { name: 'a UDP service', spec: { protocol: 'UDP', healthChecks: [{ type: 'UDP' }] } },
     {
@@ -70,6 +71,17 @@ describe('VIP-path probes in the service plan', () => {
     },
   ])('none for $name', ({ spec }) => {
     expect(vipPathProbes(spec)).toEqual([]);
+  });
+
+  it('a TUN server (IPIP) gets the probe inside IPIP; DR servers get a plain one', () => {
+    expect(vipPathProbes({ forwarding: 'TUN' })).toEqual([
+      expect.objectContaining({
+        type: 'VIP_PATH',
+        encapsulation: 'ipip',
+        target: { ip: '192.0.2.11', family: 4, port: 80 },
+      }),
+    ]);
+    expect(vipPathProbes({})).toEqual([expect.objectContaining({ encapsulation: 'none' })]);
   });
 
   it('Enabled gives a server without checks one probe with the API check defaults', () => {

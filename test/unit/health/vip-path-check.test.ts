@@ -25,6 +25,7 @@ function probe(mode: VipPathMode = 'Auto'): Extract<HealthProbe, { type: 'VIP_PA
     type: 'VIP_PATH',
     vip: '192.0.2.100',
     mode,
+    encapsulation: 'none',
     target: { ip: RS, family: 4, port: 80 },
     intervalMs: 1000,
     timeoutMs: 800,
@@ -63,8 +64,7 @@ describe('VIP-path checker', () => {
     expect(await run()).toEqual({ ok: true, latencyMs: 2 });
     expect(prober.requests[0]).toMatchObject({
       ifindex: 3,
-      srcMac: '02:00:00:00:00:01',
-      dstMac: RS_MAC,
+      via: { kind: 'link', srcMac: '02:00:00:00:00:01', dstMac: RS_MAC },
       srcIp: '192.0.2.1',
       vip: '192.0.2.100',
       port: 80,
@@ -102,7 +102,7 @@ describe('VIP-path checker', () => {
   it.each<{ name: string; path: L2Path | undefined; skip: string; reason: string; detail: RegExp }>([
     {
       name: 'a routed server',
-      path: { kind: 'routed', gateway: '192.0.2.254', iface: 'eth0' },
+      path: { kind: 'routed', gateway: '192.0.2.254', ifindex: 3, iface: 'eth0', srcIp: '192.0.2.1' },
       skip: 'routed',
       reason: 'unreachable',
       detail: /reached through gateway 192\.0\.2\.254 on eth0/,
@@ -155,4 +155,24 @@ describe('VIP-path checker', () => {
       detail: expect.stringContaining('netlink socket closed'),
     });
   });
+
+  it.each<{ name: string; path: L2Path }>([
+    { name: 'a connected', path: direct },
+    {
+      name: 'a routed',
+      path: { kind: 'routed', gateway: '192.0.2.254', ifindex: 3, iface: 'eth0', srcIp: '192.0.2.1' },
+    },
+  ])(
+    'TUN: the SYN goes inside IPIP to $name server, the answer is awaited on the route interface',
+    async ({ path }) => {
+      const { check, prober } = setup(path, () => ({ kind: 'silence', latencyMs: 800 }));
+      const result = await check({ ...probe(), encapsulation: 'ipip' }, new AbortController().signal);
+      expect(prober.requests[0]).toMatchObject({ ifindex: 3, srcIp: '192.0.2.1', via: { kind: 'ipip', remote: RS } });
+      expect(result).toMatchObject({
+        ok: false,
+        reason: 'vip-path',
+        detail: `VIP path: no answer to a SYN for 192.0.2.100:80 sent inside IPIP to ${RS}`,
+      });
+    },
+  );
 });

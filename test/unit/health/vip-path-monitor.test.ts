@@ -63,7 +63,13 @@ function setup() {
   scheduler.start();
   const probes = [
     tcp,
-    ...vipPathProbes({ address: RS, vips: [{ ip: '192.0.2.100', port: 80 }], mode: 'Auto', probes: [tcp] }),
+    ...vipPathProbes({
+      address: RS,
+      vips: [{ ip: '192.0.2.100', port: 80 }],
+      mode: 'Auto',
+      encapsulation: 'none',
+      probes: [tcp],
+    }),
   ];
   monitor.setServices([
     {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/core/fake-clock.js';
 import { FakeCaptureSockets } from '../../../src/net/fake-capture-sockets.js';
+import { FakeTunnelSockets } from '../../../src/net/fake-tunnel-sockets.js';
 import { parseMac } from '../../../src/net/frames.js';
 import { SynProber, type SynProbeRequest } from '../../../src/net/syn-prober.js';
 import { buildTcpSyn, parseTcpFrame, TCP_ACK, TCP_RST, TCP_SYN, type TcpSegment } from '../../../src/net/tcp-frames.js';
@@ -11,8 +12,7 @@ const RS_MAC = '02:00:00:00:00:02';
 function request(overrides: Partial<SynProbeRequest> = {}): SynProbeRequest {
   return {
     ifindex: 3,
-    srcMac: DIRECTOR_MAC,
-    dstMac: RS_MAC,
+    via: { kind: 'link', srcMac: DIRECTOR_MAC, dstMac: RS_MAC },
     srcIp: '192.0.2.1',
     vip: '192.0.2.100',
     port: 80,
@@ -147,5 +147,33 @@ describe('SynProber', () => {
     sockets.failOn = { op: 'send', errnoName: 'ENXIO' };
     await expect(prober.probe(request())).rejects.toMatchObject({ errnoName: 'ENXIO' });
     expect(sockets.openCount).toBe(0);
+  });
+
+  it('IPIP: the SYN and the RST go as bare IP packets to the tunnel remote, the answer is captured on the interface', async () => {
+    const clock = new FakeClock(0);
+    const sockets = new FakeCaptureSockets();
+    const tunnels = new FakeTunnelSockets();
+    const prober = new SynProber({ sockets, tunnels, clock, littleEndian: true });
+    tunnels.onSend = ({ inner }) => {
+      // The server decapsulates and answers directly, in a plain frame on the interface.
+      const framed = new Uint8Array(14 + inner.length);
+      framed.set([0x08, 0x00], 12);
+      framed.set(inner, 14);
+      const seg = parseTcpFrame(framed);
+      if (seg?.flags === TCP_SYN) queueMicrotask(() => sockets.deliver(3, reply(seg, TCP_SYN | TCP_ACK)));
+    };
+    const outcome = await prober.probe(request({ via: { kind: 'ipip', remote: '198.51.100.7' } }));
+    expect(outcome.kind).toBe('syn-ack');
+    expect(tunnels.sent.map((t) => [t.remote, t.inner[0], t.inner[9]])).toEqual([
+      ['198.51.100.7', 0x45, 6],
+      ['198.51.100.7', 0x45, 6],
+    ]);
+    expect(sockets.sent).toHaveLength(0);
+    expect(sockets.opened.map((o) => o.ifindex)).toEqual([3]);
+  });
+
+  it('IPIP without tunnel sockets is refused', async () => {
+    const { prober } = setup();
+    await expect(prober.probe(request({ via: { kind: 'ipip', remote: '198.51.100.7' } }))).rejects.toThrow(RangeError);
   });
 });
