@@ -36,6 +36,7 @@ const metrics = new HealthMetrics(registry);
 const paths = new NetlinkL2Paths(systemClock);
 const prober = new SynProber({
   sockets: new NativeCaptureSockets(),
+  tunnels: new NativeTunnelSockets(),
   clock: systemClock,
   littleEndian: endianness() === 'LE',
 });
