@@ -140,7 +140,7 @@ const VirtualServerSpecBase = z.strictObject({
     .enum(VIP_PATH_CHECK_MODES)
     .default('Auto')
     .describe(
-      'Send each DR real server a TCP SYN for VIP:port on the link, as IPVS forwards a client, and take it out when it does not answer (no VIP on lo nor REDIRECT rule). Auto (default): TCP services, real servers with checks on a directly connected segment, skipped where it cannot run (no CAP_NET_RAW); Enabled: every DR real server, a probe that cannot run marks it down; Disabled: off.',
+      'Send each DR real server a TCP SYN for VIP:port on the link (TUN with IPIP: inside IPIP to its address), as IPVS forwards a client, and take it out when it does not answer (no VIP on lo, tunl0 or REDIRECT rule). Auto (default): TCP services, real servers with checks, skipped where it cannot run (no CAP_NET_RAW, a DR server not on a connected segment); Enabled: every DR and TUN real server, a probe that cannot run marks it down; Disabled: off.',
     ),
 });
 
