@@ -83,8 +83,12 @@ function routeOf(
 /** Builds the VIP_PATH checker; see the file comment. */
 export function createVipPathChecker(deps: CheckerDeps, vip: VipPathDeps): Checker<'VIP_PATH'> {
   const log = vip.log.child({ component: 'vip-path-check' });
-  /** "rs/skip" pairs already logged: each untestable path is reported once, then only counted. */
+  /**
+   * What was already logged: each untestable path once per server and reason, then only
+   * counted; a missing capability once for the whole process (it is the same for every server).
+   */
   const reported = new Set<string>();
+  const keyOf = (rs: string, skip: VipPathSkip) => (skip === 'no-capability' ? skip : `${rs}/${skip}`);
 
   const skipped = (
     probe: VipPathProbe,
@@ -94,7 +98,7 @@ export function createVipPathChecker(deps: CheckerDeps, vip: VipPathDeps): Check
     latencyMs: number,
   ): CheckResult => {
     vip.metrics?.vipPathSkipped(skip);
-    const key = `${probe.target.ip}/${skip}`;
+    const key = keyOf(probe.target.ip, skip);
     if (!reported.has(key)) {
       reported.add(key);
       const fields = {
@@ -141,7 +145,7 @@ export function createVipPathChecker(deps: CheckerDeps, vip: VipPathDeps): Check
       const detail = `VIP path: cannot send on ${path.kind === 'direct' || path.kind === 'routed' ? path.iface : rs} (an AF_PACKET socket needs CAP_NET_RAW): ${messageOf(err)}`;
       return skipped(probe, 'no-capability', 'error', detail, elapsed());
     }
-    reported.delete(`${rs}/no-capability`);
+    reported.delete(keyOf(rs, 'no-capability'));
     const through = route.via.kind === 'link' ? route.via.dstMac : `IPIP to ${rs}`;
     switch (outcome.kind) {
       case 'syn-ack':

@@ -55,7 +55,7 @@ function setup(path: L2Path | undefined, next: () => SynProbeOutcome | Error) {
   const registry = new Registry();
   const metrics = new HealthMetrics(registry);
   const check = createVipPathChecker({ clock: new FakeClock(0) }, { paths, prober, log, metrics });
-  return { check, prober, lines, registry, run: (p = probe()) => check(p, new AbortController().signal) };
+  return { check, paths, prober, lines, registry, run: (p = probe()) => check(p, new AbortController().signal) };
 }
 
 describe('VIP-path checker', () => {
@@ -128,9 +128,12 @@ describe('VIP-path checker', () => {
     );
   });
 
-  it('no CAP_NET_RAW: reported once, Auto passes unchecked, Enabled fails with the errno', async () => {
-    const { run, lines } = setup(direct, () => new SyscallError('socket', 1, 'EPERM'));
+  it('no CAP_NET_RAW: reported once for every server, Auto passes unchecked, Enabled fails with the errno', async () => {
+    const { run, lines, paths } = setup(direct, () => new SyscallError('socket', 1, 'EPERM'));
+    paths.paths.set('192.0.2.12', direct);
     for (let i = 0; i < 3; i++) expect(await run(probe('Auto'))).toMatchObject({ ok: true });
+    const other = probe('Auto');
+    expect(await run({ ...other, target: { ...other.target, ip: '192.0.2.12' } })).toMatchObject({ ok: true });
     expect(await run(probe('Enabled'))).toMatchObject({
       ok: false,
       reason: 'error',
