@@ -42,6 +42,8 @@ export default tseslint.config(
       'src/**/format.ts',
       'src/**/drain.ts',
       'src/**/frames.ts',
+      'src/**/*-frames.ts',
+      'src/net/bpf.ts',
       'src/api/**/*.ts',
       'src/keepalived/parse*.ts',
       'src/keepalived/convert*.ts',
