@@ -65,13 +65,14 @@ function exited(p: ChildProcess): Promise<void> {
 export function startOurs(
   lab: NetnsLab,
   node: string,
-  o: PeerOptions,
+  options: PeerOptions | readonly PeerOptions[],
   extra: Record<string, unknown> = {},
 ): Peer & { metrics(): Promise<string> } {
-  const name = `ours-${node}-${o.vrid}-${++started}`;
+  const all = Array.isArray(options) ? options : [options as PeerOptions];
+  const name = `ours-${node}-${all[0]?.vrid ?? 0}-${++started}`;
   const cfgPath = `${lab.dir}/${name}.json`;
   const metricsPath = `${lab.dir}/${name}.prom`;
-  const instance = {
+  const instanceOf = (o: PeerOptions): Record<string, unknown> => ({
     name: `vi${o.vrid}`,
     vrid: o.vrid,
     version: o.version,
@@ -91,8 +92,8 @@ export function startOurs(
       masterRefreshRepeat: 1,
     },
     ...extra,
-  };
-  writeFileSync(cfgPath, JSON.stringify({ instances: [instance] }));
+  });
+  writeFileSync(cfgPath, JSON.stringify({ instances: all.map(instanceOf) }));
   const log: string[] = [];
   const p = lab.spawn(
     node,
@@ -128,15 +129,24 @@ export function startOurs(
   };
 }
 
-/** keepalived.conf for one instance. */
-export function keepalivedConf(o: PeerOptions, routerId: string): string {
-  const lines = [
+/** keepalived.conf for one or more instances (global settings from the first). */
+export function keepalivedConf(options: PeerOptions | readonly PeerOptions[], routerId: string): string {
+  const all = Array.isArray(options) ? options : [options as PeerOptions];
+  const first = all[0];
+  if (!first) throw new Error('keepalivedConf: no instance');
+  const global = [
     'global_defs {',
     `  router_id ${routerId}`,
     '  enable_script_security',
-    '  vrrp_garp_master_repeat ' + String(o.garpRepeat ?? 2),
-    '  vrrp_garp_master_delay ' + String(Math.round((o.garpDelayMs ?? 1000) / 1000)),
+    '  vrrp_garp_master_repeat ' + String(first.garpRepeat ?? 2),
+    '  vrrp_garp_master_delay ' + String(Math.round((first.garpDelayMs ?? 1000) / 1000)),
     '}',
+  ];
+  return [...global, ...all.flatMap(instanceLines)].filter((l) => l !== '').join('\n') + '\n';
+}
+
+function instanceLines(o: PeerOptions): string[] {
+  return [
     `vrrp_instance VI_${o.vrid} {`,
     '  state BACKUP',
     `  interface ${o.iface ?? 'eth0'}`,
@@ -152,12 +162,11 @@ export function keepalivedConf(o: PeerOptions, routerId: string): string {
     `  virtual_ipaddress {\n${o.vips.map((v) => `    ${v}`).join('\n')}\n  }`,
     '}',
   ];
-  return lines.filter((l) => l !== '').join('\n') + '\n';
 }
 
-/** Starts keepalived (VRRP only) in `node`. */
-export function startKeepalived(lab: NetnsLab, node: string, o: PeerOptions): Peer {
-  const name = `ka-${node}-${o.vrid}-${++started}`;
+/** Starts keepalived (VRRP only, one or more instances) in `node`. */
+export function startKeepalived(lab: NetnsLab, node: string, o: PeerOptions | readonly PeerOptions[]): Peer {
+  const name = `ka-${node}-${(Array.isArray(o) ? (o as PeerOptions[])[0] : (o as PeerOptions))?.vrid ?? 0}-${++started}`;
   const conf = `${lab.dir}/${name}.conf`;
   const pid = `${lab.dir}/${name}.pid`;
   const vrrpPid = `${lab.dir}/${name}.vrrp.pid`;
