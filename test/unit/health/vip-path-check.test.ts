@@ -178,4 +178,26 @@ describe('VIP-path checker', () => {
       });
     },
   );
+
+  it('reuses a looked-up path for 10 s, and looks it up again after an attempt without an answer', async () => {
+    const clock = new FakeClock(0);
+    const paths = new FakeL2Paths();
+    paths.paths.set(RS, direct);
+    let answer: SynProbeOutcome = { kind: 'syn-ack', latencyMs: 1 };
+    const prober = new ScriptedProber(() => answer);
+    const check = createVipPathChecker({ clock }, { paths, prober, log: pino({ level: 'silent' }) });
+    const run = () => check(probe(), new AbortController().signal);
+    await run();
+    clock.advance(5_000);
+    await run();
+    expect(paths.lookups).toHaveLength(1);
+    clock.advance(5_000);
+    await run();
+    expect(paths.lookups).toHaveLength(2);
+    answer = { kind: 'silence', latencyMs: 800 };
+    await run();
+    answer = { kind: 'syn-ack', latencyMs: 1 };
+    await run();
+    expect(paths.lookups).toHaveLength(3);
+  });
 });
