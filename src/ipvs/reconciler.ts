@@ -268,7 +268,11 @@ export class IpvsReconciler {
         const since = before.get(serviceDestId(op.service, op.key));
         if (since === undefined) continue;
         this.log.info(
-          { vs: formatServiceKey(op.service), rs: `${op.key.address}:${op.key.port}`, elapsedMs: nowMs - since },
+          {
+            vs: formatServiceKey(op.service),
+            rs: `${op.key.address}:${op.key.port}`,
+            elapsedMs: Math.round(nowMs - since),
+          },
           'drained destination deleted',
         );
       }

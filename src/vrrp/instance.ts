@@ -123,7 +123,8 @@ export class VrrpInstanceRunner {
   async shutdown(): Promise<void> {
     const stopped = new Promise<void>((done) => (this.onStopped = done));
     this.handle({ type: 'shutdown' });
-    if (this.state.releasing) this.d.log.info({ boundMs: this.releaseBoundMs() }, 'handing over before release');
+    if (this.state.releasing)
+      this.d.log.info({ boundMs: Math.round(this.releaseBoundMs()) }, 'handing over before release');
     await stopped;
     for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
