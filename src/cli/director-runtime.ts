@@ -34,6 +34,7 @@ import {
   SynProber,
 } from '../net/index.js';
 import { ExecCommandRunner, rawTransportFactory, VrrpSpeaker } from '../vrrp/index.js';
+import { registerIpvsTrafficMetrics } from '../metrics/ipvs-traffic.js';
 
 export interface DirectorRuntimeOptions {
   readonly node: NodeIdentity;
@@ -61,6 +62,7 @@ export interface DirectorRuntime {
 export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promise<DirectorRuntime> {
   const { log, registry, clock } = opts;
   const ipvsClient = await createNetlinkClient({ log });
+  registerIpvsTrafficMetrics({ registry, ipvs: ipvsClient, log });
   const ipvs = new IpvsReconciler({
     client: ipvsClient,
     log,

@@ -1,6 +1,7 @@
 /**
  * `ipvsadm -Ln --stats` and `lvsctl ipvs list -n --stats` side by side: the same text, and
- * connection counters equal to what the client counted per backend.
+ * connection counters equal to what the client counted per backend, in both and in the
+ * director agent's /metrics.
  */
 import { expect } from 'vitest';
 import type { E2eLab, TrafficSummary } from './e2e-lab.js';
@@ -41,5 +42,15 @@ export async function expectStatsAgree(
   expect(connsOf(ipvsadm, `${vip}:80`, 'service')).toBe(traffic.ok);
   for (const [name, addrPort] of Object.entries(backends)) {
     expect(connsOf(ipvsadm, addrPort, 'dest'), name).toBe(traffic.counts[name] ?? 0);
+  }
+  // The agent's /metrics reads the same kernel counters on scrape.
+  const metrics = await lab.exec1(director, ['curl', '-sf', 'http://127.0.0.1:9400/metrics']);
+  for (const [name, addrPort] of Object.entries(backends)) {
+    const [address, port] = addrPort.split(':');
+    const re = new RegExp(
+      `^lvs_ipvs_backend_connections_total\\{[^}]*remote_address="${address}",remote_port="${port}"\\} (\\d+)$`,
+      'm',
+    );
+    expect(Number(re.exec(metrics)?.[1]), `${name} in /metrics`).toBe(traffic.counts[name] ?? 0);
   }
 }
