@@ -54,6 +54,14 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
     },
   },
   {
+    name: 'forgetting a neighbour entry that does not exist succeeds (IPv4 and IPv6)',
+    async run(w) {
+      await w.addresses.forgetNeighbour({ ifindex: w.ifindex, address: '10.200.0.99', prefixLength: 32 });
+      await w.addresses.forgetNeighbour({ ifindex: w.ifindex, address: 'fd00:200::99', prefixLength: 128 });
+      check(!(await addressesOf(w)).includes('10.200.0.99/32'), 'no address appeared');
+    },
+  },
+  {
     name: 'a /32 next to a /24 primary is not secondary; a second /24 of the subnet is',
     async run(w) {
       await w.addresses.add({ ifindex: w.ifindex, address: '10.200.0.52', prefixLength: 32 });
