@@ -77,7 +77,8 @@ describe('seed 000: DR + VRRP nopreempt + lc + HTTP_GET inhibit_on_failure + RED
     const master = await lab.waitForMaster(DIRECTORS, VIP);
     const onDirector: string[] = [];
     const onClient: string[] = [];
-    const filter = `src host ${VIP} and tcp src port 80`;
+    // Replies to the client only: the directors' VIP-path probes get SYN-ACKs from VIP:80 too.
+    const filter = `src host ${VIP} and tcp src port 80 and dst host 192.168.105.100`;
     const dump = (node: string, log: string[]) =>
       lab.lab.spawn(node, ['tcpdump', '-l', '-n', '-e', '-i', 'eth0', filter], { log });
     const d1 = dump(master, onDirector);
