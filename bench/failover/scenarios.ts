@@ -77,8 +77,16 @@ function trafficFigures(pace: TrafficSummary, long: TrafficSummary): Figures {
   };
 }
 
-/** The master dies (processes killed, link down); the backup takes over. */
-function crash(id: string, event: string, settings: PairOptions): Scenario {
+/**
+ * The master goes away by `act` while traffic runs; the backup takes over. `act` runs while the
+ * takeover is timed from the moment it starts.
+ */
+function handover(
+  id: string,
+  event: string,
+  settings: PairOptions,
+  act: (pair: DirectorPair, master: Director) => Promise<void>,
+): Scenario {
   return {
     id,
     event,
@@ -89,8 +97,9 @@ function crash(id: string, event: string, settings: PairOptions): Scenario {
       await steady(pair, master);
       await sleep(2000);
       const t0 = performance.now();
-      await pair.crashDirector(master);
+      const acted = act(pair, master);
       const takeoverMs = await takeover(pair, pair.other(master), t0);
+      await acted;
       // Requests that started during the outage end (1 s timeout) before the count.
       await sleep(5000);
       return { ...trafficFigures(await pace.stop(), await long.stop()), takeoverMs };
@@ -98,24 +107,14 @@ function crash(id: string, event: string, settings: PairOptions): Scenario {
   };
 }
 
+/** The master dies: every process killed and its link down. */
+const crash = (id: string, event: string, settings: PairOptions): Scenario =>
+  handover(id, event, settings, (pair, master) => pair.crashDirector(master));
+
 /** The master's software is stopped with SIGTERM, as a service manager or kubelet stops it. */
-const graceful: Scenario = {
-  id: 'graceful',
-  event: 'master stopped gracefully (SIGTERM)',
-  settings: V2_1S,
-  async run(pair) {
-    const master = await pair.master();
-    const { pace, long } = await startTraffic(pair);
-    await steady(pair, master);
-    await sleep(2000);
-    const t0 = performance.now();
-    const stopped = pair.stopDirector(master);
-    const takeoverMs = await takeover(pair, pair.other(master), t0);
-    await stopped;
-    await sleep(5000);
-    return { ...trafficFigures(await pace.stop(), await long.stop()), takeoverMs };
-  },
-};
+const graceful = handover('graceful', 'master stopped gracefully (SIGTERM)', V2_1S, (pair, master) =>
+  pair.stopDirector(master),
+);
 
 /** Both directors restarted one after the other (SIGTERM, start), master first. */
 const rolling: Scenario = {

@@ -70,59 +70,51 @@ export function registerIpvsTrafficMetrics(opts: IpvsTrafficOptions): void {
     return dump;
   };
 
+  type Rows<L extends string> = (services: readonly ObservedService[]) => [Record<L, string>, number][];
+  /** The rows of this scrape's dump, none when it failed. */
+  const rowsNow = async <L extends string>(rows: Rows<L>): Promise<[Record<L, string>, number][]> => {
+    const services = await current();
+    return services ? rows(services) : [];
+  };
   /** A counter mirroring a kernel counter: reset and set to the kernel's value on each scrape. */
-  const mirror = <L extends string>(
-    name: string,
-    help: string,
-    labelNames: readonly L[],
-    fill: (services: readonly ObservedService[], set: (labels: Record<L, string>, value: bigint) => void) => void,
-  ): void => {
+  const mirror = <L extends string>(name: string, help: string, labelNames: readonly L[], rows: Rows<L>): void => {
     new Counter<L>({
       name,
       help,
       labelNames,
       registers,
       async collect() {
-        const services = await current();
+        const now = await rowsNow(rows);
         this.reset();
-        if (!services) return;
-        fill(services, (labels, value) => this.inc(labels, Number(value)));
+        for (const [labels, value] of now) this.inc(labels, value);
       },
     });
   };
-  const gauge = <L extends string>(
-    name: string,
-    help: string,
-    labelNames: readonly L[],
-    fill: (services: readonly ObservedService[], set: (labels: Record<L, string>, value: number) => void) => void,
-  ): void => {
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], rows: Rows<L>): void => {
     new Gauge<L>({
       name,
       help,
       labelNames,
       registers,
       async collect() {
-        const services = await current();
+        const now = await rowsNow(rows);
         this.reset();
-        if (!services) return;
-        fill(services, (labels, value) => this.set(labels, value));
+        for (const [labels, value] of now) this.set(labels, value);
       },
     });
   };
 
   const perService =
-    (pick: (s: Stats) => bigint) =>
-    (services: readonly ObservedService[], set: (l: ServiceLabels, v: bigint) => void): void => {
-      for (const s of services) set(serviceLabels(s), pick(s.stats));
-    };
+    (pick: (s: Stats) => bigint): Rows<keyof ServiceLabels> =>
+    (services) =>
+      services.map((s) => [serviceLabels(s), Number(pick(s.stats))]);
   const perDest =
-    <V>(pick: (d: ObservedDestination) => V) =>
-    (services: readonly ObservedService[], set: (l: DestLabels, v: V) => void): void => {
-      for (const s of services) {
+    (pick: (d: ObservedDestination) => bigint | number): Rows<keyof DestLabels> =>
+    (services) =>
+      services.flatMap((s) => {
         const sl = serviceLabels(s);
-        for (const d of s.destinations) set(destLabels(sl, d), pick(d));
-      }
-    };
+        return s.destinations.map((d): [DestLabels, number] => [destLabels(sl, d), Number(pick(d))]);
+      });
 
   mirror(
     'lvs_ipvs_service_connections_total',
