@@ -17,6 +17,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
 # shellcheck source=../../hack/node-env.sh
 source hack/node-env.sh
+# shellcheck source=../machine.sh
+source bench/machine.sh
 npm run --silent build
 out=$(mktemp -d /tmp/lvs-e2e-soak.XXXXXX)
 trap 'rm -rf "$out"' EXIT
@@ -30,7 +32,7 @@ guest_kernel=$(hack/uml/run.sh -- uname -r)
   echo
   echo "Measured ${started} by \`bench/e2e/run.sh --minutes ${minutes} --every ${every}\`."
   echo
-  echo "Machine: $(nproc) CPUs (nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), host kernel $(uname -r), guest kernel ${guest_kernel} (user-mode-linux, mem=1024M), Node $(node --version)."
+  echo "Machine: $(host_machine), guest kernel ${guest_kernel} (user-mode-linux, mem=1024M), Node $(node --version)."
   echo
   echo "Topology: the DR pair of seed 001 (VRRP v2, 1 s adverts, priority 101 on both, nopreempt,"
   echo "connection sync on), two HTTP backends with the VIP on lo, one client, all in one bridge"

@@ -20,6 +20,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
 # shellcheck source=../../hack/node-env.sh
 source hack/node-env.sh
+# shellcheck source=../machine.sh
+source bench/machine.sh
 npm run --silent build
 command -v keepalived >/dev/null || { echo "run.sh: keepalived is not installed (apt-get install keepalived)" >&2; exit 1; }
 out=$(mktemp -d /tmp/lvs-failover.XXXXXX)
@@ -35,7 +37,7 @@ report=bench/results/failover-$(date -u +%Y-%m-%d).md
   echo
   echo "Measured ${started} by \`bench/failover/run.sh --runs ${runs}${only:+ --only ${only}}\`, ${runs} run(s) of each event per implementation."
   echo
-  echo "Machine: $(nproc) CPUs (nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), host kernel $(uname -r), guest kernel ${guest_kernel} (user-mode-linux, mem=1024M), keepalived $(keepalived --version 2>&1 | head -1 | awk '{print $2}'), Node $(node --version), load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "Machine: $(host_machine), guest kernel ${guest_kernel} (user-mode-linux, mem=1024M), keepalived $(keepalived --version 2>&1 | head -1 | awk '{print $2}'), Node $(node --version), load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   echo "Setup (bench/failover/README.md): two directors (VRRP, both BACKUP with priority 100,"
   echo "nopreempt), DR rr to two HTTP backends with HTTP_GET inhibit_on_failure and delay_loop 1,"
