@@ -114,6 +114,22 @@ export function encodeBpf(program: readonly BpfInsn[], littleEndian: boolean): U
   return out;
 }
 
+/** Reads back what {@link encodeBpf} wrote (fakes run the program a socket was given). */
+export function decodeBpf(bytes: Uint8Array, littleEndian: boolean): BpfInsn[] {
+  if (bytes.length % 8 !== 0) throw new RangeError('a BPF program is a whole number of 8-byte instructions');
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: BpfInsn[] = [];
+  for (let at = 0; at < bytes.length; at += 8) {
+    out.push({
+      code: v.getUint16(at, littleEndian),
+      jt: bytes[at + 2] ?? 0,
+      jf: bytes[at + 3] ?? 0,
+      k: v.getUint32(at + 4, littleEndian),
+    });
+  }
+  return out;
+}
+
 /**
  * Runs a program over a frame as the kernel's classic BPF interpreter does (net/core/filter.c),
  * for the instructions {@link probeAnswerFilter} uses; `pktType` stands for the skb's packet

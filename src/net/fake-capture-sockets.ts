@@ -1,3 +1,5 @@
+import { endianness } from 'node:os';
+import { decodeBpf, runBpf, type BpfInsn } from './bpf.js';
 import { SyscallError } from './errors.js';
 import type { CaptureSocket, CaptureSockets } from './native.js';
 
@@ -7,10 +9,19 @@ export interface CapturedSend {
   readonly frame: Uint8Array;
 }
 
+/** PACKET_HOST (include/uapi/linux/if_packet.h): a frame addressed to this host. */
+const PACKET_HOST = 0;
+
+interface OpenSocket {
+  readonly program: readonly BpfInsn[];
+  readonly listeners: ((frame: Uint8Array) => void)[];
+}
+
 /**
- * In-memory {@link CaptureSockets}: records sent frames, hands `deliver`ed frames to the open
- * sockets of an interface (the filter is the caller's business, judged by unit tests of
- * src/net/bpf.ts), and injects an errno per operation with `failOn`.
+ * In-memory {@link CaptureSockets} with the kernel's semantics: `deliver`ed frames reach the
+ * open sockets of the interface through each socket's BPF program (src/net/bpf.ts `runBpf`),
+ * cut to its snap length; a socket never receives what it sent itself. Records sent frames and
+ * injects an errno per operation with `failOn`.
  */
 export class FakeCaptureSockets implements CaptureSockets {
   readonly sent: CapturedSend[] = [];
@@ -18,18 +29,17 @@ export class FakeCaptureSockets implements CaptureSockets {
   failOn: { op: 'open' | 'send'; errnoName: string } | undefined;
   /** Called after each send: tests answer a SYN from here. */
   onSend: ((sent: CapturedSend) => void) | undefined;
-  private readonly open_ = new Map<number, Set<(frame: Uint8Array) => void>>();
+  private readonly sockets = new Map<number, Set<OpenSocket>>();
+
+  constructor(private readonly littleEndian = endianness() === 'LE') {}
 
   open(ifindex: number, protocol: number, filter: Uint8Array): CaptureSocket {
     if (this.failOn?.op === 'open') throw new SyscallError('socket', 1, this.failOn.errnoName);
     this.opened.push({ ifindex, protocol, filter });
-    const listeners: ((frame: Uint8Array) => void)[] = [];
-    const deliver = (frame: Uint8Array) => {
-      for (const l of listeners) l(frame);
-    };
-    let set = this.open_.get(ifindex);
-    if (!set) this.open_.set(ifindex, (set = new Set()));
-    set.add(deliver);
+    const socket: OpenSocket = { program: decodeBpf(filter, this.littleEndian), listeners: [] };
+    let set = this.sockets.get(ifindex);
+    if (!set) this.sockets.set(ifindex, (set = new Set()));
+    set.add(socket);
     let closed = false;
     return {
       send: (frame) => {
@@ -40,11 +50,11 @@ export class FakeCaptureSockets implements CaptureSockets {
         this.onSend?.(sent);
       },
       onFrame: (listener) => {
-        listeners.push(listener);
+        socket.listeners.push(listener);
       },
       close: () => {
         closed = true;
-        set.delete(deliver);
+        set.delete(socket);
       },
     };
   }
@@ -52,12 +62,17 @@ export class FakeCaptureSockets implements CaptureSockets {
   /** Number of sockets open now. */
   get openCount(): number {
     let n = 0;
-    for (const s of this.open_.values()) n += s.size;
+    for (const s of this.sockets.values()) n += s.size;
     return n;
   }
 
-  /** Delivers a received frame to every open socket of the interface. */
-  deliver(ifindex: number, frame: Uint8Array): void {
-    for (const d of [...(this.open_.get(ifindex) ?? [])]) d(frame);
+  /** A frame arrives on the interface: every open socket whose filter keeps it receives it. */
+  deliver(ifindex: number, frame: Uint8Array, pktType = PACKET_HOST): void {
+    for (const socket of [...(this.sockets.get(ifindex) ?? [])]) {
+      const kept = runBpf(socket.program, frame, pktType);
+      if (kept === 0) continue;
+      const copy = Uint8Array.from(frame.subarray(0, kept));
+      for (const l of socket.listeners) l(copy);
+    }
   }
 }

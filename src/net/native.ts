@@ -222,6 +222,8 @@ export class NativeCaptureSockets implements CaptureSockets {
     let closed = false;
     return {
       send: (frame) => {
+        // After close the fd number may already belong to another socket.
+        if (closed) throw new SyscallError('send', constants.errno.EBADF, 'EBADF');
         wrap(() => b.sendFrame(fd, Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength)));
       },
       onFrame: (listener) => {
@@ -262,6 +264,7 @@ export class NativeTunnelSockets implements TunnelSockets {
     let closed = false;
     return {
       send: (remote, inner) => {
+        if (closed) throw new SyscallError('sendto', constants.errno.EBADF, 'EBADF');
         const address = parseIp(remote);
         if (address?.length !== 4) throw new RangeError(`an IPIP remote must be IPv4: ${remote}`);
         wrap(() => b.sendTo(fd, Buffer.from(inner.buffer, inner.byteOffset, inner.byteLength), Buffer.from(address)));
