@@ -37,10 +37,33 @@ export class FakeVrrpRunner implements VrrpRunner {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * When set before {@link stop}, the handover is held open (as a master waits for the new
+   * master's advert) until {@link releaseStop}.
+   */
+  holdStop = false;
+  private release: (() => void) | undefined;
+
   stop(): Promise<void> {
     this.stopped = true;
-    for (const name of this.states.keys()) this.transition(name, 'initialize');
-    return Promise.resolve();
+    const done = () => {
+      for (const name of this.states.keys()) this.transition(name, 'initialize');
+    };
+    if (!this.holdStop) {
+      done();
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.release = () => {
+        done();
+        resolve();
+      };
+    });
+  }
+
+  /** Ends a held handover: the instances go to Initialize and {@link stop} resolves. */
+  releaseStop(): void {
+    this.release?.();
   }
 
   transition(name: string, to: VrrpStateName): void {

@@ -119,6 +119,39 @@ describe('Director', () => {
     expect(await client.dump()).toHaveLength(1);
   });
 
+  it('graceful stop: while VRRP hands over, the master keeps its service, its sync daemon and its health checks', async () => {
+    const { client, checks, vrrp, director, settle } = setup();
+    const objects = (await load('seed-000-dr-vrrp-redirect')).map((o) =>
+      o.kind === 'VirtualServer'
+        ? { ...o, spec: { ...o.spec, programOn: 'Master' as const } }
+        : o.kind === 'VrrpGroup'
+          ? { ...o, spec: { ...o.spec, connectionSync: { enabled: true } } }
+          : o,
+    );
+    await director.setObjects(objects);
+    vrrp.transition('default/vi-1', 'master');
+    await settle(100);
+    expect(await weights(client)).toEqual(['192.168.5.111=1', '192.168.5.112=1']);
+
+    vrrp.holdStop = true;
+    let stopped = false;
+    const stopping = director.stop({ removeIpvs: false }).then(() => (stopped = true));
+    // The handover window: health still moves weights, the service and the daemon stay.
+    checks.set('192.168.5.111:80', { kind: 'down', reason: 'status' });
+    await settle(7000);
+    expect(stopped).toBe(false);
+    expect(await weights(client)).toEqual(['192.168.5.111=0', '192.168.5.112=1']);
+    expect((await client.daemons()).map((d) => d.state)).toEqual(['master']);
+
+    // Released: the instance leaves MASTER, and nothing follows it any more; the table and the
+    // daemon stay for the next run to adopt and switch.
+    vrrp.releaseStop();
+    await stopping;
+    await settle(100);
+    expect(await client.dump()).toHaveLength(1);
+    expect((await client.daemons()).map((d) => d.state)).toEqual(['master']);
+  });
+
   it('removing the VirtualServer removes its service; a foreign service stays', async () => {
     const { client, director, settle } = setup();
     await client.apply([
