@@ -15,7 +15,7 @@ out=$(mktemp -d /tmp/lvs-kube-bench.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-LVS_KUBE_BIN=$bin hack/uml/run.sh --mem 2048M --modules "ip_vs_rr" --share "$out" --timeout 3600 -- \
+LVS_KUBE_BIN=$bin hack/uml/run.sh --stream --mem 2048M --modules "ip_vs_rr" --share "$out" --timeout 3600 -- \
   sh -c 'ip link set lo up && exec npx tsx bench/kube/apply-latency.ts "$0"' "$out"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 guest_kernel=$(hack/uml/run.sh -- uname -r)
