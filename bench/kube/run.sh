@@ -10,6 +10,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 # shellcheck source=../../hack/node-env.sh
 source hack/node-env.sh
+# shellcheck source=../machine.sh
+source bench/machine.sh
 bin=$(hack/kube/build.sh | tail -n 1)
 out=$(mktemp -d /tmp/lvs-kube-bench.XXXXXX)
 trap 'rm -rf "$out"' EXIT
@@ -22,6 +24,6 @@ guest_kernel=$(hack/uml/run.sh -- uname -r)
 file="bench/results/kube-apply-latency-$(date -u +%Y-%m-%d).md"
 npx tsx bench/kube/report.ts "$out/result.json" >"$file" \
   --started "$started" \
-  --machine "$(nproc) CPUs (nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), host kernel $(uname -r), guest kernel ${guest_kernel} (user-mode-linux, mem=2048M, one CPU), Node $(node --version)" \
+  --machine "$(host_machine), guest kernel ${guest_kernel} (user-mode-linux, mem=2048M, one CPU), Node $(node --version)" \
   --load "${load_before} before, ${load_after} after (1, 5, 15 min)"
 cat "$file"
