@@ -1,10 +1,11 @@
 /**
- * The VIP-path probe: does a DR real server accept traffic for the VIP? A normal check goes to
- * the server's own address and passes even when the server never took the VIP on lo (nor the
- * REDIRECT rule), while every client connection IPVS sends it times out. This probe sends what
- * IPVS sends: a TCP SYN addressed to VIP:port in a frame to the server's MAC. A SYN-ACK means
- * the server took the VIP and listens; a RST means it took the VIP and nothing listens; silence
- * means it dropped the frame (no VIP) and gets no traffic.
+ * The VIP-path probe: does a DR or TUN real server accept traffic for the VIP? A normal check
+ * goes to the server's own address and passes even when the server never took the VIP on lo
+ * (nor the REDIRECT rule), while every client connection IPVS sends it times out. This probe
+ * sends what IPVS sends: a TCP SYN addressed to VIP:port in a frame to the server's MAC (DR), or
+ * inside IPIP to its address (TUN). A SYN-ACK means the server took the VIP and listens; a RST
+ * means it took the VIP and nothing listens; silence means it dropped the packet (no VIP) and
+ * gets no traffic.
  *
  * Auto mode fails a server only on evidence (silence or a RST after the SYN went out): a path
  * it cannot test (no CAP_NET_RAW, a routed or local server, an unresolved neighbour) passes,
@@ -12,7 +13,15 @@
  */
 import type { Logger } from 'pino';
 import { messageOf } from '../core/errors.js';
-import type { L2Path, L2Paths, SynProbeRequest, SynProber, SynProbeVia } from '../net/index.js';
+import {
+  NativeUnavailableError,
+  SyscallError,
+  type L2Path,
+  type L2Paths,
+  type SynProbeRequest,
+  type SynProber,
+  type SynProbeVia,
+} from '../net/index.js';
 import { failed, type Checker, type CheckerDeps } from './checker.js';
 import type { HealthMetrics } from './metrics.js';
 import type { CheckResult, FailureReason } from './types.js';
@@ -88,6 +97,12 @@ function routeOf(
     return { ifindex: path.ifindex, srcIp: path.srcIp, via: { kind: 'ipip', remote: probe.target.ip } };
   }
   return undefined;
+}
+
+/** A socket this process may not open (EPERM / EACCES without CAP_NET_RAW), or no addon. */
+function isMissingCapability(err: unknown): boolean {
+  if (err instanceof NativeUnavailableError) return true;
+  return err instanceof SyscallError && (err.errnoName === 'EPERM' || err.errnoName === 'EACCES');
 }
 
 /** Builds the VIP_PATH checker; see the file comment. */
@@ -168,8 +183,12 @@ export function createVipPathChecker(deps: CheckerDeps, vip: VipPathDeps): Check
       });
     } catch (err) {
       cache.delete(rs);
-      const detail = `VIP path: cannot send on ${path.kind === 'direct' || path.kind === 'routed' ? path.iface : rs} (an AF_PACKET socket needs CAP_NET_RAW): ${messageOf(err)}`;
-      return skipped(probe, 'no-capability', 'error', detail, elapsed());
+      const iface = path.kind === 'direct' || path.kind === 'routed' ? path.iface : rs;
+      if (isMissingCapability(err)) {
+        const detail = `VIP path: cannot open a raw socket on ${iface} (needs CAP_NET_RAW and the native addon): ${messageOf(err)}`;
+        return skipped(probe, 'no-capability', 'error', detail, elapsed());
+      }
+      return skipped(probe, 'error', 'error', `VIP path: cannot send on ${iface}: ${messageOf(err)}`, elapsed());
     }
     reported.delete(keyOf(rs, 'no-capability'));
     if (outcome.kind === 'silence') cache.delete(rs);

@@ -200,4 +200,16 @@ describe('VIP-path checker', () => {
     await run();
     expect(paths.lookups).toHaveLength(3);
   });
+
+  it('a send that fails for another reason is an error, not a missing capability', async () => {
+    const { run, registry } = setup(direct, () => new SyscallError('send', 6, 'ENXIO'));
+    expect(await run(probe('Enabled'))).toMatchObject({
+      ok: false,
+      reason: 'error',
+      detail: 'VIP path: cannot send on eth0: send failed: ENXIO',
+    });
+    expect(await registry.getSingleMetricAsString('lvs_health_vip_path_skipped_total')).toContain(
+      'lvs_health_vip_path_skipped_total{reason="error"} 1',
+    );
+  });
 });
