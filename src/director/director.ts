@@ -224,9 +224,14 @@ export class Director {
       }));
   }
 
+  /**
+   * Writes only the services whose desired state changed (no dump of the table), so one
+   * object's change costs one small request however many services there are; the
+   * reconciler's periodic full pass repairs drift.
+   */
   private async syncTable(): Promise<void> {
     const table = desiredTable(this.plan.services, (ref) => this.d.health.plan(ref), this.roleOf, this.external);
-    await this.d.ipvs.setDesired(table);
+    await this.d.ipvs.changeDesired(table);
   }
 
   /** Serialised: daemon starts and stops must not interleave. */

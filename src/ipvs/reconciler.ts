@@ -4,8 +4,9 @@ import type { IpvsClient, OpResult } from './client.js';
 import { DEFAULT_DRAIN_POLICY, type DrainPolicy } from './drain.js';
 import type { IpvsMetrics } from './metrics.js';
 import type { OwnershipStore } from './ownership.js';
-import { applyOps, planTable } from './plan.js';
+import { applyOps, planTable, sameDestination, sameService } from './plan.js';
 import {
+  destId,
   serviceDestId,
   serviceId,
   type DesiredService,
@@ -69,6 +70,8 @@ export class IpvsReconciler {
   private draining = new Map<string, number>();
   private inFlight: Promise<SyncReport> | undefined;
   private queued: Promise<SyncReport> | undefined;
+  /** Passes and updates run one after the other, each on the table the one before left. */
+  private lane: Promise<unknown> = Promise.resolve();
   private cancelTimer: CancelTimer | undefined;
   private running = false;
   private readonly loggedFailures = new Set<string>();
@@ -90,10 +93,33 @@ export class IpvsReconciler {
     return this.sync();
   }
 
+  /**
+   * Replaces the desired table, writing only the services that differ from the previous one
+   * through {@link update} (no dump); the first time, a full pass. The periodic full pass keeps
+   * repairing drift. For callers that recompute the whole table on every change.
+   */
+  changeDesired(services: readonly DesiredService[]): Promise<SyncReport> {
+    const previous = this.desired;
+    if (!previous) return this.setDesired(services);
+    const changed: DesiredService[] = [];
+    const ids = new Set<string>();
+    for (const s of services) {
+      const id = serviceId(s.key);
+      ids.add(id);
+      const old = previous.get(id);
+      if (!old || !sameDesired(old, s)) changed.push(s);
+    }
+    const removed = [...previous.values()].filter((s) => !ids.has(serviceId(s.key))).map((s) => s.key);
+    if (changed.length === 0 && removed.length === 0) {
+      return Promise.resolve({ ran: false, results: [], failed: [], waiting: 0, elapsedMs: 0 });
+    }
+    return this.update(changed, removed);
+  }
+
   /** Runs a pass now, or joins the follow-up of the one in flight. */
   sync(): Promise<SyncReport> {
     if (!this.inFlight) {
-      this.inFlight = this.pass().finally(() => {
+      this.inFlight = this.exclusive(() => this.pass()).finally(() => {
         this.inFlight = undefined;
       });
       return this.inFlight;
@@ -103,6 +129,13 @@ export class IpvsReconciler {
       () => this.followUp(),
     );
     return this.queued;
+  }
+
+  /** Runs `fn` once every pass and update before it has settled. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lane.then(fn, fn);
+    this.lane = run.catch(() => undefined);
+    return run;
   }
 
   private followUp(): Promise<SyncReport> {
@@ -196,21 +229,26 @@ export class IpvsReconciler {
    * The fast path for a few changed services: plans them against the table the last full pass
    * observed (no dump) and applies at once, so one change costs one batched request. The
    * periodic full pass stays the safety net: if the kernel drifted meanwhile, the adapter's
-   * idempotent ops and the next resync repair it. Falls back to a full pass when no pass has
-   * run yet. `removed` are desired services that went away.
+   * idempotent ops and the next resync repair it. It runs after the pass or update in flight,
+   * on the table that one left; a full pass when none has run yet. `removed` are desired
+   * services that went away.
    */
-  async update(changed: readonly DesiredService[], removed: readonly ServiceKey[] = []): Promise<SyncReport> {
-    const observed = this.observed;
-    const desired = this.desired;
-    if (!observed || !desired || !this.recorded) {
-      const next = new Map(desired ?? []);
-      for (const s of changed) next.set(serviceId(s.key), s);
-      for (const k of removed) next.delete(serviceId(k));
-      return this.setDesired([...next.values()]);
-    }
-    const started = this.opts.clock.now();
+  update(changed: readonly DesiredService[], removed: readonly ServiceKey[] = []): Promise<SyncReport> {
+    // The desired table changes now, so a pass that starts later (it runs after this update)
+    // plans with these services too.
+    const desired = this.desired ?? new Map<string, DesiredService>();
+    this.desired = desired;
     for (const s of changed) desired.set(serviceId(s.key), s);
     for (const k of removed) desired.delete(serviceId(k));
+    if (!this.observed) return this.sync();
+    return this.exclusive(() => this.applyChanged(changed, removed));
+  }
+
+  /** {@link update} once the passes and updates before it are done: `observed` is current. */
+  private async applyChanged(changed: readonly DesiredService[], removed: readonly ServiceKey[]): Promise<SyncReport> {
+    const observed = this.observed;
+    if (!observed || !this.recorded) return this.pass();
+    const started = this.opts.clock.now();
     const ids = [...changed.map((s) => serviceId(s.key)), ...removed.map(serviceId)];
     const touched = ids.flatMap((id) => observed.get(id) ?? []);
     const plan = planTable({
@@ -242,6 +280,10 @@ export class IpvsReconciler {
     this.report(results, failed);
     const elapsedMs = this.opts.clock.now() - started;
     this.opts.metrics?.synced(elapsedMs, results, this.recorded.size, this.draining.size, this.wallNow());
+    this.log.debug(
+      { ops: results.length, failed: failed.length, draining: this.draining.size, elapsedMs, services: ids.length },
+      'ipvs synced',
+    );
     if (failed.length > 0 || plan.draining.size > 0) this.arm(this.retryMs);
     return { ran: true, results, failed, waiting: plan.waiting, elapsedMs };
   }
@@ -319,6 +361,15 @@ export class IpvsReconciler {
     }
     if (failed.length === 0) this.loggedFailures.clear();
   }
+}
+
+/** Whether two desired services would program the same kernel service and destinations. */
+function sameDesired(a: DesiredService, b: DesiredService): boolean {
+  if (!sameService(a, b) || a.destinations.length !== b.destinations.length) return false;
+  return a.destinations.every((d, i) => {
+    const o = b.destinations[i];
+    return o !== undefined && destId(o.key) === destId(d.key) && sameDestination(o, d);
+  });
 }
 
 function succeeded(results: readonly OpResult[]): Op[] {

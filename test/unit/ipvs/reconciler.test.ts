@@ -7,7 +7,7 @@ import { FakeIpvsClient } from '../../../src/ipvs/fake-client.js';
 import { IpvsMetrics } from '../../../src/ipvs/metrics.js';
 import { MemoryOwnershipStore } from '../../../src/ipvs/ownership.js';
 import { IpvsReconciler } from '../../../src/ipvs/reconciler.js';
-import type { DesiredService, ServiceKey } from '../../../src/ipvs/types.js';
+import type { DesiredService, Op, ServiceKey } from '../../../src/ipvs/types.js';
 
 const key = (address: string): ServiceKey => ({ kind: 'addr', af: 'inet', protocol: 'tcp', address, port: 80 });
 const svc = (address: string, dests: string[]): DesiredService => ({
@@ -142,7 +142,64 @@ describe('IpvsReconciler', () => {
     client.failOn.length = 0;
     expect((await r.sync()).results).toEqual([]);
   });
+
+  it('changeDesired() writes only the services that differ from the last desired table, without a dump', async () => {
+    const { client, r } = setup();
+    const table = [svc('192.0.2.1', ['10.0.0.1']), svc('192.0.2.2', ['10.0.0.2']), svc('192.0.2.3', ['10.0.0.3'])];
+    await r.changeDesired(table);
+    const before = client.opLog.length;
+    client.failOn.push({ op: 'dumpServices', errno: constants.errno.EIO });
+    const next = [svc('192.0.2.1', ['10.0.0.1']), svc('192.0.2.2', ['10.0.0.2', '10.0.0.9']), svc('192.0.2.4', [])];
+    const report = await r.changeDesired(next);
+    expect(report.results.map((x) => [x.op.op, serviceOfOp(x.op)])).toEqual([
+      ['addService', '192.0.2.4'],
+      ['addDestination', '192.0.2.2'],
+      ['deleteService', '192.0.2.3'],
+    ]);
+    expect(client.opLog.length).toBe(before + 3);
+    expect((await r.changeDesired(next)).ran).toBe(false);
+    client.failOn.length = 0;
+    expect((await r.sync()).results).toEqual([]);
+  });
+
+  it('an update that arrives during a full pass runs after it, and the pass never deletes what it adds', async () => {
+    const client = new GatedDumpClient();
+    const { r } = setup(client);
+    await r.setDesired([svc('192.0.2.1', ['10.0.0.1'])]);
+    client.gate = new Promise((resolve) => (client.open = resolve));
+    const pass = r.sync();
+    const update = r.changeDesired([svc('192.0.2.1', ['10.0.0.1']), svc('192.0.2.2', ['10.0.0.2'])]);
+    client.open();
+    await Promise.all([pass, update]);
+    expect((await client.dump()).map((s) => (s.key.kind === 'addr' ? s.key.address : ''))).toEqual([
+      '192.0.2.1',
+      '192.0.2.2',
+    ]);
+    expect(client.opLog.map((o) => o.op)).toEqual(['addService', 'addDestination', 'addService', 'addDestination']);
+    expect((await r.sync()).results).toEqual([]);
+  });
 });
+
+/** A fake whose dumps wait for `gate`, so a test can act while a pass is in flight. */
+class GatedDumpClient extends FakeIpvsClient {
+  gate: Promise<void> = Promise.resolve();
+  open: () => void = () => undefined;
+
+  override async dump(opts?: { stats?: boolean }): ReturnType<FakeIpvsClient['dump']> {
+    await this.gate;
+    return super.dump(opts);
+  }
+}
+
+function serviceOfOp(op: Op): string {
+  const k =
+    op.op === 'addService' || op.op === 'updateService'
+      ? op.service.key
+      : op.op === 'deleteService'
+        ? op.key
+        : op.service;
+  return k.kind === 'addr' ? k.address : '';
+}
 
 describe('IpvsReconciler draining (drain.ts policy)', () => {
   function drainSetup() {
