@@ -46,6 +46,51 @@ export class PassQueue {
   }
 }
 
+/**
+ * The two loops of a node role: applying objects to the node, and reporting (status writes,
+ * Events). Each runs one pass at a time with requests merged, but they run independently: a
+ * change never waits for the status writes of the change before it, which take one API
+ * request per changed status. A report runs after every apply and on request (VRRP and
+ * health changes between object changes), never before the first apply, so nothing is
+ * reported (or withdrawn) from a role that has not been programmed yet.
+ */
+export class ApplyReportLoop {
+  private readonly applies: PassQueue;
+  private readonly reports: PassQueue;
+  private applied = false;
+
+  constructor(opts: {
+    /** Resolves true when it programmed the node, false when it had nothing to do yet. */
+    readonly apply: () => Promise<boolean>;
+    readonly report: () => Promise<void>;
+    readonly log: Logger;
+  }) {
+    this.applies = new PassQueue(async () => {
+      if (await opts.apply()) this.applied = true;
+      void this.reports.request(); // the queue logs a failed pass
+    }, opts.log);
+    this.reports = new PassQueue(async () => {
+      if (this.applied) await opts.report();
+    }, opts.log);
+  }
+
+  /** Asks for an apply (then a report); resolves once an apply begun after this call is done. */
+  requestApply(): Promise<void> {
+    return this.applies.request();
+  }
+
+  /** Asks for a report; resolves once a report begun after this call is done. */
+  requestReport(): Promise<void> {
+    return this.reports.request();
+  }
+
+  /** Resolves when neither loop runs or waits. */
+  async idle(): Promise<void> {
+    await this.applies.idle();
+    await this.reports.idle();
+  }
+}
+
 /** Readiness reasons of the roles a process runs: each says why it is not ready yet. */
 export function notReadyReasons(
   roles: readonly { readonly name: string; readonly isSynced: () => boolean }[],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { notReadyReasons, PassQueue } from '../../../src/cli/role-loop.js';
+import { ApplyReportLoop, notReadyReasons, PassQueue } from '../../../src/cli/role-loop.js';
 import { silentLogger } from '../../../src/core/logger.js';
 
 describe('PassQueue', () => {
@@ -51,3 +51,57 @@ describe('notReadyReasons', () => {
     ).toEqual(['director: first sync pending']);
   });
 });
+
+describe('ApplyReportLoop', () => {
+  it('applies while a report is still writing, and reports after every apply', async () => {
+    const events: string[] = [];
+    let releaseReport: (() => void) | undefined;
+    const loop = new ApplyReportLoop({
+      apply: () => {
+        events.push('apply');
+        return Promise.resolve(true);
+      },
+      report: async () => {
+        events.push('report');
+        if (!releaseReport) await new Promise<void>((r) => (releaseReport = r));
+      },
+      log: silentLogger(),
+    });
+    await loop.requestApply();
+    await waitUntil(() => releaseReport !== undefined);
+    await loop.requestApply(); // the first report is still blocked
+    expect(events).toEqual(['apply', 'report', 'apply']);
+    releaseReport?.();
+    await loop.idle();
+    expect(events).toEqual(['apply', 'report', 'apply', 'report']);
+  });
+
+  it('reports nothing before the first apply that programmed the node', async () => {
+    const events: string[] = [];
+    let ready = false;
+    const loop = new ApplyReportLoop({
+      apply: () => {
+        events.push(ready ? 'apply' : 'skip');
+        return Promise.resolve(ready);
+      },
+      report: () => {
+        events.push('report');
+        return Promise.resolve();
+      },
+      log: silentLogger(),
+    });
+    await loop.requestApply();
+    await loop.requestReport();
+    await loop.idle();
+    expect(events).toEqual(['skip']);
+    ready = true;
+    await loop.requestApply();
+    await loop.idle();
+    expect(events).toEqual(['skip', 'apply', 'report']);
+  });
+});
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !condition(); i++) await new Promise((r) => setImmediate(r));
+  expect(condition()).toBe(true);
+}
