@@ -15,6 +15,7 @@ import { applyIpvsSysctls, type IpvsSysctlReport } from './ipvs-sysctls.js';
 import { DirectorMetrics } from './metrics.js';
 import type { NodeIdentity } from './node.js';
 import { EMPTY_PLAN, planNode, type NodePlan } from './plan.js';
+import { ServicePlanCache } from './plan-cache.js';
 import type { PlannedService } from './plan-services.js';
 import type { PlanIssue, SecretResolver } from './plan-types.js';
 import { desiredDaemons, planDaemons } from './sync-daemons.js';
@@ -66,6 +67,7 @@ export interface DirectorStatus {
  */
 export class Director {
   private plan: NodePlan = EMPTY_PLAN;
+  private readonly planCache = new ServicePlanCache();
   private readonly roles = new Map<string, GroupRole>();
   private readonly metrics: DirectorMetrics;
   private readonly log: Logger;
@@ -94,7 +96,7 @@ export class Director {
    */
   async setObjects(objects: readonly ManifestObject[]): Promise<void> {
     this.hasObjects = true;
-    this.plan = planNode(objects, this.d.node, this.d.resolveSecret, this.plan);
+    this.plan = planNode(objects, this.d.node, this.d.resolveSecret, this.plan, this.planCache);
     this.metrics.planned(this.plan.groups.length, this.plan.services.length, this.plan.issues);
     this.reportIssues();
     await this.d.vrrp.setInstances(this.plan.groups.map((g) => g.config));

@@ -4,6 +4,7 @@ export type { PlanIssue, SecretResolver } from './plan-types.js';
 export { planGroup, selectsNode, type PlannedGroup } from './plan-vrrp.js';
 export { planService, ipvsServicesOf, backendsOf, type PlannedService, type PlannedBackend } from './plan-services.js';
 export { planNode, EMPTY_PLAN, type NodePlan } from './plan.js';
+export { ServicePlanCache } from './plan-cache.js';
 export { desiredTable, desiredServicesOf, isProgrammed, type ExternalVerdicts, type GroupRole } from './table.js';
 export { desiredDaemons, planDaemons } from './sync-daemons.js';
 export { speakerRunner, type VrrpRunner } from './vrrp-port.js';

@@ -1,6 +1,7 @@
 import type { ManifestObject, VirtualServer, VrrpGroup } from '../api/index.js';
 import type { NodeIdentity } from './node.js';
 import { planGroup, selectsNode, type PlannedGroup } from './plan-vrrp.js';
+import type { ServicePlanCache } from './plan-cache.js';
 import { planService, type PlannedService } from './plan-services.js';
 import { isPlanIssue, type PlanIssue, type SecretResolver } from './plan-types.js';
 import { unsupportedSettings } from './unsupported.js';
@@ -23,14 +24,17 @@ const refOf = (o: ManifestObject) => `${o.metadata.namespace}/${o.metadata.name}
  * Pure: validated objects + this node → its plan. A VrrpGroup runs here when its nodeSelector
  * matches; a VirtualServer is programmed here when it has no group or its group runs here. An
  * object that cannot be planned (a missing Secret, say) keeps its version from `previous`, so
- * a transient problem never removes a working VIP or service.
+ * a transient problem never removes a working VIP or service. With a `cache`, VirtualServers
+ * that did not change since the last call are not planned again (plan-cache.ts).
  */
 export function planNode(
   objects: readonly ManifestObject[],
   node: NodeIdentity,
   resolveSecret: SecretResolver,
   previous: NodePlan = EMPTY_PLAN,
+  cache?: ServicePlanCache,
 ): NodePlan {
+  cache?.begin(objects, resolveSecret);
   const issues: PlanIssue[] = [];
   const groups: PlannedGroup[] = [];
   const runsHere = new Set<string>();
@@ -50,7 +54,8 @@ export function planNode(
   for (const vs of objects.filter((o): o is VirtualServer => o.kind === 'VirtualServer')) {
     const groupRef = vs.spec.vrrpGroupRef && `${vs.metadata.namespace}/${vs.spec.vrrpGroupRef.name}`;
     if (groupRef !== undefined && !runsHere.has(groupRef)) continue;
-    const result = planService(vs, objects, resolveSecret);
+    const plan = () => planService(vs, objects, resolveSecret);
+    const result = cache ? cache.planOf(vs, plan) : plan();
     issues.push(...result.issues);
     if (result.service) {
       services.push(result.service);

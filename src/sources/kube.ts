@@ -10,6 +10,7 @@ import {
   type FieldIssue,
   type Kind,
   type ManifestObject,
+  type ValidationResult,
 } from '../api/index.js';
 import type { Clock } from '../core/clock.js';
 import {
@@ -88,6 +89,11 @@ export class KubeSource {
   private readonly informers: Map<Kind | 'Secret' | 'Node', ResilientInformer<RawObject>>;
   private readonly listeners: (() => void)[] = [];
   private notifyQueued = false;
+  /**
+   * Each stored object's validation, kept while the informer holds that object: the store
+   * replaces an object for every new version, so only changed objects are validated again.
+   */
+  private readonly checked = new WeakMap<RawObject, Checked>();
 
   constructor(private readonly opts: KubeSourceOptions) {
     const informer = (group: string, version: string, plural: string, namespaced: boolean) =>
@@ -134,14 +140,13 @@ export class KubeSource {
   }
 
   snapshot(): KubeSnapshot {
-    const raw = KINDS.flatMap((k) => this.list(k.kind).map((o) => withType(o, API_VERSION, k.kind)));
-    raw.sort(byAge);
+    const raw = KINDS.flatMap((k) => this.list(k.kind).map((o) => this.check(o, API_VERSION, k.kind)));
+    raw.sort((a, b) => byAge(a.typed, b.typed));
     const rejected: KubeRejection[] = [];
     const valid: ManifestObject[] = [];
-    for (const obj of raw) {
-      const result = validateObject(obj);
+    for (const { typed, result } of raw) {
       if (result.ok) valid.push(result.object);
-      else rejected.push(rejectionOf(obj, 'invalid', result.issues));
+      else rejected.push(rejectionOf(typed, 'invalid', result.issues));
     }
     // Only Secrets that a group references: the rest of the namespace is none of our business.
     const wanted = new Set(
@@ -153,9 +158,9 @@ export class KubeSource {
     );
     for (const s of this.list('Secret')) {
       if (!wanted.has(`${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`)) continue;
-      const result = validateObject(withType(s, 'v1', 'Secret'));
+      const { typed, result } = this.check(s, 'v1', 'Secret');
       if (result.ok) valid.push(result.object);
-      else rejected.push(rejectionOf(withType(s, 'v1', 'Secret'), 'invalid', result.issues));
+      else rejected.push(rejectionOf(typed, 'invalid', result.issues));
     }
     const crossRejected = new Map<number, FieldIssue[]>();
     for (const issue of crossCheck(valid)) {
@@ -184,6 +189,16 @@ export class KubeSource {
     return this.list(kind);
   }
 
+  private check(obj: RawObject, apiVersion: string, kind: string): Checked {
+    let checked = this.checked.get(obj);
+    if (!checked) {
+      const typed = withType(obj, apiVersion, kind);
+      checked = { typed, result: validateObject(typed) };
+      this.checked.set(obj, checked);
+    }
+    return checked;
+  }
+
   private list(kind: Kind | 'Secret' | 'Node'): RawObject[] {
     return this.informers.get(kind)?.list() ?? [];
   }
@@ -202,6 +217,12 @@ export class KubeSource {
       }
     });
   }
+}
+
+/** A stored object with its type filled in, and what validating it gave. */
+interface Checked {
+  readonly typed: RawObject;
+  readonly result: ValidationResult;
 }
 
 /** List items of core collections carry no apiVersion/kind; validation needs them. */

@@ -72,6 +72,30 @@ describe('KubeSource', () => {
     expect(snap.nodes).toEqual([{ name: 'lb-1', labels: { 'lvs.io/director': 'true' } }]);
     source.stop();
   });
+
+  it('validates an object again only when the informer holds a new version of it', async () => {
+    const { source, put } = setup();
+    source.start();
+    await source.waitForSync();
+    put('vrrpgroups', group('a', '2026-01-01T00:00:00Z'));
+    put(
+      'vrrpgroups',
+      group('b', '2026-01-02T00:00:00Z', { virtualRouterId: 52, virtualIPs: [{ address: '192.0.2.11' }] }),
+    );
+    await flush();
+    const first = source.snapshot().objects;
+    const second = source.snapshot().objects;
+    expect(second[0]).toBe(first[0]);
+    expect(second[1]).toBe(first[1]);
+
+    put('vrrpgroups', group('b', '2026-01-02T00:00:00Z', { virtualRouterId: 999 }));
+    await flush();
+    const third = source.snapshot();
+    expect(third.objects).toEqual([first[0]]);
+    expect(third.objects[0]).toBe(first[0]);
+    expect(third.rejected.map((r) => `${r.name} ${r.issues[0]?.path.join('.')}`)).toEqual(['b spec.virtualRouterId']);
+    source.stop();
+  });
 });
 
 describe('planPass', () => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ManifestObject } from '../../../src/api/index.js';
-import { desiredTable, planNode, type NodePlan } from '../../../src/director/index.js';
+import { desiredTable, planNode, ServicePlanCache, type NodePlan } from '../../../src/director/index.js';
 import { loadManifestPaths, validateManifestSet } from '../../../src/sources/index.js';
 
 const examples = join(import.meta.dirname, '..', '..', '..', 'examples');
@@ -215,5 +215,30 @@ describe('planNode', () => {
       ['default/vi-1', 'spec.syncGroup'],
       ['default/vi-1', 'spec.virtualIPs.0.label'],
     ]);
+  });
+
+  it('with a cache, re-plans only the VirtualServers that changed, and all of them when a RealServer changes', async () => {
+    const objects = await load('tun-ipip');
+    const resolve = secrets({});
+    const cache = new ServicePlanCache();
+    const first = planNode(objects, node, resolve, undefined, cache);
+    expect(first).toEqual(planNode(objects, node, resolve));
+    const again = planNode([...objects], node, resolve, first, cache);
+    expect(again.services[0]).toBe(first.services[0]);
+
+    const edited = objects.map((o) =>
+      o.kind === 'VirtualServer' ? { ...o, spec: { ...o.spec, scheduler: 'rr' as const } } : o,
+    );
+    const replanned = planNode(edited, node, resolve, again, cache);
+    expect(replanned).toEqual(planNode(edited, node, resolve));
+    expect(replanned.services[0]?.services[0]?.scheduler).toBe('rr');
+
+    const fewer = edited.filter(
+      (o) =>
+        !(o.kind === 'RealServer' && o.metadata.name === objects.find((x) => x.kind === 'RealServer')?.metadata.name),
+    );
+    const afterRealServer = planNode(fewer, node, resolve, replanned, cache);
+    expect(afterRealServer).toEqual(planNode(fewer, node, resolve));
+    expect(afterRealServer.services[0]?.backends).toHaveLength((replanned.services[0]?.backends.length ?? 0) - 1);
   });
 });
