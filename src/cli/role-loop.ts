@@ -58,6 +58,7 @@ export class ApplyReportLoop {
   private readonly applies: PassQueue;
   private readonly reports: PassQueue;
   private applied = false;
+  private applying: Promise<boolean> | undefined;
 
   constructor(opts: {
     /** Resolves true when it programmed the node, false when it had nothing to do yet. */
@@ -66,10 +67,18 @@ export class ApplyReportLoop {
     readonly log: Logger;
   }) {
     this.applies = new PassQueue(async () => {
-      if (await opts.apply()) this.applied = true;
+      this.applying = opts.apply();
+      try {
+        if (await this.applying) this.applied = true;
+      } finally {
+        this.applying = undefined;
+      }
       void this.reports.request(); // the queue logs a failed pass
     }, opts.log);
     this.reports = new PassQueue(async () => {
+      // A report describes a finished apply: it waits for the one under way (a few
+      // milliseconds of planning and one IPVS write), never for the ones after it.
+      await this.applying?.catch(() => false);
       if (this.applied) await opts.report();
     }, opts.log);
   }

@@ -101,6 +101,38 @@ describe('ApplyReportLoop', () => {
   });
 });
 
+describe('ApplyReportLoop ordering', () => {
+  it('a report asked for during an apply describes that apply: it starts once the apply is done', async () => {
+    const events: string[] = [];
+    let releaseApply: (() => void) | undefined;
+    const loop = new ApplyReportLoop({
+      apply: async () => {
+        events.push('apply start');
+        if (events.length > 1) await new Promise<void>((r) => (releaseApply = r));
+        events.push('apply end');
+        return true;
+      },
+      report: () => {
+        events.push('report');
+        return Promise.resolve();
+      },
+      log: silentLogger(),
+    });
+    await loop.requestApply();
+    await loop.idle();
+    events.length = 0;
+    events.push('second');
+    void loop.requestApply();
+    await waitUntil(() => releaseApply !== undefined);
+    void loop.requestReport();
+    await new Promise((r) => setImmediate(r));
+    expect(events).toEqual(['second', 'apply start']);
+    releaseApply?.();
+    await loop.idle();
+    expect(events).toEqual(['second', 'apply start', 'apply end', 'report', 'report']);
+  });
+});
+
 async function waitUntil(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 100 && !condition(); i++) await new Promise((r) => setImmediate(r));
   expect(condition()).toBe(true);
