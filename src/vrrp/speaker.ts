@@ -3,7 +3,8 @@
  * addresses, removes VIPs a previous run left behind, opens one transport per (interface,
  * family, source), dispatches received adverts by VRID after the codec and the §7.1 checks,
  * and feeds link and script tracking into the instances. Stopping is graceful: every master
- * sends priority 0 and releases its VIPs before `stop()` resolves.
+ * sends priority 0 and keeps its VIPs until it has seen the new master (machine.ts
+ * `shutdown`), and releases them before `stop()` resolves.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Clock } from '../core/clock.js';
@@ -114,9 +115,10 @@ export class VrrpSpeaker {
 
   /**
    * Runs exactly these instances from now on, by name: unchanged ones keep running untouched,
-   * removed ones stop gracefully (priority 0, VIPs released), new ones start, and changed ones
-   * stop and start again (a master among them hands over, as keepalived does on a reload that
-   * changes an instance). Before {@link start}, only records the set.
+   * removed ones stop gracefully (priority 0, VIPs released once the new master is seen, so a
+   * removed master holds this call for up to Master_Down_Interval), new ones start, and changed
+   * ones stop and start again (a master among them hands over, as keepalived does on a reload
+   * that changes an instance). Before {@link start}, only records the set.
    */
   async setInstances(configs: readonly VrrpInstanceConfig[]): Promise<VrrpConfigError[]> {
     const wanted = new Map(configs.map((c) => [c.name, c]));
@@ -205,7 +207,10 @@ export class VrrpSpeaker {
     this.scripts.start();
   }
 
-  /** Graceful stop: priority 0 from masters, VIPs released, sockets closed. */
+  /**
+   * Graceful stop: priority 0 from masters, which keep receiving (the sockets stay open) until
+   * they have seen the new master and released their VIPs; then the sockets close.
+   */
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
