@@ -152,6 +152,37 @@ describe('Director', () => {
     expect((await client.daemons()).map((d) => d.state)).toEqual(['master']);
   });
 
+  it('a failed server without inhibitOnFailure drains: weight 0 while it has connections, deleted once idle', async () => {
+    const { client, checks, director, settle } = setup();
+    const objects = (await load('seed-000-dr-vrrp-redirect')).map((o) =>
+      o.kind === 'VirtualServer'
+        ? {
+            ...o,
+            spec: {
+              ...o.spec,
+              realServers: (o.spec.realServers ?? []).map((r) => ({ ...r, inhibitOnFailure: false })),
+            },
+          }
+        : o,
+    );
+    await director.setObjects(objects);
+    await settle(100);
+    const [service] = await client.dump();
+    if (!service) throw new Error('no service programmed');
+    const id = `tcp|${service.key.kind === 'addr' ? service.key.address : ''}|80>192.168.5.111|80`;
+    client.connections.set(id, { active: 2, inactive: 1 });
+    checks.set('192.168.5.111:80', { kind: 'down', reason: 'status' });
+    await settle(7000);
+    expect(await weights(client)).toEqual(['192.168.5.111=0', '192.168.5.112=1']);
+    expect(director.status().services[0]?.draining).toEqual([
+      { address: '192.168.5.111', port: 80, activeConns: 2, inactiveConns: 1, sinceMs: expect.any(Number) as number },
+    ]);
+    client.connections.delete(id);
+    await settle(1100);
+    expect(await weights(client)).toEqual(['192.168.5.112=1']);
+    expect(director.status().services[0]?.draining).toEqual([]);
+  });
+
   it('removing the VirtualServer removes its service; a foreign service stays', async () => {
     const { client, director, settle } = setup();
     await client.apply([
