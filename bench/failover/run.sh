@@ -35,7 +35,7 @@ report=bench/results/failover-$(date -u +%Y-%m-%d).md
 {
   echo "# Director failover: keepalived and lvs-operator side by side"
   echo
-  echo "Measured ${started} by \`bench/failover/run.sh --runs ${runs}${only:+ --only ${only}}\`, ${runs} run(s) of each event per implementation."
+  echo "Measured ${started} by \`bench/failover/run.sh --runs ${runs}${only:+ --only ${only}}\` at commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' (with uncommitted changes in src/)'), ${runs} run(s) of each event per implementation, the two implementations alternating which goes first."
   echo
   echo "Machine: $(host_machine), guest kernel ${guest_kernel} (user-mode-linux, mem=1024M), keepalived $(keepalived --version 2>&1 | head -1 | awk '{print $2}'), Node $(node --version), load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
