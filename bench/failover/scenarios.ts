@@ -71,7 +71,8 @@ function trafficFigures(pace: TrafficSummary, long: TrafficSummary): Figures {
     failed: pace.failed,
     outageMs: pace.maxGapMs,
     slowestMs: pace.maxLatencyMs ?? 0,
-    keepAliveReset: long.resets + long.socketsReplaced,
+    // A connection that breaks is reset once and replaced once: count it once.
+    keepAliveReset: Math.max(long.resets, long.socketsReplaced),
     keepAliveFailed: long.failed,
     stallMs: long.maxLatencyMs ?? 0,
   };
@@ -182,7 +183,7 @@ const healthFail: Scenario = {
       landedOnInhibited: burst.counts['web2'] ?? 0,
       newFailed: burst.failed,
       keepAliveFailed: l.failed,
-      keepAliveReset: l.resets + l.socketsReplaced,
+      keepAliveReset: Math.max(l.resets, l.socketsReplaced),
     };
   },
 };
