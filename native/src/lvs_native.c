@@ -92,6 +92,25 @@ static int get_uint(napi_env env, napi_value v, int32_t max, int32_t *out) {
   return *out >= 0 && *out <= max;
 }
 
+/* Reads a file descriptor argument or throws a TypeError; 0 when it threw. */
+static int get_fd(napi_env env, napi_value v, int32_t *fd) {
+  if (get_uint(env, v, INT32_MAX, fd)) return 1;
+  napi_throw_type_error(env, "LVS_NATIVE_ARGS", "fd must be a non-negative integer");
+  return 0;
+}
+
+/* Reads a Buffer argument or throws a TypeError naming it; 0 when it threw. */
+static int get_buffer(napi_env env, napi_value v, const char *name, void **data, size_t *len) {
+  bool is_buffer = false;
+  if (napi_is_buffer(env, v, &is_buffer) == napi_ok && is_buffer &&
+      napi_get_buffer_info(env, v, data, len) == napi_ok)
+    return 1;
+  char message[64];
+  snprintf(message, sizeof message, "%s must be a Buffer", name);
+  napi_throw_type_error(env, "LVS_NATIVE_ARGS", message);
+  return 0;
+}
+
 static napi_value open_packet(napi_env env, napi_callback_info info) {
   size_t argc = MAX_ARGS;
   napi_value argv[MAX_ARGS], result;
@@ -126,21 +145,12 @@ static napi_value send_frame(napi_env env, napi_callback_info info) {
   size_t argc = MAX_ARGS;
   napi_value argv[MAX_ARGS], result;
   int32_t fd;
-  bool is_buffer = false;
   void *data = NULL;
   size_t len = 0;
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   ASSERT_ARGC(env, argc, 2);
-  if (!get_uint(env, argv[0], INT32_MAX, &fd)) {
-    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "fd must be a non-negative integer");
-    return NULL;
-  }
-  NAPI_CALL(env, napi_is_buffer(env, argv[1], &is_buffer));
-  if (!is_buffer) {
-    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "frame must be a Buffer");
-    return NULL;
-  }
-  NAPI_CALL(env, napi_get_buffer_info(env, argv[1], &data, &len));
+  if (!get_fd(env, argv[0], &fd)) return NULL;
+  if (!get_buffer(env, argv[1], "frame", &data, &len)) return NULL;
   if (len < ETH_FRAME_MIN || len > ETH_FRAME_MAX) {
     napi_throw_range_error(env, "LVS_NATIVE_ARGS", "frame length must be 14..65535 bytes");
     return NULL;
@@ -157,10 +167,7 @@ static napi_value close_fd(napi_env env, napi_callback_info info) {
   int32_t fd;
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   ASSERT_ARGC(env, argc, 1);
-  if (!get_uint(env, argv[0], INT32_MAX, &fd)) {
-    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "fd must be a non-negative integer");
-    return NULL;
-  }
+  if (!get_fd(env, argv[0], &fd)) return NULL;
   if (close(fd) < 0) return throw_errno(env, errno, "close");
   return NULL;
 }
@@ -190,7 +197,6 @@ static napi_value set_option(napi_env env, napi_callback_info info) {
   size_t argc = MAX_ARGS;
   napi_value argv[MAX_ARGS];
   int32_t fd, level, name;
-  bool is_buffer = false;
   void *data = NULL;
   size_t len = 0;
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
@@ -200,12 +206,7 @@ static napi_value set_option(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "LVS_NATIVE_ARGS", "fd, level and name must be non-negative integers");
     return NULL;
   }
-  NAPI_CALL(env, napi_is_buffer(env, argv[3], &is_buffer));
-  if (!is_buffer) {
-    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "value must be a Buffer");
-    return NULL;
-  }
-  NAPI_CALL(env, napi_get_buffer_info(env, argv[3], &data, &len));
+  if (!get_buffer(env, argv[3], "value", &data, &len)) return NULL;
   if (len == 0 || len > 256) {
     napi_throw_range_error(env, "LVS_NATIVE_ARGS", "value must be 1..256 bytes");
     return NULL;
@@ -218,27 +219,13 @@ static napi_value recv_message(napi_env env, napi_callback_info info) {
   size_t argc = MAX_ARGS;
   napi_value argv[MAX_ARGS], result;
   int32_t fd;
-  bool is_buffer = false;
   void *data = NULL, *meta = NULL;
   size_t len = 0, meta_len = 0;
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   ASSERT_ARGC(env, argc, 3);
-  if (!get_uint(env, argv[0], INT32_MAX, &fd)) {
-    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "fd must be a non-negative integer");
-    return NULL;
-  }
-  NAPI_CALL(env, napi_is_buffer(env, argv[1], &is_buffer));
-  if (!is_buffer) {
-    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "data must be a Buffer");
-    return NULL;
-  }
-  NAPI_CALL(env, napi_get_buffer_info(env, argv[1], &data, &len));
-  NAPI_CALL(env, napi_is_buffer(env, argv[2], &is_buffer));
-  if (!is_buffer) {
-    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "meta must be a Buffer");
-    return NULL;
-  }
-  NAPI_CALL(env, napi_get_buffer_info(env, argv[2], &meta, &meta_len));
+  if (!get_fd(env, argv[0], &fd)) return NULL;
+  if (!get_buffer(env, argv[1], "data", &data, &len)) return NULL;
+  if (!get_buffer(env, argv[2], "meta", &meta, &meta_len)) return NULL;
   if (len == 0 || meta_len != META_LEN) {
     napi_throw_range_error(env, "LVS_NATIVE_ARGS", "data must be non-empty and meta exactly 40 bytes");
     return NULL;
@@ -341,10 +328,7 @@ static napi_value watch_fd(napi_env env, napi_callback_info info) {
   uv_loop_t *loop = NULL;
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   ASSERT_ARGC(env, argc, 2);
-  if (!get_uint(env, argv[0], INT32_MAX, &fd)) {
-    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "fd must be a non-negative integer");
-    return NULL;
-  }
+  if (!get_fd(env, argv[0], &fd)) return NULL;
   NAPI_CALL(env, napi_typeof(env, argv[1], &t));
   if (t != napi_function) {
     napi_throw_type_error(env, "LVS_NATIVE_ARGS", "onReadable must be a function");
@@ -401,21 +385,12 @@ static napi_value attach_filter(napi_env env, napi_callback_info info) {
   size_t argc = MAX_ARGS;
   napi_value argv[MAX_ARGS];
   int32_t fd;
-  bool is_buffer = false;
   void *data = NULL;
   size_t len = 0;
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   ASSERT_ARGC(env, argc, 2);
-  if (!get_uint(env, argv[0], INT32_MAX, &fd)) {
-    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "fd must be a non-negative integer");
-    return NULL;
-  }
-  NAPI_CALL(env, napi_is_buffer(env, argv[1], &is_buffer));
-  if (!is_buffer) {
-    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "program must be a Buffer");
-    return NULL;
-  }
-  NAPI_CALL(env, napi_get_buffer_info(env, argv[1], &data, &len));
+  if (!get_fd(env, argv[0], &fd)) return NULL;
+  if (!get_buffer(env, argv[1], "program", &data, &len)) return NULL;
   if (len == 0 || len % BPF_INSN_LEN != 0 || len / BPF_INSN_LEN > BPF_MAX_INSNS) {
     napi_throw_range_error(env, "LVS_NATIVE_ARGS", "program must be 1..4096 instructions of 8 bytes");
     return NULL;
@@ -436,21 +411,12 @@ static napi_value recv_frame(napi_env env, napi_callback_info info) {
   size_t argc = MAX_ARGS;
   napi_value argv[MAX_ARGS], result;
   int32_t fd;
-  bool is_buffer = false;
   void *data = NULL;
   size_t len = 0;
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   ASSERT_ARGC(env, argc, 2);
-  if (!get_uint(env, argv[0], INT32_MAX, &fd)) {
-    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "fd must be a non-negative integer");
-    return NULL;
-  }
-  NAPI_CALL(env, napi_is_buffer(env, argv[1], &is_buffer));
-  if (!is_buffer) {
-    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "data must be a Buffer");
-    return NULL;
-  }
-  NAPI_CALL(env, napi_get_buffer_info(env, argv[1], &data, &len));
+  if (!get_fd(env, argv[0], &fd)) return NULL;
+  if (!get_buffer(env, argv[1], "data", &data, &len)) return NULL;
   if (len < ETH_FRAME_MIN) {
     napi_throw_range_error(env, "LVS_NATIVE_ARGS", "data must hold at least 14 bytes");
     return NULL;
@@ -471,27 +437,13 @@ static napi_value send_to(napi_env env, napi_callback_info info) {
   size_t argc = MAX_ARGS;
   napi_value argv[MAX_ARGS], result;
   int32_t fd;
-  bool is_buffer = false;
   void *data = NULL, *addr = NULL;
   size_t len = 0, addr_len = 0;
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   ASSERT_ARGC(env, argc, 3);
-  if (!get_uint(env, argv[0], INT32_MAX, &fd)) {
-    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "fd must be a non-negative integer");
-    return NULL;
-  }
-  NAPI_CALL(env, napi_is_buffer(env, argv[1], &is_buffer));
-  if (!is_buffer) {
-    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "data must be a Buffer");
-    return NULL;
-  }
-  NAPI_CALL(env, napi_get_buffer_info(env, argv[1], &data, &len));
-  NAPI_CALL(env, napi_is_buffer(env, argv[2], &is_buffer));
-  if (!is_buffer) {
-    napi_throw_type_error(env, "LVS_NATIVE_ARGS", "address must be a Buffer");
-    return NULL;
-  }
-  NAPI_CALL(env, napi_get_buffer_info(env, argv[2], &addr, &addr_len));
+  if (!get_fd(env, argv[0], &fd)) return NULL;
+  if (!get_buffer(env, argv[1], "data", &data, &len)) return NULL;
+  if (!get_buffer(env, argv[2], "address", &addr, &addr_len)) return NULL;
   if (len == 0 || len > ETH_FRAME_MAX || (addr_len != 4 && addr_len != 16)) {
     napi_throw_range_error(env, "LVS_NATIVE_ARGS", "data must be 1..65535 bytes and address 4 or 16 bytes");
     return NULL;
