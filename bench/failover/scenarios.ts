@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../../src/lab/netns-lab.js';
-import type { Traffic, TrafficSummary } from '../../test/e2e/guest/e2e-lab.js';
+import { DR_PAIR_NODES, type Traffic, type TrafficSummary } from '../../test/e2e/guest/e2e-lab.js';
 import type { Director, DirectorPair, PairOptions } from './pairs.js';
 import { VIP } from './setup.js';
 
@@ -79,14 +79,15 @@ function trafficFigures(pace: TrafficSummary, long: TrafficSummary): Figures {
 }
 
 /**
- * The master goes away by `act` while traffic runs; the backup takes over. `act` runs while the
- * takeover is timed from the moment it starts.
+ * The master goes away by `act` while traffic runs; the backup takes over, timed from the
+ * moment `act` starts (after `before`, which picks that moment).
  */
 function handover(
   id: string,
   event: string,
   settings: PairOptions,
   act: (pair: DirectorPair, master: Director) => Promise<void>,
+  before?: (pair: DirectorPair, master: Director) => Promise<void>,
 ): Scenario {
   return {
     id,
@@ -97,6 +98,7 @@ function handover(
       const { pace, long } = await startTraffic(pair);
       await steady(pair, master);
       await sleep(2000);
+      await before?.(pair, master);
       const t0 = performance.now();
       const acted = act(pair, master);
       const takeoverMs = await takeover(pair, pair.other(master), t0);
@@ -108,9 +110,37 @@ function handover(
   };
 }
 
-/** The master dies: every process killed and its link down. */
+/**
+ * Resolves when the client sees the master's next advert. A crash right after it lands at the
+ * same phase of the advert interval for both implementations, and at the worst one: the backup
+ * then waits the whole Master_Down_Interval. At a random phase the outage varies by up to one
+ * interval from run to run, which would swamp the difference being measured.
+ */
+async function nextAdvert(pair: DirectorPair, master: Director): Promise<void> {
+  const source = (DR_PAIR_NODES[master] ?? '').split('/')[0] ?? '';
+  const capture = pair.lab.lab.spawn('client', [
+    'tcpdump',
+    '-i',
+    'eth0',
+    '-nn',
+    '-l',
+    '-c',
+    '1',
+    `vrrp and src host ${source}`,
+  ]);
+  const seen = new Promise((done) => capture.once('exit', done));
+  await Promise.race([seen, sleep(10_000)]);
+}
+
+/** The master dies right after an advert: every process killed and its link down. */
 const crash = (id: string, event: string, settings: PairOptions): Scenario =>
-  handover(id, event, settings, (pair, master) => pair.crashDirector(master));
+  handover(
+    id,
+    event,
+    settings,
+    (pair, master) => pair.crashDirector(master),
+    (pair, master) => nextAdvert(pair, master),
+  );
 
 /** The master's software is stopped with SIGTERM, as a service manager or kubelet stops it. */
 const graceful = handover('graceful', 'master stopped gracefully (SIGTERM)', V2_1S, (pair, master) =>
