@@ -8,8 +8,8 @@
  *
  * What each apply's time is made of comes from the director's own log, on the same clock (one
  * guest): its trace line `watch event` (the informer received the object), its debug line
- * `ipvs synced` (end and `elapsedMs` of the IPVS pass: table dump, plan, netlink write), and
- * the poll of /proc/net/ip_vs.
+ * `ipvs synced` (end and `elapsedMs` of the IPVS write that added the service: an update of the
+ * changed services, or a full pass with a dump of the table), and the poll of /proc/net/ip_vs.
  *
  * Usage: tsx bench/kube/apply-latency.ts <out dir>   (LVS_KUBE_BIN: the binaries' dir;
  * LVS_BENCH_APPLIES, LVS_BENCH_PRESENT change the sizes)
@@ -270,7 +270,9 @@ async function main(): Promise<void> {
   } catch (err) {
     // What the API server said last, for a run that failed on its side.
     const log = await readFile(join(plane.directory, 'kube-apiserver.log'), 'utf8').catch(() => '');
+    const memory = await readFile('/proc/meminfo', 'utf8').catch(() => '');
     process.stderr.write(`${log.split('\n').slice(-30).join('\n')}\n${director?.log ?? ''}\n`);
+    process.stderr.write(`${memory.split('\n').slice(0, 3).join('\n')}\ncause: ${String((err as Error).cause)}\n`);
     throw err;
   } finally {
     await director?.stop();

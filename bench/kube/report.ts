@@ -68,11 +68,11 @@ for (const c of result.cases) {
       s.map((x) => x.watched),
     ),
     row(
-      'the start of the IPVS pass that wrote it',
+      'the start of the IPVS write that added it',
       s.map((x) => x.passStart),
     ),
     row(
-      'the end of that pass',
+      'the end of that write (ownership record included)',
       s.map((x) => x.passEnd),
     ),
     row(
@@ -93,7 +93,7 @@ for (const c of result.cases) {
         99,
       ),
     )} |`,
-    `| director before the IPVS pass (pass queue, snapshot, plan of every object, VRRP and health set-up) | ${ms(
+    `| director before the IPVS write (snapshot, plan of the changed objects, VRRP and health set-up, table diff) | ${ms(
       pct(
         s.map((x) => x.passStart - x.watched),
         50,
@@ -104,7 +104,7 @@ for (const c of result.cases) {
         99,
       ),
     )} |`,
-    `| IPVS pass (dump of the table, plan, netlink write) | ${ms(
+    `| IPVS write (plan of the changed services on the cached table, netlink write, ownership record) | ${ms(
       pct(
         s.map((x) => x.passEnd - x.passStart),
         50,
