@@ -60,6 +60,35 @@ export function sameDestination(a: Destination, b: Destination): boolean {
   );
 }
 
+/** Whether two desired services program the same kernel service and destinations, in order. */
+export function sameDesired(a: DesiredService, b: DesiredService): boolean {
+  if (!sameService(a, b) || a.destinations.length !== b.destinations.length) return false;
+  return a.destinations.every((d, i) => {
+    const o = b.destinations[i];
+    return o !== undefined && destId(o.key) === destId(d.key) && sameDestination(o, d);
+  });
+}
+
+/**
+ * Pure: what differs between two desired tables: the services of `next` that are new or not
+ * {@link sameDesired} to their previous version, and the keys of previous services it lacks.
+ */
+export function diffDesired(
+  previous: ReadonlyMap<string, DesiredService>,
+  next: readonly DesiredService[],
+): { changed: DesiredService[]; removed: ServiceKey[] } {
+  const changed: DesiredService[] = [];
+  const ids = new Set<string>();
+  for (const s of next) {
+    const id = serviceId(s.key);
+    ids.add(id);
+    const old = previous.get(id);
+    if (!old || !sameDesired(old, s)) changed.push(s);
+  }
+  const removed = [...previous.values()].filter((s) => !ids.has(serviceId(s.key))).map((s) => s.key);
+  return { changed, removed };
+}
+
 const writable = (s: DesiredService): Service => ({
   key: s.key,
   scheduler: s.scheduler,

@@ -4,9 +4,8 @@ import type { IpvsClient, OpResult } from './client.js';
 import { DEFAULT_DRAIN_POLICY, type DrainPolicy } from './drain.js';
 import type { IpvsMetrics } from './metrics.js';
 import type { OwnershipStore } from './ownership.js';
-import { applyOps, planTable, sameDestination, sameService } from './plan.js';
+import { applyOps, diffDesired, planTable } from './plan.js';
 import {
-  destId,
   serviceDestId,
   serviceId,
   type DesiredService,
@@ -101,15 +100,7 @@ export class IpvsReconciler {
   changeDesired(services: readonly DesiredService[]): Promise<SyncReport> {
     const previous = this.desired;
     if (!previous) return this.setDesired(services);
-    const changed: DesiredService[] = [];
-    const ids = new Set<string>();
-    for (const s of services) {
-      const id = serviceId(s.key);
-      ids.add(id);
-      const old = previous.get(id);
-      if (!old || !sameDesired(old, s)) changed.push(s);
-    }
-    const removed = [...previous.values()].filter((s) => !ids.has(serviceId(s.key))).map((s) => s.key);
+    const { changed, removed } = diffDesired(previous, services);
     if (changed.length === 0 && removed.length === 0) {
       return Promise.resolve({ ran: false, results: [], failed: [], waiting: 0, elapsedMs: 0 });
     }
@@ -361,15 +352,6 @@ export class IpvsReconciler {
     }
     if (failed.length === 0) this.loggedFailures.clear();
   }
-}
-
-/** Whether two desired services would program the same kernel service and destinations. */
-function sameDesired(a: DesiredService, b: DesiredService): boolean {
-  if (!sameService(a, b) || a.destinations.length !== b.destinations.length) return false;
-  return a.destinations.every((d, i) => {
-    const o = b.destinations[i];
-    return o !== undefined && destId(o.key) === destId(d.key) && sameDestination(o, d);
-  });
 }
 
 function succeeded(results: readonly OpResult[]): Op[] {

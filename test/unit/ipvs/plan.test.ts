@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DRAIN_POLICY, removalStep, type DrainPolicy } from '../../../src/ipvs/drain.js';
-import { applyOps, planTable, sameDestination, sameService } from '../../../src/ipvs/plan.js';
+import { applyOps, diffDesired, planTable, sameDestination, sameService } from '../../../src/ipvs/plan.js';
 import {
   ZERO_STATS,
   serviceId,
@@ -188,6 +188,59 @@ describe('planTable', () => {
           expect(byId.has(serviceId(s.key))).toBe(false);
       }
       expect(plan(desired, after, recorded).ops, `seed ${seed}: second pass`).toEqual([]);
+    }
+  });
+});
+
+describe('diffDesired', () => {
+  const table = (...services: DesiredService[]) => new Map(services.map((s) => [serviceId(s.key), s]));
+  const addresses = (d: ReturnType<typeof diffDesired>) => ({
+    changed: d.changed.map((s) => (s.key.kind === 'addr' ? s.key.address : '')),
+    removed: d.removed.map((k) => (k.kind === 'addr' ? k.address : '')),
+  });
+
+  it.each([
+    { name: 'nothing changed', next: [svc('192.0.2.1', ['10.0.0.1'])], expected: { changed: [], removed: [] } },
+    {
+      name: 'a new service',
+      next: [svc('192.0.2.1', ['10.0.0.1']), svc('192.0.2.2', [])],
+      expected: { changed: ['192.0.2.2'], removed: [] },
+    },
+    {
+      name: 'a new weight',
+      next: [
+        {
+          ...svc('192.0.2.1', ['10.0.0.1']),
+          destinations: svc('192.0.2.1', ['10.0.0.1']).destinations.map((d) => ({ ...d, weight: 5 })),
+        },
+      ],
+      expected: { changed: ['192.0.2.1'], removed: [] },
+    },
+    {
+      name: 'another scheduler',
+      next: [svc('192.0.2.1', ['10.0.0.1'], { scheduler: 'wlc' })],
+      expected: { changed: ['192.0.2.1'], removed: [] },
+    },
+    {
+      name: 'another destination',
+      next: [svc('192.0.2.1', ['10.0.0.2'])],
+      expected: { changed: ['192.0.2.1'], removed: [] },
+    },
+    { name: 'a service gone', next: [], expected: { changed: [], removed: ['192.0.2.1'] } },
+  ])('$name', ({ next, expected }) => {
+    expect(addresses(diffDesired(table(svc('192.0.2.1', ['10.0.0.1'])), next))).toEqual(expected);
+  });
+
+  it('applying the diff to the previous table gives the next one', () => {
+    const random = rng(7);
+    for (let i = 0; i < 50; i++) {
+      const before = randomTable(random, 8);
+      const after = randomTable(random, 8);
+      const { changed, removed } = diffDesired(table(...before), after);
+      const result = table(...before);
+      for (const k of removed) result.delete(serviceId(k));
+      for (const s of changed) result.set(serviceId(s.key), s);
+      expect(new Map([...result].sort())).toEqual(new Map([...table(...after)].sort()));
     }
   });
 });
