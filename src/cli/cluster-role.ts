@@ -107,8 +107,9 @@ export function clusterRoleOptions(cmd: Command, defaults: { stateDir: string; m
  * programmed for them) only once every informer has listed, then this node's status items
  * written under the role's field manager (`lvs-operator/<node>` for the director,
  * `lvs-operator/<node>/realserver`), items withdrawn where it no longer reports, and Events
- * on transitions. One pass at a time; between object changes a cheap pass every second picks
- * up VRRP and health changes (writes and Events happen only on change).
+ * on transitions. Applying and reporting are two loops (ApplyReportLoop), so a change never
+ * waits for status writes; between object changes a report every second picks up VRRP and
+ * health changes (writes and Events happen only on change).
  */
 export async function runClusterRole(flags: ClusterRoleFlags, spec: ClusterRoleSpec): Promise<void> {
   const node = flags.node;
