@@ -12,45 +12,35 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../../src/lab/netns-lab.js';
-import { DR_PAIR_NODES, E2eLab, manifest, type TrafficSummary } from '../../test/e2e/guest/e2e-lab.js';
+import {
+  DR_PAIR_NODES,
+  DR_PAIR_VIP as VIP,
+  drPairGroup,
+  drPairService,
+  E2eLab,
+  manifest,
+  type TrafficSummary,
+} from '../../test/e2e/guest/e2e-lab.js';
 
 const minutes = Number(process.env['LVS_SOAK_MINUTES'] ?? '10');
 const everyS = Number(process.env['LVS_SOAK_EVERY_S'] ?? '30');
 const out = process.env['LVS_SOAK_OUT'] ?? '/tmp';
-const VIP = '10.0.0.1';
 const DIRECTORS = ['dir1', 'dir2'] as const;
 
-const group = {
-  apiVersion: 'lvs.io/v1alpha1',
-  kind: 'VrrpGroup',
-  metadata: { name: 'vi' },
-  spec: {
-    virtualRouterId: 200,
-    version: 2,
-    interface: 'eth0',
-    priority: 101,
-    preempt: false,
-    advertInterval: '1s',
-    connectionSync: { enabled: true },
-    virtualIPs: [{ address: `${VIP}/24` }],
-  },
-};
-const service = {
-  apiVersion: 'lvs.io/v1alpha1',
-  kind: 'VirtualServer',
-  metadata: { name: 'web' },
-  spec: {
-    addresses: [{ ip: VIP, port: 80 }],
-    scheduler: 'rr',
-    forwarding: 'DR',
-    vrrpGroupRef: { name: 'vi' },
-    realServers: ['10.0.0.5', '10.0.0.6'].map((address) => ({
-      address,
-      port: 80,
-      acceptVIP: { mode: 'Loopback', device: 'lo' },
-    })),
-  },
-};
+const group = drPairGroup({
+  virtualRouterId: 200,
+  version: 2,
+  priority: 101,
+  advertInterval: '1s',
+  connectionSync: { enabled: true },
+});
+const service = drPairService({
+  realServers: ['10.0.0.5', '10.0.0.6'].map((address) => ({
+    address,
+    port: 80,
+    acceptVIP: { mode: 'Loopback', device: 'lo' },
+  })),
+});
 
 interface Failover {
   atS: number;

@@ -75,6 +75,48 @@ export const DR_PAIR_NODES: Readonly<Record<string, string>> = {
   web2: '10.0.0.6/24',
 };
 
+/** The VIP of the {@link DR_PAIR_NODES} segment. */
+export const DR_PAIR_VIP = '10.0.0.1';
+
+/**
+ * The VrrpGroup `vi` of the DR pair (both directors BACKUP, priority 100, nopreempt, the VIP on
+ * eth0); `spec` adds to or overrides those settings.
+ */
+export function drPairGroup(spec: Record<string, unknown>): object {
+  return {
+    apiVersion: 'lvs.io/v1alpha1',
+    kind: 'VrrpGroup',
+    metadata: { name: 'vi' },
+    spec: {
+      interface: 'eth0',
+      priority: 100,
+      preempt: false,
+      virtualIPs: [{ address: `${DR_PAIR_VIP}/24` }],
+      ...spec,
+    },
+  };
+}
+
+/**
+ * The VirtualServer `web` of the DR pair: the VIP's port 80, TCP rr DR, following group `vi`;
+ * `spec` adds the real servers and anything else.
+ */
+export function drPairService(spec: Record<string, unknown>): object {
+  return {
+    apiVersion: 'lvs.io/v1alpha1',
+    kind: 'VirtualServer',
+    metadata: { name: 'web' },
+    spec: {
+      addresses: [{ ip: DR_PAIR_VIP, port: 80 }],
+      protocol: 'TCP',
+      scheduler: 'rr',
+      forwarding: 'DR',
+      vrrpGroupRef: { name: 'vi' },
+      ...spec,
+    },
+  };
+}
+
 export class E2eLab {
   readonly manifests: string;
   private readonly agents = new Map<string, Agent>();

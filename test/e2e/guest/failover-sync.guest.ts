@@ -13,45 +13,25 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../src/lab/netns-lab.js';
-import { DR_PAIR_NODES, E2eLab, manifest } from './e2e-lab.js';
+import { DR_PAIR_NODES, DR_PAIR_VIP as VIP, drPairGroup, drPairService, E2eLab, manifest } from './e2e-lab.js';
 
-const VIP = '10.0.0.1';
 const DIRECTORS = ['dir1', 'dir2'] as const;
 
-const group = {
-  apiVersion: 'lvs.io/v1alpha1',
-  kind: 'VrrpGroup',
-  metadata: { name: 'vi' },
-  spec: {
-    virtualRouterId: 60,
-    version: 3,
-    interface: 'eth0',
-    priority: 100,
-    preempt: false,
-    advertInterval: '200ms',
-    garp: { masterDelay: '1s' },
-    connectionSync: { enabled: true },
-    virtualIPs: [{ address: `${VIP}/24` }],
-  },
-};
+const group = drPairGroup({
+  virtualRouterId: 60,
+  version: 3,
+  advertInterval: '200ms',
+  garp: { masterDelay: '1s' },
+  connectionSync: { enabled: true },
+});
 
-const service = {
-  apiVersion: 'lvs.io/v1alpha1',
-  kind: 'VirtualServer',
-  metadata: { name: 'web' },
-  spec: {
-    addresses: [{ ip: VIP, port: 80 }],
-    protocol: 'TCP',
-    scheduler: 'rr',
-    forwarding: 'DR',
-    vrrpGroupRef: { name: 'vi' },
-    realServers: ['10.0.0.5', '10.0.0.6'].map((address) => ({
-      address,
-      port: 80,
-      acceptVIP: { mode: 'Loopback', device: 'lo' },
-    })),
-  },
-};
+const service = drPairService({
+  realServers: ['10.0.0.5', '10.0.0.6'].map((address) => ({
+    address,
+    port: 80,
+    acceptVIP: { mode: 'Loopback', device: 'lo' },
+  })),
+});
 
 describe('connections survive a director failover (IPVS sync daemon following VRRP)', () => {
   let lab: E2eLab;

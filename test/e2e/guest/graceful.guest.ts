@@ -16,10 +16,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../../../src/lab/netns-lab.js';
-import { DR_PAIR_NODES, E2eLab, manifest, type TrafficSummary } from './e2e-lab.js';
+import {
+  DR_PAIR_NODES,
+  DR_PAIR_VIP as VIP,
+  drPairGroup,
+  drPairService,
+  E2eLab,
+  manifest,
+  type TrafficSummary,
+} from './e2e-lab.js';
 import { connsOf } from './ipvs-stats.js';
 
-const VIP = '10.0.0.1';
 const DIRECTORS = ['dir1', 'dir2'] as const;
 /** RFC 3768 §6.1 Skew_Time at priority 100. */
 const SKEW_MS = ((256 - 100) * 1000) / 256;
@@ -30,51 +37,32 @@ const SKEW_MS = ((256 - 100) * 1000) / 256;
  */
 const TOLERANCE_MS = 100;
 
-const group = {
-  apiVersion: 'lvs.io/v1alpha1',
-  kind: 'VrrpGroup',
-  metadata: { name: 'vi' },
-  spec: {
-    virtualRouterId: 70,
-    version: 2,
-    interface: 'eth0',
-    priority: 100,
-    preempt: false,
-    advertInterval: '1s',
-    garp: { masterDelay: '5s' },
-    connectionSync: { enabled: true },
-    virtualIPs: [{ address: `${VIP}/24` }],
-  },
-};
+const group = drPairGroup({
+  virtualRouterId: 70,
+  version: 2,
+  advertInterval: '1s',
+  garp: { masterDelay: '5s' },
+  connectionSync: { enabled: true },
+});
 
 function service(backends: readonly string[]): object {
-  return {
-    apiVersion: 'lvs.io/v1alpha1',
-    kind: 'VirtualServer',
-    metadata: { name: 'web' },
-    spec: {
-      addresses: [{ ip: VIP, port: 80 }],
-      protocol: 'TCP',
-      scheduler: 'rr',
-      forwarding: 'DR',
-      vrrpGroupRef: { name: 'vi' },
-      realServers: backends.map((address) => ({
-        address,
-        port: 80,
-        inhibitOnFailure: true,
-        acceptVIP: { mode: 'Loopback', device: 'lo' },
-        healthChecks: [
-          {
-            type: 'HTTP',
-            interval: '1s',
-            timeout: '1s',
-            connectPort: 80,
-            http: { urls: [{ path: '/health_check.html', statusCodes: ['200'] }] },
-          },
-        ],
-      })),
-    },
-  };
+  return drPairService({
+    realServers: backends.map((address) => ({
+      address,
+      port: 80,
+      inhibitOnFailure: true,
+      acceptVIP: { mode: 'Loopback', device: 'lo' },
+      healthChecks: [
+        {
+          type: 'HTTP',
+          interval: '1s',
+          timeout: '1s',
+          connectPort: 80,
+          http: { urls: [{ path: '/health_check.html', statusCodes: ['200'] }] },
+        },
+      ],
+    })),
+  });
 }
 
 /** One `-> addr:port` line of `ipvsadm -Ln`: weight, active and inactive connections. */

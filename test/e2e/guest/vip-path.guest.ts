@@ -12,9 +12,8 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../src/lab/netns-lab.js';
-import { E2eLab, manifest, type TrafficSummary } from './e2e-lab.js';
+import { DR_PAIR_VIP as VIP, drPairService, E2eLab, manifest, type TrafficSummary } from './e2e-lab.js';
 
-const VIP = '10.0.0.1';
 const example = resolve(import.meta.dirname, '../../../examples/seed-001-dr-loopback-arp');
 const CLIENT = resolve(import.meta.dirname, 'traffic-client.ts');
 
@@ -28,21 +27,11 @@ const NODES = {
 
 function virtualServer(vipPathCheck: 'Auto' | 'Disabled') {
   const rs = (address: string, mode: 'Loopback' | 'None') => ({ address, port: 80, weight: 1, acceptVIP: { mode } });
-  return {
-    apiVersion: 'lvs.io/v1alpha1',
-    kind: 'VirtualServer',
-    metadata: { name: 'web' },
-    spec: {
-      addresses: [{ ip: VIP, port: 80 }],
-      protocol: 'TCP',
-      scheduler: 'rr',
-      forwarding: 'DR',
-      vrrpGroupRef: { name: 'vi' },
-      vipPathCheck,
-      healthChecks: [{ type: 'HTTP', interval: '1s', timeout: '1s', retry: 0, http: { urls: [{ path: '/' }] } }],
-      realServers: [rs('10.0.0.5', 'Loopback'), rs('10.0.0.6', 'Loopback'), rs('10.0.0.7', 'None')],
-    },
-  };
+  return drPairService({
+    vipPathCheck,
+    healthChecks: [{ type: 'HTTP', interval: '1s', timeout: '1s', retry: 0, http: { urls: [{ path: '/' }] } }],
+    realServers: [rs('10.0.0.5', 'Loopback'), rs('10.0.0.6', 'Loopback'), rs('10.0.0.7', 'None')],
+  });
 }
 
 describe('VIP-path probe: a DR backend without the VIP gets no traffic', () => {
