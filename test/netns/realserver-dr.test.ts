@@ -118,7 +118,9 @@ describeAsRoot('realserver role in network namespaces (Loopback, arp sysctls, Ip
   it('Loopback: the VIP goes on lo with our label, arp_ignore=1 and arp_announce=2 on all and lo', async () => {
     const report = await pass([dr('web', VIP, 8080)]);
     expect(report.failures).toEqual([]);
-    expect(report.vips).toEqual([{ vip: VIP, mode: 'Loopback', configured: true, virtualServer: expect.anything() }]);
+    expect(report.vips).toEqual([
+      { vip: VIP, mode: 'Loopback', configured: true, address: BACKEND, virtualServer: expect.anything() },
+    ]);
     const lo = await lab.exec1('backend', ['ip', '-o', '-4', 'addr', 'show', 'dev', 'lo']);
     expect(lo).toMatch(new RegExp(`inet ${VIP.replace(/\./g, '\\.')}/32 scope global lo:lvs`));
     const snap = await snapshot();
