@@ -10,6 +10,7 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NetnsLab, waitFor, type ExecResult } from '../../../src/lab/netns-lab.js';
+import type { Summary as TrafficSummary } from './traffic-client.js';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const OPERATOR = join(repoRoot, 'dist/src/cli/lvs-operator.js');
@@ -18,19 +19,7 @@ const BACKEND = join(repoRoot, 'test/e2e/guest/http-backend.ts');
 const CLIENT = join(repoRoot, 'test/e2e/guest/traffic-client.ts');
 
 /** What traffic-client.ts prints. */
-export interface TrafficSummary {
-  ok: number;
-  failed: number;
-  counts: Record<string, number>;
-  failures: { atMs: number; error: string }[];
-  maxGapMs: number;
-  maxGapEndMs: number;
-  resets: number;
-  socketsReplaced: number;
-  elapsedMs: number;
-  /** `pace` and `long`: the slowest successful request. */
-  maxLatencyMs?: number;
-}
+export type { TrafficSummary };
 
 /** A running traffic-client.ts; `stop()` ends it and returns its summary. */
 export interface Traffic {

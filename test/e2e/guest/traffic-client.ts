@@ -30,7 +30,8 @@ const now = (): number => Math.round(performance.now() - started);
 // A long-lived connection waits out a failover (TCP retransmits); a new one gives up sooner.
 const timeoutMs = timeoutText !== undefined ? Number(timeoutText) : mode === 'long' ? 15_000 : 3000;
 
-interface Summary {
+/** What this client prints; the labs read it back (test/e2e/guest/e2e-lab.ts). */
+export interface Summary {
   ok: number;
   failed: number;
   counts: Record<string, number>;
