@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDurationMs } from './duration.js';
 import { parseAddressWithPrefix, parseIP } from './address.js';
+import { withRules } from './rules.js';
 
 /** Bounds that keep CEL's cost estimate finite (the API server rejects unbounded rules). */
 export const MAX_LIST = 256;
@@ -124,10 +125,57 @@ export const conditions = () =>
     .meta(listMapKeys('type'))
     .describe('Standard conditions: Ready, Degraded, Conflict, Invalid.');
 
-/** A command run by the agent: argv form, no shell. */
+/** At most this many argv elements in a command (program included). */
+export const MAX_COMMAND_ARGS = 64;
+/** At most this many characters in one argv element. */
+export const MAX_COMMAND_ARG = MAX_TEXT;
+/**
+ * No C0 control character (NUL, tab, newline, escape ...) nor DEL in an argv element: execve
+ * cuts a string at NUL, and the others only ever serve to forge log lines or confuse a script
+ * that reads its arguments. The same source is the CRD's pattern (RE2 reads \x escapes).
+ */
+const CONTROL_FREE = /^[^\x00-\x1f\x7f]*$/;
+
+/** What is wrong with an argv, checked the same way by the schema and the process runner. */
+export function argvProblem(argv: readonly string[]): { index: number; message: string } | undefined {
+  if (argv.length === 0) return { index: 0, message: 'a command needs at least the program path' };
+  if (argv.length > MAX_COMMAND_ARGS) {
+    return { index: MAX_COMMAND_ARGS, message: `a command has at most ${MAX_COMMAND_ARGS} elements` };
+  }
+  if (argv[0] === '') return { index: 0, message: 'the program must not be empty' };
+  for (const [index, arg] of argv.entries()) {
+    if (arg.length > MAX_COMMAND_ARG) {
+      return { index, message: `an argument has at most ${MAX_COMMAND_ARG} characters` };
+    }
+    if (!CONTROL_FREE.test(arg)) {
+      return { index, message: 'must not contain control characters (NUL, tab, newline, ...)' };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A command run by the agent: argv form, no shell. The program may be a bare name (standalone
+ * searches PATH, as keepalived does); in a cluster only allowlisted absolute paths run
+ * (docs/security.md).
+ */
 export const command = () =>
-  z
-    .array(z.string().max(MAX_TEXT))
-    .min(1, 'a command needs at least the program path')
-    .max(64)
-    .describe('Program and arguments, run without a shell.');
+  withRules(
+    z
+      .array(
+        z
+          .string()
+          .max(MAX_COMMAND_ARG)
+          .regex(CONTROL_FREE, 'must not contain control characters (NUL, tab, newline, ...)'),
+      )
+      .min(1, 'a command needs at least the program path')
+      .max(MAX_COMMAND_ARGS),
+    [
+      {
+        path: [0],
+        message: 'the program must not be empty',
+        cel: "size(self) == 0 || self[0] != ''",
+        holds: (argv: string[]) => argv.length === 0 || argv[0] !== '',
+      },
+    ],
+  ).describe('Program and arguments, run without a shell.');

@@ -36,3 +36,22 @@ export { canonicalIp, compareIp, familyOf, formatIp, parseIp, parseIpv4, parseIp
 export { LinkNotFoundError, NativeUnavailableError, NetlinkError, SyscallError } from './errors.js';
 export type { VipFilter } from './vip-filter.js';
 export { NftVipFilter } from './nft-vip-filter.js';
+export {
+  ANY_COMMAND,
+  allowlistPolicy,
+  parseAllowedProgram,
+  refusalOf,
+  type CommandPolicy,
+  type CommandRefusal,
+} from './command-policy.js';
+export {
+  KILL_GRACE_MS,
+  MAX_OUTPUT_BYTES,
+  SCRIPT_TIMEOUT_MS,
+  SpawnProcessRunner,
+  type CommandKind,
+  type ProcessRequest,
+  type ProcessResult,
+  type ProcessRunner,
+  type RefusalListener,
+} from './process-runner.js';
