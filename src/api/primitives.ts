@@ -134,6 +134,7 @@ export const MAX_COMMAND_ARG = MAX_TEXT;
  * cuts a string at NUL, and the others only ever serve to forge log lines or confuse a script
  * that reads its arguments. The same source is the CRD's pattern (RE2 reads \x escapes).
  */
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
 const CONTROL_FREE = /^[^\x00-\x1f\x7f]*$/;
 
 /** What is wrong with an argv, checked the same way by the schema and the process runner. */
