@@ -4,19 +4,28 @@ import type { DirectorStatus } from '../director/index.js';
 import {
   directorRealServerItems,
   directorStatusItems,
+  joinNodeIssues,
   plannedKey,
   refOf,
   stoppedGroupItems,
   vipAcceptance,
+  withCommandConditions,
   type NodeIssue,
   type NodeStatusItem,
 } from '../kube/index.js';
 import { clusterRoleOptions, runClusterRole, type ClusterRoleFlags } from './cluster-role.js';
 import { createDirectorRuntime } from './director-runtime.js';
-import { directorTuningOptions, parseDirectorTuning, type DirectorTuningFlags } from './flags.js';
+import {
+  collect,
+  directorTuningOptions,
+  parseCommandAllowlist,
+  parseDirectorTuning,
+  type DirectorTuningFlags,
+} from './flags.js';
 
 interface DirectorFlags extends ClusterRoleFlags, DirectorTuningFlags {
   removeIpvsOnExit?: boolean;
+  allowCommand: string[];
 }
 
 /** `lvs-operator director`: the director role of one node, configured from the API server. */
@@ -30,12 +39,19 @@ export function registerDirector(program: Command): void {
     { stateDir: '/var/lib/lvs-operator', metricsPort: 9400 },
   )
     .option('--remove-ipvs-on-exit', 'on SIGTERM also remove the IPVS services this agent owns (default: keep them)')
+    .option(
+      '--allow-command <path>',
+      'a program (absolute path, matched exactly) that MISC checks, notify hooks and track scripts of objects may run, with any arguments (repeatable; none given: no command runs)',
+      collect,
+      [],
+    )
     .addHelpText(
       'after',
       '\nSignals: SIGTERM/SIGINT stop gracefully (VRRP priority 0, VIPs kept until the new master is\nseen, then released; IPVS kept unless --remove-ipvs-on-exit).',
     )
     .action(async (flags: DirectorFlags) => {
       const tuning = parseDirectorTuning(flags);
+      const commandPolicy = parseCommandAllowlist(flags.allowCommand);
       await runClusterRole(flags, {
         name: 'director',
         // RealServer: status.health. The realserver role writes status.vips of the same
@@ -57,9 +73,11 @@ export function registerDirector(program: Command): void {
             stateDir: ctx.stateDir,
             resolveSecret: ctx.resolveSecret,
             tuning,
+            commandPolicy,
           });
           const transitions = new TransitionTimes(() => new Date().toISOString());
           const firstPlanned = new FirstPlanned(() => ctx.clock.now());
+          const refusedSince = new FirstSeen(() => new Date().toISOString());
           let last: readonly NodeStatusItem[] = [];
           let objects: readonly ManifestObject[] = [];
           return {
@@ -83,14 +101,19 @@ export function registerDirector(program: Command): void {
                 .filter((i) => !i.transient)
                 .map((i) => ({
                   ref: refOf(i.kind, i.ref),
-                  reason: 'InvalidSpec',
+                  reason: i.reason ?? 'InvalidSpec',
                   message: `${i.path.join('.')}: ${i.message}`,
                 }));
-              last = [
-                ...directorStatusItems(ctx.node, status, times, acceptance.failing),
-                ...directorRealServerItems(ctx.node, status, objects, acceptance.failing),
-              ];
-              return { items: last, issues: [...issues, ...acceptance.issues] };
+              last = withCommandConditions(
+                [
+                  ...directorStatusItems(ctx.node, status, times, acceptance.failing),
+                  ...directorRealServerItems(ctx.node, status, objects, acceptance.failing),
+                ],
+                status.issues,
+                (ref) => refusedSince.since(`${ref.kind}/${ref.namespace}/${ref.name}`),
+              );
+              refusedSince.keep(status.issues.flatMap((i) => (i.refusedCommand ? [`${i.kind}/${i.ref}`] : [])));
+              return { items: last, issues: joinNodeIssues([...issues, ...acceptance.issues]) };
             },
             stoppedItems: () => stoppedGroupItems(last, new Date().toISOString()),
             isSynced: runtime.isSynced,
@@ -117,6 +140,24 @@ class TransitionTimes {
     }
     for (const ref of this.seen.keys()) if (!out.has(ref)) this.seen.delete(ref);
     return out;
+  }
+}
+
+/** When this process first saw each key (a refusal's condition time), forgotten once gone. */
+class FirstSeen {
+  private readonly seen = new Map<string, string>();
+
+  constructor(private readonly now: () => string) {}
+
+  since(key: string): string {
+    const t = this.seen.get(key) ?? this.now();
+    this.seen.set(key, t);
+    return t;
+  }
+
+  keep(keys: readonly string[]): void {
+    const live = new Set(keys);
+    for (const key of this.seen.keys()) if (!live.has(key)) this.seen.delete(key);
   }
 }
 

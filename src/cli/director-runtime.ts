@@ -23,6 +23,9 @@ import {
 } from '../ipvs/index.js';
 import {
   Announcer,
+  CommandMetrics,
+  SpawnProcessRunner,
+  type CommandPolicy,
   NativeCaptureSockets,
   NativePacketSockets,
   NativeRawIpSockets,
@@ -33,7 +36,7 @@ import {
   NftVipFilter,
   SynProber,
 } from '../net/index.js';
-import { ExecCommandRunner, rawTransportFactory, VrrpSpeaker } from '../vrrp/index.js';
+import { rawTransportFactory, VrrpSpeaker } from '../vrrp/index.js';
 import { registerIpvsTrafficMetrics } from '../metrics/ipvs-traffic.js';
 
 export interface DirectorRuntimeOptions {
@@ -46,6 +49,11 @@ export interface DirectorRuntimeOptions {
   readonly resolveSecret: SecretResolver;
   /** Kernel tuning from the flags; the defaults when absent. */
   readonly tuning?: DirectorTuning;
+  /**
+   * Which commands from objects run: standalone every one (ANY_COMMAND), the cluster director
+   * only the admin's allowlist (--allow-command). Checked at planning and again before spawn.
+   */
+  readonly commandPolicy: CommandPolicy;
 }
 
 export interface DirectorRuntime {
@@ -72,6 +80,17 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
     drain: { ...DEFAULT_DRAIN_POLICY, drainMs: opts.tuning?.drainTimeoutMs ?? DEFAULT_DRAIN_POLICY.drainMs },
   });
   const healthMetrics = new HealthMetrics(registry);
+  const commandMetrics = new CommandMetrics(registry);
+  // The one runner of commands from objects (MISC checks, notify hooks, track scripts). Planning
+  // leaves refused commands out already; a refusal here means a path around it, so it is loud.
+  const processes = new SpawnProcessRunner({
+    clock,
+    policy: opts.commandPolicy,
+    onRefused: (request, refusal) => {
+      commandMetrics.refused(request.kind);
+      log.error({ component: 'process-runner', command: request.argv[0], reason: refusal.reason }, 'command refused');
+    },
+  });
   // VIP-path probes (vipPathCheck): capture sockets open on first use, so a process without
   // CAP_NET_RAW reports it through the checker, once, instead of failing to start.
   const l2Paths = new NetlinkL2Paths(clock);
@@ -81,14 +100,17 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
     clock,
     littleEndian: endianness() === 'LE',
   });
-  const checks = createSystemCheckRunner({ clock }, { paths: l2Paths, prober: synProber, log, metrics: healthMetrics });
+  const checks = createSystemCheckRunner(
+    { clock, processes },
+    { paths: l2Paths, prober: synProber, log, metrics: healthMetrics },
+  );
   const scheduler = new ProbeScheduler({ clock, run: checks.run, log, metrics: healthMetrics });
   const wiring: { director?: Director } = {};
   const health = new HealthMonitor({
     scheduler,
     log,
     metrics: healthMetrics,
-    notify: createNotifyRunner({ clock, log }),
+    notify: createNotifyRunner({ clock, log, processes }),
     onPlan: (id, plan) => wiring.director?.healthPlanChanged(id, plan),
   });
   const links = new NetlinkLinks();
@@ -103,7 +125,7 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
     vipFilter: new NftVipFilter(),
     announcer: new Announcer(new NativePacketSockets()),
     openTransport: rawTransportFactory(new NativeRawIpSockets()),
-    commands: new ExecCommandRunner(),
+    commands: processes,
   });
   await speaker.start();
   const director = new Director({
@@ -116,6 +138,8 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
     ipvsClient,
     health,
     resolveSecret: opts.resolveSecret,
+    commandPolicy: opts.commandPolicy,
+    commandMetrics,
   });
   wiring.director = director;
   // After the netlink client: resolving the IPVS family loads ip_vs, which creates the sysctls.

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { parseDurationMs } from '../api/index.js';
+import { allowlistPolicy, parseAllowedProgram, type CommandPolicy } from '../net/index.js';
 import { DEFAULT_DRAIN_POLICY, DEFAULT_IPVS_SYSCTLS, IPVS_SYSCTL_NAMES, type IpvsSysctlName } from '../ipvs/index.js';
 import { UsageError } from './exit.js';
 
@@ -97,4 +98,18 @@ export function parseDirectorTuning(flags: DirectorTuningFlags): DirectorTuning 
     throw new UsageError(`--drain-timeout must be a duration such as 30s or 5m, got "${flags.drainTimeout}"`);
   }
   return { ipvsSysctls, drainTimeoutMs };
+}
+
+/**
+ * The cluster director's command policy from its repeatable --allow-command flags: absolute,
+ * normalised program paths; none given, no command of any object runs.
+ */
+export function parseCommandAllowlist(paths: readonly string[]): CommandPolicy {
+  const programs: string[] = [];
+  for (const text of paths) {
+    const parsed = parseAllowedProgram(text);
+    if (!parsed.ok) throw new UsageError(`--allow-command ${parsed.message}`);
+    programs.push(parsed.program);
+  }
+  return allowlistPolicy(programs);
 }

@@ -5,6 +5,7 @@ import { secretValue, type ManifestObject, type Secret } from '../api/index.js';
 import { systemClock } from '../core/clock.js';
 import { createRootLogger, type Logger } from '../core/logger.js';
 import { createRegistry } from '../metrics/registry.js';
+import { ANY_COMMAND } from '../net/index.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { FolderSource, type ManifestSnapshot } from '../sources/index.js';
 import { createDirectorRuntime, type DirectorRuntime } from './director-runtime.js';
@@ -95,6 +96,8 @@ async function runStandalone(
         stateDir: o.stateDir,
         resolveSecret,
         tuning: o.tuning,
+        // The folder is root's (keepalived's trust model): every command runs.
+        commandPolicy: ANY_COMMAND,
       })
     : undefined;
   const realserver: RealserverRuntime | undefined = runsRealserver

@@ -10,6 +10,7 @@ import {
   type IpvsSysctlName,
   type IpvsSysctls,
 } from '../ipvs/index.js';
+import { ANY_COMMAND, type CommandMetrics, type CommandPolicy } from '../net/index.js';
 import type { VrrpEvent } from '../vrrp/index.js';
 import { applyIpvsSysctls, type IpvsSysctlReport } from './ipvs-sysctls.js';
 import { DirectorMetrics } from './metrics.js';
@@ -17,7 +18,7 @@ import type { NodeIdentity } from './node.js';
 import { EMPTY_PLAN, planNode, type NodePlan } from './plan.js';
 import { ServicePlanCache } from './plan-cache.js';
 import type { PlannedService } from './plan-services.js';
-import type { PlanIssue, SecretResolver } from './plan-types.js';
+import { excludesObject, type PlanIssue, type SecretResolver } from './plan-types.js';
 import { desiredDaemons, planDaemons } from './sync-daemons.js';
 import { desiredTable, type ExternalVerdicts, type GroupRole } from './table.js';
 import type { VrrpRunner } from './vrrp-port.js';
@@ -34,6 +35,13 @@ export interface DirectorDeps {
   /** Built by the caller with `onPlan` wired to {@link Director.healthPlanChanged}. */
   readonly health: HealthMonitor;
   readonly resolveSecret: SecretResolver;
+  /**
+   * Which commands of objects may run (default: all, as standalone). The same policy must
+   * guard the process runner given to the health monitor and the VRRP speaker.
+   */
+  readonly commandPolicy?: CommandPolicy;
+  /** Counts each newly refused command once. */
+  readonly commandMetrics?: CommandMetrics;
 }
 
 /** A snapshot of what the director runs, for status and the CLI. */
@@ -74,6 +82,7 @@ export class Director {
   private unsubscribe: (() => void) | undefined;
   private daemonsPass: Promise<void> = Promise.resolve();
   private reportedIssues = '';
+  private refusedSeen = new Set<string>();
   private external: ExternalVerdicts = new Map();
   private hasObjects = false;
   private synced = false;
@@ -96,8 +105,15 @@ export class Director {
    */
   async setObjects(objects: readonly ManifestObject[]): Promise<void> {
     this.hasObjects = true;
-    this.plan = planNode(objects, this.d.node, this.d.resolveSecret, this.plan, this.planCache);
-    this.metrics.planned(this.plan.groups.length, this.plan.services.length, this.plan.issues);
+    this.plan = planNode(
+      objects,
+      this.d.node,
+      this.d.resolveSecret,
+      this.plan,
+      this.planCache,
+      this.d.commandPolicy ?? ANY_COMMAND,
+    );
+    this.metrics.planned(this.plan.groups.length, this.plan.services.length, this.plan.issues.filter(excludesObject));
     this.reportIssues();
     await this.d.vrrp.setInstances(this.plan.groups.map((g) => g.config));
     for (const s of this.d.vrrp.status()) this.roles.set(s.name, roleOfState(s.state));
@@ -258,12 +274,19 @@ export class Director {
     const key = JSON.stringify([this.plan.issues, this.plan.unsupported]);
     if (key === this.reportedIssues) return;
     this.reportedIssues = key;
+    const refused = new Set<string>();
     for (const i of this.plan.issues) {
-      this.log.warn(
-        { object: `${i.kind}/${i.ref}`, path: i.path.join('.'), transient: i.transient, problem: i.message },
-        'object not planned',
-      );
+      const fields = { object: `${i.kind}/${i.ref}`, path: i.path.join('.'), problem: i.message };
+      if (i.refusedCommand) {
+        const key = JSON.stringify([i.kind, i.ref, i.path, i.refusedCommand.program]);
+        refused.add(key);
+        if (!this.refusedSeen.has(key)) this.d.commandMetrics?.refused(i.refusedCommand.kind);
+        this.log.warn({ ...fields, command: i.refusedCommand.program }, 'command refused');
+      } else {
+        this.log.warn({ ...fields, transient: i.transient }, 'object not planned');
+      }
     }
+    this.refusedSeen = refused;
     for (const i of this.plan.unsupported) {
       this.log.warn(
         { object: `${i.kind}/${i.ref}`, path: i.path.join('.'), problem: i.message },

@@ -22,7 +22,9 @@ import {
   type Service,
   type ServiceKey,
 } from '../ipvs/index.js';
-import type { PlanIssue, SecretResolver } from './plan-types.js';
+import { ANY_COMMAND, type CommandPolicy } from '../net/index.js';
+import { CommandCheck } from './plan-commands.js';
+import { excludesObject, type PlanIssue, type SecretResolver } from './plan-types.js';
 
 /** A real server of a planned service, before health decides its weight. */
 export interface PlannedBackend {
@@ -109,31 +111,45 @@ function servicePort(vs: VirtualServer): number {
   return vs.spec.fwmark !== undefined ? 0 : (vs.spec.addresses?.[0]?.port ?? 0);
 }
 
-/** Real servers of a service: the inline ones, then the selected RealServer objects in name order. */
-export function backendsOf(vs: VirtualServer, realServers: readonly RealServer[]): InlineRealServer[] {
-  const selected = vs.spec.realServerSelector
-    ? realServers
-        .filter((r) => r.metadata.namespace === vs.metadata.namespace)
-        .filter((r) => vs.spec.realServerSelector && matchesSelector(vs.spec.realServerSelector, r.metadata.labels))
-        .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
-        .map((r) => r.spec)
-    : [];
-  return [...(vs.spec.realServers ?? []), ...selected];
+/** The RealServer objects a service selects, in name order. */
+function selectedRealServers(vs: VirtualServer, realServers: readonly RealServer[]): RealServer[] {
+  const selector = vs.spec.realServerSelector;
+  if (!selector) return [];
+  return realServers
+    .filter((r) => r.metadata.namespace === vs.metadata.namespace && matchesSelector(selector, r.metadata.labels))
+    .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
 }
 
-/** A VirtualServer → its planned service, or the issues that keep it out. */
+const refOfObject = (o: ManifestObject) => `${o.metadata.namespace}/${o.metadata.name}`;
+
+/** Real servers of a service: the inline ones, then the selected RealServer objects in name order. */
+export function backendsOf(vs: VirtualServer, realServers: readonly RealServer[]): InlineRealServer[] {
+  return [...(vs.spec.realServers ?? []), ...selectedRealServers(vs, realServers).map((r) => r.spec)];
+}
+
+/**
+ * A VirtualServer → its planned service, or the issues that keep it out. Commands (MISC
+ * checks, notify hooks) that `commands` refuses are left out with a CommandRefused issue on
+ * the object that holds them (the VirtualServer, or the selected RealServer); they do not keep
+ * the service out.
+ */
 export function planService(
   vs: VirtualServer,
   objects: readonly ManifestObject[],
   resolveSecret: SecretResolver,
+  commands: CommandPolicy = ANY_COMMAND,
 ): { service: PlannedService; issues: PlanIssue[] } | { service?: undefined; issues: PlanIssue[] } {
   const ref = `${vs.metadata.namespace}/${vs.metadata.name}`;
   const s = vs.spec;
   const issues: PlanIssue[] = [];
+  const own = new CommandCheck(commands, ref, 'VirtualServer');
   const realServers = objects.filter((o): o is RealServer => o.kind === 'RealServer');
   const port = servicePort(vs);
   const seen = new Set<string>();
   const backends: PlannedBackend[] = [];
+  const inline = s.realServers?.length ?? 0;
+  const selected = selectedRealServers(vs, realServers);
+  const checksOf = new Map<RealServer, CommandCheck>();
   for (const [i, rs] of backendsOf(vs, realServers).entries()) {
     const ip = parseIP(rs.address);
     if (!ip) continue;
@@ -150,10 +166,25 @@ export function planService(
       continue;
     }
     seen.add(id);
+    // Where this server's commands live: inline in the VirtualServer, or a RealServer object.
+    const object = i < inline ? undefined : selected[i - inline];
+    let check = own;
+    let rsPath: (string | number)[] = ['spec', 'realServers', i];
+    if (object) {
+      check = checksOf.get(object) ?? new CommandCheck(commands, refOfObject(object), 'RealServer');
+      checksOf.set(object, check);
+      rsPath = ['spec'];
+    }
+    const checksPath = rs.healthChecks ? [...rsPath, 'healthChecks'] : ['spec', 'healthChecks'];
+    const checkOwner = rs.healthChecks ? check : own;
     const probes: HealthProbe[] = [];
-    for (const [j, check] of (rs.healthChecks ?? s.healthChecks ?? []).entries()) {
+    for (const [j, hc] of (rs.healthChecks ?? s.healthChecks ?? []).entries()) {
+      // A refused MISC check is omitted, as if absent: it neither passes nor fails the server.
+      if (hc.misc && !checkOwner.allows(hc.misc.command, [...checksPath, j, 'misc', 'command'], 'misc-check')) {
+        continue;
+      }
       const r = normaliseCheck(
-        check,
+        hc,
         { address: ip.text, port: rsPort },
         { resolveSecret: (sr) => resolveSecret(vs.metadata.namespace, sr.name, sr.key) },
       );
@@ -168,6 +199,7 @@ export function planService(
             transient: p.transient,
           });
     }
+    const notify = rs.notify ? check.hooks(withoutUndefined(rs.notify), [...rsPath, 'notify']) : undefined;
     const forwarding = rs.forwarding ?? s.forwarding;
     probes.push(...vipPathProbesOf(vs, ip.text, forwarding, probes));
     backends.push({
@@ -178,11 +210,13 @@ export function planService(
       inhibitOnFailure: rs.inhibitOnFailure ?? s.inhibitOnFailure,
       destination: destinationOf(vs, ip.family, ip.text, rsPort, forwarding, rs.upperThreshold, rs.lowerThreshold),
       probes,
-      ...(rs.notify ? { notify: withoutUndefined(rs.notify) } : {}),
+      ...(notify && Object.keys(notify).length > 0 ? { notify } : {}),
     });
   }
-  // Any issue keeps the service out of this plan; the director keeps its last good version.
-  if (issues.length > 0) return { issues };
+  const serviceNotify = s.notify ? own.hooks(withoutUndefined(s.notify), ['spec', 'notify']) : undefined;
+  issues.push(...own.issues, ...[...checksOf.values()].flatMap((c) => c.issues));
+  // Any other issue keeps the service out of this plan; the director keeps its last good version.
+  if (issues.some(excludesObject)) return { issues };
   const sorrySpec = s.sorryServer;
   const sorryIp = sorrySpec ? parseIP(sorrySpec.address) : undefined;
   const sorry =
@@ -217,7 +251,7 @@ export function planService(
     hysteresis: s.hysteresis,
     ...(sorry ? { sorry } : {}),
     alpha: s.alpha,
-    ...(s.notify ? { notify: withoutUndefined(s.notify) } : {}),
+    ...(serviceNotify && Object.keys(serviceNotify).length > 0 ? { notify: serviceNotify } : {}),
   };
   return { service, issues };
 }

@@ -2,6 +2,7 @@ import { matchesSelector, parseAddressWithPrefix, parseDurationMs, type VrrpGrou
 import { withoutUndefined } from '../core/defined.js';
 import type { VrrpInstanceConfig } from '../vrrp/index.js';
 import type { NodeIdentity } from './node.js';
+import type { CommandCheck } from './plan-commands.js';
 import type { PlanIssue, SecretResolver } from './plan-types.js';
 
 /** A VrrpGroup as this node runs it. */
@@ -24,12 +25,15 @@ export function selectsNode(group: VrrpGroup, node: NodeIdentity): boolean {
 /**
  * A VrrpGroup → this node's VRRP instance: per-node overrides applied, durations in ms, the
  * PASS password resolved from its Secret. A missing Secret is a transient issue: the group
- * is not run until it appears (running without authentication would split the pair).
+ * is not run until it appears (running without authentication would split the pair). With
+ * `commands`, track scripts and notify hooks its policy refuses are left out (and recorded
+ * there): the group still runs, elects and holds its VIPs.
  */
 export function planGroup(
   group: VrrpGroup,
   node: NodeIdentity,
   resolveSecret: SecretResolver,
+  commands?: CommandCheck,
 ): PlannedGroup | PlanIssue {
   const ref = `${group.metadata.namespace}/${group.metadata.name}`;
   const spec = group.spec;
@@ -77,22 +81,26 @@ export function planGroup(
     auth,
     acceptMode: spec.acceptMode,
     trackInterfaces: (spec.trackInterfaces ?? []).map((t) => ({ name: t.name, weight: t.weight })),
-    trackScripts: (spec.trackScripts ?? []).map((t) => ({
-      name: t.name,
-      command: t.command,
-      intervalMs: ms(t.interval),
-      timeoutMs: ms(t.timeout ?? t.interval),
-      rise: t.rise,
-      fall: t.fall,
-      weight: t.weight,
-    })),
+    trackScripts: (spec.trackScripts ?? [])
+      .filter((t, i) => commands?.allows(t.command, ['spec', 'trackScripts', i, 'command'], 'track-script') ?? true)
+      .map((t) => ({
+        name: t.name,
+        command: t.command,
+        intervalMs: ms(t.interval),
+        timeoutMs: ms(t.timeout ?? t.interval),
+        rise: t.rise,
+        fall: t.fall,
+        weight: t.weight,
+      })),
     garp: {
       masterDelayMs: ms(spec.garp.masterDelay),
       masterRepeat: spec.garp.masterRepeat,
       masterRefreshMs: ms(spec.garp.masterRefresh),
       masterRefreshRepeat: spec.garp.masterRefreshRepeat,
     },
-    notify: withoutUndefined(spec.notify ?? {}),
+    notify: commands
+      ? commands.hooks(withoutUndefined(spec.notify ?? {}), ['spec', 'notify'])
+      : withoutUndefined(spec.notify ?? {}),
   };
   const sync = spec.connectionSync;
   return {

@@ -5,6 +5,7 @@
  * scheduler and counted as reason `error`.
  */
 import type { Clock } from '../core/clock.js';
+import { ANY_COMMAND, SpawnProcessRunner, type ProcessRunner } from '../net/index.js';
 import type { CheckResult, HealthProbe } from './types.js';
 
 /** Runs one attempt of a probe. `signal` aborts it (the scheduler stops or its deadline passed). */
@@ -19,6 +20,16 @@ export type Checker<T extends HealthProbe['type']> = (
 /** What the checker adapters need from the world besides sockets. */
 export interface CheckerDeps {
   readonly clock: Clock;
+  /**
+   * Starts MISC_CHECK programs. The cluster director passes its allowlist runner; without one
+   * every command runs, as keepalived runs misc_path (standalone and tests).
+   */
+  readonly processes?: ProcessRunner;
+}
+
+/** The deps' process runner, or one that runs every command. */
+export function processRunnerOf(deps: CheckerDeps): ProcessRunner {
+  return deps.processes ?? new SpawnProcessRunner({ clock: deps.clock, policy: ANY_COMMAND });
 }
 
 /** A failed attempt. */

@@ -4,14 +4,11 @@
  * exit 1 is down; without it every non-zero exit is down. Past misc_timeout the process group
  * gets SIGTERM, then SIGKILL 2 s later, and the attempt counts as a timeout.
  */
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { failed, type Checker, type CheckerDeps } from './checker.js';
-import { reasonOfError } from './socket-errors.js';
+import { assertNever } from '../core/errors.js';
+import { KILL_GRACE_MS } from '../net/index.js';
+import { failed, processRunnerOf, type Checker, type CheckerDeps } from './checker.js';
 import type { CheckResult } from './types.js';
-
-/** check_misc.c gives a process 2 s between SIGTERM and SIGKILL. */
-const KILL_GRACE_MS = 2000;
 
 /** The verdict for an exit status (pure; exported for tests). */
 export function miscVerdict(status: number, dynamic: boolean, latencyMs: number): CheckResult {
@@ -24,6 +21,7 @@ export function miscVerdict(status: number, dynamic: boolean, latencyMs: number)
 
 /** The MISC_CHECK checker. */
 export function createMiscChecker(deps: CheckerDeps): Checker<'MISC'> {
+  const processes = processRunnerOf(deps);
   return async (probe, signal) => {
     const started = deps.clock.now();
     const elapsed = () => deps.clock.now() - started;
@@ -32,40 +30,30 @@ export function createMiscChecker(deps: CheckerDeps): Checker<'MISC'> {
       ids = await userIds(probe.user);
       if (!ids) return failed('error', `unknown user ${probe.user}`, elapsed());
     }
-    const [program, ...args] = probe.command;
-    return new Promise<CheckResult>((resolve) => {
-      let timedOut = false;
-      let cancelKill = () => {};
-      const child = spawn(program ?? '', args, { stdio: 'ignore', detached: true, ...(ids ?? {}) });
-      const killGroup = (sig: NodeJS.Signals) => {
-        try {
-          if (child.pid !== undefined) process.kill(-child.pid, sig);
-        } catch {
-          // ESRCH: the group is gone already.
-        }
-      };
-      const onTimeout = () => {
-        timedOut = true;
-        killGroup('SIGTERM');
-        cancelKill = deps.clock.setTimer(KILL_GRACE_MS, () => killGroup('SIGKILL'));
-      };
-      const cancelTimeout = deps.clock.setTimer(probe.timeoutMs, onTimeout);
-      signal.addEventListener('abort', onTimeout, { once: true });
-      const settle = (result: CheckResult) => {
-        cancelTimeout();
-        cancelKill();
-        signal.removeEventListener('abort', onTimeout);
-        resolve(result);
-      };
-      child.on('error', (err) => settle(failed('error', reasonOfError(err).detail, elapsed())));
-      child.on('exit', (code, sig) => {
-        // Reap anything the script left in its group (check_misc.c kills -pid after SIGTERM).
-        killGroup('SIGKILL');
-        if (timedOut) return settle(failed('timeout', `no exit within ${probe.timeoutMs} ms`, elapsed()));
-        if (code === null) return settle(failed('exit', `killed by ${sig ?? 'a signal'}`, elapsed()));
-        settle(miscVerdict(code, probe.dynamic, elapsed()));
-      });
+    const r = await processes.run({
+      kind: 'misc-check',
+      argv: probe.command,
+      timeoutMs: probe.timeoutMs,
+      killGraceMs: KILL_GRACE_MS,
+      // Reap anything the script left in its group (check_misc.c kills -pid after SIGTERM).
+      killGroupOnExit: true,
+      signal,
+      ...(ids ? { ids } : {}),
     });
+    switch (r.kind) {
+      case 'exited':
+        return miscVerdict(r.exitCode, probe.dynamic, elapsed());
+      case 'timed-out':
+        return failed('timeout', `no exit within ${probe.timeoutMs} ms`, elapsed());
+      case 'signalled':
+        return failed('exit', `killed by ${r.signal}`, elapsed());
+      case 'failed':
+        return failed('error', r.errno, elapsed());
+      case 'refused':
+        return failed('error', `not run: ${r.refusal.message}`, elapsed());
+      default:
+        return assertNever(r, 'process result');
+    }
   };
 }
 

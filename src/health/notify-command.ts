@@ -1,37 +1,42 @@
 /**
  * Adapter: runs notify hooks (notify_up, notify_down, quorum_up, quorum_down) as keepalived's
- * notify scripts run: without a shell, detached, output discarded, killed when they outlive
- * their timeout. A hook that cannot start is logged and counted as nothing else: it never
- * stops the checks.
+ * notify scripts run: without a shell, in a process group of their own, output discarded,
+ * stopped when they outlive script_timeout. A hook that is refused or cannot start is logged
+ * and counted nowhere else: it never stops the checks or the replan that follows.
  */
-import { spawn } from 'node:child_process';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
+import { ANY_COMMAND, SCRIPT_TIMEOUT_MS, SpawnProcessRunner, type ProcessRunner } from '../net/index.js';
 import type { NotifyRunner } from './monitor.js';
 
-/** keepalived gives scripts script_timeout, 5 s by default (global_data.c). */
-const NOTIFY_TIMEOUT_MS = 5000;
-
-/** The notify runner over child processes. */
-export function createNotifyRunner(deps: { clock: Clock; log: Logger; timeoutMs?: number }): NotifyRunner {
+/**
+ * The notify runner over a process runner. The cluster director passes its allowlist runner;
+ * without one every hook runs, as keepalived runs notify scripts (standalone and tests).
+ */
+export function createNotifyRunner(deps: {
+  clock: Clock;
+  log: Logger;
+  timeoutMs?: number;
+  processes?: ProcessRunner;
+}): NotifyRunner {
   const log = deps.log.child({ component: 'health-notify' });
+  const processes = deps.processes ?? new SpawnProcessRunner({ clock: deps.clock, policy: ANY_COMMAND });
   return (command, context) => {
-    const [program, ...args] = command;
-    const child = spawn(program ?? '', args, { stdio: 'ignore', detached: true });
-    const cancel = deps.clock.setTimer(deps.timeoutMs ?? NOTIFY_TIMEOUT_MS, () => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // ESRCH: it has exited.
+    const program = command[0];
+    void processes.run({ kind: 'notify', argv: command, timeoutMs: deps.timeoutMs ?? SCRIPT_TIMEOUT_MS }).then((r) => {
+      switch (r.kind) {
+        case 'exited':
+          if (r.exitCode !== 0) log.warn({ ...context, command: program, exitCode: r.exitCode }, 'notify hook failed');
+          return;
+        case 'refused':
+          log.warn({ ...context, command: program, reason: r.refusal.reason }, 'notify hook refused');
+          return;
+        case 'failed':
+          log.warn({ ...context, command: program, errno: r.errno }, 'notify hook failed to start');
+          return;
+        default:
+          log.warn({ ...context, command: program, outcome: r.kind }, 'notify hook failed');
       }
-    });
-    child.on('error', (err) => {
-      cancel();
-      log.warn({ ...context, err, command: program }, 'notify hook failed to start');
-    });
-    child.on('exit', (code) => {
-      cancel();
-      if (code !== 0) log.warn({ ...context, command: program, exitCode: code }, 'notify hook failed');
     });
   };
 }

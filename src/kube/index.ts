@@ -20,3 +20,4 @@ export * from './node-status.js';
 export * from './node-events.js';
 export * from './director-realservers.js';
 export * from './vip-acceptance.js';
+export * from './command-conditions.js';

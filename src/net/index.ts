@@ -55,3 +55,4 @@ export {
   type ProcessRunner,
   type RefusalListener,
 } from './process-runner.js';
+export { CommandMetrics } from './command-metrics.js';

@@ -1,8 +1,11 @@
 /**
- * The command port: run an argv (no shell) with optional standard input, and collect its exit
- * status and output. The nftables and device adapters drive `nft` and `ip` through it.
+ * The command port of the realserver role: run an argv (no shell) with optional standard
+ * input, and collect its exit status and output. The nftables and device adapters drive `nft`
+ * and `ip` through it. The one implementation sits on the program's process runner
+ * (src/net/process-runner.ts); the programs here are the agent's own, never an object's.
  */
-import { execFile } from 'node:child_process';
+import { systemClock } from '../core/clock.js';
+import { ANY_COMMAND, SpawnProcessRunner, type ProcessRunner } from '../net/index.js';
 
 /** How a command ended. */
 export interface CommandOutput {
@@ -17,41 +20,41 @@ export interface CommandRunner {
   run(argv: readonly string[], opts?: { readonly input?: string; readonly timeoutMs?: number }): Promise<CommandOutput>;
 }
 
+/** `ip -batch` and `nft -f` output of a large table stays well under this. */
+const MAX_OUTPUT_BYTES = 64 << 20;
+
 /**
- * The real runner: execFile with LC_ALL=C (error texts are matched), SIGKILL after the timeout
- * (default 10 s).
+ * The real runner: LC_ALL=C (error texts are matched), SIGKILL after the timeout (default
+ * 10 s), a program that cannot start answers 127 as a shell would.
  */
 export class ExecCommandRunner implements CommandRunner {
-  run(
+  constructor(
+    private readonly processes: ProcessRunner = new SpawnProcessRunner({ clock: systemClock, policy: ANY_COMMAND }),
+  ) {}
+
+  async run(
     argv: readonly string[],
     opts: { readonly input?: string; readonly timeoutMs?: number } = {},
   ): Promise<CommandOutput> {
-    const [file, ...args] = argv;
-    if (file === undefined) return Promise.resolve({ exitCode: 127, stdout: '', stderr: 'empty argv' });
-    return new Promise((resolve) => {
-      const child = execFile(
-        file,
-        args,
-        {
-          timeout: opts.timeoutMs ?? 10_000,
-          killSignal: 'SIGKILL',
-          env: { ...process.env, LC_ALL: 'C' },
-          maxBuffer: 64 << 20,
-        },
-        (err, stdout, stderr) => {
-          if (!err) return resolve({ exitCode: 0, stdout, stderr });
-          const code = (err as { code?: unknown }).code;
-          resolve({
-            exitCode: typeof code === 'number' ? code : err.killed ? undefined : 127,
-            stdout,
-            stderr: stderr || err.message,
-          });
-        },
-      );
-      // A command that exits without reading its input closes the pipe: EPIPE is not a failure
-      // of the command, whose exit status tells.
-      child.stdin?.on('error', () => undefined);
-      child.stdin?.end(opts.input ?? '');
+    const r = await this.processes.run({
+      kind: 'system',
+      argv,
+      timeoutMs: opts.timeoutMs ?? 10_000,
+      killGraceMs: 0,
+      env: { LC_ALL: 'C' },
+      input: opts.input ?? '',
+      captureOutput: true,
+      maxOutputBytes: MAX_OUTPUT_BYTES,
     });
+    switch (r.kind) {
+      case 'exited':
+        return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+      case 'refused':
+        return { exitCode: 127, stdout: '', stderr: r.refusal.message };
+      case 'failed':
+        return { exitCode: 127, stdout: r.stdout, stderr: r.stderr || r.message };
+      default:
+        return { exitCode: undefined, stdout: r.stdout, stderr: r.stderr || `command ${r.kind}` };
+    }
   }
 }

@@ -312,18 +312,20 @@ export class VrrpInstanceRunner {
     if (n.any) runs.push([...n.any, 'INSTANCE', this.d.config.name, state, String(priority)]);
     for (const argv of runs) {
       // Hooks must not hold up the protocol: run in the background, count failures.
-      void this.d.commands.run(argv, { timeoutMs: NOTIFY_TIMEOUT_MS }).then(
-        (r) => {
-          if (r.exitCode !== 0) {
-            this.d.metrics.failed('notify');
-            this.d.log.warn({ op: argv[0], exitCode: r.exitCode, timedOut: r.timedOut }, 'notify hook failed');
-          }
-        },
-        (err: unknown) => {
-          this.d.metrics.failed('notify');
-          this.d.log.warn({ err, op: argv[0] }, 'notify hook failed');
-        },
-      );
+      void this.d.commands.run({ kind: 'notify', argv, timeoutMs: NOTIFY_TIMEOUT_MS }).then((r) => {
+        if (r.kind === 'exited' && r.exitCode === 0) return;
+        this.d.metrics.failed('notify');
+        this.d.log.warn(
+          {
+            op: argv[0],
+            outcome: r.kind,
+            ...(r.kind === 'exited' ? { exitCode: r.exitCode } : {}),
+            ...(r.kind === 'refused' ? { reason: r.refusal.reason } : {}),
+            ...(r.kind === 'failed' ? { errno: r.errno } : {}),
+          },
+          'notify hook failed',
+        );
+      });
     }
   }
 }

@@ -54,14 +54,16 @@ export class ScriptTracker {
 
   private runOnce(s: TrackScript): void {
     if (!this.running) return;
-    this.d.commands.run(s.command, { timeoutMs: s.timeoutMs }).then(
-      (r) => this.record(s, r.exitCode === 0 && !r.timedOut),
-      (err: unknown) => {
+    void this.d.commands.run({ kind: 'track-script', argv: s.command, timeoutMs: s.timeoutMs }).then((r) => {
+      if (r.kind === 'refused' || r.kind === 'failed') {
         this.d.onError();
-        this.d.log.warn({ err, op: s.name }, 'track script could not run');
-        this.record(s, false);
-      },
-    );
+        this.d.log.warn(
+          { op: s.name, outcome: r.kind, ...(r.kind === 'failed' ? { errno: r.errno } : { reason: r.refusal.reason }) },
+          'track script could not run',
+        );
+      }
+      this.record(s, r.kind === 'exited' && r.exitCode === 0);
+    });
   }
 
   private record(s: TrackScript, success: boolean): void {

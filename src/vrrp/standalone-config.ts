@@ -4,11 +4,12 @@
  * cluster and manifest-folder sources map the API schema to the same type.
  */
 import { z } from 'zod';
+import { command } from '../api/index.js';
 import { LvsError } from '../core/errors.js';
 import { canonicalIp, familyOf } from '../net/ip-codec.js';
 import type { VrrpInstanceConfig, VirtualIp } from './types.js';
 
-const argv = z.array(z.string().min(1)).min(1);
+const argv = command();
 
 const InstanceSchema = z.object({
   name: z.string().min(1),

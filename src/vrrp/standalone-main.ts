@@ -12,14 +12,15 @@ import { systemClock } from '../core/clock.js';
 import { createRootLogger } from '../core/logger.js';
 import { createRegistry } from '../metrics/registry.js';
 import {
+  ANY_COMMAND,
   Announcer,
   NativePacketSockets,
   NativeRawIpSockets,
   NetlinkAddresses,
   NetlinkLinks,
   NftVipFilter,
+  SpawnProcessRunner,
 } from '../net/index.js';
-import { ExecCommandRunner } from './commands.js';
 import { rawTransportFactory } from './raw-transport.js';
 import { VrrpSpeaker } from './speaker.js';
 import { parseStandaloneConfig } from './standalone-config.js';
@@ -53,7 +54,8 @@ async function main(): Promise<number> {
     vipFilter: new NftVipFilter(),
     announcer,
     openTransport: rawTransportFactory(new NativeRawIpSockets()),
-    commands: new ExecCommandRunner(),
+    // Standalone: root's own file, every command runs (keepalived's behaviour).
+    commands: new SpawnProcessRunner({ clock: systemClock, policy: ANY_COMMAND }),
   });
   const dump = async (): Promise<void> => {
     if (values['metrics-file']) writeFileSync(values['metrics-file'], await registry.metrics());

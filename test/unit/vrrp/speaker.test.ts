@@ -8,7 +8,7 @@ import { FakeLinks } from '../../../src/net/fake-links.js';
 import { FakePacketSockets } from '../../../src/net/fake-packet-sockets.js';
 import { FakeVipFilter } from '../../../src/net/fake-vip-filter.js';
 import { encodeAdvert } from '../../../src/vrrp/codec.js';
-import { FakeCommandRunner } from '../../../src/vrrp/commands.js';
+import { FakeProcessRunner } from '../../../src/net/fake-process-runner.js';
 import type { VrrpEvent } from '../../../src/vrrp/events.js';
 import { FakeWire } from '../../../src/vrrp/fake-transport.js';
 import { VrrpSpeaker } from '../../../src/vrrp/speaker.js';
@@ -40,7 +40,7 @@ interface Node {
   addresses: FakeAddresses;
   links: FakeLinks;
   frames: FakePacketSockets;
-  commands: FakeCommandRunner;
+  commands: FakeProcessRunner;
   registry: Registry;
   events: VrrpEvent[];
 }
@@ -53,7 +53,7 @@ function node(wire: FakeWire, clock: FakeClock, address: string, over: Partial<V
     { index: 3, name: 'eth1', mac: '02:00:00:00:01:01', up: true },
   ]);
   const frames = new FakePacketSockets();
-  const commands = new FakeCommandRunner();
+  const commands = new FakeProcessRunner();
   const registry = new Registry();
   const filter = new FakeVipFilter();
   const speaker = new VrrpSpeaker({
@@ -256,12 +256,12 @@ describe('VrrpSpeaker on a fake wire with a fake clock', () => {
     await a.speaker.start();
     await advance(clock, 4000);
     expect(stateOf(a)).toBe('master');
-    a.commands.results.set('/bin/chk', { exitCode: 1, timedOut: false });
+    a.commands.results.set('/bin/chk', { kind: 'exited', exitCode: 1 });
     await advance(clock, 1500);
     expect(stateOf(a)).toBe('master');
     await advance(clock, 1000);
     expect(stateOf(a)).toBe('fault');
-    a.commands.results.set('/bin/chk', { exitCode: 0, timedOut: false });
+    a.commands.results.set('/bin/chk', { kind: 'exited', exitCode: 0 });
     await advance(clock, 2100);
     expect(stateOf(a)).toBe('backup');
     await running(clock, a.speaker.stop());
