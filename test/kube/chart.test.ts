@@ -80,6 +80,32 @@ describeWithApiServer('Helm chart against a real API server', (kubeconfigPath) =
     expect(stdout).toContain('fieldPath: spec.nodeName');
   });
 
+  it('renders the command allowlist into the director args; the values schema refuses what the director would', async (ctx) => {
+    if (!tools) ctx.skip();
+    const show = (...sets: string[]) =>
+      helm(
+        'template',
+        RELEASE,
+        CHART,
+        '--namespace',
+        NS,
+        '--show-only',
+        'templates/director-daemonset.yaml',
+        ...sets.flatMap((s) => ['--set', s]),
+      );
+    // The default allows nothing: no --allow-command at all.
+    expect((await show()).stdout).toMatch(/args:\n\s+- director\n\s+env:/);
+    const { stdout } = await show('director.commands.allowed={/usr/local/bin/check-db,/opt/lb/notify}');
+    expect(stdout).toMatch(
+      /args:\n\s+- director\n\s+- "--allow-command=\/usr\/local\/bin\/check-db"\n\s+- "--allow-command=\/opt\/lb\/notify"\n\s+env:/,
+    );
+    for (const bad of ['bin/check', '/usr/../bin/sh', '/usr/bin/', '/usr//bin/sh', '/./sh']) {
+      await expect(helm('lint', CHART, '--set', `director.commands.allowed={${bad}}`), bad).rejects.toThrow(
+        /director\/commands\/allowed\/0/,
+      );
+    }
+  });
+
   it('grants each role what it needs and nothing more', async (ctx) => {
     if (!tools) ctx.skip();
     await kubectl('apply', '-f', await render('rbac.yaml', [], '--show-only=templates/rbac.yaml'));
