@@ -71,7 +71,7 @@ if (binDir === '' || !isRoot) {
     }
     it('the scenario ran to the end and the guest exited 0', () => {
       expect(run.code, tail(run.output)).toBe(0);
-      expect(run.steps.length).toBe(9);
+      expect(run.steps.length).toBe(10);
     });
   });
 }

@@ -7,7 +7,7 @@
  *
  * Usage: tsx test/kube/guest/director-node.ts <out dir>   (LVS_KUBE_BIN: the binaries' dir)
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -46,6 +46,7 @@ interface Obj {
       weight: number;
       reason?: string;
     }[];
+    conditions?: { type: string; status: string; reason: string; message: string }[];
   };
 }
 
@@ -211,6 +212,9 @@ async function run(
         `--namespace=${ns}`,
         `--state-dir=${join(dir, 'state')}`,
         `--metrics-address=${net.nodeAddress}:0`,
+        // The admin allows one program; /bin/touch (the same file through Debian's /bin
+        // symlink) is a near miss the tenant's objects try below.
+        '--allow-command=/usr/bin/touch',
       ],
       { NODE_NAME: NODE, LOG_LEVEL: 'debug' },
     );
@@ -248,6 +252,85 @@ async function run(
       delta.length === 1 && /op="addDestination",result="ok"/.test(delta[0] ?? '') && delta[0]?.endsWith('+1') === true,
       `operations: ${delta.join()}`,
     );
+  });
+
+  await step('commands: refused ones are not run, reported on their object; the rest keeps working', async () => {
+    const marker = (name: string) => join(dir, `ran-${name}`);
+    const ran = async (name: string) =>
+      access(marker(name)).then(
+        () => true,
+        () => false,
+      );
+    const vip2 = `${net.vipPrefix}.11`;
+    const group2 = {
+      apiVersion: 'lvs.io/v1alpha1',
+      kind: 'VrrpGroup',
+      metadata: { name: 'vg-hooks', namespace: ns },
+      spec: {
+        virtualRouterId: 52,
+        version: 3,
+        interface: 'eth0',
+        advertInterval: '1s',
+        nodeSelector: { matchLabels: { 'lvs.io/director': 'true' } },
+        virtualIPs: [{ address: `${vip2}/32` }],
+        notify: { master: ['/bin/touch', marker('notify-master')] },
+        trackScripts: [{ name: 'track', command: ['/bin/touch', marker('track')], interval: '1s' }],
+      },
+    };
+    await apply(kc, group2);
+    await apply(
+      kc,
+      service(
+        [1, 2, 3],
+        [
+          { type: 'MISC', interval: '1s', misc: { command: ['/bin/touch', marker('misc-refused')] } },
+          { type: 'MISC', interval: '1s', misc: { command: ['/usr/bin/touch', marker('misc-allowed')] } },
+        ],
+      ),
+    );
+    const condition = async (plural: string, name: string) =>
+      (await get(plural, name))?.status?.conditions?.find((c) => c.type === 'CommandsRefused');
+    await waitFor('CommandsRefused on the VirtualServer', 60_000, async () => {
+      const c = await condition('virtualservers', 'web');
+      return (
+        c?.status === 'True' &&
+        c.reason === 'CommandRefused' &&
+        c.message.startsWith('spec.healthChecks.0.misc.command: program "/bin/touch" is not allowed on this director')
+      );
+    });
+    await waitFor('CommandsRefused on the VrrpGroup', 60_000, async () => {
+      const c = await condition('vrrpgroups', 'vg-hooks');
+      return (
+        c?.reason === 'CommandRefused' &&
+        c.message.includes('spec.trackScripts.0.command: program "/bin/touch"') &&
+        c.message.includes('spec.notify.master: program "/bin/touch"')
+      );
+    });
+    await waitFor('CommandRefused Events on both', 30_000, async () => {
+      const kinds = (await events('CommandRefused')).map((e) => e.regarding?.kind).sort();
+      return kinds.join() === 'VirtualServer,VrrpGroup';
+    });
+    // The group elects and holds its VIP; the allowed check runs and keeps every server in.
+    await waitFor('the hooks group MASTER', 60_000, async () =>
+      (await inNs(net.ns, 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0')).includes(`${vip2}/32`),
+    );
+    await waitFor('the allowed MISC check ran', 30_000, () => ran('misc-allowed'));
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    check((await destinations()).length === 3, `destinations ${(await destinations()).join()}`);
+    for (const name of ['misc-refused', 'notify-master', 'track']) check(!(await ran(name)), `${name} was run`);
+    const metrics = await (await fetch(`${agent?.metricsUrl ?? ''}/metrics`)).text();
+    check(/lvs_commands_refused_total\{kind="misc-check"\} 1/.test(metrics), 'misc-check refusals counted');
+    // Without the commands the condition goes.
+    await apply(kc, service([1, 2, 3]));
+    await waitFor('condition withdrawn', 60_000, async () => (await condition('virtualservers', 'web')) === undefined);
+    await custom().deleteNamespacedCustomObject({
+      group: 'lvs.io',
+      version: 'v1alpha1',
+      plural: 'vrrpgroups',
+      namespace: ns,
+      name: 'vg-hooks',
+    });
+    await waitFor('the hooks group gone', 60_000, async () => !(await get('vrrpgroups', 'vg-hooks')));
   });
 
   await step('health: an unreachable real server goes Down, in status and as RealServerDown', async () => {
