@@ -4,8 +4,10 @@
  * set's addresses, except VRRP itself and ICMPv6 neighbour discovery. Only this table is ever
  * touched.
  */
-import { execFile } from 'node:child_process';
+import { systemClock } from '../core/clock.js';
+import { ANY_COMMAND } from './command-policy.js';
 import { familyOf } from './ip-codec.js';
+import { SpawnProcessRunner, type ProcessRunner } from './process-runner.js';
 import { SyscallError } from './errors.js';
 import type { VipFilter } from './vip-filter.js';
 
@@ -42,7 +44,10 @@ function elementScript(op: 'add' | 'delete', addresses: readonly string[]): stri
 export class NftVipFilter implements VipFilter {
   private ready = false;
 
-  constructor(private readonly nftPath = 'nft') {}
+  constructor(
+    private readonly nftPath = 'nft',
+    private readonly processes: ProcessRunner = new SpawnProcessRunner({ clock: systemClock, policy: ANY_COMMAND }),
+  ) {}
 
   async block(addresses: readonly string[]): Promise<void> {
     await this.ensureTable();
@@ -69,16 +74,20 @@ export class NftVipFilter implements VipFilter {
     this.ready = true;
   }
 
-  private run(script: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const child = execFile(this.nftPath, ['-f', '-'], { timeout: 10_000 }, (err, _stdout, stderr) => {
-        if (!err) return resolve();
-        reject(new SyscallError('nft', 0, String(stderr).trim().split('\n')[0] ?? 'EIO', { cause: err }));
-      });
-      // nft may exit without reading its input (no nf_tables in the kernel): the pipe then closes
-      // and EPIPE must not surface as an unhandled 'error' event; the exit status tells.
-      child.stdin?.on('error', () => undefined);
-      child.stdin?.end(script);
+  private async run(script: string): Promise<void> {
+    // nft may exit without reading its input (no nf_tables in the kernel); the runner ignores
+    // the closed pipe and the exit status tells.
+    const r = await this.processes.run({
+      kind: 'system',
+      argv: [this.nftPath, '-f', '-'],
+      input: script,
+      captureOutput: true,
+      timeoutMs: 10_000,
+      killGraceMs: 0,
     });
+    if (r.kind === 'exited' && r.exitCode === 0) return;
+    const why =
+      r.kind === 'failed' ? r.errno : r.kind === 'refused' ? r.refusal.message : r.stderr.trim().split('\n')[0];
+    throw new SyscallError('nft', 0, why || 'EIO');
   }
 }
