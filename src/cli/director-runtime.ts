@@ -54,6 +54,8 @@ export interface DirectorRuntimeOptions {
    * only the admin's allowlist (--allow-command). Checked at planning and again before spawn.
    */
   readonly commandPolicy: CommandPolicy;
+  /** keepalived's enable_script_security: refuse programs anyone but root could change. */
+  readonly scriptSecurity?: boolean;
 }
 
 export interface DirectorRuntime {
@@ -86,6 +88,7 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
   const processes = new SpawnProcessRunner({
     clock,
     policy: opts.commandPolicy,
+    scriptSecurity: opts.scriptSecurity === true,
     onRefused: (request, refusal) => {
       commandMetrics.refused(request.kind);
       log.error({ component: 'process-runner', command: request.argv[0], reason: refusal.reason }, 'command refused');

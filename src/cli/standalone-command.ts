@@ -33,6 +33,7 @@ interface StandaloneFlags extends DirectorTuningFlags {
   stateDir: string;
   metricsAddress: string;
   removeIpvsOnExit?: boolean;
+  scriptSecurity?: boolean;
   logLevel: string;
 }
 
@@ -47,6 +48,10 @@ export function registerStandalone(program: Command): void {
     .option('--state-dir <dir>', 'where ownership records are kept across restarts', '/var/lib/lvs-operator')
     .option('--metrics-address <host:port>', '/metrics, /healthz and /readyz', '127.0.0.1:9400')
     .option('--remove-ipvs-on-exit', 'on SIGTERM also remove the IPVS services this agent owns (default: keep them)')
+    .option(
+      '--script-security',
+      "keepalived's enable_script_security: do not run a MISC check, notify hook or track script as root when anyone but root can change its file or a folder on its path",
+    )
     .option('--log-level <level>', 'trace, debug, info, warn or error', process.env['LOG_LEVEL'] ?? 'info')
     .addHelpText(
       'after',
@@ -98,6 +103,7 @@ async function runStandalone(
         tuning: o.tuning,
         // The folder is root's (keepalived's trust model): every command runs.
         commandPolicy: ANY_COMMAND,
+        scriptSecurity: o.scriptSecurity === true,
       })
     : undefined;
   const realserver: RealserverRuntime | undefined = runsRealserver

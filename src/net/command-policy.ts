@@ -19,7 +19,7 @@ export type CommandPolicy =
 
 /** Why a command is not run; `reason` is a bounded label value. */
 export interface CommandRefusal {
-  readonly reason: 'invalid-argv' | 'not-absolute' | 'not-normalised' | 'not-allowed';
+  readonly reason: 'invalid-argv' | 'not-absolute' | 'not-normalised' | 'not-allowed' | 'insecure';
   /** Names the program (quoted and cut) and the rule. */
   readonly message: string;
 }

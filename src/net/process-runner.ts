@@ -11,7 +11,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Clock } from '../core/clock.js';
+import { excerpt } from '../core/excerpt.js';
 import { refusalOf, type CommandPolicy, type CommandRefusal } from './command-policy.js';
+import { scriptInsecurity } from './script-security.js';
 
 /** keepalived's default script_timeout (global_data.c). */
 export const SCRIPT_TIMEOUT_MS = 5000;
@@ -76,6 +78,11 @@ export interface SpawnProcessRunnerOptions {
   readonly clock: Clock;
   readonly policy: CommandPolicy;
   readonly onRefused?: RefusalListener;
+  /**
+   * keepalived's enable_script_security: refuse a program that anyone but root could change
+   * (script-security.ts). Checked at every run, so a changed permission counts at once.
+   */
+  readonly scriptSecurity?: boolean;
 }
 
 const NO_OUTPUT = { stdout: '', stderr: '' };
@@ -84,13 +91,22 @@ const NO_OUTPUT = { stdout: '', stderr: '' };
 export class SpawnProcessRunner implements ProcessRunner {
   constructor(private readonly o: SpawnProcessRunnerOptions) {}
 
-  run(request: ProcessRequest): Promise<ProcessResult> {
-    const refusal = refusalOf(this.o.policy, request.argv);
+  async run(request: ProcessRequest): Promise<ProcessResult> {
+    const refusal = refusalOf(this.o.policy, request.argv) ?? (await this.insecurity(request));
     if (refusal) {
       this.o.onRefused?.(request, refusal);
-      return Promise.resolve({ kind: 'refused', refusal, ...NO_OUTPUT, elapsedMs: 0 });
+      return { kind: 'refused', refusal, ...NO_OUTPUT, elapsedMs: 0 };
     }
     return new Promise((resolve) => new Execution(this.o.clock, request, resolve).start());
+  }
+
+  private async insecurity(request: ProcessRequest): Promise<CommandRefusal | undefined> {
+    // As keepalived: a script run as another user (`user`) may sit where that user writes.
+    if (!this.o.scriptSecurity || (request.ids !== undefined && request.ids.uid !== 0)) return undefined;
+    const program = request.argv[0] ?? '';
+    const why = await scriptInsecurity(program).catch((err: unknown) => `cannot check it: ${String(err)}`);
+    if (why === undefined) return undefined;
+    return { reason: 'insecure', message: `program ${excerpt(program)} is not run as root: ${why}` };
   }
 }
 
