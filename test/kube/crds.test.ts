@@ -154,6 +154,22 @@ const INVALID: { name: string; object: KubernetesObject; message: string }[] = [
     message: 'tls settings apply only to type HTTPS',
   },
   {
+    name: 'NUL byte in a MISC check argument',
+    object: withCheck({ type: 'MISC', misc: { command: ['/usr/local/bin/check', 'a\u0000b'] } }),
+    // The API server quotes the CRD's pattern (no control characters) after this.
+    message: "spec.healthChecks[0].misc.command[1] in body should match '^[^",
+  },
+  {
+    name: 'newline in a notify hook',
+    object: vrrpGroup({ notify: { master: ['/usr/local/bin/notify', 'ok\nforged log line'] } }),
+    message: "spec.notify.master[1] in body should match '^[^",
+  },
+  {
+    name: 'empty program of a track script',
+    object: vrrpGroup({ trackScripts: [{ name: 't', command: ['', '-c', 'id'] }] }),
+    message: 'the program must not be empty',
+  },
+  {
     name: 'UDP reply length bounds reversed',
     object: withCheck({ type: 'UDP', udp: { minReplyLength: 10, maxReplyLength: 5 } }),
     message: 'maxReplyLength must not be smaller than minReplyLength',
