@@ -84,13 +84,18 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
   const healthMetrics = new HealthMetrics(registry);
   const commandMetrics = new CommandMetrics(registry);
   // The one runner of commands from objects (MISC checks, notify hooks, track scripts). Planning
-  // leaves refused commands out already; a refusal here means a path around it, so it is loud.
+  // leaves refused commands out already; a refusal here means a path around it, so it is loud,
+  // once per program and reason (a track script would repeat it every interval).
+  const runnerRefusals = new Set<string>();
   const processes = new SpawnProcessRunner({
     clock,
     policy: opts.commandPolicy,
     scriptSecurity: opts.scriptSecurity === true,
     onRefused: (request, refusal) => {
       commandMetrics.refused(request.kind);
+      const key = JSON.stringify([request.argv[0], refusal.reason]);
+      if (runnerRefusals.has(key)) return;
+      runnerRefusals.add(key);
       log.error({ component: 'process-runner', command: request.argv[0], reason: refusal.reason }, 'command refused');
     },
   });
