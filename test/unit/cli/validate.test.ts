@@ -72,6 +72,11 @@ describe('lvsctl validate', () => {
       text: `${service('web', '10.0.0.1')}---\n${service('web-2', '10.0.0.1')}`,
       line: /^FILE:17: VirtualServer\/web-2: spec\.addresses\[0\]: 10\.0\.0\.1:80\/TCP is already served by VirtualServer default\/web \(FILE:1\)$/,
     },
+    {
+      name: 'NUL byte in a command',
+      text: `${service('web', '10.0.0.1')}  healthChecks:\n    - type: MISC\n      misc:\n        command: ["/usr/local/bin/check", "a\\0b"]\n`,
+      line: /^FILE:13: VirtualServer\/web: spec\.healthChecks\[0\]\.misc\.command\[1\]: must not contain control characters \(NUL, tab, newline, \.\.\.\)$/,
+    },
   ])('$name: documented error line, exit 1, no stack trace', async ({ name, text, line }) => {
     const file = write(`${name.replace(/\W+/g, '-')}.yaml`, text);
     expect(await main(['validate', file])).toBe(1);
