@@ -1,6 +1,7 @@
 // The public surface of src/director: planning (pure) and the role that runs the plan.
 export type { NodeIdentity } from './node.js';
-export type { PlanIssue, SecretResolver } from './plan-types.js';
+export { excludesObject, type PlanIssue, type SecretResolver } from './plan-types.js';
+export { COMMAND_REFUSED } from './plan-commands.js';
 export { planGroup, selectsNode, type PlannedGroup } from './plan-vrrp.js';
 export { planService, ipvsServicesOf, backendsOf, type PlannedService, type PlannedBackend } from './plan-services.js';
 export { planNode, EMPTY_PLAN, type NodePlan } from './plan.js';

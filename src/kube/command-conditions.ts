@@ -5,7 +5,7 @@
  * and leaves out the node, so directors with the same allowlist write the same condition; an
  * object whose refusals are gone loses the condition with the node's next apply.
  */
-import type { PlanIssue } from '../director/index.js';
+import { COMMAND_REFUSED, type PlanIssue } from '../director/index.js';
 import type { NodeIssue } from './node-events.js';
 import { refOf, type NodeStatusItem } from './node-status.js';
 import type { LvsObjectRef } from './object-ref.js';
@@ -55,7 +55,7 @@ export function withCommandConditions(
 }
 
 function conditionOf(message: string, lastTransitionTime: string) {
-  return { type: COMMANDS_REFUSED, status: 'True' as const, reason: 'CommandRefused', message, lastTransitionTime };
+  return { type: COMMANDS_REFUSED, status: 'True' as const, reason: COMMAND_REFUSED, message, lastTransitionTime };
 }
 
 /**
