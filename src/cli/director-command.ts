@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ManifestObject } from '../api/index.js';
+import { SECRET_TYPE, type ManifestObject } from '../api/index.js';
 import type { DirectorStatus } from '../director/index.js';
 import {
   directorRealServerItems,
@@ -13,19 +13,28 @@ import {
 } from '../kube/index.js';
 import { clusterRoleOptions, runClusterRole, type ClusterRoleFlags } from './cluster-role.js';
 import { createDirectorRuntime } from './director-runtime.js';
-import { directorTuningOptions, parseDirectorTuning, type DirectorTuningFlags } from './flags.js';
+import {
+  directorTuningOptions,
+  parseDirectorTuning,
+  parseSecretFlags,
+  secretOptions,
+  type DirectorTuningFlags,
+  type SecretFlags,
+} from './flags.js';
 
-interface DirectorFlags extends ClusterRoleFlags, DirectorTuningFlags {
+interface DirectorFlags extends ClusterRoleFlags, DirectorTuningFlags, SecretFlags {
   removeIpvsOnExit?: boolean;
 }
 
 /** `lvs-operator director`: the director role of one node, configured from the API server. */
 export function registerDirector(program: Command): void {
   clusterRoleOptions(
-    directorTuningOptions(
-      program
-        .command('director')
-        .description('Run the director role (VRRP, health checks, IPVS) of this node from the Kubernetes API'),
+    secretOptions(
+      directorTuningOptions(
+        program
+          .command('director')
+          .description('Run the director role (VRRP, health checks, IPVS) of this node from the Kubernetes API'),
+      ),
     ),
     { stateDir: '/var/lib/lvs-operator', metricsPort: 9400 },
   )
@@ -38,6 +47,7 @@ export function registerDirector(program: Command): void {
       const tuning = parseDirectorTuning(flags);
       await runClusterRole(flags, {
         name: 'director',
+        secrets: parseSecretFlags(flags),
         // RealServer: status.health. The realserver role writes status.vips of the same
         // objects under a field manager of its own, so neither withdraws the other's items.
         statusKinds: ['VrrpGroup', 'VirtualServer', 'RealServer'],
@@ -79,13 +89,12 @@ export function registerDirector(program: Command): void {
                 nowMs: ctx.clock.now(),
               });
               runtime.director.setExternalVerdicts(acceptance.failing);
-              const issues: NodeIssue[] = status.issues
-                .filter((i) => !i.transient)
-                .map((i) => ({
-                  ref: refOf(i.kind, i.ref),
-                  reason: 'InvalidSpec',
-                  message: `${i.path.join('.')}: ${i.message}`,
-                }));
+              // A transient issue is a Secret (or its key) not found: say which type is read.
+              const issues: NodeIssue[] = status.issues.map((i) => ({
+                ref: refOf(i.kind, i.ref),
+                reason: i.transient ? 'SecretNotFound' : 'InvalidSpec',
+                message: `${i.path.join('.')}: ${i.message}${i.transient ? ` (only Secrets of type ${SECRET_TYPE} are read)` : ''}`,
+              }));
               last = [
                 ...directorStatusItems(ctx.node, status, times, acceptance.failing),
                 ...directorRealServerItems(ctx.node, status, objects, acceptance.failing),
