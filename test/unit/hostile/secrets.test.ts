@@ -141,3 +141,71 @@ describe('hostile Secret manifests', () => {
     expect(`${out}\n${err}\n${warnings.join('\n')}`).not.toContain(MARKER);
   });
 });
+
+/** keepalived.conf around one authentication block. */
+const keepalived = (auth: string) => `vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  authentication {
+${auth}
+  }
+  virtual_ipaddress {
+    192.0.2.10
+  }
+}
+`;
+
+/** Hostile auth_pass lines for `lvsctl import`: stderr says exactly this ("FILE": the path). */
+const IMPORT_CASES: { name: string; auth: string; stderr: string[]; exit: number }[] = [
+  {
+    name: 'unterminated quote in auth_pass',
+    auth: `    auth_type PASS\n    auth_pass "${MARKER}`,
+    stderr: [
+      'FILE:8:15: error: unterminated double quote: the word runs to the end of the line [KA_UNTERMINATED_QUOTE]',
+      'import failed: 1 errors, 0 warnings; nothing written',
+    ],
+    exit: 1,
+  },
+  {
+    name: 'auth_pass under auth_type AH',
+    auth: `    auth_type AH\n    auth_pass ${MARKER}`,
+    stderr: [
+      'FILE:7:5: warning: auth_type AH is not carried: only PASS authentication exists (IPsec AH is not supported) [KA_NOT_CARRIED]',
+      'wrote 1 objects to OUT',
+    ],
+    exit: 0,
+  },
+  {
+    name: 'a stray brace glued to the password',
+    auth: `    auth_type PASS\n    auth_pass ${MARKER}}`,
+    stderr: [
+      'FILE:1:1: error: vrrp_instance VI_1 has no virtual_ipaddress (a VrrpGroup needs at least one) [KA_MISSING_VALUE]',
+      'FILE:10:3: warning: virtual_ipaddress in the top level is not carried: lvs-operator has no equivalent [KA_NOT_CARRIED]',
+      'FILE:13:1: error: a "}" without a block to close [KA_UNEXPECTED_CLOSE]',
+      'import failed: 2 errors, 1 warnings; nothing written',
+    ],
+    exit: 1,
+  },
+  {
+    name: 'auth_pass with a block',
+    auth: `    auth_type PASS\n    auth_pass ${MARKER} {\n    }`,
+    stderr: ['wrote 2 objects to OUT'],
+    exit: 0,
+  },
+];
+
+describe('hostile auth_pass in keepalived.conf', () => {
+  it.each(IMPORT_CASES)(
+    '$name: a precise report, the password only in the Secret',
+    async ({ name, auth, stderr, exit }) => {
+      const file = join(dir, `${name.replace(/\W+/g, '-')}.conf`);
+      const outDir = join(dir, `${name.replace(/\W+/g, '-')}-out`);
+      writeFileSync(file, keepalived(auth));
+      expect(await main(['import', '--out', outDir, file])).toBe(exit);
+      expect(err.trimEnd().split('\n')).toEqual(stderr.map((l) => l.replace('FILE', file).replace('OUT', outDir)));
+      expect(`${out}\n${err}\n${warnings.join('\n')}`).not.toContain(MARKER);
+    },
+  );
+});
