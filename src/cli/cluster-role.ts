@@ -248,8 +248,8 @@ export async function runClusterRole(flags: ClusterRoleFlags, spec: ClusterRoleS
   log.info('stopped');
 }
 
-/** The groups of this node left out because their Secret cannot be read, as issues (Events). */
-function secretIssues(
+/** The groups that select this node and were left out because their Secret cannot be read, as issues (Events). */
+export function secretIssues(
   unavailable: readonly SecretUnavailable[],
   labels: Readonly<Record<string, string>>,
 ): NodeIssue[] {

@@ -1,8 +1,10 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { clusterRoleOptions } from '../../../src/cli/cluster-role.js';
+import type { VrrpGroup } from '../../../src/api/index.js';
+import { clusterRoleOptions, secretIssues } from '../../../src/cli/cluster-role.js';
 import { UsageError } from '../../../src/cli/exit.js';
 import { parseListenAddress, parseSecretFlags, secretOptions } from '../../../src/cli/flags.js';
+import { EMPTY_OBSERVATION, nodeEvents, observeNode } from '../../../src/kube/index.js';
 
 describe('--metrics-address', () => {
   it('defaults to loopback when the chart does not set LVS_METRICS_ADDRESS', () => {
@@ -52,5 +54,38 @@ describe('Secret flags', () => {
 
   it('refuses anything but true or false', () => {
     expect(() => parse('--read-secrets=no')).toThrow('--read-secrets must be true or false, got "no"');
+  });
+});
+
+describe('SecretUnavailable issues', () => {
+  const group = (name: string, nodeSelector?: Record<string, unknown>) =>
+    ({
+      apiVersion: 'lvs.io/v1alpha1',
+      kind: 'VrrpGroup',
+      metadata: { name, namespace: 'apps' },
+      spec: { ...(nodeSelector ? { nodeSelector } : {}) },
+    }) as unknown as VrrpGroup;
+  const message = 'Secrets are not read (--read-secrets=false; chart value rbac.readSecrets=false)';
+
+  it('names the groups this node would run, as Warning Events with reason SecretUnavailable', () => {
+    const issues = secretIssues(
+      [
+        { group: group('everywhere'), message },
+        { group: group('here', { matchLabels: { zone: 'a' } }), message },
+        { group: group('elsewhere', { matchLabels: { zone: 'b' } }), message },
+      ],
+      { zone: 'a' },
+    );
+    expect(issues.map((i) => `${i.ref.name} ${i.reason}`)).toEqual([
+      'everywhere SecretUnavailable',
+      'here SecretUnavailable',
+    ]);
+    const events = nodeEvents('lb-1', EMPTY_OBSERVATION, observeNode([], issues));
+    expect(events[0]).toEqual({
+      regarding: { kind: 'VrrpGroup', namespace: 'apps', name: 'everywhere' },
+      type: 'Warning',
+      reason: 'SecretUnavailable',
+      note: `on lb-1: spec.authentication.secretRef: ${message}; the group is not run`,
+    });
   });
 });
