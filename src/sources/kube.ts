@@ -180,8 +180,10 @@ export class KubeSource {
     const raw = KINDS.flatMap((k) => this.list(k.kind).map((o) => this.check(o, API_VERSION, k.kind)));
     raw.sort((a, b) => byAge(a.typed, b.typed));
     const rejected: KubeRejection[] = [];
-    const secretUnavailable: SecretUnavailable[] = [];
     const valid: ManifestObject[] = [];
+    // Groups whose Secrets cannot be read, by index in `valid`: they take part in the
+    // cross-object checks (a VirtualServer that refers to one stays valid), then are left out.
+    const unavailable = new Map<number, SecretUnavailable>();
     const wanted = new Map<string, RawObject>();
     for (const { typed, result } of raw) {
       if (!result.ok) {
@@ -192,13 +194,10 @@ export class KubeSource {
       if (o.kind === 'VrrpGroup' && o.spec.authentication) {
         const ns = o.metadata.namespace;
         const why = this.secrets.unavailable(ns);
-        if (why !== undefined) {
-          secretUnavailable.push({ group: o, message: why });
-          continue;
-        }
+        if (why !== undefined) unavailable.set(valid.length, { group: o, message: why });
         // Only Secrets that a group references: the rest of the namespace is none of our business.
         const name = o.spec.authentication.secretRef.name;
-        const secret = this.secrets.find(ns, name);
+        const secret = why === undefined ? this.secrets.find(ns, name) : undefined;
         if (secret) wanted.set(`${ns}/${name}`, secret);
       }
       valid.push(o);
@@ -217,7 +216,8 @@ export class KubeSource {
       const o = valid[index];
       if (o) rejected.push(rejectionOf(o as RawObject, 'conflict', issues));
     }
-    const objects = valid.filter((_, i) => !crossRejected.has(i));
+    const objects = valid.filter((_, i) => !crossRejected.has(i) && !unavailable.has(i));
+    const secretUnavailable = [...unavailable].filter(([i]) => !crossRejected.has(i)).map(([, u]) => u);
     const nodes = this.list('Node').map((n) => ({
       name: n.metadata?.name ?? '',
       labels: (n.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {},

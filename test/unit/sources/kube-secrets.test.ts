@@ -131,10 +131,19 @@ describe('KubeSource Secrets', () => {
   it('readSecrets=false: no Secret client at all, groups that need one are reported', async () => {
     const { source, put, clients, clock } = setup({ secrets: 'off' });
     put('vrrpgroups', group('auth', 51));
-    put('virtualservers', service);
+    // A service of that group stays valid (its group exists), and is delivered.
+    put('virtualservers', {
+      ...service,
+      spec: {
+        ...(service['spec'] as object),
+        addresses: [{ ip: '192.0.2.51', port: 80 }],
+        vrrpGroupRef: { name: 'auth' },
+      },
+    });
     source.start();
     expect(await syncOutcome(source, clock)).toBe('synced');
     expect(clients.some((c) => c.startsWith('secrets'))).toBe(false);
+    expect(source.snapshot().rejected).toEqual([]);
     expect(summary(source.snapshot())).toEqual({
       objects: ['VirtualServer/ns/web'],
       unavailable: ['auth: Secrets are not read (--read-secrets=false; chart value rbac.readSecrets=false)'],
