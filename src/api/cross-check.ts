@@ -1,6 +1,6 @@
 import { parseAddressWithPrefix, parseIP } from './address.js';
 import type { RealServer, VirtualServer, VrrpGroup } from './objects.js';
-import type { Secret } from './secret.js';
+import { SECRET_TYPE, type Secret } from './secret.js';
 import { matchesSelector } from './selector.js';
 import type { FieldIssue, ManifestObject } from './validate.js';
 
@@ -89,6 +89,15 @@ export function crossCheck(objects: readonly ManifestObject[]): CrossIssue[] {
           ['spec', 'authentication', 'secretRef', 'key'],
           `Secret ${ref.name} has no key "${ref.key}"`,
           secret.index,
+        );
+      } else if (secret.object.type !== SECRET_TYPE) {
+        // Standalone reads it from the folder; a cluster's director would never see it.
+        add(
+          index,
+          ['spec', 'authentication', 'secretRef', 'name'],
+          `Secret ${ref.name} is not of type ${SECRET_TYPE}; in a cluster only Secrets of that type are read`,
+          secret.index,
+          'warning',
         );
       }
     }

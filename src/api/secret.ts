@@ -2,6 +2,14 @@ import { z } from 'zod';
 import { ObjectMetaSchema } from './objects.js';
 
 /**
+ * The type a Secret must have for lvs-operator to read it in a cluster. The director lists
+ * Secrets with the field selector `type=lvs.io/vrrp-auth`, so no other Secret ever reaches the
+ * process. A Secret's type is immutable, so nobody can turn another team's Secret into one of
+ * ours without creating a new Secret, whose content is then theirs to give.
+ */
+export const SECRET_TYPE = 'lvs.io/vrrp-auth';
+
+/**
  * A core/v1 Secret, accepted in manifest folders so that standalone agents can resolve
  * `secretRef`s (VRRP passwords) without a cluster. Only what we read is checked.
  */

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Registry } from 'prom-client';
-import { secretValue, type Kind, type ManifestObject, type Secret } from '../api/index.js';
+import { matchesSelector, secretValue, type Kind, type ManifestObject, type Secret } from '../api/index.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { createRootLogger, type Logger } from '../core/logger.js';
 import {
@@ -23,7 +23,8 @@ import {
 } from '../kube/index.js';
 import { createRegistry } from '../metrics/registry.js';
 import { startMetricsServer } from '../metrics/server.js';
-import { isDeleting, KubeSource, kubeClients } from '../sources/kube.js';
+import type { SecretReading } from '../sources/kube-secrets.js';
+import { isDeleting, KubeSource, kubeClients, type SecretUnavailable } from '../sources/kube.js';
 import { UsageError } from './exit.js';
 import { packageVersion, parseListenAddress } from './flags.js';
 import { ApplyReportLoop, notReadyReasons, waitForStopSignal } from './role-loop.js';
@@ -66,6 +67,8 @@ export interface ClusterRoleInstance {
 /** A cluster role as `runClusterRole` runs it. */
 export interface ClusterRoleSpec {
   readonly name: 'director' | 'realserver';
+  /** Whether and where this role reads Secrets (only the director uses them). */
+  readonly secrets: { readonly reading: SecretReading; readonly namespaces?: readonly string[] };
   /** The kinds whose status this role writes (and withdraws). */
   readonly statusKinds: readonly Kind[];
   /** Status this role wrote under an earlier field manager, withdrawn once at start. */
@@ -95,8 +98,8 @@ export function clusterRoleOptions(cmd: Command, defaults: { stateDir: string; m
     .option('--state-dir <dir>', 'where ownership records are kept across restarts', defaults.stateDir)
     .option(
       '--metrics-address <host:port>',
-      '/metrics, /healthz and /readyz',
-      process.env['LVS_METRICS_ADDRESS'] ?? `0.0.0.0:${defaults.metricsPort}`,
+      "/metrics, /healthz and /readyz; the node's own address (the chart passes status.hostIP), never 0.0.0.0 unless asked: a host-network listener on every address answers on the VIPs too (default: LVS_METRICS_ADDRESS, or loopback)",
+      process.env['LVS_METRICS_ADDRESS'] ?? `127.0.0.1:${defaults.metricsPort}`,
     )
     .option('--log-level <level>', 'trace, debug, info, warn or error', process.env['LOG_LEVEL'] ?? 'info');
 }
@@ -126,6 +129,8 @@ export async function runClusterRole(flags: ClusterRoleFlags, spec: ClusterRoleS
     clients: kubeClients(kc),
     metrics: createInformerMetrics(registry),
     ...(flags.namespace ? { namespace: flags.namespace } : {}),
+    secrets: spec.secrets.reading,
+    ...(spec.secrets.namespaces ? { secretNamespaces: spec.secrets.namespaces } : {}),
   });
   const fieldManager = nodeFieldManager(node, spec.name);
   const writer = new StatusWriter({ applier: createStatusApplier(kc), fieldManager, log });
@@ -137,6 +142,7 @@ export async function runClusterRole(flags: ClusterRoleFlags, spec: ClusterRoleS
   });
 
   let objects: readonly ManifestObject[] = [];
+  let secretUnavailable: readonly SecretUnavailable[] = [];
   let labels: Readonly<Record<string, string>> = {};
   const role = await spec.start({
     node,
@@ -158,7 +164,7 @@ export async function runClusterRole(flags: ClusterRoleFlags, spec: ClusterRoleS
   let retryWrites = false;
   const report = async () => {
     const { items, issues } = role.report();
-    const now = observeNode(items, issues);
+    const now = observeNode(items, [...issues, ...secretIssues(secretUnavailable, labels)]);
     for (const e of nodeEvents(node, observed, now)) await recorder.record(e);
     observed = now;
     const stale = spec.statusKinds.flatMap((k) =>
@@ -196,6 +202,7 @@ export async function runClusterRole(flags: ClusterRoleFlags, spec: ClusterRoleS
       const snapshot = source.snapshot();
       labels = snapshot.nodes.find((n) => n.name === node)?.labels ?? {};
       objects = snapshot.objects.filter((o) => !isDeleting(o));
+      secretUnavailable = snapshot.secretUnavailable.filter((u) => !isDeleting(u.group));
       await role.apply(objects);
       return true;
     },
@@ -239,6 +246,20 @@ export async function runClusterRole(flags: ClusterRoleFlags, spec: ClusterRoleS
   await writeStopped(role.stoppedItems?.() ?? [], writer, log);
   await metrics.close();
   log.info('stopped');
+}
+
+/** The groups that select this node and were left out because their Secret cannot be read, as issues (Events). */
+export function secretIssues(
+  unavailable: readonly SecretUnavailable[],
+  labels: Readonly<Record<string, string>>,
+): NodeIssue[] {
+  return unavailable
+    .filter((u) => u.group.spec.nodeSelector === undefined || matchesSelector(u.group.spec.nodeSelector, labels))
+    .map((u) => ({
+      ref: { kind: 'VrrpGroup', namespace: u.group.metadata.namespace, name: u.group.metadata.name },
+      reason: 'SecretUnavailable',
+      message: `spec.authentication.secretRef: ${u.message}; the group is not run`,
+    }));
 }
 
 /** How long a stopping node tries to say so in status before it gives up. */

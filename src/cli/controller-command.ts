@@ -33,7 +33,7 @@ export function registerController(program: Command): void {
     .option(
       '--metrics-address <host:port>',
       '/metrics, /healthz and /readyz',
-      process.env['LVS_METRICS_ADDRESS'] ?? '0.0.0.0:9402',
+      process.env['LVS_METRICS_ADDRESS'] ?? '127.0.0.1:9402',
     )
     .option('--log-level <level>', 'trace, debug, info, warn or error', process.env['LOG_LEVEL'] ?? 'info')
     .action(async (flags: ControllerFlags) => {

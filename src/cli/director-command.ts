@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ManifestObject } from '../api/index.js';
+import { SECRET_TYPE, type ManifestObject } from '../api/index.js';
 import type { DirectorStatus } from '../director/index.js';
 import {
   directorRealServerItems,
@@ -20,10 +20,13 @@ import {
   directorTuningOptions,
   parseCommandAllowlist,
   parseDirectorTuning,
+  parseSecretFlags,
+  secretOptions,
   type DirectorTuningFlags,
+  type SecretFlags,
 } from './flags.js';
 
-interface DirectorFlags extends ClusterRoleFlags, DirectorTuningFlags {
+interface DirectorFlags extends ClusterRoleFlags, DirectorTuningFlags, SecretFlags {
   removeIpvsOnExit?: boolean;
   allowCommand: string[];
 }
@@ -31,10 +34,12 @@ interface DirectorFlags extends ClusterRoleFlags, DirectorTuningFlags {
 /** `lvs-operator director`: the director role of one node, configured from the API server. */
 export function registerDirector(program: Command): void {
   clusterRoleOptions(
-    directorTuningOptions(
-      program
-        .command('director')
-        .description('Run the director role (VRRP, health checks, IPVS) of this node from the Kubernetes API'),
+    secretOptions(
+      directorTuningOptions(
+        program
+          .command('director')
+          .description('Run the director role (VRRP, health checks, IPVS) of this node from the Kubernetes API'),
+      ),
     ),
     { stateDir: '/var/lib/lvs-operator', metricsPort: 9400 },
   )
@@ -54,6 +59,7 @@ export function registerDirector(program: Command): void {
       const commandPolicy = parseCommandAllowlist(flags.allowCommand);
       await runClusterRole(flags, {
         name: 'director',
+        secrets: parseSecretFlags(flags),
         // RealServer: status.health. The realserver role writes status.vips of the same
         // objects under a field manager of its own, so neither withdraws the other's items.
         statusKinds: ['VrrpGroup', 'VirtualServer', 'RealServer'],
@@ -97,13 +103,12 @@ export function registerDirector(program: Command): void {
                 nowMs: ctx.clock.now(),
               });
               runtime.director.setExternalVerdicts(acceptance.failing);
-              const issues: NodeIssue[] = status.issues
-                .filter((i) => !i.transient)
-                .map((i) => ({
-                  ref: refOf(i.kind, i.ref),
-                  reason: i.reason ?? 'InvalidSpec',
-                  message: `${i.path.join('.')}: ${i.message}`,
-                }));
+              // A transient issue is a Secret (or its key) not found: say which type is read.
+              const issues: NodeIssue[] = status.issues.map((i) => ({
+                ref: refOf(i.kind, i.ref),
+                reason: i.reason ?? (i.transient ? 'SecretNotFound' : 'InvalidSpec'),
+                message: `${i.path.join('.')}: ${i.message}${i.transient ? ` (only Secrets of type ${SECRET_TYPE} are read)` : ''}`,
+              }));
               last = withCommandConditions(
                 [
                   ...directorStatusItems(ctx.node, status, times, acceptance.failing),

@@ -1,8 +1,8 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { exportKeepalived, formatDiagnostic, isFailure } from '../keepalived/index.js';
 import { loadManifestPaths } from '../sources/index.js';
 import { ReportedFailure } from './exit.js';
+import { writePrivateFile } from './private-file.js';
 
 /**
  * `lvsctl export PATH...`: writes VrrpGroups, VirtualServers, RealServers and the Secrets of
@@ -30,6 +30,7 @@ export function registerExport(program: Command): void {
         throw new ReportedFailure();
       }
       if (flags.out === '-') process.stdout.write(result.text);
-      else writeFileSync(flags.out, result.text);
+      // auth_pass is in it: owner-only, like the Secrets it came from.
+      else writePrivateFile(flags.out, result.text);
     });
 }

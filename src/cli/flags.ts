@@ -17,6 +17,45 @@ export function parseListenAddress(text: string, flag = '--metrics-address'): { 
   return { host: text.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0', port };
 }
 
+/** Flags of {@link secretOptions}, as commander gives them. */
+export interface SecretFlags {
+  readSecrets: string;
+  secretNamespaces?: string;
+}
+
+/** How the director reads Secrets; the chart sets the environment from rbac.* values. */
+export function secretOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--read-secrets <bool>',
+      'read Secrets of type lvs.io/vrrp-auth for VRRP PASS authentication; false: groups that need one are reported SecretUnavailable (default: LVS_READ_SECRETS, or true)',
+      process.env['LVS_READ_SECRETS'] || 'true',
+    )
+    .option(
+      '--secret-namespaces <ns,...>',
+      'read Secrets only in these namespaces (namespaced RBAC) (default: LVS_SECRET_NAMESPACES, or every watched namespace)',
+      process.env['LVS_SECRET_NAMESPACES'] || undefined,
+    );
+}
+
+/** The Secret flags, checked. */
+export function parseSecretFlags(flags: SecretFlags): {
+  reading: 'watch' | 'off';
+  namespaces?: string[];
+} {
+  if (flags.readSecrets !== 'true' && flags.readSecrets !== 'false') {
+    throw new UsageError(`--read-secrets must be true or false, got "${flags.readSecrets.slice(0, 40)}"`);
+  }
+  const namespaces = (flags.secretNamespaces ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  return {
+    reading: flags.readSecrets === 'true' ? 'watch' : 'off',
+    ...(namespaces.length > 0 ? { namespaces } : {}),
+  };
+}
+
 /** "key=value" → [key, value], for repeatable label flags. */
 export function parseLabel(text: string, flag: string): [string, string] {
   const i = text.indexOf('=');

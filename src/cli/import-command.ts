@@ -12,6 +12,7 @@ import {
   type Diagnostic,
   type ImportResult,
 } from '../keepalived/index.js';
+import { writePrivateFile } from './private-file.js';
 import { ReportedFailure, UsageError } from './exit.js';
 
 interface ImportFlags {
@@ -93,7 +94,9 @@ function writeOutput(result: ImportResult, out: string): void {
   mkdirSync(out, { recursive: true });
   for (const obj of result.objects) {
     const r = renderObject(obj);
-    writeFileSync(join(out, r.fileName), r.text);
+    // A Secret holds a VRRP password: owner-only, as keepalived.conf itself should have been.
+    if (obj.manifest.kind === 'Secret') writePrivateFile(join(out, r.fileName), r.text);
+    else writeFileSync(join(out, r.fileName), r.text);
   }
   process.stderr.write(`wrote ${result.objects.length} objects to ${out}\n`);
 }

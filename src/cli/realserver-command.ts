@@ -17,6 +17,7 @@ export function registerRealserver(program: Command): void {
     .action(async (flags) => {
       await runClusterRole(flags, {
         name: 'realserver',
+        secrets: { reading: 'none' },
         // VirtualServer for the inline real servers' VIPs (status.realServerVips).
         statusKinds: ['RealServer', 'VirtualServer'],
         // Before it had a field manager of its own, this role wrote status.vips as the director's.

@@ -75,6 +75,8 @@ export class Controller {
       clients: kubeClients(opts.kc),
       metrics: createInformerMetrics(opts.registry),
       ...(opts.namespace ? { namespace: opts.namespace } : {}),
+      // The controller needs no Secret: the directors resolve them and report what is missing.
+      secrets: 'none',
     });
     this.applier = createStatusApplier(opts.kc);
     this.writer = new StatusWriter({

@@ -229,8 +229,6 @@ export function conflictReason(issue: FieldIssue): string {
       return 'VrrpGroupNotFound';
     case 'realServerSelector':
       return 'NoRealServers';
-    case 'authentication':
-      return 'SecretKeyMissing';
     default:
       return 'Conflict';
   }

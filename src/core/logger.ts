@@ -1,21 +1,22 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
-/** Paths that may hold secrets; pino replaces them before a line is written. */
+/**
+ * Paths that may hold secrets; pino replaces them before a line is written. Defence in depth:
+ * no code logs a Secret or a password on purpose, but an object logged whole (a Secret, a VRRP
+ * instance config with its PASS password, an API request) must not carry one out. pino's `*`
+ * matches one level, so the usual keys are listed down to four levels.
+ */
 export const REDACT_PATHS = [
-  'password',
-  '*.password',
-  'authPass',
-  '*.authPass',
-  'auth_pass',
-  '*.auth_pass',
-  'authentication.password',
-  '*.authentication.password',
-  'data',
-  '*.data',
-  'stringData',
-  '*.stringData',
+  ...['password', 'authPass', 'auth_pass', 'data', 'stringData', 'token', 'bearerToken'].flatMap((key) => [
+    key,
+    `*.${key}`,
+    `*.*.${key}`,
+    `*.*.*.${key}`,
+  ]),
+  'headers.authorization',
+  '*.headers.authorization',
 ];
 
 export interface RootLoggerOptions {
@@ -23,6 +24,8 @@ export interface RootLoggerOptions {
   /** Human-readable output; defaults to whether stderr is a terminal. */
   pretty?: boolean;
   node?: string;
+  /** Where JSON lines go (default: stderr); a test seam. */
+  destination?: DestinationStream;
 }
 
 /**
@@ -45,7 +48,7 @@ export function createRootLogger(opts: RootLoggerOptions = {}): Logger {
       },
     });
   }
-  return pino(base, pino.destination(2));
+  return pino(base, opts.destination ?? pino.destination(2));
 }
 
 /** A logger that writes nothing, for tests and library callers that do not care. */

@@ -1,4 +1,4 @@
-import { MAX_LIST } from '../api/index.js';
+import { MAX_LIST, SECRET_TYPE } from '../api/index.js';
 import type { Statement } from './block-tree.js';
 import { duration, type KeywordTable, type StatementReader } from './convert-context.js';
 import type { SourcePos } from './diagnostics.js';
@@ -400,7 +400,8 @@ export function passwordSecret(groupName: string, password: string, namespace: s
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: { name: `${groupName}-auth`, ...(namespace !== undefined ? { namespace } : {}) },
-    type: 'Opaque',
+    // The only type the director reads in a cluster (SECRET_TYPE in src/api/secret.ts).
+    type: SECRET_TYPE,
     stringData: { [PASSWORD_KEY]: password },
   };
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type {
+  SECRET_TYPE,
   HealthCheckSchema,
   RealServerSchema,
   VirtualServerSchema,
@@ -26,7 +27,7 @@ export interface SecretManifest {
   apiVersion: 'v1';
   kind: 'Secret';
   metadata: { name: string; namespace?: string; labels?: Record<string, string> };
-  type: 'Opaque';
+  type: typeof SECRET_TYPE;
   stringData: Record<string, string>;
 }
 

@@ -10,6 +10,8 @@ export interface InformerMetrics {
   relisted(resource: string, reason: RelistReason): void;
   watchEnded(resource: string, reason: WatchEndReason): void;
   synced(resource: string): void;
+  /** A list failed; `status` is the HTTP status ("403") or "none". */
+  listFailed(resource: string, status: string): void;
   objects(resource: string, count: number): void;
 }
 
@@ -25,6 +27,12 @@ export function createInformerMetrics(registry: Registry): InformerMetrics {
     name: 'lvs_kube_informer_watch_ends_total',
     help: 'Watch streams that ended, by how they ended.',
     labelNames: ['resource', 'reason'],
+    registers: [registry],
+  });
+  const listErrors = new Counter({
+    name: 'lvs_kube_informer_list_errors_total',
+    help: 'Failed lists of a watched collection, by HTTP status ("none": no answer); 403 means the identity may not read it.',
+    labelNames: ['resource', 'status'],
     registers: [registry],
   });
   const synced = new Gauge({
@@ -43,6 +51,7 @@ export function createInformerMetrics(registry: Registry): InformerMetrics {
     relisted: (resource, reason) => relists.inc({ resource, reason }),
     watchEnded: (resource, reason) => watchEnds.inc({ resource, reason }),
     synced: (resource) => synced.set({ resource }, 1),
+    listFailed: (resource, status) => listErrors.inc({ resource, status }),
     objects: (resource, count) => objects.set({ resource }, count),
   };
 }

@@ -25,6 +25,8 @@ export interface InformerOptions<T extends StoredObject> {
   readonly backoff?: BackoffPolicy;
   /** Aborting it stops the informer, as stop() does. */
   readonly signal?: AbortSignal;
+  /** Told of every failed list or watch (a 403 on a collection the identity may not read, say). */
+  readonly onError?: (err: unknown) => void;
 }
 
 /** Receives every change of the cache, after the cache has applied it. */
@@ -62,6 +64,7 @@ export class ResilientInformer<T extends StoredObject> {
   private eventsInWatch = 0;
   private watchOpenedAtMs = 0;
   private synced = false;
+  private failure: unknown;
   /** Bumped on every new list or watch, so callbacks of an abandoned one are ignored. */
   private epoch = 0;
   private watch: WatchHandle | undefined;
@@ -103,6 +106,11 @@ export class ResilientInformer<T extends StoredObject> {
     return this.synced;
   }
 
+  /** The error of the last failed list or watch; cleared by a successful list. */
+  get lastError(): unknown {
+    return this.failure;
+  }
+
   /** Resolves when the first list has been applied. */
   waitForSync(): Promise<void> {
     if (this.synced) return Promise.resolve();
@@ -140,6 +148,7 @@ export class ResilientInformer<T extends StoredObject> {
         cancelTimeout();
         if (epoch !== this.epoch) return;
         this.failures = 0;
+        this.failure = undefined;
         this.resourceVersion = result.resourceVersion;
         this.deliver(this.store.replace(result.items));
         this.markSynced();
@@ -246,12 +255,19 @@ export class ResilientInformer<T extends StoredObject> {
 
   private retryLater(err: unknown, next: 'relist' | 'watch'): void {
     this.closeWatch();
+    this.failure = err;
+    if (next === 'relist') this.opts.metrics?.listFailed(this.resource, statusOf(err));
     const delayMs = backoffDelayMs(this.backoff, this.failures++);
     this.phase = 'waiting';
     const epoch = ++this.epoch;
     // The first failure is worth a warning; repeats are counted by the metrics only.
     const level = this.failures === 1 ? 'warn' : 'debug';
     this.log[level]({ err: messageOf(err), next, delayMs, failures: this.failures }, 'list/watch failed; retrying');
+    try {
+      this.opts.onError?.(err);
+    } catch (cbErr) {
+      this.log.error({ err: messageOf(cbErr) }, 'informer error callback threw');
+    }
     this.cancelWait = this.opts.clock.setTimer(delayMs, () => {
       if (epoch !== this.epoch) return;
       // After repeated watch failures the resourceVersion may be long gone: relist instead.
@@ -302,4 +318,10 @@ export class ResilientInformer<T extends StoredObject> {
       }
     }
   }
+}
+
+/** The HTTP status of a failed request as a metric label ("403"), or "none" (timeouts, resets). */
+function statusOf(err: unknown): string {
+  const status = (err as { status?: unknown; statusCode?: unknown } | null)?.status;
+  return typeof status === 'number' ? String(status) : 'none';
 }

@@ -11,6 +11,7 @@ import {
   type Kind,
   type ManifestObject,
   type ValidationResult,
+  type VrrpGroup,
 } from '../api/index.js';
 import type { Clock } from '../core/clock.js';
 import {
@@ -20,6 +21,7 @@ import {
   type ListWatchClient,
   type StoredObject,
 } from '../kube/index.js';
+import { SECRET_FIELD_SELECTOR, SecretCollection, type SecretReading } from './kube-secrets.js';
 
 /** An object of ours (or a Secret) the API server holds but that cannot be used. */
 export interface KubeRejection {
@@ -38,11 +40,20 @@ export interface KubeNode {
   readonly labels: Readonly<Record<string, string>>;
 }
 
+/** A valid VrrpGroup left out because the Secrets of its namespace cannot be read. */
+export interface SecretUnavailable {
+  readonly group: VrrpGroup;
+  /** Why, as a sentence for an Event: never a Secret's content. */
+  readonly message: string;
+}
+
 /** What the cluster asks for right now. */
 export interface KubeSnapshot {
   /** Valid objects that passed the cross-object checks, oldest first; referenced Secrets included. */
   readonly objects: readonly ManifestObject[];
   readonly rejected: readonly KubeRejection[];
+  /** Groups that need a Secret this source cannot read now (left out of `objects`). */
+  readonly secretUnavailable: readonly SecretUnavailable[];
   readonly nodes: readonly KubeNode[];
 }
 
@@ -51,6 +62,7 @@ interface RawObject extends StoredObject {
   kind?: string;
   metadata?: StoredObject['metadata'] & { creationTimestamp?: string | Date; generation?: number };
   spec?: { authentication?: { secretRef?: { name?: string } } };
+  type?: unknown;
 }
 
 /** Builds the list/watch client of one collection; tests swap in fakes. */
@@ -59,6 +71,7 @@ export type ClientFactory = (
   version: string,
   plural: string,
   namespace: string | undefined,
+  fieldSelector?: string,
 ) => ListWatchClient<RawObject>;
 
 export interface KubeSourceOptions {
@@ -70,23 +83,35 @@ export interface KubeSourceOptions {
   readonly watchdogMs?: number;
   readonly resyncMs?: number;
   readonly clients: ClientFactory;
+  /** How Secrets are read (default `watch`): see {@link SecretReading}. */
+  readonly secrets?: SecretReading;
+  /** Read the Secrets of these namespaces only (namespaced RBAC); default: all, or `namespace`. */
+  readonly secretNamespaces?: readonly string[];
 }
 
 /** The client factory over a KubeConfig. */
 export function kubeClients(kc: KubeConfig): ClientFactory {
-  return (group, version, plural, namespace) =>
-    createListWatchClient<RawObject>(kc, { group, version, plural, ...(namespace ? { namespace } : {}) });
+  return (group, version, plural, namespace, fieldSelector) =>
+    createListWatchClient<RawObject>(kc, {
+      group,
+      version,
+      plural,
+      ...(namespace ? { namespace } : {}),
+      ...(fieldSelector ? { fieldSelector } : {}),
+    });
 }
 
 /**
  * Desired state from the cluster: resilient informers for VrrpGroups, VirtualServers,
- * RealServers, Secrets and Nodes, turned into the same validated model a manifest folder
- * gives. Objects are validated one by one (as an entry point must: the API server's schema
+ * RealServers and Nodes, plus the Secrets of our type (see {@link SecretCollection}), turned
+ * into the same validated model a manifest folder gives. A Secret collection that cannot be
+ * listed (403) holds nothing else up: the groups that need it are reported, the rest runs. Objects are validated one by one (as an entry point must: the API server's schema
  * may be older than ours), then across each other, oldest first, so a newer conflicting
  * object is the one rejected. Listeners hear about changes once per batch of events.
  */
 export class KubeSource {
-  private readonly informers: Map<Kind | 'Secret' | 'Node', ResilientInformer<RawObject>>;
+  private readonly informers: Map<Kind | 'Node', ResilientInformer<RawObject>>;
+  private readonly secrets: SecretCollection<RawObject>;
   private readonly listeners: (() => void)[] = [];
   private notifyQueued = false;
   /**
@@ -96,38 +121,50 @@ export class KubeSource {
   private readonly checked = new WeakMap<RawObject, Checked>();
 
   constructor(private readonly opts: KubeSourceOptions) {
-    const informer = (group: string, version: string, plural: string, namespaced: boolean) =>
+    const informer = (client: ListWatchClient<RawObject>, onError?: (err: unknown) => void) =>
       new ResilientInformer<RawObject>({
-        client: opts.clients(group, version, plural, namespaced ? opts.namespace : undefined),
+        client,
         clock: opts.clock,
         log: opts.log,
         ...(opts.metrics ? { metrics: opts.metrics } : {}),
         ...(opts.watchdogMs === undefined ? {} : { watchdogMs: opts.watchdogMs }),
         ...(opts.resyncMs === undefined ? {} : { resyncMs: opts.resyncMs }),
+        ...(onError ? { onError } : {}),
       });
-    this.informers = new Map<Kind | 'Secret' | 'Node', ResilientInformer<RawObject>>([
-      ...KINDS.map((k) => [k.kind, informer(GROUP, VERSION, k.plural, true)] as const),
-      ['Secret', informer('', 'v1', 'secrets', true)],
-      ['Node', informer('', 'v1', 'nodes', false)],
+    this.informers = new Map<Kind | 'Node', ResilientInformer<RawObject>>([
+      ...KINDS.map((k) => [k.kind, informer(opts.clients(GROUP, VERSION, k.plural, opts.namespace))] as const),
+      ['Node', informer(opts.clients('', 'v1', 'nodes', undefined))],
     ]);
     for (const inf of this.informers.values()) inf.on(() => this.queueNotify());
+    this.secrets = new SecretCollection<RawObject>({
+      reading: opts.secrets ?? 'watch',
+      namespaces: opts.secretNamespaces ?? [opts.namespace],
+      informer: (ns, onError) => informer(opts.clients('', 'v1', 'secrets', ns, SECRET_FIELD_SELECTOR), onError),
+      log: opts.log,
+      onChange: () => this.queueNotify(),
+    });
   }
 
   start(): void {
     for (const inf of this.informers.values()) inf.start();
+    this.secrets.start();
   }
 
   stop(): void {
     for (const inf of this.informers.values()) inf.stop();
+    this.secrets.stop();
   }
 
-  /** Resolves once every collection has been listed; before that a snapshot is incomplete. */
+  /**
+   * Resolves once every collection has been listed, and the Secrets listed or found failing;
+   * before that a snapshot is incomplete.
+   */
   async waitForSync(): Promise<void> {
-    await Promise.all([...this.informers.values()].map((i) => i.waitForSync()));
+    await Promise.all([...[...this.informers.values()].map((i) => i.waitForSync()), this.secrets.waitForSettled()]);
   }
 
   get hasSynced(): boolean {
-    return [...this.informers.values()].every((i) => i.hasSynced);
+    return [...this.informers.values()].every((i) => i.hasSynced) && this.secrets.settled;
   }
 
   /** Called (asynchronously, once per batch) after any change. Returns an unsubscribe function. */
@@ -144,20 +181,28 @@ export class KubeSource {
     raw.sort((a, b) => byAge(a.typed, b.typed));
     const rejected: KubeRejection[] = [];
     const valid: ManifestObject[] = [];
+    // Groups whose Secrets cannot be read, by index in `valid`: they take part in the
+    // cross-object checks (a VirtualServer that refers to one stays valid), then are left out.
+    const unavailable = new Map<number, SecretUnavailable>();
+    const wanted = new Map<string, RawObject>();
     for (const { typed, result } of raw) {
-      if (result.ok) valid.push(result.object);
-      else rejected.push(rejectionOf(typed, 'invalid', result.issues));
+      if (!result.ok) {
+        rejected.push(rejectionOf(typed, 'invalid', result.issues));
+        continue;
+      }
+      const o = result.object;
+      if (o.kind === 'VrrpGroup' && o.spec.authentication) {
+        const ns = o.metadata.namespace;
+        const why = this.secrets.unavailable(ns);
+        if (why !== undefined) unavailable.set(valid.length, { group: o, message: why });
+        // Only Secrets that a group references: the rest of the namespace is none of our business.
+        const name = o.spec.authentication.secretRef.name;
+        const secret = why === undefined ? this.secrets.find(ns, name) : undefined;
+        if (secret) wanted.set(`${ns}/${name}`, secret);
+      }
+      valid.push(o);
     }
-    // Only Secrets that a group references: the rest of the namespace is none of our business.
-    const wanted = new Set(
-      valid.flatMap((o) =>
-        o.kind === 'VrrpGroup' && o.spec.authentication
-          ? [`${o.metadata.namespace}/${o.spec.authentication.secretRef.name}`]
-          : [],
-      ),
-    );
-    for (const s of this.list('Secret')) {
-      if (!wanted.has(`${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`)) continue;
+    for (const s of wanted.values()) {
       const { typed, result } = this.check(s, 'v1', 'Secret');
       if (result.ok) valid.push(result.object);
       else rejected.push(rejectionOf(typed, 'invalid', result.issues));
@@ -171,12 +216,13 @@ export class KubeSource {
       const o = valid[index];
       if (o) rejected.push(rejectionOf(o as RawObject, 'conflict', issues));
     }
-    const objects = valid.filter((_, i) => !crossRejected.has(i));
+    const objects = valid.filter((_, i) => !crossRejected.has(i) && !unavailable.has(i));
+    const secretUnavailable = [...unavailable].filter(([i]) => !crossRejected.has(i)).map(([, u]) => u);
     const nodes = this.list('Node').map((n) => ({
       name: n.metadata?.name ?? '',
       labels: (n.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {},
     }));
-    return { objects, rejected, nodes };
+    return { objects, rejected, secretUnavailable, nodes };
   }
 
   /** The object as the API server last reported it (status and managedFields included). */
@@ -199,7 +245,7 @@ export class KubeSource {
     return checked;
   }
 
-  private list(kind: Kind | 'Secret' | 'Node'): RawObject[] {
+  private list(kind: Kind | 'Node'): RawObject[] {
     return this.informers.get(kind)?.list() ?? [];
   }
 

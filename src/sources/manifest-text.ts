@@ -1,4 +1,12 @@
-import { isMap, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode } from 'yaml';
+import {
+  isMap,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  type Document,
+  type ErrorCode,
+  type Node as YamlNode,
+} from 'yaml';
 
 /** One YAML document of a manifest file, with a way to find the line of any field in it. */
 export interface ManifestDocument {
@@ -27,10 +35,15 @@ export interface ParsedManifestText {
 /**
  * Splits multi-document YAML into documents, keeping positions for messages. A document with a
  * syntax error yields diagnostics and is left out; the others are kept. Never throws.
+ *
+ * A manifest may be a Secret, so no diagnostic quotes the text: the yaml library's messages
+ * name the offending token (an alias, an escape, a tag, a key), which may be a password. Each
+ * error code gets a fixed message of ours instead; the line and column say where.
  */
 export function parseManifestText(text: string, file: string): ParsedManifestText {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // logLevel 'error': the library's own process warnings quote keys and values on stderr.
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   const documents: ManifestDocument[] = [];
   const diagnostics: TextDiagnostic[] = [];
   const position = (offset: number) => lineCounter.linePos(offset);
@@ -39,14 +52,23 @@ export function parseManifestText(text: string, file: string): ParsedManifestTex
     if (doc.errors.length > 0) {
       for (const err of doc.errors) {
         const pos = position(err.pos[0]);
-        diagnostics.push({ file, line: pos.line, column: pos.col, message: firstLine(err.message) });
+        diagnostics.push({ file, line: pos.line, column: pos.col, message: YAML_ERRORS[err.code] });
       }
       continue;
     }
     if (doc.contents === null) continue; // an empty document, e.g. after a trailing "---"
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
-    if (value === null || value === undefined) continue;
     const line = position(doc.contents.range[0]).line;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch {
+      // An alias without its anchor, or one that expands past maxAliasCount: the library
+      // throws with the alias's name in the message, which is never repeated.
+      const pos = position(doc.contents.range[0]);
+      diagnostics.push({ file, line: pos.line, column: pos.col, message: ALIAS_FAILED });
+      continue;
+    }
+    if (value === null || value === undefined) continue;
     documents.push({ file, line, value, lineOf: (path) => lineOfPath(doc, path, position) ?? line });
   }
   return { documents, diagnostics };
@@ -77,6 +99,31 @@ function lineOfPath(doc: Document, path: readonly PropertyKey[], position: (o: n
   return found;
 }
 
-function firstLine(message: string): string {
-  return (message.split('\n')[0] ?? message).trim();
-}
+const ALIAS_FAILED = 'an alias (*name) has no anchor before it, or expands to more than 100 nodes';
+
+/** Our message per yaml error code: precise, and quoting nothing from the text. */
+const YAML_ERRORS: Readonly<Record<ErrorCode, string>> = {
+  ALIAS_PROPS: 'an alias (*name) cannot have a tag or an anchor',
+  BAD_ALIAS: 'an alias (*name) is not valid here',
+  BAD_DIRECTIVE: 'unsupported or malformed %directive',
+  BAD_DQ_ESCAPE: 'invalid escape sequence in a double-quoted string',
+  BAD_INDENT: 'bad indentation, or a { } or [ ] left open',
+  BAD_PROP_ORDER: 'an anchor or tag is misplaced',
+  BAD_SCALAR_START: 'a plain value cannot start with this character; quote it',
+  BLOCK_AS_IMPLICIT_KEY: 'a mapping cannot follow a key on its line; quote a value that contains ": "',
+  BLOCK_IN_FLOW: 'a block collection cannot be inside a flow collection ({ } or [ ])',
+  BAD_COLLECTION_TYPE: 'the tag does not fit this kind of collection',
+  DUPLICATE_KEY: 'map keys must be unique',
+  IMPOSSIBLE: 'unparseable YAML',
+  KEY_OVER_1024_CHARS: 'an implicit key is longer than 1024 characters',
+  MISSING_CHAR: 'a closing quote, bracket or brace is missing',
+  MULTILINE_IMPLICIT_KEY: 'an implicit key must be on a single line',
+  MULTIPLE_ANCHORS: 'a node can have at most one anchor',
+  MULTIPLE_DOCS: 'more than one document where one was expected; separate documents with ---',
+  MULTIPLE_TAGS: 'a node can have at most one tag',
+  NON_STRING_KEY: 'map keys must be strings',
+  RESOURCE_EXHAUSTION: "the document expands past the parser's limits",
+  TAB_AS_INDENT: 'tabs cannot be used for indentation',
+  TAG_RESOLVE_FAILED: 'a tag cannot be resolved for this value',
+  UNEXPECTED_TOKEN: 'unexpected content; check indentation and the ": " after each key',
+};

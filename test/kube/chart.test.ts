@@ -48,6 +48,8 @@ describeWithApiServer('Helm chart against a real API server', (kubeconfigPath) =
   it('renders manifests the API server accepts (kubectl apply --dry-run=server)', async (ctx) => {
     if (!tools) ctx.skip();
     await kubectl('create', 'namespace', NS);
+    // watchNamespace=apps puts the director's Secret Role in that namespace.
+    await kubectl('create', 'namespace', 'apps');
     for (const [file, sets] of [
       ['default.yaml', []],
       ['single-namespace.yaml', ['watchNamespace=apps', 'rbac.readSecrets=false', 'director.privileged=true']],
@@ -108,6 +110,78 @@ describeWithApiServer('Helm chart against a real API server', (kubeconfigPath) =
     }
   });
 
+  it('binds the host-network listeners to the node address, which the probes and monitors use', async (ctx) => {
+    if (!tools) ctx.skip();
+    const show = async (sets: string[]) => {
+      const args = ['template', RELEASE, CHART, '--namespace', NS, ...sets.flatMap((s) => ['--set', s])];
+      const { stdout } = await helm(...args, '--show-only', 'templates/director-daemonset.yaml');
+      const { stdout: rs } = await helm(...args, '--show-only', 'templates/realserver-daemonset.yaml');
+      return [stdout, rs] as const;
+    };
+    const [director, realserver] = await show(['metrics.podMonitor.enabled=true']);
+    for (const [text, port] of [
+      [director, 9400],
+      [realserver, 9401],
+    ] as const) {
+      expect(text).toMatch(/name: LVS_NODE_IP\n\s+valueFrom: \{ fieldRef: \{ fieldPath: status\.hostIP \} \}/);
+      expect(text).toContain(`value: "[$(LVS_NODE_IP)]:${port}"`);
+      // The kubelet probes a host-network pod at its pod IP, the node's address: the named port.
+      expect(text).toContain('httpGet: { path: /readyz, port: metrics }');
+      expect(text).not.toContain('0.0.0.0');
+    }
+    const { stdout: monitors } = await helm(
+      'template',
+      RELEASE,
+      CHART,
+      '--namespace',
+      NS,
+      '--set',
+      'metrics.podMonitor.enabled=true',
+      '--show-only',
+      'templates/monitoring.yaml',
+    );
+    expect(monitors).toContain('- port: metrics');
+    const [everywhere] = await show(['metrics.bindAddress=0.0.0.0']);
+    expect(everywhere).toContain('value: "[0.0.0.0]:9400"');
+    expect(everywhere).not.toContain('LVS_NODE_IP');
+    await expect(helm('lint', CHART, '--set', 'metrics.bindAddress=every')).rejects.toThrow(/bindAddress/);
+  });
+
+  it('reads Secrets only where rbac allows: off, or in named namespaces through Roles', async (ctx) => {
+    if (!tools) ctx.skip();
+    await kubectl('create', 'namespace', 'chart-secrets');
+    const as = (release: string) => `--as=system:serviceaccount:${NS}:${release}-lvs-operator-director`;
+    const can = async (release: string, verb: string, ns: string) =>
+      kubectl('auth', 'can-i', verb, 'secrets', as(release), '-n', ns).then(
+        () => true,
+        () => false,
+      );
+    for (const [release, sets] of [
+      ['sec-off', ['rbac.readSecrets=false']],
+      ['sec-named', ['rbac.secretNamespaces={chart-secrets}']],
+    ] as const) {
+      const args = ['template', release, CHART, '--namespace', NS, ...sets.flatMap((s) => ['--set', s])];
+      const { stdout } = await helm(
+        ...args,
+        '--show-only',
+        'templates/rbac.yaml',
+        '--show-only',
+        'templates/serviceaccounts.yaml',
+      );
+      await writeFile(join(work, `${release}.yaml`), stdout);
+      await kubectl('apply', '-f', join(work, `${release}.yaml`));
+      const { stdout: ds } = await helm(...args, '--show-only', 'templates/director-daemonset.yaml');
+      if (release === 'sec-off') expect(ds).toMatch(/name: LVS_READ_SECRETS\n\s+value: "false"/);
+      else expect(ds).toMatch(/name: LVS_SECRET_NAMESPACES\n\s+value: "chart-secrets"/);
+    }
+    expect(await can('sec-off', 'list', 'chart-secrets')).toBe(false);
+    expect(await can('sec-off', 'list', 'default')).toBe(false);
+    expect(await can('sec-named', 'list', 'chart-secrets')).toBe(true);
+    expect(await can('sec-named', 'watch', 'chart-secrets')).toBe(true);
+    expect(await can('sec-named', 'list', 'default')).toBe(false);
+    expect(await can('sec-named', 'get', 'chart-secrets')).toBe(false);
+  });
+
   it('grants each role what it needs and nothing more', async (ctx) => {
     if (!tools) ctx.skip();
     await kubectl('apply', '-f', await render('rbac.yaml', [], '--show-only=templates/rbac.yaml'));
@@ -138,11 +212,15 @@ describeWithApiServer('Helm chart against a real API server', (kubeconfigPath) =
       ['realserver', 'patch', 'virtualservers.lvs.io/status', true],
       ['director', 'patch', 'realservers.lvs.io/status', true],
       ['realserver', 'patch', 'vrrpgroups.lvs.io/status', false],
-      ['realserver', 'get', 'secrets', false],
+      ['realserver', 'list', 'secrets', false],
+      ['director', 'list', 'secrets', true],
+      ['director', 'watch', 'secrets', true],
+      ['director', 'get', 'secrets', false],
       ['controller', 'patch', 'virtualservers.lvs.io/status', true],
       ['controller', 'patch', 'virtualservers.lvs.io', true],
       ['controller', 'delete', 'virtualservers.lvs.io', false],
-      ['controller', 'get', 'secrets', true],
+      ['controller', 'list', 'secrets', false],
+      ['controller', 'get', 'secrets', false],
       ['controller', 'update', 'leases.coordination.k8s.io/lvs-operator-controller', true, NS],
       ['controller', 'update', 'leases.coordination.k8s.io/other', false, NS],
       ['controller', 'create', 'leases.coordination.k8s.io', false, 'default'],

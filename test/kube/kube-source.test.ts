@@ -57,7 +57,11 @@ describe('KubeSource', () => {
       }),
     );
     put('vrrpgroups', group('broken', '2026-01-03T00:00:00Z', { virtualRouterId: 999 }));
-    put('secrets', { metadata: meta('auth', '2026-01-01T00:00:00Z'), data: { password: 'MTExMQ==' } });
+    put('secrets', {
+      metadata: meta('auth', '2026-01-01T00:00:00Z'),
+      type: 'lvs.io/vrrp-auth',
+      data: { password: 'MTExMQ==' },
+    });
     put('secrets', { metadata: meta('unrelated', '2026-01-01T00:00:00Z'), data: { token: 'c2VjcmV0' } });
     put('nodes', { metadata: { name: 'lb-1', labels: { 'lvs.io/director': 'true' } } } as Raw);
     await flush();
@@ -102,6 +106,7 @@ describe('planPass', () => {
   const snapshot = (overrides: Partial<KubeSnapshot>): KubeSnapshot => ({
     objects: [],
     rejected: [],
+    secretUnavailable: [],
     nodes: [{ name: 'lb-1', labels: {} }],
     ...overrides,
   });

@@ -41,3 +41,27 @@ app.kubernetes.io/component: {{ .role }}
   value: {{ .Values.watchNamespace | quote }}
 {{- end }}
 {{- end -}}
+
+{{- /*
+The metrics listener of a host-network role: the node's own address (status.hostIP) unless
+metrics.bindAddress names one, so /metrics and the probes do not answer on the VIPs. The
+kubelet probes a host-network pod at its pod IP, which is the node's address, as does a
+PodMonitor or ServiceMonitor.
+*/ -}}
+{{- define "lvs-operator.hostMetricsEnv" -}}
+{{- $addr := .root.Values.metrics.bindAddress -}}
+{{- if eq $addr "hostIP" }}
+- name: LVS_NODE_IP
+  valueFrom: { fieldRef: { fieldPath: status.hostIP } }
+- name: LVS_METRICS_ADDRESS
+  value: "[$(LVS_NODE_IP)]:{{ .port }}"
+{{- else }}
+- name: LVS_METRICS_ADDRESS
+  value: "[{{ $addr }}]:{{ .port }}"
+{{- end }}
+{{- end -}}
+
+{{- /* Namespaces whose Secrets the director reads through Roles; empty: a ClusterRole rule. */ -}}
+{{- define "lvs-operator.secretNamespaces" -}}
+{{- if .Values.rbac.secretNamespaces }}{{ join "," .Values.rbac.secretNamespaces }}{{ else }}{{ .Values.watchNamespace }}{{ end -}}
+{{- end -}}

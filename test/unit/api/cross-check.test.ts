@@ -22,6 +22,28 @@ const issuesOf = (objects: unknown[]) =>
   }));
 
 describe('cross-object checks', () => {
+  it('warns when a group references a Secret a cluster would not read (not of type lvs.io/vrrp-auth)', () => {
+    const g = named(vrrpGroup(), 'vi-1', {
+      authentication: { type: 'PASS', secretRef: { name: 'auth', key: 'password' } },
+    });
+    const secret = (type?: string) => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'auth' },
+      ...(type ? { type } : {}),
+      stringData: { password: '1111' },
+    });
+    const warning = {
+      index: 0,
+      path: 'spec.authentication.secretRef.name',
+      severity: 'warning',
+      message: 'Secret auth is not of type lvs.io/vrrp-auth; in a cluster only Secrets of that type are read',
+    };
+    expect(issuesOf([g, secret('Opaque')])).toEqual([warning]);
+    expect(issuesOf([g, secret()])).toEqual([warning]);
+    expect(issuesOf([g, secret('lvs.io/vrrp-auth')])).toEqual([]);
+  });
+
   it('accepts a consistent set', () => {
     const g = vrrpGroup();
     const vs = named(virtualServer(), 'web', { vrrpGroupRef: { name: 'vi-1' } });

@@ -54,7 +54,7 @@ describe('planPass: node field managers', () => {
   });
   const plan = (managers: string[], nodes: string[], deleting = false) =>
     planPass({
-      snapshot: { objects, rejected: [], nodes: nodes.map((name) => ({ name, labels: {} })) },
+      snapshot: { objects, rejected: [], secretUnavailable: [], nodes: nodes.map((name) => ({ name, labels: {} })) },
       cached: () => cachedWith(managers, deleting),
       nowIso: '2026-11-22T03:00:00Z',
     });

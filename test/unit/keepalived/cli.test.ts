@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -47,6 +47,27 @@ describe('lvsctl import', () => {
     ]);
     expect(readFileSync(join(outDir, 'vrrpgroup-vi-1.yaml'), 'utf8')).toMatch(/namespace: lb/);
     expect(await main(['validate', outDir])).toBe(0);
+  });
+
+  it('writes Secret files owner-only (0600), also over an existing world-readable file', async () => {
+    const outDir = join(dir, 'private');
+    mkdirSync(outDir);
+    const secretFile = join(outDir, 'secret-vi-1-auth.yaml');
+    writeFileSync(secretFile, 'old\n');
+    chmodSync(secretFile, 0o644);
+    const umask = process.umask(0);
+    try {
+      expect(await main(['import', '--out', outDir, seed000])).toBe(0);
+    } finally {
+      process.umask(umask);
+    }
+    expect(statSync(secretFile).mode & 0o777).toBe(0o600);
+    expect(readFileSync(secretFile, 'utf8')).toMatch(/^type: lvs\.io\/vrrp-auth$/m);
+    expect(statSync(join(outDir, 'vrrpgroup-vi-1.yaml')).mode & 0o777).toBe(0o666);
+    expect(readdirSync(outDir).filter((f) => f.startsWith('.'))).toEqual([]);
+    const conf = join(dir, 'exported.conf');
+    expect(await main(['export', '--out', conf, outDir])).toBe(0);
+    expect(statSync(conf).mode & 0o777).toBe(0o600);
   });
 
   it('fails with exit 1 on errors and writes nothing', async () => {

@@ -61,7 +61,7 @@ describe('keepalived corpus', () => {
               ? RealServerSchema
               : undefined;
       if (schema === undefined) {
-        expect(manifest).toMatchObject({ apiVersion: 'v1', kind: 'Secret', type: 'Opaque' });
+        expect(manifest).toMatchObject({ apiVersion: 'v1', kind: 'Secret', type: 'lvs.io/vrrp-auth' });
         continue;
       }
       const res = schema.safeParse(manifest);
