@@ -116,13 +116,22 @@ async function runStandalone(
     registry,
     log,
     ...o.listen,
-    readiness: () =>
-      notReadyReasons([
-        ...(director ? [{ name: 'director', isSynced: director.isSynced }] : []),
-        ...(realserver ? [{ name: 'realserver', isSynced: realserver.isSynced }] : []),
-      ]),
+    readiness: () => {
+      // A missing or unreadable folder is not "nothing desired": the node keeps its last good
+      // state, and readiness says why it is not following the folder.
+      const folder = source.unavailableReason();
+      return [
+        ...(folder === undefined ? [] : [folder]),
+        ...notReadyReasons([
+          ...(director ? [{ name: 'director', isSynced: director.isSynced }] : []),
+          ...(realserver ? [{ name: 'realserver', isSynced: realserver.isSynced }] : []),
+        ]),
+      ];
+    },
   });
-  apply(await source.start());
+  // The listener applies the first snapshot read; none while the folder is unavailable, so a
+  // start without the folder adopts and keeps what a previous run programmed.
+  await source.start();
   log.info({ role: o.role, manifests: o.manifests, metrics: metrics.url }, 'standalone agent started');
 
   await waitForStopSignal(log, () => void source.reload());

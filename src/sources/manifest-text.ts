@@ -1,3 +1,4 @@
+import { messageOf } from '../core/errors.js';
 import { isMap, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode } from 'yaml';
 
 /** One YAML document of a manifest file, with a way to find the line of any field in it. */
@@ -29,6 +30,34 @@ export interface ParsedManifestText {
  * syntax error yields diagnostics and is left out; the others are kept. Never throws.
  */
 export function parseManifestText(text: string, file: string): ParsedManifestText {
+  try {
+    return capDiagnostics(parseDocuments(text, file));
+  } catch (err) {
+    // The parser's own recursion on absurd nesting: the file is an error, never an exception.
+    return { documents: [], diagnostics: [{ file, line: 1, column: 1, message: `cannot parse: ${messageOf(err)}` }] };
+  }
+}
+
+/** Aliases one document may expand: more is an alias bomb (the `yaml` package's own default). */
+export const MANIFEST_MAX_ALIASES = 100;
+/** Text problems reported per file; a deeply broken file would otherwise flood the log. */
+export const MANIFEST_MAX_TEXT_DIAGNOSTICS = 10;
+
+function capDiagnostics(parsed: ParsedManifestText): ParsedManifestText {
+  const { diagnostics } = parsed;
+  if (diagnostics.length <= MANIFEST_MAX_TEXT_DIAGNOSTICS) return parsed;
+  const kept = diagnostics.slice(0, MANIFEST_MAX_TEXT_DIAGNOSTICS);
+  const first = diagnostics[0];
+  kept.push({
+    file: first?.file ?? '',
+    line: first?.line ?? 1,
+    column: first?.column ?? 1,
+    message: `${diagnostics.length - MANIFEST_MAX_TEXT_DIAGNOSTICS} more problems in this file not shown`,
+  });
+  return { documents: parsed.documents, diagnostics: kept };
+}
+
+function parseDocuments(text: string, file: string): ParsedManifestText {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const documents: ManifestDocument[] = [];
@@ -39,14 +68,28 @@ export function parseManifestText(text: string, file: string): ParsedManifestTex
     if (doc.errors.length > 0) {
       for (const err of doc.errors) {
         const pos = position(err.pos[0]);
-        diagnostics.push({ file, line: pos.line, column: pos.col, message: firstLine(err.message) });
+        // The parser turns its own stack overflow on absurd nesting into an error like this one.
+        const message = /call stack/i.test(err.message) ? 'nested too deeply to parse' : firstLine(err.message);
+        diagnostics.push({ file, line: pos.line, column: pos.col, message });
       }
       continue;
     }
     if (doc.contents === null) continue; // an empty document, e.g. after a trailing "---"
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
-    if (value === null || value === undefined) continue;
     const line = position(doc.contents.range[0]).line;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MANIFEST_MAX_ALIASES });
+    } catch {
+      // The only error toJS raises on parsed input: the alias count (a "billion laughs").
+      diagnostics.push({
+        file,
+        line,
+        column: 1,
+        message: `document expands more than ${MANIFEST_MAX_ALIASES} YAML aliases; not read`,
+      });
+      continue;
+    }
+    if (value === null || value === undefined) continue;
     documents.push({ file, line, value, lineOf: (path) => lineOfPath(doc, path, position) ?? line });
   }
   return { documents, diagnostics };
