@@ -309,6 +309,8 @@ function include(state: State, args: string[], at: SourcePos): void {
     state.sink.error(at, 'KA_MISSING_VALUE', 'include needs a file name');
     return;
   }
+  // Counted before anything else, so that includes refused for their depth are bounded too.
+  charge(state, at, 'includes', 1, 'includes in all (a file included twice counts twice)');
   if (state.stack.length >= PARSE_LIMITS.includeDepth) {
     state.sink.error(at, 'KA_INCLUDE_DEPTH', `includes nest deeper than ${PARSE_LIMITS.includeDepth} files`);
     return;
@@ -319,6 +321,9 @@ function include(state: State, args: string[], at: SourcePos): void {
   const resolved = path.posix.normalize(path.posix.isAbsolute(single) ? single : path.posix.join(base, single));
   const isGlob = GLOB_CHARS.test(pattern);
   const matches = isGlob ? [...state.reader.glob(resolved)].sort() : [resolved];
+  if (matches.length > 1) {
+    charge(state, at, 'includes', matches.length - 1, 'includes in all (a file included twice counts twice)');
+  }
   if (isGlob && matches.length === 0) {
     state.sink.warning(at, 'KA_INCLUDE_NO_MATCH', `no file matches include pattern ${clip(pattern)}`);
     return;
@@ -329,7 +334,6 @@ function include(state: State, args: string[], at: SourcePos): void {
       state.sink.error(at, 'KA_INCLUDE_LOOP', `include loop: ${chain.join(' -> ')}`);
       continue;
     }
-    charge(state, at, 'includes', 1, 'includes in all (a file included twice counts twice)');
     const text = state.reader.readFile(file);
     if (text === undefined) {
       state.sink.error(at, 'KA_INCLUDE_MISSING', `included file ${clip(pattern)} does not exist or cannot be read`);

@@ -104,10 +104,13 @@ async function listFolder(
     let childReal = join(real, e.name);
     const isManifest = MANIFEST_EXTENSIONS.some((ext) => e.name.endsWith(ext));
     let isDirectory = e.isDirectory();
+    let special = specialKind(e);
     if (e.isSymbolicLink()) {
       try {
         childReal = await realpath(childReal);
-        isDirectory = (await stat(childReal)).isDirectory();
+        const target = await stat(childReal);
+        isDirectory = target.isDirectory();
+        special = specialKind(target);
       } catch (err) {
         // A dangling link without a manifest's name is not a manifest; one with it is broken.
         if (isManifest) diagnostics.push(problem(childShown, `broken symbolic link: ${errnoOf(err)}`));
@@ -121,6 +124,11 @@ async function listFolder(
         continue;
       }
     }
+    if (special !== undefined) {
+      // Named like a manifest but a FIFO, socket or device: opening it could block or never end.
+      if (isManifest) diagnostics.push(problem(childShown, `not a regular file (${special}); not read`));
+      continue;
+    }
     if (isDirectory) {
       if (visited.has(childReal)) continue; // a link back to a folder already read
       visited.add(childReal);
@@ -132,13 +140,20 @@ async function listFolder(
   return { ok: true };
 }
 
-const FILE_TYPES: readonly [string, (s: Stats) => boolean][] = [
+type FileType = Pick<Stats, 'isDirectory' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'>;
+
+const FILE_TYPES: readonly [string, (s: FileType) => boolean][] = [
   ['a folder', (s) => s.isDirectory()],
   ['a FIFO', (s) => s.isFIFO()],
   ['a socket', (s) => s.isSocket()],
   ['a character device', (s) => s.isCharacterDevice()],
   ['a block device', (s) => s.isBlockDevice()],
 ];
+
+/** "a FIFO", "a socket", "a character device"...: what is neither a file, a folder nor a link. */
+function specialKind(s: FileType): string | undefined {
+  return FILE_TYPES.slice(1).find(([, is]) => is(s))?.[0];
+}
 
 /**
  * The text of one regular file, or undefined with a diagnostic. O_NONBLOCK makes opening a

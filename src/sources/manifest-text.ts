@@ -43,9 +43,16 @@ export const MANIFEST_MAX_ALIASES = 100;
 /** Text problems reported per file; a deeply broken file would otherwise flood the log. */
 export const MANIFEST_MAX_TEXT_DIAGNOSTICS = 10;
 
+/** Drops repeats of one problem at one place, then keeps the first few. */
 function capDiagnostics(parsed: ParsedManifestText): ParsedManifestText {
-  const { diagnostics } = parsed;
-  if (diagnostics.length <= MANIFEST_MAX_TEXT_DIAGNOSTICS) return parsed;
+  const seen = new Set<string>();
+  const diagnostics = parsed.diagnostics.filter((d) => {
+    const key = `${d.line}:${d.column}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  if (diagnostics.length <= MANIFEST_MAX_TEXT_DIAGNOSTICS) return { documents: parsed.documents, diagnostics };
   const kept = diagnostics.slice(0, MANIFEST_MAX_TEXT_DIAGNOSTICS);
   const first = diagnostics[0];
   kept.push({
@@ -66,10 +73,12 @@ function parseDocuments(text: string, file: string): ParsedManifestText {
 
   for (const doc of Array.isArray(docs) ? docs : [docs]) {
     if (doc.errors.length > 0) {
-      for (const err of doc.errors) {
+      // The parser turns its own stack overflow on absurd nesting into errors, followed by
+      // whatever it made of the rest (which depends on the stack size): one error says it all.
+      const overflow = doc.errors.find((e) => /stack/i.test(e.message));
+      for (const err of overflow ? [overflow] : doc.errors) {
         const pos = position(err.pos[0]);
-        // The parser turns its own stack overflow on absurd nesting into an error like this one.
-        const message = /call stack/i.test(err.message) ? 'nested too deeply to parse' : firstLine(err.message);
+        const message = overflow ? 'nested too deeply to parse' : firstLine(err.message);
         diagnostics.push({ file, line: pos.line, column: pos.col, message });
       }
       continue;
