@@ -269,7 +269,7 @@ interface ImportCase {
  */
 const diamond: Record<string, string> = { '/k/main.conf': 'good_before 1\ninclude d0.conf\ngood_after 1\n' };
 for (let i = 0; i < 29; i++) diamond[`/k/d${i}.conf`] = `include d${i + 1}.conf\ninclude d${i + 1}.conf\n`;
-diamond['/k/d29.conf'] = 'leaf 1\n';
+diamond['/k/d29.conf'] = '# the bottom of the diamond: nothing but work\n';
 
 /** 11 levels of 10-line values: 10^11 lines, every one a definition, so no line is output. */
 function multiLineBomb(): string {
