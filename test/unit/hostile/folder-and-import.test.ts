@@ -4,11 +4,12 @@
  * memory: each must finish well inside the test timeout) and loses nothing else: the other
  * files still apply, and a file that turns bad keeps its last good objects.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   fileSystemSource,
@@ -25,6 +26,9 @@ import {
   MANIFEST_FILE_MAX_BYTES,
   type ManifestSnapshot,
 } from '../../../src/sources/index.js';
+import { describeAsRoot } from '../../support/privileges.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 const base = mkdtempSync(join(tmpdir(), 'lvs-hostile-'));
 const servers: Server[] = [];
@@ -408,5 +412,29 @@ describe('hostile keepalived.conf on the file system: only regular files, never 
     expect(codes(res.diagnostics)).toEqual([
       `${fifo}:1: KA_INCLUDE_MISSING: cannot read ${fifo}: is a FIFO, not a regular file`,
     ]);
+  });
+});
+
+describeAsRoot('lvsctl validate over a subfolder it cannot list', () => {
+  it('reports that path and goes on with the others', () => {
+    const dir = join(base, 'validate');
+    mkdirSync(join(dir, 'locked'), { recursive: true });
+    mkdirSync(join(dir, 'open'));
+    writeFileSync(join(dir, 'open', 'web.yaml'), service('web', '10.0.0.1'));
+    chmodSync(base, 0o755);
+    chmodSync(join(dir, 'locked'), 0o000);
+    // As an unprivileged user: root reads any folder.
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/lvsctl.ts'), 'validate', dir], {
+      cwd: root,
+      uid: 65534,
+      gid: 65534,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.stderr.split('\n').filter((l) => l !== '')).toEqual([
+      `${dir}/locked:1: cannot list folder: EACCES`,
+      '1 objects in 1 files: 1 valid, 1 errors, 0 warnings',
+    ]);
+    expect(r.status).toBe(1);
   });
 });
