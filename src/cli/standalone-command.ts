@@ -49,7 +49,7 @@ export function registerStandalone(program: Command): void {
     .option('--log-level <level>', 'trace, debug, info, warn or error', process.env['LOG_LEVEL'] ?? 'info')
     .addHelpText(
       'after',
-      '\nSignals: SIGTERM/SIGINT stop gracefully (VRRP priority 0, VIPs kept until the new master is\nseen, then released; IPVS kept unless --remove-ipvs-on-exit; a realserver keeps its VIPs so\nconnections survive a restart). SIGHUP reloads the manifests now.',
+      '\nSignals: SIGTERM/SIGINT stop gracefully (VRRP priority 0, VIPs kept until the new master is\nseen, then released; IPVS kept unless --remove-ipvs-on-exit; a realserver keeps its VIPs so\nconnections survive a restart). SIGHUP reloads the manifests now.\n\nA missing or unreadable --manifests folder keeps the last good state (/readyz answers 503\nwith the reason) until it is back; an existing folder without manifests removes everything.',
     )
     .action(async (flags: StandaloneFlags) => {
       if (!(ROLES as readonly string[]).includes(flags.role))
