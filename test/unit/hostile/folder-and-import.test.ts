@@ -10,7 +10,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../../src/cli/lvsctl.js';
 import {
   fileSystemSource,
   memorySource,
@@ -415,14 +416,16 @@ describe('hostile keepalived.conf on the file system: only regular files, never 
   });
 });
 
-describeAsRoot('lvsctl validate over a subfolder it cannot list', () => {
-  it('reports that path and goes on with the others', () => {
+describeAsRoot('lvsctl validate over a subfolder and a file it cannot read', () => {
+  it('reports each path and goes on with the others', () => {
     const dir = join(base, 'validate');
     mkdirSync(join(dir, 'locked'), { recursive: true });
     mkdirSync(join(dir, 'open'));
     writeFileSync(join(dir, 'open', 'web.yaml'), service('web', '10.0.0.1'));
+    writeFileSync(join(dir, 'open', 'secret.yaml'), service('secret', '10.0.0.2'));
     chmodSync(base, 0o755);
     chmodSync(join(dir, 'locked'), 0o000);
+    chmodSync(join(dir, 'open', 'secret.yaml'), 0o000);
     // As an unprivileged user: root reads any folder.
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/lvsctl.ts'), 'validate', dir], {
       cwd: root,
@@ -433,8 +436,24 @@ describeAsRoot('lvsctl validate over a subfolder it cannot list', () => {
     });
     expect(r.stderr.split('\n').filter((l) => l !== '')).toEqual([
       `${dir}/locked:1: cannot list folder: EACCES`,
-      '1 objects in 1 files: 1 valid, 1 errors, 0 warnings',
+      `${dir}/open/secret.yaml:1: cannot read: EACCES`,
+      '1 objects in 1 files: 1 valid, 2 errors, 0 warnings',
     ]);
     expect(r.status).toBe(1);
+  });
+});
+
+describe('lvsctl import --ipvsadm of a FIFO', () => {
+  it('refuses it at once with the reason instead of waiting for a writer', async () => {
+    const fifo = join(base, 'rules.fifo');
+    execFileSync('mkfifo', [fifo]);
+    let err = '';
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
+    try {
+      expect(await main(['import', '--ipvsadm', fifo])).toBe(2);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(err).toBe(`lvsctl: cannot read ${fifo}: is a FIFO, not a regular file\n`);
   });
 });
