@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { clip } from '../core/clip.js';
 import {
   convertIpvsadmRules,
   fileSystemSource,
@@ -62,11 +63,11 @@ function runImport(file: string | undefined, flags: ImportFlags): ImportResult {
     env: process.env,
   };
   if (flags.ipvsadm !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(flags.ipvsadm, 'utf8');
-    } catch (err) {
-      throw new UsageError(`cannot read ${flags.ipvsadm}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    // The same reader as for keepalived.conf: regular files only, size-capped, never blocking.
+    const text = fileSystemSource.readFile(flags.ipvsadm);
+    if (typeof text !== 'string') {
+      const why = text === undefined ? 'does not exist' : text.problem;
+      throw new UsageError(`cannot read ${clip(flags.ipvsadm)}: ${why}`);
     }
     return convertIpvsadmRules(text, flags.ipvsadm, options);
   }

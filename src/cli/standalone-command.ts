@@ -55,7 +55,7 @@ export function registerStandalone(program: Command): void {
     .option('--log-level <level>', 'trace, debug, info, warn or error', process.env['LOG_LEVEL'] ?? 'info')
     .addHelpText(
       'after',
-      '\nSignals: SIGTERM/SIGINT stop gracefully (VRRP priority 0, VIPs kept until the new master is\nseen, then released; IPVS kept unless --remove-ipvs-on-exit; a realserver keeps its VIPs so\nconnections survive a restart). SIGHUP reloads the manifests now.',
+      '\nSignals: SIGTERM/SIGINT stop gracefully (VRRP priority 0, VIPs kept until the new master is\nseen, then released; IPVS kept unless --remove-ipvs-on-exit; a realserver keeps its VIPs so\nconnections survive a restart). SIGHUP reloads the manifests now.\n\nA missing or unreadable --manifests folder keeps the last good state (/readyz answers 503\nwith the reason) until it is back; an existing folder without manifests removes everything.',
     )
     .action(async (flags: StandaloneFlags) => {
       if (!(ROLES as readonly string[]).includes(flags.role))
@@ -125,13 +125,22 @@ async function runStandalone(
     registry,
     log,
     ...o.listen,
-    readiness: () =>
-      notReadyReasons([
-        ...(director ? [{ name: 'director', isSynced: director.isSynced }] : []),
-        ...(realserver ? [{ name: 'realserver', isSynced: realserver.isSynced }] : []),
-      ]),
+    readiness: () => {
+      // A missing or unreadable folder is not "nothing desired": the node keeps its last good
+      // state, and readiness says why it is not following the folder.
+      const folder = source.unavailableReason();
+      return [
+        ...(folder === undefined ? [] : [folder]),
+        ...notReadyReasons([
+          ...(director ? [{ name: 'director', isSynced: director.isSynced }] : []),
+          ...(realserver ? [{ name: 'realserver', isSynced: realserver.isSynced }] : []),
+        ]),
+      ];
+    },
   });
-  apply(await source.start());
+  // The listener applies the first snapshot read; none while the folder is unavailable, so a
+  // start without the folder adopts and keeps what a previous run programmed.
+  await source.start();
   log.info({ role: o.role, manifests: o.manifests, metrics: metrics.url }, 'standalone agent started');
 
   await waitForStopSignal(log, () => void source.reload());

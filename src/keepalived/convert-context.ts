@@ -1,4 +1,5 @@
 import { formatDurationMs, parseAddressWithPrefix, parseIP, type ParsedIP } from '../api/index.js';
+import { clip } from '../core/clip.js';
 import type { Statement } from './block-tree.js';
 import type { DiagnosticSink, SourcePos } from './diagnostics.js';
 import { KEEPALIVED_KEYWORDS, NOT_CARRIED_REASONS, SUPERSEDED } from './keywords.js';
@@ -63,7 +64,7 @@ export class StatementReader {
       const why = NOT_CARRIED_REASONS[st.keyword] ?? 'lvs-operator has no equivalent';
       this.sink.warning(st, 'KA_NOT_CARRIED', `${st.keyword} in ${blockName} is not carried: ${why}`);
     } else {
-      this.sink.error(st, 'KA_UNKNOWN_KEYWORD', `unknown keyword "${st.keyword}" in ${blockName}`);
+      this.sink.error(st, 'KA_UNKNOWN_KEYWORD', `unknown keyword "${clip(st.keyword)}" in ${blockName}`);
     }
   }
 

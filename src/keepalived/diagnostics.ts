@@ -3,6 +3,7 @@
  * file, line and column it is about, a stable code (tests match on it) and a sentence that
  * says what happened and why.
  */
+import { clip } from '../core/clip.js';
 
 /** `error`: the input cannot be carried as written. `warning`: something is not carried.
  * `note`: a setting whose job the project does another way; nothing is lost. */
@@ -28,6 +29,7 @@ export const DIAGNOSTIC_CODES = [
   'KA_INCLUDE_DEPTH',
   'KA_CONDITIONAL_UNRESOLVED',
   'KA_EXPANSION_LIMIT',
+  'KA_INPUT_LIMIT',
   'KA_BAD_SEQUENCE',
   'KA_UNSUPPORTED_PARAMETER',
   // Meaning.
@@ -80,6 +82,9 @@ export function sortDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
     .map((x) => x.d);
 }
 
+/** Longest diagnostic message kept; longer ones are cut (they echo a hostile value). */
+export const MAX_MESSAGE_LENGTH = 1000;
+
 /** At most this many diagnostics of one code are kept; the rest are counted. */
 export const MAX_DIAGNOSTICS_PER_CODE = 1000;
 
@@ -92,6 +97,8 @@ export class DiagnosticSink {
   private readonly items: Diagnostic[] = [];
   private readonly counts = new Map<DiagnosticCode, number>();
   private readonly omitted = new Map<DiagnosticCode, { first: Diagnostic; count: number }>();
+  /** Identical diagnostics (a ~SEQ block repeating one bad line) are kept once. */
+  private readonly seen = new Set<string>();
 
   error(at: SourcePos, code: DiagnosticCode, message: string): void {
     this.add('error', at, code, message);
@@ -114,8 +121,13 @@ export class DiagnosticSink {
     return [...this.items, ...summaries];
   }
 
-  private add(severity: Severity, at: SourcePos, code: DiagnosticCode, message: string): void {
+  private add(severity: Severity, at: SourcePos, code: DiagnosticCode, text: string): void {
+    // A safety net under the per-value clip: no message, whatever it echoes, runs to megabytes.
+    const message = clip(text, MAX_MESSAGE_LENGTH);
     const d: Diagnostic = { severity, code, message, file: at.file, line: at.line, col: at.col };
+    const key = `${at.file}\0${at.line}\0${at.col}\0${code}\0${message}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
     const n = (this.counts.get(code) ?? 0) + 1;
     this.counts.set(code, n);
     if (n <= MAX_DIAGNOSTICS_PER_CODE) {

@@ -38,10 +38,15 @@ export interface PredefinedContext {
 }
 
 /** What happened to one line. */
-export type SubstitutionResult =
-  | { readonly kind: 'line'; readonly text: string; readonly notes: readonly string[] }
-  | { readonly kind: 'lines'; readonly lines: readonly string[]; readonly notes: readonly string[] }
-  | { readonly kind: 'limit'; readonly text: string; readonly notes: readonly string[] };
+export type SubstitutionResult = (
+  | { readonly kind: 'line'; readonly text: string }
+  | { readonly kind: 'lines'; readonly lines: readonly string[] }
+  | { readonly kind: 'limit'; readonly text: string }
+) & {
+  readonly notes: readonly string[];
+  /** Characters produced (every intermediate text counted), for the caller's overall budget. */
+  readonly work: number;
+};
 
 /** Caps that keep a self-referencing definition ($A=${A}x) from running forever. */
 export const SUBSTITUTION_LIMITS = { replacements: 1000, length: 65_536 } as const;
@@ -75,20 +80,23 @@ function predefined(name: string, arg: string | undefined, ctx: PredefinedContex
  * Replaces the references in `text`. Single-line values are replaced in place and scanned
  * again (substitution is recursive). The first multi-line value splits the line: the result is
  * its lines with the text before and after the reference attached, and the caller processes
- * each line again (so definitions inside the value take effect in order).
+ * each line again (so definitions inside the value take effect in order). Stops with `limit`
+ * once the work passes `maxWork` characters (the caller's remaining budget).
  */
 export function substitute(
   text: string,
   params: ReadonlyMap<string, ParameterValue>,
   ctx: PredefinedContext,
+  maxWork = Number.POSITIVE_INFINITY,
 ): SubstitutionResult {
   const notes: string[] = [];
-  if (!text.includes('$')) return { kind: 'line', text, notes };
+  let work = 0;
+  if (!text.includes('$')) return { kind: 'line', text, notes, work };
   let out = text;
   let from = 0;
   for (let n = 0; ; n++) {
-    if (n >= SUBSTITUTION_LIMITS.replacements || out.length > SUBSTITUTION_LIMITS.length) {
-      return { kind: 'limit', text: out, notes };
+    if (n >= SUBSTITUTION_LIMITS.replacements || out.length > SUBSTITUTION_LIMITS.length || work > maxWork) {
+      return { kind: 'limit', text: out, notes, work };
     }
     REF.lastIndex = from;
     let m: RegExpExecArray | null;
@@ -101,13 +109,15 @@ export function substitute(
       const after = out.slice(m.index + m[0].length);
       if (typeof value !== 'string') {
         const lines = value.map((l, i) => (i === 0 ? before : '') + l + (i === value.length - 1 ? after : ''));
-        return { kind: 'lines', lines: lines.length > 0 ? lines : [before + after], notes };
+        for (const l of lines) work += l.length;
+        return { kind: 'lines', lines: lines.length > 0 ? lines : [before + after], notes, work };
       }
       out = before + value + after;
+      work += out.length;
       from = m.index;
       replaced = true;
       break;
     }
-    if (!replaced) return { kind: 'line', text: out, notes };
+    if (!replaced) return { kind: 'line', text: out, notes, work };
   }
 }

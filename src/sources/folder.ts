@@ -17,6 +17,8 @@ export interface FolderSourceOptions {
   readonly debounceMs?: number;
   /** Reload this often even without events, as a safety net for missed notifications. */
   readonly resyncMs?: number;
+  /** While the folder is unavailable, look for it again this often (default 2 s). */
+  readonly retryMs?: number;
 }
 
 export type SnapshotListener = (snapshot: ManifestSnapshot) => void;
@@ -26,6 +28,12 @@ export type SnapshotListener = (snapshot: ManifestSnapshot) => void;
  * debounced), on {@link FolderSource.reload} (SIGHUP) and periodically. Listeners see a new
  * snapshot only when the objects in effect change. A bad file is reported and the last good
  * version of its objects stays in effect (see mergeWithLastGood).
+ *
+ * A folder that is missing or cannot be listed is "source unavailable", never "nothing
+ * desired": the last good snapshot stays in effect, an error is logged, lvs_config_source_up
+ * drops to 0 and {@link FolderSource.unavailableReason} feeds /readyz. Only a readable folder
+ * without manifests removes everything. The folder is looked for every `retryMs` until it is
+ * back, and watched anew then (a watch does not survive the folder's removal).
  */
 export class FolderSource {
   private snapshot: ManifestSnapshot = EMPTY_SNAPSHOT;
@@ -33,38 +41,63 @@ export class FolderSource {
   private watcher: FSWatcher | undefined;
   private cancelDebounce: CancelTimer | undefined;
   private cancelResync: CancelTimer | undefined;
+  private cancelRetry: CancelTimer | undefined;
   private loading: Promise<void> | undefined;
   private again = false;
   private stopped = false;
   private readonly metrics: SourceMetrics;
   private readonly log: Logger;
   private lastReported = '';
+  private unavailable: string | undefined;
+  /** No snapshot has been read from the folder yet (it was unavailable from the start). */
+  private neverLoaded = true;
 
   constructor(private readonly opts: FolderSourceOptions) {
     this.metrics = new SourceMetrics(opts.registry);
     this.log = opts.log.child({ component: 'folder-source', dir: opts.dir });
   }
 
-  /** Loads once, then watches. Resolves after the first load. */
+  /**
+   * Loads once, then watches. Resolves after the first load; listeners registered before see
+   * the first snapshot read from the folder (later, if the folder is unavailable at start).
+   */
   async start(): Promise<ManifestSnapshot> {
     await this.reload();
-    try {
-      this.watcher = watch(this.opts.dir, { recursive: true }, () => this.scheduleReload());
-      this.watcher.on('error', (err) => {
-        this.log.warn({ err }, 'watch failed; relying on periodic reloads');
-      });
-    } catch (err) {
-      this.log.warn({ err }, 'cannot watch the folder; relying on periodic reloads');
-    }
     this.armResync();
     return this.snapshot;
   }
 
+  /** Why the folder cannot be used now (for /readyz), or undefined while it can. */
+  unavailableReason(): string | undefined {
+    if (this.unavailable === undefined) return undefined;
+    return `manifest folder ${this.opts.dir} unavailable (${this.unavailable}); keeping the last good state (${this.snapshot.objects.length} objects)`;
+  }
+
+  private watchFolder(): void {
+    if (this.watcher || this.stopped) return;
+    try {
+      this.watcher = watch(this.opts.dir, { recursive: true }, () => this.scheduleReload());
+      this.watcher.on('error', (err) => {
+        this.log.warn({ err: messageOf(err) }, 'watch failed; relying on periodic reloads');
+        this.unwatch();
+        this.scheduleReload();
+      });
+    } catch (err) {
+      this.log.warn({ err: messageOf(err) }, 'cannot watch the folder; relying on periodic reloads');
+    }
+  }
+
+  private unwatch(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+
   stop(): void {
     this.stopped = true;
-    this.watcher?.close();
+    this.unwatch();
     this.cancelDebounce?.();
     this.cancelResync?.();
+    this.cancelRetry?.();
   }
 
   current(): ManifestSnapshot {
@@ -96,6 +129,12 @@ export class FolderSource {
     let next: ManifestSnapshot;
     try {
       const loaded = await loadManifestPaths([this.opts.dir]);
+      const missing = loaded.unavailable[0];
+      if (missing) {
+        this.markUnavailable(missing.reason);
+        return;
+      }
+      this.markAvailable();
       next = mergeWithLastGood(this.snapshot, loaded.documents, loaded.diagnostics);
     } catch (err) {
       this.metrics.failed();
@@ -116,10 +155,40 @@ export class FolderSource {
     const changed =
       JSON.stringify(next.objects.map((o) => o.object)) !== JSON.stringify(this.snapshot.objects.map((o) => o.object));
     this.snapshot = next;
-    if (changed) {
+    // The first reading is always announced, even when empty: listeners may have waited for it.
+    if (changed || this.neverLoaded) {
+      this.neverLoaded = false;
       this.log.info({ objects: next.objects.length, stale: next.stale.length }, 'configuration applied');
       for (const l of [...this.listeners]) l(next);
     }
+  }
+
+  /** Keeps the snapshot as it is; logs on every change of reason, retries soon. */
+  private markUnavailable(reason: string): void {
+    this.metrics.unavailable();
+    this.unwatch();
+    if (reason !== this.unavailable) {
+      this.log.error(
+        { reason, objects: this.snapshot.objects.length },
+        'manifest folder unavailable; keeping the last good state until it is back',
+      );
+    }
+    this.unavailable = reason;
+    this.lastReported = '';
+    this.cancelRetry?.();
+    if (!this.stopped) {
+      this.cancelRetry = this.opts.clock.setTimer(this.opts.retryMs ?? 2000, () => void this.reload());
+    }
+  }
+
+  private markAvailable(): void {
+    this.cancelRetry?.();
+    this.cancelRetry = undefined;
+    if (this.unavailable !== undefined) {
+      this.log.warn({ was: this.unavailable }, 'manifest folder available again; reloading it');
+      this.unavailable = undefined;
+    }
+    this.watchFolder();
   }
 
   /** Logs the diagnostics once per distinct set, not on every reload. */

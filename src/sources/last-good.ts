@@ -1,3 +1,4 @@
+import { isAbsolute, relative, sep } from 'node:path';
 import type { ManifestObject } from '../api/index.js';
 import type { ManifestDocument } from './manifest-text.js';
 import { validateManifestSet, type Diagnostic, type LocatedObject } from './manifest-set.js';
@@ -16,7 +17,9 @@ const identity = (o: ManifestObject) => `${o.kind}/${o.metadata.namespace}/${o.m
 
 /**
  * Validates a new reading of the folder and keeps the last good version of whatever it broke:
- * - a file with a YAML error keeps all of its previous objects;
+ * - a file with a YAML error, or that cannot be read (not a regular file, too large, not
+ *   UTF-8, an alias bomb...), keeps all of its previous objects, and so does every file under
+ *   a subfolder that cannot be listed;
  * - an object that no longer validates keeps its previous version;
  * - an object that is gone from a readable file is gone.
  * So a typo never removes a service or a VIP; deleting the object does. (MetalLB keeps its
@@ -28,7 +31,7 @@ export function mergeWithLastGood(
   textDiagnostics: Parameters<typeof validateManifestSet>[1],
 ): ManifestSnapshot {
   const current = validateManifestSet(documents, textDiagnostics);
-  const brokenFiles = new Set((textDiagnostics ?? []).map((d) => d.file));
+  const broken = [...new Set((textDiagnostics ?? []).map((d) => d.file))];
   const validIds = new Set(current.objects.map((o) => identity(o.object)));
   const invalidIds = new Set<string>();
   for (const doc of documents) {
@@ -41,7 +44,7 @@ export function mergeWithLastGood(
   const keep = previous.objects.filter((p) => {
     const id = identity(p.object);
     if (validIds.has(id)) return false;
-    return brokenFiles.has(p.file) || invalidIds.has(id);
+    return broken.some((b) => isUnder(p.file, b)) || invalidIds.has(id);
   });
   if (keep.length === 0) return { objects: current.objects, diagnostics: current.diagnostics, stale: [] };
   // Re-run the cross-object checks with the stand-ins, so they cannot collide with new objects.
@@ -69,4 +72,11 @@ function dedupe(list: Diagnostic[]): Diagnostic[] {
     seen.add(k);
     return true;
   });
+}
+
+/** True when `file` is `path` or lies under the folder `path`. */
+export function isUnder(file: string, path: string): boolean {
+  if (file === path) return true;
+  const rel = relative(path, file);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }

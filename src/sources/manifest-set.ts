@@ -1,3 +1,4 @@
+import { clip } from '../core/clip.js';
 import { crossCheck, formatPath, validateObject, type ManifestObject, type Severity } from '../api/index.js';
 import type { ManifestDocument, TextDiagnostic } from './manifest-text.js';
 
@@ -55,7 +56,7 @@ export function validateManifestSet(
         file: doc.file,
         line: doc.lineOf(issue.path),
         object: name,
-        path: formatPath(issue.path),
+        path: clip(formatPath(issue.path)),
         message: issue.message,
         severity: issue.severity,
       });
@@ -72,7 +73,7 @@ export function validateManifestSet(
       file: entry.doc.file,
       line: entry.doc.lineOf(issue.path),
       object: objectLabel(entry.object),
-      path: formatPath(issue.path),
+      path: clip(formatPath(issue.path)),
       message: issue.message + where,
       severity: issue.severity,
     });
@@ -88,10 +89,13 @@ export function validateManifestSet(
 export function objectLabel(value: unknown): string {
   if (value === null || typeof value !== 'object') return '';
   const v = value as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
-  const kind = typeof v.kind === 'string' ? v.kind : '?';
-  const name = typeof v.metadata?.name === 'string' ? v.metadata.name : '?';
+  // Every part is the user's text, cut to a readable length (a name may be megabytes long).
+  const kind = typeof v.kind === 'string' ? clip(v.kind) : '?';
+  const name = typeof v.metadata?.name === 'string' ? clip(v.metadata.name) : '?';
   const ns =
-    typeof v.metadata?.namespace === 'string' && v.metadata.namespace !== 'default' ? `${v.metadata.namespace}/` : '';
+    typeof v.metadata?.namespace === 'string' && v.metadata.namespace !== 'default'
+      ? `${clip(v.metadata.namespace)}/`
+      : '';
   return `${kind}/${ns}${name}`;
 }
 

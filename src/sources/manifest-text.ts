@@ -7,6 +7,7 @@ import {
   type ErrorCode,
   type Node as YamlNode,
 } from 'yaml';
+import { messageOf } from '../core/errors.js';
 
 /** One YAML document of a manifest file, with a way to find the line of any field in it. */
 export interface ManifestDocument {
@@ -41,6 +42,41 @@ export interface ParsedManifestText {
  * error code gets a fixed message of ours instead; the line and column say where.
  */
 export function parseManifestText(text: string, file: string): ParsedManifestText {
+  try {
+    return capDiagnostics(parseDocuments(text, file));
+  } catch (err) {
+    // The parser's own recursion on absurd nesting: the file is an error, never an exception.
+    return { documents: [], diagnostics: [{ file, line: 1, column: 1, message: `cannot parse: ${messageOf(err)}` }] };
+  }
+}
+
+/** Aliases one document may expand: more is an alias bomb (the `yaml` package's own default). */
+export const MANIFEST_MAX_ALIASES = 100;
+/** Text problems reported per file; a deeply broken file would otherwise flood the log. */
+export const MANIFEST_MAX_TEXT_DIAGNOSTICS = 10;
+
+/** Drops repeats of one problem at one place, then keeps the first few. */
+function capDiagnostics(parsed: ParsedManifestText): ParsedManifestText {
+  const seen = new Set<string>();
+  const diagnostics = parsed.diagnostics.filter((d) => {
+    const key = `${d.line}:${d.column}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  if (diagnostics.length <= MANIFEST_MAX_TEXT_DIAGNOSTICS) return { documents: parsed.documents, diagnostics };
+  const kept = diagnostics.slice(0, MANIFEST_MAX_TEXT_DIAGNOSTICS);
+  const first = diagnostics[0];
+  kept.push({
+    file: first?.file ?? '',
+    line: first?.line ?? 1,
+    column: first?.column ?? 1,
+    message: `${diagnostics.length - MANIFEST_MAX_TEXT_DIAGNOSTICS} more problems in this file not shown`,
+  });
+  return { documents: parsed.documents, diagnostics: kept };
+}
+
+function parseDocuments(text: string, file: string): ParsedManifestText {
   const lineCounter = new LineCounter();
   // logLevel 'error': the library's own process warnings quote keys and values on stderr.
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
@@ -50,9 +86,13 @@ export function parseManifestText(text: string, file: string): ParsedManifestTex
 
   for (const doc of Array.isArray(docs) ? docs : [docs]) {
     if (doc.errors.length > 0) {
-      for (const err of doc.errors) {
+      // The parser turns its own stack overflow on absurd nesting into errors, followed by
+      // whatever it made of the rest (which depends on the stack size): one error says it all.
+      const overflow = doc.errors.find((e) => /stack/i.test(e.message));
+      for (const err of overflow ? [overflow] : doc.errors) {
         const pos = position(err.pos[0]);
-        diagnostics.push({ file, line: pos.line, column: pos.col, message: YAML_ERRORS[err.code] });
+        const message = overflow ? 'nested too deeply to parse' : YAML_ERRORS[err.code];
+        diagnostics.push({ file, line: pos.line, column: pos.col, message });
       }
       continue;
     }
@@ -60,12 +100,13 @@ export function parseManifestText(text: string, file: string): ParsedManifestTex
     const line = position(doc.contents.range[0]).line;
     let value: unknown;
     try {
-      value = doc.toJS({ maxAliasCount: 100 });
-    } catch {
-      // An alias without its anchor, or one that expands past maxAliasCount: the library
-      // throws with the alias's name in the message, which is never repeated.
+      value = doc.toJS({ maxAliasCount: MANIFEST_MAX_ALIASES });
+    } catch (err) {
+      // An alias that expands past the count (a "billion laughs"), or one without its anchor:
+      // the library's message names the alias, which is never repeated.
       const pos = position(doc.contents.range[0]);
-      diagnostics.push({ file, line: pos.line, column: pos.col, message: ALIAS_FAILED });
+      const message = /excessive alias count/i.test(messageOf(err)) ? ALIAS_BOMB : ALIAS_UNRESOLVED;
+      diagnostics.push({ file, line: pos.line, column: pos.col, message });
       continue;
     }
     if (value === null || value === undefined) continue;
@@ -99,7 +140,8 @@ function lineOfPath(doc: Document, path: readonly PropertyKey[], position: (o: n
   return found;
 }
 
-const ALIAS_FAILED = 'an alias (*name) has no anchor before it, or expands to more than 100 nodes';
+const ALIAS_UNRESOLVED = 'an alias (*name) has no anchor before it';
+const ALIAS_BOMB = `document expands more than ${MANIFEST_MAX_ALIASES} YAML aliases; not read`;
 
 /** Our message per yaml error code: precise, and quoting nothing from the text. */
 const YAML_ERRORS: Readonly<Record<ErrorCode, string>> = {

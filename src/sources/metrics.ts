@@ -6,6 +6,7 @@ export class SourceMetrics {
   private readonly reloads: Counter<'result'>;
   private readonly objects: Gauge<'kind'>;
   private readonly problems: Gauge<'severity'>;
+  private readonly up: Gauge;
 
   constructor(registry: Registry) {
     this.stale = new Gauge({
@@ -31,6 +32,11 @@ export class SourceMetrics {
       labelNames: ['severity'],
       registers: [registry],
     });
+    this.up = new Gauge({
+      name: 'lvs_config_source_up',
+      help: '1 while the configuration source can be read; 0 while it is unavailable (missing or unreadable folder) and the last good state is in use.',
+      registers: [registry],
+    });
   }
 
   reloaded(
@@ -46,6 +52,14 @@ export class SourceMetrics {
     this.problems.set({ severity: 'error' }, errors);
     this.problems.set({ severity: 'warning' }, warnings);
     this.stale.set(stale ? 1 : 0);
+    this.up.set(1);
+  }
+
+  /** The source could not be read at all; its last good state stays in use. */
+  unavailable(): void {
+    this.reloads.inc({ result: 'unavailable' });
+    this.stale.set(1);
+    this.up.set(0);
   }
 
   failed(): void {

@@ -64,4 +64,18 @@ describe('last good state', () => {
     });
     expect(names(next)).toEqual(['a:rr', 'c:rr']);
   });
+
+  it('keeps the objects of every file under a subfolder that cannot be listed, and no others', () => {
+    const before = read(EMPTY_SNAPSHOT, {
+      'm/sub/a.yaml': service('a', '10.0.0.1'),
+      'm/sub2/b.yaml': service('b', '10.0.0.2'),
+    });
+    const after = mergeWithLastGood(
+      before,
+      [],
+      [{ file: 'm/sub', line: 1, column: 1, message: 'cannot list folder: EACCES' }],
+    );
+    expect(names(after)).toEqual(['a:rr']);
+    expect(after.stale).toEqual(['VirtualServer/default/a']);
+  });
 });
