@@ -33,7 +33,7 @@ import {
   NftVipFilter,
   SynProber,
 } from '../net/index.js';
-import { ExecCommandRunner, rawTransportFactory, VrrpSpeaker } from '../vrrp/index.js';
+import { ExecCommandRunner, FileVipRecordStore, rawTransportFactory, VrrpSpeaker } from '../vrrp/index.js';
 import { registerIpvsTrafficMetrics } from '../metrics/ipvs-traffic.js';
 
 export interface DirectorRuntimeOptions {
@@ -41,7 +41,7 @@ export interface DirectorRuntimeOptions {
   readonly log: Logger;
   readonly registry: Registry;
   readonly clock: Clock;
-  /** Where the IPVS ownership record lives (survives restarts). */
+  /** Where the ownership records (IPVS services, VRRP VIPs) live (survive restarts). */
   readonly stateDir: string;
   readonly resolveSecret: SecretResolver;
   /** Kernel tuning from the flags; the defaults when absent. */
@@ -104,6 +104,7 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
     announcer: new Announcer(new NativePacketSockets()),
     openTransport: rawTransportFactory(new NativeRawIpSockets()),
     commands: new ExecCommandRunner(),
+    vipRecord: new FileVipRecordStore(join(opts.stateDir, 'vrrp-vips.json')),
   });
   await speaker.start();
   const director = new Director({
