@@ -83,7 +83,7 @@ export function registerDirector(program: Command): void {
                 .filter((i) => !i.transient)
                 .map((i) => ({
                   ref: refOf(i.kind, i.ref),
-                  reason: 'InvalidSpec',
+                  reason: i.reason ?? 'InvalidSpec',
                   message: `${i.path.join('.')}: ${i.message}`,
                 }));
               last = [

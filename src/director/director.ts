@@ -20,6 +20,7 @@ import type { PlannedService } from './plan-services.js';
 import type { PlanIssue, SecretResolver } from './plan-types.js';
 import { desiredDaemons, planDaemons } from './sync-daemons.js';
 import { desiredTable, type ExternalVerdicts, type GroupRole } from './table.js';
+import { vipConflictIssues } from './vip-conflicts.js';
 import type { VrrpRunner } from './vrrp-port.js';
 
 export interface DirectorDeps {
@@ -161,7 +162,7 @@ export class Director {
             sinceMs: d.sinceMs,
           })),
       })),
-      issues: this.plan.issues,
+      issues: [...this.plan.issues, ...vipConflictIssues(this.d.vrrp.conflicts(), this.plan.groups, this.d.node.name)],
       unsupported: this.plan.unsupported,
     };
   }

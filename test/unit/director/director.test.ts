@@ -110,6 +110,24 @@ describe('Director', () => {
     expect((await client.daemons()).map((d) => d.state)).toEqual(['master']);
   });
 
+  it('a VIP already on the node and not added by it is a VipConflict issue on its VrrpGroup', async () => {
+    const { vrrp, director } = setup();
+    await director.setObjects(await load('seed-000-dr-vrrp-redirect'));
+    vrrp.vipConflicts = [{ instance: 'default/vi-1', vrid: 51, iface: 'eth0', address: '192.168.105.253' }];
+    expect(director.status().issues).toEqual([
+      {
+        ref: 'default/vi-1',
+        kind: 'VrrpGroup',
+        path: ['spec', 'virtualIPs', 0, 'address'],
+        message:
+          '192.168.105.253 is already on eth0 of node lvs01 and was not added by lvs-operator (an address of the ' +
+          'node itself?): it is left alone, never added or removed; use a free address',
+        transient: false,
+        reason: 'VipConflict',
+      },
+    ]);
+  });
+
   it('graceful stop hands VRRP over and keeps the IPVS table for the next run to adopt', async () => {
     const { client, vrrp, director, settle } = setup();
     await director.setObjects(await load('seed-000-dr-vrrp-redirect'));
