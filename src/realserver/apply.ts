@@ -54,6 +54,7 @@ async function run(op: Op, ports: RealserverPorts): Promise<void> {
         ifindex: op.ifindex,
         address: op.address.address,
         prefixLength: op.address.prefixLength,
+        ...(op.label !== undefined ? { label: op.label } : {}),
       });
     case 'addRule':
       return ports.rules.add(op.rule);
