@@ -13,9 +13,16 @@ import {
 } from '../kube/index.js';
 import { clusterRoleOptions, runClusterRole, type ClusterRoleFlags } from './cluster-role.js';
 import { createDirectorRuntime } from './director-runtime.js';
-import { directorTuningOptions, parseDirectorTuning, type DirectorTuningFlags } from './flags.js';
+import {
+  collect,
+  directorTuningOptions,
+  parseDenyVips,
+  parseDirectorTuning,
+  type DirectorTuningFlags,
+} from './flags.js';
 
 interface DirectorFlags extends ClusterRoleFlags, DirectorTuningFlags {
+  denyVip: string[];
   removeIpvsOnExit?: boolean;
 }
 
@@ -30,12 +37,19 @@ export function registerDirector(program: Command): void {
     { stateDir: '/var/lib/lvs-operator', metricsPort: 9400 },
   )
     .option('--remove-ipvs-on-exit', 'on SIGTERM also remove the IPVS services this agent owns (default: keep them)')
+    .option(
+      '--deny-vip <cidr>',
+      "an address or CIDR no VrrpGroup or VirtualServer may use as a VIP, e.g. the API server's address, the Service CIDR, the node network (repeatable)",
+      collect,
+      [],
+    )
     .addHelpText(
       'after',
       '\nSignals: SIGTERM/SIGINT stop gracefully (VRRP priority 0, VIPs kept until the new master is\nseen, then released; IPVS kept unless --remove-ipvs-on-exit).',
     )
     .action(async (flags: DirectorFlags) => {
       const tuning = parseDirectorTuning(flags);
+      const denyVips = parseDenyVips(flags.denyVip);
       await runClusterRole(flags, {
         name: 'director',
         // RealServer: status.health. The realserver role writes status.vips of the same
@@ -56,6 +70,7 @@ export function registerDirector(program: Command): void {
             clock: ctx.clock,
             stateDir: ctx.stateDir,
             resolveSecret: ctx.resolveSecret,
+            denyVips,
             tuning,
           });
           const transitions = new TransitionTimes(() => new Date().toISOString());

@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { ManifestObject } from '../api/index.js';
+import type { ManifestObject, ParsedPrefix } from '../api/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { HealthMonitor, MonitoredService, RealServerHealth, WeightPlan } from '../health/index.js';
@@ -21,6 +21,7 @@ import type { PlanIssue, SecretResolver } from './plan-types.js';
 import { desiredDaemons, planDaemons } from './sync-daemons.js';
 import { desiredTable, type ExternalVerdicts, type GroupRole } from './table.js';
 import { vipConflictIssues } from './vip-conflicts.js';
+import { screenDeniedVips } from './vip-deny.js';
 import type { VrrpRunner } from './vrrp-port.js';
 
 export interface DirectorDeps {
@@ -35,6 +36,8 @@ export interface DirectorDeps {
   /** Built by the caller with `onPlan` wired to {@link Director.healthPlanChanged}. */
   readonly health: HealthMonitor;
   readonly resolveSecret: SecretResolver;
+  /** VIPs the cluster administrator does not allow (`--deny-vip`); objects using one are left out. */
+  readonly denyVips?: readonly ParsedPrefix[];
 }
 
 /** A snapshot of what the director runs, for status and the CLI. */
@@ -97,7 +100,10 @@ export class Director {
    */
   async setObjects(objects: readonly ManifestObject[]): Promise<void> {
     this.hasObjects = true;
-    this.plan = planNode(objects, this.d.node, this.d.resolveSecret, this.plan, this.planCache);
+    const screened = screenDeniedVips(objects, this.d.denyVips ?? []);
+    const planned = planNode(screened.allowed, this.d.node, this.d.resolveSecret, this.plan, this.planCache);
+    this.plan =
+      screened.issues.length === 0 ? planned : { ...planned, issues: [...screened.issues, ...planned.issues] };
     this.metrics.planned(this.plan.groups.length, this.plan.services.length, this.plan.issues);
     this.reportIssues();
     await this.d.vrrp.setInstances(this.plan.groups.map((g) => g.config));
