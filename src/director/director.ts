@@ -42,7 +42,14 @@ export interface DirectorDeps {
 
 /** A snapshot of what the director runs, for status and the CLI. */
 export interface DirectorStatus {
-  readonly groups: readonly { ref: string; state: string; effectivePriority: number; master: string | undefined }[];
+  readonly groups: readonly {
+    ref: string;
+    state: string;
+    effectivePriority: number;
+    master: string | undefined;
+    /** Configured VIPs found on this node that it did not add: left alone (vip-conflicts.ts). */
+    vipConflicts?: readonly string[];
+  }[];
   readonly services: readonly {
     ref: string;
     programmed: boolean;
@@ -141,14 +148,19 @@ export class Director {
 
   status(): DirectorStatus {
     const vrrp = this.d.vrrp.status();
+    const conflicts = this.d.vrrp.conflicts();
     const draining = this.d.ipvs.drainingDestinations();
     return {
-      groups: vrrp.map((s) => ({
-        ref: s.name,
-        state: s.state,
-        effectivePriority: s.effectivePriority,
-        master: s.master,
-      })),
+      groups: vrrp.map((s) => {
+        const vipConflicts = conflicts.filter((c) => c.instance === s.name).map((c) => c.address);
+        return {
+          ref: s.name,
+          state: s.state,
+          effectivePriority: s.effectivePriority,
+          master: s.master,
+          ...(vipConflicts.length > 0 ? { vipConflicts } : {}),
+        };
+      }),
       services: this.plan.services.map((s) => ({
         ref: s.ref,
         programmed: this.isProgrammedNow(s),
@@ -168,7 +180,7 @@ export class Director {
             sinceMs: d.sinceMs,
           })),
       })),
-      issues: [...this.plan.issues, ...vipConflictIssues(this.d.vrrp.conflicts(), this.plan.groups, this.d.node.name)],
+      issues: [...this.plan.issues, ...vipConflictIssues(conflicts, this.plan.groups, this.d.node.name)],
       unsupported: this.plan.unsupported,
     };
   }

@@ -116,6 +116,9 @@ describe('Director', () => {
     const { vrrp, director } = setup();
     await director.setObjects(await load('seed-000-dr-vrrp-redirect'));
     vrrp.vipConflicts = [{ instance: 'default/vi-1', vrid: 51, iface: 'eth0', address: '192.168.105.253' }];
+    expect(director.status().groups.map((g) => [g.ref, g.vipConflicts])).toEqual([
+      ['default/vi-1', ['192.168.105.253']],
+    ]);
     expect(director.status().issues).toEqual([
       {
         ref: 'default/vi-1',
