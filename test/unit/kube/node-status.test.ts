@@ -57,7 +57,10 @@ describe('directorStatusItems', () => {
   it("names the VIPs found on the node that it did not add, for the controller's Conflict condition", () => {
     const conflicted = directorStatusItems(
       'lb1',
-      { ...status, groups: [{ ...status.groups[0]!, vipConflicts: ['192.0.2.5', '192.0.2.6'] }] },
+      {
+        ...status,
+        groups: status.groups.map((g) => ({ ...g, vipConflicts: ['192.0.2.5', '192.0.2.6'] })),
+      },
       new Map(),
     );
     expect(conflicted[0]?.status).toEqual({
