@@ -1,14 +1,6 @@
 import { z } from 'zod';
-import {
-  command,
-  conditions,
-  interfaceName,
-  ipAddress,
-  listMapKeys,
-  MAX_LIST,
-  objectName,
-  port,
-} from './primitives.js';
+import { addressOf } from './address-policy.js';
+import { command, conditions, interfaceName, listMapKeys, MAX_LIST, objectName, port } from './primitives.js';
 import { HealthChecksSchema } from './health-check.js';
 
 export const FORWARDING_METHODS = ['DR', 'NAT', 'TUN'] as const;
@@ -34,7 +26,7 @@ export const AcceptVipSchema = z
 
 /** The fields a real server has, inline in a VirtualServer or as a RealServer object. */
 export const realServerFields = {
-  address: ipAddress().describe('Address of the backend (real_server).'),
+  address: addressOf('backend').describe('Address of the backend (real_server).'),
   port: port().optional().describe('Port on the backend; default the service port (0 for fwmark services).'),
   weight: z
     .int()

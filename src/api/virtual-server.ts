@@ -1,16 +1,7 @@
 import { z } from 'zod';
 import { parseIP } from './address.js';
-import {
-  command,
-  conditions,
-  duration,
-  ipAddress,
-  labelSelector,
-  listMapKeys,
-  MAX_LIST,
-  objectName,
-  port,
-} from './primitives.js';
+import { addressOf } from './address-policy.js';
+import { command, conditions, duration, labelSelector, listMapKeys, MAX_LIST, objectName, port } from './primitives.js';
 import { withRules, type CrossFieldRule } from './rules.js';
 import { HealthChecksSchema } from './health-check.js';
 import { ACCEPT_VIP_MODES, FORWARDING_METHODS, HEALTH_STATES, InlineRealServerSchema } from './real-server.js';
@@ -43,7 +34,7 @@ export const UNWEIGHTED_SCHEDULERS: readonly Scheduler[] = ['rr', 'lc', 'dh'];
 export const SCHEDULER_FLAGS = ['sh-fallback', 'sh-port', 'mh-fallback', 'mh-port'] as const;
 
 export const ServiceAddressSchema = z.strictObject({
-  ip: ipAddress().describe('Virtual IP.'),
+  ip: addressOf('vip').describe('Virtual IP.'),
   port: port().describe('Virtual port; 0 means every port and needs persistence.'),
 });
 
@@ -112,7 +103,7 @@ const VirtualServerSpecBase = z.strictObject({
     .describe('Set a failed server weight 0 (connections drain) instead of removing it (inhibit_on_failure).'),
   sorryServer: z
     .strictObject({
-      address: ipAddress(),
+      address: addressOf('backend'),
       port: port().optional(),
       forwarding: z.enum(FORWARDING_METHODS).optional(),
       inhibit: z

@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import { parseAddressWithPrefix, parseIP } from './address.js';
+import { addressOf } from './address-policy.js';
 import { parseDurationMs } from './duration.js';
 import {
-  addressWithPrefix,
   command,
   conditions,
   duration,
   interfaceName,
-  ipAddress,
   labelSelector,
   listMapKeys,
   MAX_LIST,
@@ -17,7 +16,7 @@ import {
 import { keyedList, withRules, type CrossFieldRule } from './rules.js';
 
 export const VirtualIPSchema = z.strictObject({
-  address: addressWithPrefix().describe(
+  address: addressOf('vrrpVip').describe(
     'Address with optional prefix length (a host prefix when omitted), e.g. 10.0.0.1/24.',
   ),
   interface: interfaceName()
@@ -53,7 +52,7 @@ export const VrrpNodeSchema = z.strictObject({
   name: objectName().describe('Node name (Kubernetes node, or --node of a standalone agent).'),
   priority: z.int().min(1).max(255).optional().describe('Priority on this node, overriding spec.priority.'),
   interface: interfaceName().optional().describe('Interface on this node, overriding spec.interface.'),
-  unicastSourceIP: ipAddress().optional().describe('Source address for unicast adverts on this node.'),
+  unicastSourceIP: addressOf('peer').optional().describe('Source address for unicast adverts on this node.'),
 });
 
 const VrrpGroupSpecBase = z.strictObject({
@@ -106,11 +105,11 @@ const VrrpGroupSpecBase = z.strictObject({
       'Addresses held by the master but not listed in adverts (virtual_ipaddress_excluded). Not acted on yet: reported as a warning.',
     ),
   unicastPeers: z
-    .array(ipAddress())
+    .array(addressOf('peer'))
     .max(MAX_LIST)
     .optional()
     .describe('Send adverts to these peers instead of multicast (unicast_peer).'),
-  unicastSourceIP: ipAddress()
+  unicastSourceIP: addressOf('peer')
     .optional()
     .describe('Source of unicast adverts (unicast_src_ip); default the interface primary address.'),
   authentication: z

@@ -19,6 +19,7 @@ import {
   collect,
   directorTuningOptions,
   parseCommandAllowlist,
+  parseDenyVips,
   parseDirectorTuning,
   parseSecretFlags,
   secretOptions,
@@ -27,6 +28,7 @@ import {
 } from './flags.js';
 
 interface DirectorFlags extends ClusterRoleFlags, DirectorTuningFlags, SecretFlags {
+  denyVip: string[];
   removeIpvsOnExit?: boolean;
   allowCommand: string[];
 }
@@ -50,6 +52,12 @@ export function registerDirector(program: Command): void {
       collect,
       [],
     )
+    .option(
+      '--deny-vip <cidr>',
+      "an address or CIDR no VrrpGroup or VirtualServer may use as a VIP, e.g. the API server's address, the Service CIDR, the node network (repeatable)",
+      collect,
+      [],
+    )
     .addHelpText(
       'after',
       '\nSignals: SIGTERM/SIGINT stop gracefully (VRRP priority 0, VIPs kept until the new master is\nseen, then released; IPVS kept unless --remove-ipvs-on-exit).',
@@ -57,6 +65,7 @@ export function registerDirector(program: Command): void {
     .action(async (flags: DirectorFlags) => {
       const tuning = parseDirectorTuning(flags);
       const commandPolicy = parseCommandAllowlist(flags.allowCommand);
+      const denyVips = parseDenyVips(flags.denyVip);
       await runClusterRole(flags, {
         name: 'director',
         secrets: parseSecretFlags(flags),
@@ -78,6 +87,7 @@ export function registerDirector(program: Command): void {
             clock: ctx.clock,
             stateDir: ctx.stateDir,
             resolveSecret: ctx.resolveSecret,
+            denyVips,
             tuning,
             commandPolicy,
           });

@@ -1,6 +1,7 @@
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
+import type { ParsedPrefix } from '../api/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { DirectorTuning } from './flags.js';
@@ -36,7 +37,7 @@ import {
   NftVipFilter,
   SynProber,
 } from '../net/index.js';
-import { rawTransportFactory, VrrpSpeaker } from '../vrrp/index.js';
+import { FileVipRecordStore, rawTransportFactory, VrrpSpeaker } from '../vrrp/index.js';
 import { registerIpvsTrafficMetrics } from '../metrics/ipvs-traffic.js';
 
 export interface DirectorRuntimeOptions {
@@ -44,9 +45,11 @@ export interface DirectorRuntimeOptions {
   readonly log: Logger;
   readonly registry: Registry;
   readonly clock: Clock;
-  /** Where the IPVS ownership record lives (survives restarts). */
+  /** Where the ownership records (IPVS services, VRRP VIPs) live (survive restarts). */
   readonly stateDir: string;
   readonly resolveSecret: SecretResolver;
+  /** VIPs the cluster administrator does not allow (`--deny-vip`). */
+  readonly denyVips?: readonly ParsedPrefix[];
   /** Kernel tuning from the flags; the defaults when absent. */
   readonly tuning?: DirectorTuning;
   /**
@@ -134,6 +137,7 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
     announcer: new Announcer(new NativePacketSockets()),
     openTransport: rawTransportFactory(new NativeRawIpSockets()),
     commands: processes,
+    vipRecord: new FileVipRecordStore(join(opts.stateDir, 'vrrp-vips.json')),
   });
   await speaker.start();
   const director = new Director({
@@ -148,6 +152,7 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
     resolveSecret: opts.resolveSecret,
     commandPolicy: opts.commandPolicy,
     commandMetrics,
+    ...(opts.denyVips ? { denyVips: opts.denyVips } : {}),
   });
   wiring.director = director;
   // After the netlink client: resolving the IPVS family loads ip_vs, which creates the sysctls.

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { parseDurationMs } from '../api/index.js';
+import { parseAddressWithPrefix, parseDurationMs, type ParsedPrefix } from '../api/index.js';
 import { allowlistPolicy, parseAllowedProgram, type CommandPolicy } from '../net/index.js';
 import { DEFAULT_DRAIN_POLICY, DEFAULT_IPVS_SYSCTLS, IPVS_SYSCTL_NAMES, type IpvsSysctlName } from '../ipvs/index.js';
 import { UsageError } from './exit.js';
@@ -151,4 +151,13 @@ export function parseCommandAllowlist(paths: readonly string[]): CommandPolicy {
     programs.push(parsed.program);
   }
   return allowlistPolicy(programs);
+}
+
+/** `--deny-vip` values: CIDRs ("10.96.0.0/12") or single addresses, checked. */
+export function parseDenyVips(texts: readonly string[]): ParsedPrefix[] {
+  return texts.map((text) => {
+    const cidr = parseAddressWithPrefix(text);
+    if (!cidr) throw new UsageError(`--deny-vip must be an address or CIDR such as 10.96.0.0/12, got "${text}"`);
+    return cidr;
+  });
 }

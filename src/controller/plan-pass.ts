@@ -7,6 +7,7 @@ import {
   type ConditionInput,
   type LvsObjectRef,
 } from '../kube/index.js';
+import { VIP_CONFLICT } from '../director/vip-conflicts.js';
 import type { KubeNode, KubeRejection, KubeSnapshot } from '../sources/kube.js';
 
 /** Field manager of the controller; node roles write as `lvs-operator/<node>[/<role>]`. */
@@ -111,7 +112,7 @@ export function planPass(inputs: PassInputs): PassPlan {
     const ref: LvsObjectRef = { kind: e.kind, namespace: e.namespace, name: e.name, ...(uid ? { uid } : {}) };
     const generation = cached?.metadata?.generation;
     const previous = cached?.status?.conditions ?? [];
-    const wanted = conditionsFor(e.rejection, generation);
+    const wanted = conditionsFor(e.rejection, generation, nodeVipConflicts(cached?.status?.nodes, liveNodes));
     let conditions: Condition[] = [];
     for (const c of wanted) {
       conditions = [...conditions, ...setCondition(previous, c, inputs.nowIso).filter((p) => p.type === c.type)];
@@ -178,7 +179,26 @@ export function masterChanged(
   return { ref, type: 'Normal', reason: 'MasterChanged', note };
 }
 
-function conditionsFor(rejection: KubeRejection | undefined, generation: number | undefined): ConditionInput[] {
+/**
+ * "on <node>: <reason>" for each live node whose director found one of the group's VIPs on
+ * the node without having added it (src/director/vip-conflicts.ts), joined; empty when none.
+ */
+function nodeVipConflicts(
+  nodes: readonly { readonly node: string; readonly reason?: string | undefined }[] | undefined,
+  liveNodes: ReadonlySet<string>,
+): string {
+  return (nodes ?? [])
+    .filter((n) => liveNodes.has(n.node) && n.reason?.startsWith(`${VIP_CONFLICT}:`) === true)
+    .map((n) => `on ${n.node}: ${n.reason ?? ''}`)
+    .join('; ')
+    .slice(0, 32_000);
+}
+
+function conditionsFor(
+  rejection: KubeRejection | undefined,
+  generation: number | undefined,
+  vipConflicts = '',
+): ConditionInput[] {
   const g = generation === undefined ? {} : { observedGeneration: generation };
   if (rejection?.cause === 'invalid') {
     return [
@@ -204,6 +224,9 @@ function conditionsFor(rejection: KubeRejection | undefined, generation: number 
         ...g,
       },
     ];
+  }
+  if (vipConflicts !== '') {
+    return [invalid, { type: 'Conflict', status: 'True', reason: VIP_CONFLICT, message: vipConflicts, ...g }];
   }
   return [
     invalid,

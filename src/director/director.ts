@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { ManifestObject } from '../api/index.js';
+import type { ManifestObject, ParsedPrefix } from '../api/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { HealthMonitor, MonitoredService, RealServerHealth, WeightPlan } from '../health/index.js';
@@ -21,6 +21,8 @@ import type { PlannedService } from './plan-services.js';
 import { excludesObject, type PlanIssue, type SecretResolver } from './plan-types.js';
 import { desiredDaemons, planDaemons } from './sync-daemons.js';
 import { desiredTable, type ExternalVerdicts, type GroupRole } from './table.js';
+import { vipConflictIssues } from './vip-conflicts.js';
+import { screenDeniedVips } from './vip-deny.js';
 import type { VrrpRunner } from './vrrp-port.js';
 
 export interface DirectorDeps {
@@ -42,11 +44,20 @@ export interface DirectorDeps {
   readonly commandPolicy?: CommandPolicy;
   /** Counts each newly refused command once. */
   readonly commandMetrics?: CommandMetrics;
+  /** VIPs the cluster administrator does not allow (`--deny-vip`); objects using one are left out. */
+  readonly denyVips?: readonly ParsedPrefix[];
 }
 
 /** A snapshot of what the director runs, for status and the CLI. */
 export interface DirectorStatus {
-  readonly groups: readonly { ref: string; state: string; effectivePriority: number; master: string | undefined }[];
+  readonly groups: readonly {
+    ref: string;
+    state: string;
+    effectivePriority: number;
+    master: string | undefined;
+    /** Configured VIPs found on this node that it did not add: left alone (vip-conflicts.ts). */
+    vipConflicts?: readonly string[];
+  }[];
   readonly services: readonly {
     ref: string;
     programmed: boolean;
@@ -105,14 +116,17 @@ export class Director {
    */
   async setObjects(objects: readonly ManifestObject[]): Promise<void> {
     this.hasObjects = true;
-    this.plan = planNode(
-      objects,
+    const screened = screenDeniedVips(objects, this.d.denyVips ?? []);
+    const planned = planNode(
+      screened.allowed,
       this.d.node,
       this.d.resolveSecret,
       this.plan,
       this.planCache,
       this.d.commandPolicy ?? ANY_COMMAND,
     );
+    this.plan =
+      screened.issues.length === 0 ? planned : { ...planned, issues: [...screened.issues, ...planned.issues] };
     this.metrics.planned(this.plan.groups.length, this.plan.services.length, this.plan.issues.filter(excludesObject));
     this.reportIssues();
     await this.d.vrrp.setInstances(this.plan.groups.map((g) => g.config));
@@ -150,14 +164,19 @@ export class Director {
 
   status(): DirectorStatus {
     const vrrp = this.d.vrrp.status();
+    const conflicts = this.d.vrrp.conflicts();
     const draining = this.d.ipvs.drainingDestinations();
     return {
-      groups: vrrp.map((s) => ({
-        ref: s.name,
-        state: s.state,
-        effectivePriority: s.effectivePriority,
-        master: s.master,
-      })),
+      groups: vrrp.map((s) => {
+        const vipConflicts = conflicts.filter((c) => c.instance === s.name).map((c) => c.address);
+        return {
+          ref: s.name,
+          state: s.state,
+          effectivePriority: s.effectivePriority,
+          master: s.master,
+          ...(vipConflicts.length > 0 ? { vipConflicts } : {}),
+        };
+      }),
       services: this.plan.services.map((s) => ({
         ref: s.ref,
         programmed: this.isProgrammedNow(s),
@@ -177,7 +196,7 @@ export class Director {
             sinceMs: d.sinceMs,
           })),
       })),
-      issues: this.plan.issues,
+      issues: [...this.plan.issues, ...vipConflictIssues(conflicts, this.plan.groups, this.d.node.name)],
       unsupported: this.plan.unsupported,
     };
   }

@@ -1,4 +1,4 @@
-import type { InstanceStatus, VrrpEvent, VrrpInstanceConfig, VrrpStateName } from '../vrrp/index.js';
+import type { InstanceStatus, VipConflict, VrrpEvent, VrrpInstanceConfig, VrrpStateName } from '../vrrp/index.js';
 import type { VrrpRunner } from './vrrp-port.js';
 
 /**
@@ -8,6 +8,8 @@ import type { VrrpRunner } from './vrrp-port.js';
  */
 export class FakeVrrpRunner implements VrrpRunner {
   readonly sets: (readonly VrrpInstanceConfig[])[] = [];
+  /** What {@link conflicts} reports; a test sets it. */
+  vipConflicts: VipConflict[] = [];
   stopped = false;
   private readonly states = new Map<string, { config: VrrpInstanceConfig; state: VrrpStateName }>();
   private readonly listeners = new Set<(e: VrrpEvent) => void>();
@@ -30,6 +32,10 @@ export class FakeVrrpRunner implements VrrpRunner {
       effectivePriority: config.priority,
       master: state === 'master' ? 'self' : undefined,
     }));
+  }
+
+  conflicts(): VipConflict[] {
+    return this.vipConflicts;
   }
 
   subscribe(listener: (e: VrrpEvent) => void): () => void {

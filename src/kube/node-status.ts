@@ -8,6 +8,8 @@
  */
 import type { Kind, RealServerStatus, VirtualServerStatus, VrrpGroupStatus } from '../api/index.js';
 import type { DirectorStatus, ExternalVerdicts } from '../director/index.js';
+// The constant's own module: its imports are types only, so the kube layer loads no director code.
+import { VIP_CONFLICT } from '../director/vip-conflicts.js';
 import { realServerStatusEntry, type RealServerStatusEntry } from '../health/index.js';
 import type { InlineVips, RealServerVips } from '../realserver/index.js';
 import type { LvsObjectRef } from './object-ref.js';
@@ -77,6 +79,16 @@ export function directorStatusItems(
       state: API_STATE[g.state] ?? 'Initialize',
       effectivePriority: g.effectivePriority,
       ...(since !== undefined ? { lastTransitionTime: since } : {}),
+      // The controller turns this into the group's Conflict condition (reason VipConflict).
+      ...(g.vipConflicts && g.vipConflicts.length > 0
+        ? {
+            reason:
+              `${VIP_CONFLICT}: ${g.vipConflicts.join(', ')} already on the node, not added by lvs-operator: left alone`.slice(
+                0,
+                256,
+              ),
+          }
+        : {}),
     };
     return { ref: refOf('VrrpGroup', g.ref), status: { nodes: [item] } };
   });

@@ -27,7 +27,16 @@ export interface AddressSpec {
  */
 export interface Addresses {
   list(filter?: { readonly ifindex?: number }): Promise<AddressEntry[]>;
-  add(spec: AddressSpec): Promise<void>;
+  /**
+   * Resolves true when this call created the address, false when it was already there (then
+   * it is not the caller's to remove: someone else, or an earlier call, put it there).
+   */
+  add(spec: AddressSpec): Promise<boolean>;
+  /**
+   * With an IPv4 `label`, only an address carrying that label is removed: the kernel matches
+   * IFA_LABEL on RTM_DELADDR (inet_rtm_deladdr), so an unlabelled address of the same value
+   * (the node's own) is left alone.
+   */
   remove(spec: AddressSpec): Promise<void>;
   /**
    * Deletes this node's neighbour (ARP / NDP) entry for the address on the interface, so the

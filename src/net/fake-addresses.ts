@@ -33,35 +33,34 @@ export class FakeAddresses implements Addresses {
     return Promise.resolve(this.entries.filter((e) => filter.ifindex === undefined || e.ifindex === filter.ifindex));
   }
 
-  add(spec: AddressSpec): Promise<void> {
+  add(spec: AddressSpec): Promise<boolean> {
     this.ops.push({ op: 'add', spec });
     if (this.failOn?.op === 'add')
       return Promise.reject(new NetlinkError('addAddress', this.failOn.errnoName, spec.address));
     const address = canonicalIp(spec.address) ?? spec.address;
-    if (this.find(spec.ifindex, address) < 0) {
-      const family = familyOf(address) ?? 4;
-      this.entries.push({
-        ifindex: spec.ifindex,
-        family,
-        address,
-        prefixLength: spec.prefixLength,
-        ...(spec.label !== undefined && family === 4 ? { label: spec.label } : {}),
-        // The kernel (inet_insert_ifa) makes an address secondary when a primary of the same
-        // prefix length already covers it.
-        secondary:
-          family === 4 &&
-          this.entries.some(
-            (e) =>
-              e.ifindex === spec.ifindex &&
-              e.family === 4 &&
-              !e.secondary &&
-              e.prefixLength === spec.prefixLength &&
-              sameSubnet(e.address, address, spec.prefixLength),
-          ),
-        scope: address.startsWith('fe80:') ? 253 : 0,
-      });
-    }
-    return Promise.resolve();
+    if (this.find(spec.ifindex, address) >= 0) return Promise.resolve(false);
+    const family = familyOf(address) ?? 4;
+    this.entries.push({
+      ifindex: spec.ifindex,
+      family,
+      address,
+      prefixLength: spec.prefixLength,
+      ...(spec.label !== undefined && family === 4 ? { label: spec.label } : {}),
+      // The kernel (inet_insert_ifa) makes an address secondary when a primary of the same
+      // prefix length already covers it.
+      secondary:
+        family === 4 &&
+        this.entries.some(
+          (e) =>
+            e.ifindex === spec.ifindex &&
+            e.family === 4 &&
+            !e.secondary &&
+            e.prefixLength === spec.prefixLength &&
+            sameSubnet(e.address, address, spec.prefixLength),
+        ),
+      scope: address.startsWith('fe80:') ? 253 : 0,
+    });
+    return Promise.resolve(true);
   }
 
   remove(spec: AddressSpec): Promise<void> {
@@ -70,6 +69,9 @@ export class FakeAddresses implements Addresses {
       return Promise.reject(new NetlinkError('removeAddress', this.failOn.errnoName, spec.address));
     }
     const i = this.find(spec.ifindex, canonicalIp(spec.address) ?? spec.address);
+    const entry = this.entries[i];
+    // inet_rtm_deladdr matches IFA_LABEL when given: another label (or none) is not removed.
+    if (entry && spec.label !== undefined && entry.family === 4 && entry.label !== spec.label) return Promise.resolve();
     if (i >= 0) this.entries.splice(i, 1);
     return Promise.resolve();
   }

@@ -42,7 +42,7 @@ export class NetlinkAddresses implements Addresses {
       );
   }
 
-  async add(spec: AddressSpec): Promise<void> {
+  async add(spec: AddressSpec): Promise<boolean> {
     const { data, attrs } = this.message(spec);
     try {
       // IFA_F_NODAD for IPv6 as keepalived does: a VIP must work at once, not after DAD.
@@ -51,9 +51,10 @@ export class NetlinkAddresses implements Addresses {
         { ...attrs, ...(spec.label !== undefined && data.family === AF_INET ? { label: spec.label } : {}) },
         { flags: FlagsNew.CREATE | FlagsNew.EXCL },
       );
+      return true;
     } catch (e) {
       const name = errnoNameOf(e);
-      if (name === 'EEXIST') return;
+      if (name === 'EEXIST') return false;
       throw new NetlinkError('addAddress', name, `${spec.address}/${spec.prefixLength}`, { cause: e });
     }
   }
@@ -61,7 +62,10 @@ export class NetlinkAddresses implements Addresses {
   async remove(spec: AddressSpec): Promise<void> {
     const { data, attrs } = this.message(spec);
     try {
-      await this.rt.delAddress(data, attrs);
+      await this.rt.delAddress(data, {
+        ...attrs,
+        ...(spec.label !== undefined && data.family === AF_INET ? { label: spec.label } : {}),
+      });
     } catch (e) {
       const name = errnoNameOf(e);
       if (name === 'EADDRNOTAVAIL' || name === 'ENOENT' || name === 'ENODEV') return;

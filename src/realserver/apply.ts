@@ -41,17 +41,20 @@ async function run(op: Op, ports: RealserverPorts): Promise<void> {
     case 'removeDevice':
       return ports.devices.remove(op.name);
     case 'addAddress':
-      return ports.addresses.add({
+      // Planned only for an address that was absent: the record takes it as ours.
+      await ports.addresses.add({
         ifindex: op.ifindex,
         address: op.address.address,
         prefixLength: op.address.prefixLength,
         ...(op.label !== undefined ? { label: op.label } : {}),
       });
+      return;
     case 'removeAddress':
       return ports.addresses.remove({
         ifindex: op.ifindex,
         address: op.address.address,
         prefixLength: op.address.prefixLength,
+        ...(op.label !== undefined ? { label: op.label } : {}),
       });
     case 'addRule':
       return ports.rules.add(op.rule);

@@ -77,7 +77,7 @@ export type Op =
   | { readonly op: 'addRule'; readonly rule: RedirectRule }
   | { readonly op: 'removeRule'; readonly handle: string; readonly rule?: RedirectRule }
   | { readonly op: 'removeTable' }
-  | { readonly op: 'removeAddress'; readonly address: AddressKey; readonly ifindex: number }
+  | { readonly op: 'removeAddress'; readonly address: AddressKey; readonly ifindex: number; readonly label?: string }
   | { readonly op: 'removeDevice'; readonly name: string }
   | { readonly op: 'restoreSysctl'; readonly key: SysctlKey; readonly value: number };
 
@@ -191,17 +191,19 @@ function planAddresses({ req, observed, state }: Ctx, removedDevices: ReadonlySe
   const remove: Op[] = [];
   for (const a of state.addresses) if (!seen.has(keyOf.address(a))) record.push({ op: 'forgetAddress', address: a });
   const isMarked = (a: ObservedAddress): boolean => a.label !== undefined && a.label === ownedLabelOf(a.device);
+  // We label every IPv4 address we add when the label fits: a recorded one without it went
+  // and came back as someone else's (the node's own, an administrator's), and is not ours.
+  const lostMark = (a: ObservedAddress): boolean =>
+    a.family === 4 && ownedLabelOf(a.device) !== undefined && !isMarked(a);
   for (const a of observed.addresses) {
     const k = keyOf.address(a);
-    if (isMarked(a) && !recorded.has(k)) {
-      record.push({
-        op: 'adoptAddress',
-        address: { device: a.device, address: a.address, prefixLength: a.prefixLength },
-      });
-    }
-    if ((isMarked(a) || recorded.has(k)) && !wanted.has(k) && !removedDevices.has(a.device)) {
-      const address = { device: a.device, address: a.address, prefixLength: a.prefixLength };
-      remove.push({ op: 'removeAddress', address, ifindex: a.ifindex });
+    const address = { device: a.device, address: a.address, prefixLength: a.prefixLength };
+    if (isMarked(a) && !recorded.has(k)) record.push({ op: 'adoptAddress', address });
+    if (recorded.has(k) && lostMark(a)) record.push({ op: 'forgetAddress', address });
+    const ours = isMarked(a) || (recorded.has(k) && !lostMark(a));
+    if (ours && !wanted.has(k) && !removedDevices.has(a.device)) {
+      // With our label the kernel deletes only the address carrying it (inet_rtm_deladdr).
+      remove.push({ op: 'removeAddress', address, ifindex: a.ifindex, ...(isMarked(a) ? { label: a.label } : {}) });
     }
   }
   const misfits = new Set(misfitDevices(req, observed).map((d) => d.name));

@@ -19,7 +19,14 @@ export { checkAdvert } from './accept.js';
 export { masterDownIntervalMs, skewTimeMs } from './timers.js';
 export { initialState, step } from './machine.js';
 export type { MachineAction, MachineEvent, MachineState, TransitionReason } from './machine.js';
-export { VrrpSpeaker, type SpeakerDeps } from './speaker.js';
+export { VrrpSpeaker, type SpeakerDeps, type VipConflict } from './speaker.js';
+export {
+  FileVipRecordStore,
+  MemoryVipRecordStore,
+  VipRecordCorruptError,
+  type OwnedVip,
+  type VipRecordStore,
+} from './vip-record.js';
 export type { InstanceStatus } from './instance.js';
 export { VrrpEventStream, type VrrpEvent } from './events.js';
 export { rawTransportFactory } from './raw-transport.js';

@@ -24,6 +24,7 @@ import {
 import type { VrrpMetrics } from './metrics.js';
 import type { AdvertTransport } from './transport.js';
 import type { Advert, VrrpInstanceConfig, VrrpStateName } from './types.js';
+import type { OwnedVip } from './vip-record.js';
 
 /** Sends link-layer announcements (the Announcer of src/net). */
 export interface AnnouncePort {
@@ -38,6 +39,15 @@ export interface InstanceDeps {
   readonly primaryAddress: string;
   /** IPv4 label marking the VIPs we add, if it fits. */
   readonly label: string | undefined;
+  /** The record of the VIPs this node added: only those are ever removed. */
+  readonly owned: VipOwnership;
+  /**
+   * Configured VIPs found on the interface at start that are not ours (the node's own
+   * address, an administrator's): never added, removed, blocked or announced by this instance.
+   */
+  readonly foreign: ReadonlySet<string>;
+  /** A VIP was found to be someone else's (at start, or on an add that found it present). */
+  readonly onForeign: (address: string) => void;
   readonly transport: AdvertTransport;
   readonly clock: Clock;
   readonly log: Logger;
@@ -48,6 +58,13 @@ export interface InstanceDeps {
   readonly vipFilter: VipFilter;
   readonly announcer: AnnouncePort;
   readonly commands: CommandRunner;
+}
+
+/** What an instance needs of the VIP record (vip-record.ts `OwnedVips`). */
+export interface VipOwnership {
+  has(iface: string, address: string): boolean;
+  claim(v: OwnedVip): Promise<void>;
+  forget(iface: string, address: string): Promise<void>;
 }
 
 /** A snapshot for status. */
@@ -68,8 +85,10 @@ export class VrrpInstanceRunner {
   private chain: Promise<void> = Promise.resolve();
   private readonly sends = new Set<Promise<void>>();
   private onStopped: (() => void) | undefined;
+  private readonly foreign: Set<string>;
 
   constructor(private readonly d: InstanceDeps) {
+    this.foreign = new Set(d.foreign);
     const c = d.config;
     this.state = initialState({
       version: c.version,
@@ -219,13 +238,25 @@ export class VrrpInstanceRunner {
     }
   }
 
+  /** VIPs that are someone else's on this interface, in configuration order. */
+  foreignVips(): string[] {
+    return this.d.config.virtualIPs.map((v) => v.address).filter((a) => this.foreign.has(a));
+  }
+
+  /** The VIPs this instance manages: the configured ones minus those found to be someone else's at start. */
+  private managed(): string[] {
+    return this.d.config.virtualIPs.map((v) => v.address).filter((a) => !this.d.foreign.has(a));
+  }
+
   private specs(): AddressSpec[] {
-    return this.d.config.virtualIPs.map((v) => ({
-      ifindex: this.d.link.index,
-      address: v.address,
-      prefixLength: v.prefixLength,
-      ...(this.d.label !== undefined ? { label: this.d.label } : {}),
-    }));
+    return this.d.config.virtualIPs
+      .filter((v) => !this.d.foreign.has(v.address))
+      .map((v) => ({
+        ifindex: this.d.link.index,
+        address: v.address,
+        prefixLength: v.prefixLength,
+        ...(this.d.label !== undefined ? { label: this.d.label } : {}),
+      }));
   }
 
   private queueVips(op: 'add' | 'remove'): void {
@@ -234,7 +265,7 @@ export class VrrpInstanceRunner {
     // RFC 5798 §6.1: without Accept_Mode a master that is not the owner must not accept
     // packets sent to the VIPs (keepalived's no_accept); the owner always accepts them.
     const filtered = !c.acceptMode && c.priority !== 255;
-    const vips = c.virtualIPs.map((v) => v.address);
+    const vips = this.managed();
     this.chain = this.chain.then(async () => {
       if (filtered) {
         try {
@@ -245,11 +276,19 @@ export class VrrpInstanceRunner {
           this.d.log.error({ err, op }, 'accept mode filter change failed');
         }
       }
+      const iface = this.d.link.name;
       for (const spec of specs) {
         try {
-          if (op === 'add') await this.d.addresses.add(spec);
-          else {
+          if (op === 'add') {
+            if (await this.d.addresses.add(spec)) {
+              await this.d.owned.claim({ iface, address: spec.address, prefixLength: spec.prefixLength });
+            } else if (!this.d.owned.has(iface, spec.address)) {
+              this.markForeign(spec.address);
+            }
+          } else if (this.d.owned.has(iface, spec.address)) {
+            // Only what the record says we added is removed (with our label, the kernel checks too).
             await this.d.addresses.remove(spec);
+            await this.d.owned.forget(iface, spec.address);
             // A neighbour entry this node learnt for the VIP before it held it would now route
             // VIP traffic to whichever MAC that was; resolving afresh finds the new master.
             await this.d.addresses.forgetNeighbour(spec);
@@ -262,8 +301,15 @@ export class VrrpInstanceRunner {
     });
   }
 
+  private markForeign(address: string): void {
+    if (this.foreign.has(address)) return;
+    this.foreign.add(address);
+    this.d.log.warn({ vip: address }, 'virtual address already present and not ours: left alone');
+    this.d.onForeign(address);
+  }
+
   private queueAnnounce(repeat: number): void {
-    const vips = this.d.config.virtualIPs.map((v) => v.address);
+    const vips = this.managed();
     if (repeat <= 0 || vips.length === 0) return;
     this.chain = this.chain.then(() => {
       if (this.state.name !== 'master') return;

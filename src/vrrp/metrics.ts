@@ -13,6 +13,7 @@ export class VrrpMetrics {
   private readonly masterChanges: Counter<'vrid'>;
   private readonly priority: Gauge<'vrid'>;
   private readonly errors: Counter<'op'>;
+  private readonly conflicts: Gauge<'group' | 'vrid'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -61,10 +62,21 @@ export class VrrpMetrics {
     });
     this.errors = new Counter({
       name: 'lvs_vrrp_errors_total',
-      help: 'Failed VRRP side effects (advert send, VIP add/remove, GARP, notify, track script, accept filter).',
+      help: 'Failed VRRP side effects (advert send, VIP add/remove, GARP, notify, track script, accept filter, VIP record).',
       labelNames: ['op'],
       registers,
     });
+    this.conflicts = new Gauge({
+      name: 'lvs_vrrp_vip_conflicts',
+      help: 'Configured VIPs found on the interface that this node did not add (left alone), per instance.',
+      labelNames: ['group', 'vrid'],
+      registers,
+    });
+  }
+
+  /** How many of an instance's VIPs are someone else's on its interface. */
+  conflictsAre(group: string, vrid: number, count: number): void {
+    this.conflicts.set({ group, vrid: String(vrid) }, count);
   }
 
   /** Sets the 0/1 state set of an instance. */
@@ -97,7 +109,17 @@ export class VrrpMetrics {
   }
 
   failed(
-    op: 'send' | 'receive' | 'add-vip' | 'remove-vip' | 'announce' | 'notify' | 'script' | 'cleanup' | 'accept-filter',
+    op:
+      | 'send'
+      | 'receive'
+      | 'add-vip'
+      | 'remove-vip'
+      | 'announce'
+      | 'notify'
+      | 'script'
+      | 'cleanup'
+      | 'accept-filter'
+      | 'record',
   ): void {
     this.errors.inc({ op });
   }

@@ -22,6 +22,7 @@ import { ScriptTracker } from './script-tracker.js';
 import { evaluateTracking } from './tracking.js';
 import type { AdvertTransport, ReceivedPacket, TransportFactory } from './transport.js';
 import type { Checked, DropReason, VrrpInstanceConfig } from './types.js';
+import { OwnedVips, type VipRecordStore } from './vip-record.js';
 
 /** Dependencies of the speaker: ports only. */
 export interface SpeakerDeps {
@@ -35,6 +36,17 @@ export interface SpeakerDeps {
   readonly announcer: AnnouncePort;
   readonly openTransport: TransportFactory;
   readonly commands: CommandRunner;
+  /** The record of the VIPs this node added (vip-record.ts): only those are ever removed. */
+  readonly vipRecord: VipRecordStore;
+}
+
+/** A configured VIP that is on its interface and not ours: left alone, reported. */
+export interface VipConflict {
+  /** The instance (the VrrpGroup's "namespace/name" in a cluster). */
+  readonly instance: string;
+  readonly vrid: number;
+  readonly iface: string;
+  readonly address: string;
 }
 
 /** The tag of the IPv4 label on the VIPs of VRID `vrid`: `<iface>:vrrp<vrid>`. */
@@ -62,6 +74,7 @@ export class VrrpSpeaker {
   private readonly groups = new Map<string, Group>();
   private readonly linkStates = new Map<string, boolean>();
   private readonly reported = new Set<string>();
+  private readonly owned: OwnedVips;
   private scripts: ScriptTracker | undefined;
   private unwatch: (() => void) | undefined;
   private started = false;
@@ -70,6 +83,27 @@ export class VrrpSpeaker {
     this.instances = d.instances;
     this.metrics = new VrrpMetrics(d.registry);
     this.log = d.log.child({ component: 'vrrp-speaker' });
+    this.owned = new OwnedVips(d.vipRecord, (err) => {
+      this.metrics.failed('record');
+      this.log.error({ err }, 'virtual address record not saved');
+    });
+  }
+
+  /**
+   * Configured VIPs of non-owner instances (priority below 255) that are on their interface
+   * but were not added by this node: the node's own address, or an administrator's.
+   */
+  conflicts(): VipConflict[] {
+    return this.runners
+      .filter((r) => r.config.priority !== 255)
+      .flatMap((r) =>
+        r.foreignVips().map((address) => ({
+          instance: r.config.name,
+          vrid: r.config.vrid,
+          iface: r.config.interface,
+          address,
+        })),
+      );
   }
 
   /** Status of every running instance. */
@@ -87,6 +121,13 @@ export class VrrpSpeaker {
     const links = new Map((await this.d.links.list()).map((l) => [l.name, l]));
     for (const l of links.values()) this.linkStates.set(l.name, l.up);
     this.unwatch = this.d.links.watch((l) => this.onLink(l));
+    try {
+      await this.owned.load();
+    } catch (err) {
+      // Without the record only our IPv4 labels prove ownership; nothing else is removed.
+      this.metrics.failed('record');
+      this.log.error({ err }, 'virtual address record not loaded');
+    }
     // The filter table is ours alone: a crashed run's blocks go, whatever this run needs.
     try {
       await this.d.vipFilter.reset();
@@ -161,15 +202,20 @@ export class VrrpSpeaker {
         this.cleanedLinks.add(link.index);
         await this.removeStale(link);
       }
-      // The source is the interface's own address, never one of the VIPs (unless we own them).
+      // The source is the interface's own address; one that is also configured as a VIP (a
+      // conflict, reported below) only when there is no other, as the owner (255) does.
       const vips = new Set(cfg.virtualIPs.map((v) => v.address));
-      const entries = (await this.d.addresses.list({ ifindex: link.index })).filter(
-        (e) => cfg.priority === 255 || !vips.has(e.address),
-      );
-      const source = cfg.unicastSrc ?? primaryAddress(entries, cfg.family)?.address;
+      const entries = await this.d.addresses.list({ ifindex: link.index });
+      const source =
+        cfg.unicastSrc ??
+        primaryAddress(
+          entries.filter((e) => cfg.priority === 255 || !vips.has(e.address)),
+          cfg.family,
+        )?.address ??
+        primaryAddress(entries, cfg.family)?.address;
       if (!source) throw new VrrpConfigError(cfg.name, `no IPv${cfg.family} address on ${cfg.interface}`);
-      await this.removeStaleVips(cfg, link, source);
-      const runner = this.createRunner(cfg, link, source);
+      const foreign = await this.foreignVips(cfg, link);
+      const runner = this.createRunner(cfg, link, source, foreign);
       this.runners.push(runner);
       return runner;
     } catch (err) {
@@ -183,6 +229,7 @@ export class VrrpSpeaker {
   private async removeRunner(r: VrrpInstanceRunner): Promise<void> {
     await r.shutdown();
     this.runners.splice(this.runners.indexOf(r), 1);
+    this.metrics.conflictsAre(r.config.name, r.config.vrid, 0);
     for (const [key, g] of this.groups) {
       if (g.byVrid.get(r.config.vrid) !== r) continue;
       g.byVrid.delete(r.config.vrid);
@@ -221,29 +268,46 @@ export class VrrpSpeaker {
     this.groups.clear();
   }
 
-  /** Removes labelled addresses a previous run left on an interface we manage. */
+  /**
+   * Removes the VIPs a previous run left on an interface we manage: those carrying our label
+   * and those in the record, nothing else. Recorded addresses that are gone are forgotten.
+   */
   private async removeStale(link: LinkInfo): Promise<void> {
     const entries = await this.d.addresses.list({ ifindex: link.index });
     for (const e of entries) {
-      if (e.label === undefined || !e.label.startsWith(`${link.name}:`) || !OWNED_LABEL.test(e.label)) continue;
-      await this.removeLogged(link, e.address, e.prefixLength);
+      const labelled = e.label !== undefined && e.label.startsWith(`${link.name}:`) && OWNED_LABEL.test(e.label);
+      if (!labelled && !this.owned.has(link.name, e.address)) continue;
+      await this.removeLogged(link, e.address, e.prefixLength, labelled ? e.label : undefined);
     }
+    const present = new Set(entries.map((e) => e.address));
+    for (const v of this.owned.on(link.name))
+      if (!present.has(v.address)) await this.owned.forget(link.name, v.address);
   }
 
-  /** Configured VIPs present at start are stale (IPv6 has no label), unless we own the address. */
-  private async removeStaleVips(cfg: VrrpInstanceConfig, link: LinkInfo, source: string): Promise<void> {
-    if (cfg.priority === 255) return;
-    const entries = await this.d.addresses.list({ ifindex: link.index });
-    for (const vip of cfg.virtualIPs) {
-      if (vip.address === source) continue;
-      const found = entries.find((e) => e.address === vip.address);
-      if (found) await this.removeLogged(link, found.address, found.prefixLength);
+  /**
+   * Configured VIPs still on the interface after {@link removeStale} are not ours: the node's
+   * own address, or one an administrator added. They are left alone, and reported unless the
+   * instance is the address owner (priority 255, RFC 5798 §1: the VIPs are its real addresses).
+   */
+  private async foreignVips(cfg: VrrpInstanceConfig, link: LinkInfo): Promise<Set<string>> {
+    const present = new Set((await this.d.addresses.list({ ifindex: link.index })).map((e) => e.address));
+    const foreign = new Set(cfg.virtualIPs.map((v) => v.address).filter((a) => present.has(a)));
+    if (cfg.priority !== 255) {
+      for (const vip of foreign) this.log.warn({ vrid: cfg.vrid, iface: link.name, vip }, 'virtual address conflict');
+      this.metrics.conflictsAre(cfg.name, cfg.vrid, foreign.size);
     }
+    return foreign;
   }
 
-  private async removeLogged(link: LinkInfo, address: string, prefixLength: number): Promise<void> {
+  private async removeLogged(
+    link: LinkInfo,
+    address: string,
+    prefixLength: number,
+    label: string | undefined,
+  ): Promise<void> {
     try {
-      await this.d.addresses.remove({ ifindex: link.index, address, prefixLength });
+      await this.d.addresses.remove({ ifindex: link.index, address, prefixLength, ...(label ? { label } : {}) });
+      await this.owned.forget(link.name, address);
       this.log.info({ iface: link.name, vip: address }, 'stale virtual address removed');
     } catch (err) {
       this.metrics.failed('cleanup');
@@ -251,7 +315,12 @@ export class VrrpSpeaker {
     }
   }
 
-  private createRunner(cfg: VrrpInstanceConfig, link: LinkInfo, source: string): VrrpInstanceRunner {
+  private createRunner(
+    cfg: VrrpInstanceConfig,
+    link: LinkInfo,
+    source: string,
+    foreign: ReadonlySet<string>,
+  ): VrrpInstanceRunner {
     const key = `${link.name}|${cfg.family}|${source}`;
     let group = this.groups.get(key);
     if (!group) {
@@ -278,6 +347,11 @@ export class VrrpSpeaker {
       link,
       primaryAddress: source,
       label: ownerLabel(link.name, vipLabelTag(cfg.vrid)),
+      owned: this.owned,
+      foreign,
+      onForeign: () => {
+        if (cfg.priority !== 255) this.metrics.conflictsAre(cfg.name, cfg.vrid, runner.foreignVips().length);
+      },
       transport: group.transport,
       clock: this.d.clock,
       log: this.log.child({ vrid: cfg.vrid, iface: link.name }),

@@ -2,6 +2,10 @@
  * Runs the VRRP speaker alone from a JSON file (see standalone-config.ts):
  *
  *   node dist/src/vrrp/standalone-main.js --config vrrp.json [--metrics-file m.prom] [--status-file s.json]
+ *     [--vip-record FILE]
+ *
+ * Without --vip-record the record of the VIPs it added lives in memory (IPv4 labels still
+ * mark them for the next run).
  *
  * SIGTERM / SIGINT stop gracefully (priority 0, VIPs released) and exit 0. SIGUSR2 writes the
  * metrics (Prometheus text) and the status (JSON) files. Used by the netns tests and bench/.
@@ -24,6 +28,7 @@ import {
 import { rawTransportFactory } from './raw-transport.js';
 import { VrrpSpeaker } from './speaker.js';
 import { parseStandaloneConfig } from './standalone-config.js';
+import { FileVipRecordStore, MemoryVipRecordStore } from './vip-record.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -32,6 +37,7 @@ async function main(): Promise<number> {
       'metrics-file': { type: 'string' },
       'status-file': { type: 'string' },
       'log-level': { type: 'string' },
+      'vip-record': { type: 'string' },
     },
   });
   if (!values.config) {
@@ -56,6 +62,7 @@ async function main(): Promise<number> {
     openTransport: rawTransportFactory(new NativeRawIpSockets()),
     // Standalone: root's own file, every command runs (keepalived's behaviour).
     commands: new SpawnProcessRunner({ clock: systemClock, policy: ANY_COMMAND }),
+    vipRecord: values['vip-record'] ? new FileVipRecordStore(values['vip-record']) : new MemoryVipRecordStore(),
   });
   const dump = async (): Promise<void> => {
     if (values['metrics-file']) writeFileSync(values['metrics-file'], await registry.metrics());

@@ -182,6 +182,25 @@ describeWithApiServer('Helm chart against a real API server', (kubeconfigPath) =
     expect(await can('sec-named', 'get', 'chart-secrets')).toBe(false);
   });
 
+  it('passes director.denyVIPs as --deny-vip flags, and refuses a value that is no address', async (ctx) => {
+    if (!tools) ctx.skip();
+    const { stdout } = await helm(
+      'template',
+      RELEASE,
+      CHART,
+      '--namespace',
+      NS,
+      '--show-only',
+      'templates/director-daemonset.yaml',
+      '--set',
+      'director.denyVIPs={10.96.0.0/12,192.168.0.10}',
+    );
+    expect(stdout).toMatch(
+      /args:\n\s+- director\n\s+- "--deny-vip=10\.96\.0\.0\/12"\n\s+- "--deny-vip=192\.168\.0\.10"\n/,
+    );
+    await expect(helm('lint', CHART, '--set', 'director.denyVIPs={api-server}')).rejects.toThrow(/denyVIPs/);
+  });
+
   it('grants each role what it needs and nothing more', async (ctx) => {
     if (!tools) ctx.skip();
     await kubectl('apply', '-f', await render('rbac.yaml', [], '--show-only=templates/rbac.yaml'));

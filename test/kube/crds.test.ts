@@ -176,6 +176,70 @@ const INVALID: { name: string; object: KubernetesObject; message: string }[] = [
   },
 ];
 
+const VIP = 'a VIP must be a unicast address reachable on the interface';
+const SERVICE_VIP = 'a VIP must be a unicast address that clients can reach';
+
+/**
+ * Addresses that make no sense in their field (src/api/address-policy.ts): the API server's
+ * CEL rules and zod give the same words.
+ */
+const INVALID_ADDRESSES: { name: string; object: KubernetesObject; message: string }[] = [
+  ['0.0.0.0', 'is the unspecified address'],
+  ['0.0.0.0/0', 'is the unspecified address'],
+  ['10.0.0.1/0', 'has prefix length 0, which would put every address on-link'],
+  ['255.255.255.255', 'is the broadcast address'],
+  ['127.0.0.1', 'is a loopback address'],
+  ['224.0.0.18', 'is a multicast address'],
+  ['169.254.169.254', 'is an IPv4 link-local address'],
+  ['192.0.2.0/24', 'is the network address of its prefix'],
+].map(([address = '', says = '']) => ({
+  name: `VIP ${address}`,
+  object: vrrpGroup({ virtualIPs: [{ address }] }),
+  message: `${address} ${says}; ${VIP}`,
+}));
+INVALID_ADDRESSES.push(
+  ...[
+    ['::', 'is the unspecified address'],
+    ['::1', 'is a loopback address'],
+    ['ff02::12', 'is a multicast address'],
+    ['fe80::', 'is the subnet-router anycast address of fe80::/64 (RFC 4291 §2.6.1)'],
+  ].map(([address = '', says = '']) => ({
+    name: `VIP ${address}`,
+    object: vrrpGroup({ version: 3, virtualIPs: [{ address }] }),
+    message: `${address} ${says}; ${VIP}`,
+  })),
+  ...[
+    ['::ffff:192.0.2.10', '::ffff:192.0.2.10 is an IPv4-mapped IPv6 address; write it as an IPv4 address'],
+    ['fe80::1%eth0', 'fe80::1%eth0 has a zone id; zone ids are not allowed (the interface has its own field)'],
+    ['010.0.0.1', '010.0.0.1 has a leading zero in an IPv4 octet (some tools read it as octal); write it without'],
+    [' 192.0.2.10', '" 192.0.2.10" has leading or trailing whitespace'],
+  ].map(([address = '', message = '']) => ({
+    name: `VIP text ${JSON.stringify(address)}`,
+    object: vrrpGroup({ version: 3, virtualIPs: [{ address }] }),
+    message,
+  })),
+  {
+    name: 'VirtualServer on a link-local address',
+    object: virtualServer({ addresses: [{ ip: 'fe80::1', port: 80 }], realServers: [] }),
+    message: `fe80::1 is a link-local address; ${SERVICE_VIP}`,
+  },
+  {
+    name: 'VirtualServer on loopback',
+    object: virtualServer({ addresses: [{ ip: '127.0.0.1', port: 80 }] }),
+    message: `127.0.0.1 is a loopback address; ${SERVICE_VIP}`,
+  },
+  {
+    name: 'multicast unicast peer',
+    object: vrrpGroup({ unicastPeers: ['224.0.0.18'] }),
+    message: '224.0.0.18 is a multicast address; a VRRP peer or source must be a unicast address',
+  },
+  {
+    name: 'unspecified real server',
+    object: virtualServer({ realServers: [{ address: '0.0.0.0', port: 80 }] }),
+    message: '0.0.0.0 is the unspecified address; a real server must be a unicast address',
+  },
+);
+
 describeWithApiServer('CRDs against a real API server', (kubeconfigPath) => {
   const kc = kubeConfigFrom(kubeconfigPath);
   let invalidNamespace = '';
@@ -236,6 +300,37 @@ describeWithApiServer('CRDs against a real API server', (kubeconfigPath) => {
     const status = err as ApiException<unknown>;
     expect(status.code).toBe(422);
     expect(JSON.stringify(status.body)).toContain(JSON.stringify(message).slice(1, -1));
+  });
+
+  it.each(INVALID_ADDRESSES)('rejects $name with the message zod gives', async ({ object, message }) => {
+    const zod = validateObject(object);
+    expect(zod.ok ? [] : zod.issues.map((i) => i.message)).toEqual([message]);
+    const api = KubernetesObjectApi.makeApiClient(kc);
+    const obj = { ...object, metadata: { ...object.metadata, namespace: invalidNamespace } };
+    const err: unknown = await api.create(obj, undefined, 'All').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err, 'the API server accepted the object').toBeInstanceOf(ApiException);
+    const status = err as ApiException<unknown>;
+    expect(status.code).toBe(422);
+    // The body is the Status as JSON text: the message appears JSON-escaped once.
+    const body = typeof status.body === 'string' ? status.body : JSON.stringify(status.body);
+    expect(body).toContain(JSON.stringify(message).slice(1, -1));
+  });
+
+  it('accepts the addresses that have a use: IPv6 link-local VRRPv3 VIP, /31, loopback real server', async () => {
+    const api = KubernetesObjectApi.makeApiClient(kc);
+    const objects = [
+      vrrpGroup({ version: 3, virtualIPs: [{ address: 'fe80::1' }, { address: '2001:db8::10/64' }] }),
+      vrrpGroup({ virtualIPs: [{ address: '192.0.2.0/31' }] }),
+      virtualServer({ forwarding: 'NAT', realServers: [{ address: '127.0.0.1', port: 80, weight: 1 }] }),
+    ];
+    for (const [i, base] of objects.entries()) {
+      expect(validateObject(base).ok).toBe(true);
+      const obj = { ...base, metadata: { name: `ok-${i}`, namespace: invalidNamespace } };
+      await api.create(obj, undefined, 'All');
+    }
   });
 
   it('accepts the valid bases of the rejection cases, with the schema defaults filled in', async () => {

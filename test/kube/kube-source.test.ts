@@ -77,6 +77,30 @@ describe('KubeSource', () => {
     source.stop();
   });
 
+  it('refuses at run time what a CRD without the address rules let in, with the same words', async () => {
+    const { source, put } = setup();
+    source.start();
+    await source.waitForSync();
+    put('vrrpgroups', group('loopback', '2026-01-01T00:00:00Z', { virtualIPs: [{ address: '127.0.0.1' }] }));
+    put('vrrpgroups', group('fine', '2026-01-02T00:00:00Z', { virtualRouterId: 52 }));
+    await flush();
+    const snap = source.snapshot();
+    expect(snap.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['VrrpGroup/fine']);
+    expect(snap.rejected.map((r) => [r.name, r.cause, r.issues.map((i) => [i.path.join('.'), i.message])])).toEqual([
+      [
+        'loopback',
+        'invalid',
+        [
+          [
+            'spec.virtualIPs.0.address',
+            '127.0.0.1 is a loopback address; a VIP must be a unicast address reachable on the interface',
+          ],
+        ],
+      ],
+    ]);
+    source.stop();
+  });
+
   it('validates an object again only when the informer holds a new version of it', async () => {
     const { source, put } = setup();
     source.start();

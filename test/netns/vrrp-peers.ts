@@ -61,12 +61,17 @@ function exited(p: ChildProcess): Promise<void> {
   return new Promise((resolve) => p.once('exit', () => resolve()));
 }
 
-/** Starts our speaker in `node`. */
+/**
+ * Starts our speaker in `node`. `args` go to standalone-main; by default the record of the
+ * VIPs it added is one file per node in the lab's dir, so a restart cleans up as the
+ * director does.
+ */
 export function startOurs(
   lab: NetnsLab,
   node: string,
   options: PeerOptions | readonly PeerOptions[],
   extra: Record<string, unknown> = {},
+  args: readonly string[] = ['--vip-record', `${lab.dir}/vrrp-vips-${node}.json`],
 ): Peer & { metrics(): Promise<string> } {
   const all = Array.isArray(options) ? options : [options as PeerOptions];
   const name = `ours-${node}-${all[0]?.vrid ?? 0}-${++started}`;
@@ -97,7 +102,7 @@ export function startOurs(
   const log: string[] = [];
   const p = lab.spawn(
     node,
-    [...speakerCommand(), '--config', cfgPath, '--metrics-file', metricsPath, '--log-level', 'debug'],
+    [...speakerCommand(), '--config', cfgPath, '--metrics-file', metricsPath, '--log-level', 'debug', ...args],
     { log },
   );
   // `ip netns exec` execs the program, so the child's pid is the speaker's.

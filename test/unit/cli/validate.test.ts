@@ -68,6 +68,16 @@ describe('lvsctl validate', () => {
       line: /^FILE:7: VirtualServer\/web: spec\.addresses\[0\]\.ip: must be an IPv4 or IPv6 address, e\.g\. 192\.0\.2\.10 or 2001:db8::10$/,
     },
     {
+      name: 'loopback VIP',
+      text: service('web', '127.0.0.1'),
+      line: /^FILE:7: VirtualServer\/web: spec\.addresses\[0\]\.ip: 127\.0\.0\.1 is a loopback address; a VIP must be a unicast address that clients can reach$/,
+    },
+    {
+      name: 'VRRP VIP 0.0.0.0/0',
+      text: 'apiVersion: lvs.io/v1alpha1\nkind: VrrpGroup\nmetadata:\n  name: g\nspec:\n  virtualRouterId: 51\n  interface: eth0\n  virtualIPs:\n    - address: 0.0.0.0/0\n',
+      line: /^FILE:9: VrrpGroup\/g: spec\.virtualIPs\[0\]\.address: 0\.0\.0\.0\/0 is the unspecified address; a VIP must be a unicast address reachable on the interface$/,
+    },
+    {
       name: 'duplicate VIP',
       text: `${service('web', '10.0.0.1')}---\n${service('web-2', '10.0.0.1')}`,
       line: /^FILE:17: VirtualServer\/web-2: spec\.addresses\[0\]: 10\.0\.0\.1:80\/TCP is already served by VirtualServer default\/web \(FILE:1\)$/,

@@ -73,3 +73,49 @@ describe('planPass: node field managers', () => {
     expect(plan([], []).writes[0]?.status['summary']).toBe('Up 1/1');
   });
 });
+
+describe('planPass: VIP conflicts reported by directors', () => {
+  const g = validateObject({
+    apiVersion: 'lvs.io/v1alpha1',
+    kind: 'VrrpGroup',
+    metadata: { name: 'vg', namespace: 'ns' },
+    spec: { virtualRouterId: 51, interface: 'eth0', virtualIPs: [{ address: '192.0.2.5' }] },
+  });
+  if (!g.ok) throw new Error('invalid fixture');
+  const reason = 'VipConflict: 192.0.2.5 already on the node, not added by lvs-operator: left alone';
+  const pass = (nodes: string[], conditions: { type: string; status: 'True' | 'False' }[] = []) =>
+    planPass({
+      snapshot: {
+        objects: [g.object],
+        rejected: [],
+        secretUnavailable: [],
+        nodes: nodes.map((name) => ({ name, labels: {} })),
+      },
+      cached: () => ({
+        metadata: { uid: 'u1', finalizers: ['lvs.io/cleanup'] },
+        status: {
+          nodes: [
+            { node: 'lb1', state: 'Backup', effectivePriority: 100, reason },
+            { node: 'lb2', state: 'Master', effectivePriority: 150 },
+          ],
+          conditions: conditions.map((c) => ({ ...c, reason: 'x', message: 'x', lastTransitionTime: 'x' })),
+        },
+      }),
+      nowIso: '2026-11-22T03:00:00Z',
+    });
+
+  it('a live node reporting one makes the Conflict condition True, reason VipConflict, with one Warning', () => {
+    const p = pass(['lb1', 'lb2'], [{ type: 'Conflict', status: 'False' }]);
+    const conflict = (p.writes[0]?.status['conditions'] as { type: string }[]).find((c) => c.type === 'Conflict');
+    expect(conflict).toMatchObject({ status: 'True', reason: 'VipConflict', message: `on lb1: ${reason}` });
+    expect(p.events.filter((e) => e.type === 'Warning').map((e) => [e.reason, e.note])).toEqual([
+      ['VipConflict', `on lb1: ${reason}`],
+    ]);
+  });
+
+  it('a node that is gone no longer counts', () => {
+    const p = pass(['lb2']);
+    const conflict = (p.writes[0]?.status['conditions'] as { type: string }[]).find((c) => c.type === 'Conflict');
+    expect(conflict).toMatchObject({ status: 'False', reason: 'NoConflict' });
+  });
+});

@@ -2,9 +2,10 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { ManifestObject } from '../../../src/api/index.js';
+import { parseDenyVips } from '../../../src/cli/flags.js';
 import { FakeClock } from '../../../src/core/fake-clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
-import { Director } from '../../../src/director/index.js';
+import { Director, type DirectorDeps } from '../../../src/director/index.js';
 import { FakeVrrpRunner } from '../../../src/director/fake-vrrp-runner.js';
 import { FakeCheckRunner } from '../../../src/health/fake-check-runner.js';
 import { HealthMonitor, ProbeScheduler } from '../../../src/health/index.js';
@@ -19,7 +20,7 @@ async function load(folder: string): Promise<ManifestObject[]> {
   return validateManifestSet(loaded.documents, loaded.diagnostics).objects.map((o) => o.object);
 }
 
-function setup() {
+function setup(extra: Partial<Pick<DirectorDeps, 'denyVips'>> = {}) {
   const clock = new FakeClock();
   const log = silentLogger();
   const client = new FakeIpvsClient();
@@ -43,6 +44,7 @@ function setup() {
     ipvsClient: client,
     health,
     resolveSecret: (ns, name, key) => (`${ns}/${name}/${key}` === 'default/vi-1-auth/password' ? '1111' : undefined),
+    ...extra,
   });
   wiring.director = director;
   scheduler.start();
@@ -108,6 +110,42 @@ describe('Director', () => {
     vrrp.transition('default/vi-1', 'master');
     await settle(100);
     expect((await client.daemons()).map((d) => d.state)).toEqual(['master']);
+  });
+
+  it('a VIP already on the node and not added by it is a VipConflict issue on its VrrpGroup', async () => {
+    const { vrrp, director } = setup();
+    await director.setObjects(await load('seed-000-dr-vrrp-redirect'));
+    vrrp.vipConflicts = [{ instance: 'default/vi-1', vrid: 51, iface: 'eth0', address: '192.168.105.253' }];
+    expect(director.status().groups.map((g) => [g.ref, g.vipConflicts])).toEqual([
+      ['default/vi-1', ['192.168.105.253']],
+    ]);
+    expect(director.status().issues).toEqual([
+      {
+        ref: 'default/vi-1',
+        kind: 'VrrpGroup',
+        path: ['spec', 'virtualIPs', 0, 'address'],
+        message:
+          '192.168.105.253 is already on eth0 of node lvs01 and was not added by lvs-operator (an address of the ' +
+          'node itself?): it is left alone, never added or removed; use a free address',
+        transient: false,
+        reason: 'VipConflict',
+      },
+    ]);
+  });
+
+  it('a VIP in the deny list leaves its objects out with a VipDenied issue; the rest runs', async () => {
+    const { vrrp, director } = setup({ denyVips: parseDenyVips(['192.168.105.0/24']) });
+    await director.setObjects(await load('seed-000-dr-vrrp-redirect'));
+    expect(vrrp.sets.at(-1)).toEqual([]);
+    expect(
+      director
+        .status()
+        .issues.filter((i) => i.reason === 'VipDenied')
+        .map((i) => [i.kind, i.ref]),
+    ).toEqual([
+      ['VirtualServer', 'default/example-web-servers'],
+      ['VrrpGroup', 'default/vi-1'],
+    ]);
   });
 
   it('graceful stop hands VRRP over and keeps the IPVS table for the next run to adopt', async () => {

@@ -54,6 +54,27 @@ describe('directorStatusItems', () => {
     });
   });
 
+  it("names the VIPs found on the node that it did not add, for the controller's Conflict condition", () => {
+    const conflicted = directorStatusItems(
+      'lb1',
+      {
+        ...status,
+        groups: status.groups.map((g) => ({ ...g, vipConflicts: ['192.0.2.5', '192.0.2.6'] })),
+      },
+      new Map(),
+    );
+    expect(conflicted[0]?.status).toEqual({
+      nodes: [
+        {
+          node: 'lb1',
+          state: 'Master',
+          effectivePriority: 150,
+          reason: 'VipConflict: 192.0.2.5, 192.0.2.6 already on the node, not added by lvs-operator: left alone',
+        },
+      ],
+    });
+  });
+
   it.each([
     {
       name: 'programmed: up servers at their weight, down at 0, unchecked left out',

@@ -44,6 +44,22 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
     },
   },
   {
+    name: 'add tells whether it created the address; remove with our label leaves an unlabelled one of the same value',
+    async run(w) {
+      const own = { ifindex: w.ifindex, address: '10.200.0.60', prefixLength: 32 };
+      check((await w.addresses.add(own)) === true, 'the first add creates');
+      const ours = { ...own, label: `${w.ifname}:vrrp1` };
+      check((await w.addresses.add(ours)) === false, 'an add of an existing address reports it was there');
+      await w.addresses.remove(ours);
+      check(
+        (await addressesOf(w)).includes('10.200.0.60/32'),
+        'the unlabelled address stays (inet_rtm_deladdr matches IFA_LABEL)',
+      );
+      await w.addresses.remove(own);
+      check(!(await addressesOf(w)).includes('10.200.0.60/32'), 'removed without a label');
+    },
+  },
+  {
     name: 'remove deletes; removing a missing address succeeds',
     async run(w) {
       const spec = { ifindex: w.ifindex, address: '10.200.0.51', prefixLength: 32 };

@@ -164,6 +164,19 @@ const cases: { name: string; entries: AcceptEntry[]; observed: Observed; state?:
     ops: [],
   },
   {
+    name: "a recorded IPv4 VIP that came back without our label is someone else's: forgotten, never removed",
+    entries: [],
+    observed: observed({ addresses: [vipOnLo('lo')], sysctls: sysctls(arpSet) }),
+    state: owned,
+    ops: [
+      `forgetAddress lo ${VIP}`,
+      'restoreSysctl all.arp_ignore=0',
+      'restoreSysctl all.arp_announce=0',
+      'restoreSysctl lo.arp_ignore=0',
+      'restoreSysctl lo.arp_announce=0',
+    ],
+  },
+  {
     name: 'a recorded VIP that is gone is forgotten, then added again',
     entries: [entry()],
     observed: observed({ sysctls: sysctls(arpSet) }),

@@ -13,6 +13,7 @@ import type { VrrpEvent } from '../../../src/vrrp/events.js';
 import { FakeWire } from '../../../src/vrrp/fake-transport.js';
 import { VrrpSpeaker } from '../../../src/vrrp/speaker.js';
 import type { VrrpInstanceConfig } from '../../../src/vrrp/types.js';
+import { MemoryVipRecordStore } from '../../../src/vrrp/vip-record.js';
 
 const base: VrrpInstanceConfig = {
   name: 'vi1',
@@ -43,9 +44,16 @@ interface Node {
   commands: FakeProcessRunner;
   registry: Registry;
   events: VrrpEvent[];
+  record: MemoryVipRecordStore;
 }
 
-function node(wire: FakeWire, clock: FakeClock, address: string, over: Partial<VrrpInstanceConfig> = {}): Node {
+function node(
+  wire: FakeWire,
+  clock: FakeClock,
+  address: string,
+  over: Partial<VrrpInstanceConfig> = {},
+  record = new MemoryVipRecordStore(),
+): Node {
   const addresses = new FakeAddresses();
   void addresses.add({ ifindex: 2, address, prefixLength: 24 });
   const links = new FakeLinks([
@@ -67,10 +75,11 @@ function node(wire: FakeWire, clock: FakeClock, address: string, over: Partial<V
     announcer: new Announcer(frames),
     openTransport: wire.factory,
     commands,
+    vipRecord: record,
   });
   const events: VrrpEvent[] = [];
   speaker.events.subscribe((e) => events.push(e));
-  return { speaker, filter, addresses, links, frames, commands, registry, events };
+  return { speaker, filter, addresses, links, frames, commands, registry, events, record };
 }
 
 /** Advances the fake clock in small steps, letting promise chains (address changes) run. */
@@ -267,16 +276,94 @@ describe('VrrpSpeaker on a fake wire with a fake clock', () => {
     await running(clock, a.speaker.stop());
   });
 
-  it('removes VIPs a previous run left (by label, and configured IPv4/IPv6 VIPs)', async () => {
+  it('removes the VIPs a previous run added (by label or by record), and nothing else', async () => {
     const clock = new FakeClock();
     const wire = new FakeWire(clock);
-    const a = node(wire, clock, '10.0.0.1');
+    const record = new MemoryVipRecordStore();
+    record.vips = [
+      { iface: 'eth0', address: '10.0.0.100', prefixLength: 32 },
+      { iface: 'eth0', address: '10.0.0.150', prefixLength: 32 },
+      { iface: 'eth0', address: '10.0.0.160', prefixLength: 32 },
+    ];
+    const a = node(wire, clock, '10.0.0.1', {}, record);
     await a.addresses.add({ ifindex: 2, address: '10.0.0.100', prefixLength: 32 });
+    await a.addresses.add({ ifindex: 2, address: '10.0.0.150', prefixLength: 32 });
     await a.addresses.add({ ifindex: 2, address: '10.0.0.200', prefixLength: 32, label: 'eth0:vrrp9' });
     await a.addresses.add({ ifindex: 2, address: '10.0.0.201', prefixLength: 32, label: 'eth0:web' });
+    await a.addresses.add({ ifindex: 2, address: '10.0.0.202', prefixLength: 32 });
     await a.speaker.start();
-    expect(a.addresses.addressesOf(2)).toEqual(['10.0.0.1', '10.0.0.201']);
+    expect(a.addresses.addressesOf(2)).toEqual(['10.0.0.1', '10.0.0.201', '10.0.0.202']);
+    // Removed and vanished entries leave the record; nothing is left in conflict.
+    expect(record.vips).toEqual([]);
+    expect(a.speaker.conflicts()).toEqual([]);
     await running(clock, a.speaker.stop());
+  });
+
+  it.each([
+    { name: 'the interface primary', own: '10.0.0.1' },
+    { name: 'a secondary address', own: '10.0.0.9' },
+  ])('a VIP equal to the node own address ($name) is never removed: at start, as master, on stop', async ({ own }) => {
+    const clock = new FakeClock();
+    const wire = new FakeWire(clock);
+    const a = node(wire, clock, '10.0.0.1', {
+      priority: 150,
+      virtualIPs: [
+        { address: own, prefixLength: 32 },
+        { address: '10.0.0.100', prefixLength: 32 },
+      ],
+    });
+    await a.addresses.add({ ifindex: 2, address: '10.0.0.9', prefixLength: 24 });
+    const before = a.addresses.addressesOf(2);
+    await a.speaker.start();
+    expect(a.addresses.addressesOf(2)).toEqual(before);
+    await advance(clock, 4000);
+    expect(stateOf(a)).toBe('master');
+    expect(a.addresses.addressesOf(2)).toEqual([...before, '10.0.0.100']);
+    expect(a.speaker.conflicts()).toEqual([{ instance: 'vi1', vrid: 51, iface: 'eth0', address: own }]);
+    expect(await metric(a, 'lvs_vrrp_vip_conflicts', { group: 'vi1' })).toBe(1);
+    await running(clock, a.speaker.stop());
+    expect(a.addresses.addressesOf(2)).toEqual(before);
+    expect(a.addresses.ops.filter((o) => o.op === 'remove').map((o) => o.spec.address)).toEqual(['10.0.0.100']);
+  });
+
+  it('an address that appears before takeover is not ours: the master neither records nor removes it', async () => {
+    const clock = new FakeClock();
+    const wire = new FakeWire(clock);
+    const a = node(wire, clock, '10.0.0.1', { priority: 150 });
+    await a.speaker.start();
+    await advance(clock, 100);
+    expect(stateOf(a)).toBe('backup');
+    await a.addresses.add({ ifindex: 2, address: '10.0.0.100', prefixLength: 32 });
+    await advance(clock, 4000);
+    expect(stateOf(a)).toBe('master');
+    expect(a.record.vips).toEqual([]);
+    expect(a.speaker.conflicts().map((c) => c.address)).toEqual(['10.0.0.100']);
+    await running(clock, a.speaker.stop());
+    expect(hasVip(a)).toBe(true);
+  });
+
+  it('records the VIPs it adds and forgets them when it releases them', async () => {
+    const clock = new FakeClock();
+    const wire = new FakeWire(clock);
+    const a = node(wire, clock, '10.0.0.1', { priority: 150 });
+    await a.speaker.start();
+    await advance(clock, 4000);
+    expect(a.record.vips).toEqual([{ iface: 'eth0', address: '10.0.0.100', prefixLength: 32 }]);
+    await running(clock, a.speaker.stop());
+    expect(a.record.vips).toEqual([]);
+    expect(hasVip(a)).toBe(false);
+  });
+
+  it('the address owner (priority 255) uses its own address as the VIP and never removes it', async () => {
+    const clock = new FakeClock();
+    const wire = new FakeWire(clock);
+    const a = node(wire, clock, '10.0.0.1', { priority: 255, virtualIPs: [{ address: '10.0.0.1', prefixLength: 24 }] });
+    await a.speaker.start();
+    await advance(clock, 100);
+    expect(stateOf(a)).toBe('master');
+    expect(a.speaker.conflicts()).toEqual([]);
+    await running(clock, a.speaker.stop());
+    expect(a.addresses.addressesOf(2)).toEqual(['10.0.0.1']);
   });
 
   it('Accept_Mode false: a non-owner master blocks its VIPs, releases the block on leaving', async () => {
