@@ -9,7 +9,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { cutText } from '../core/cut-text.js';
+import { clip } from '../core/clip.js';
 import { parseIP, type ParsedIP } from './address.js';
 
 /**
@@ -140,13 +140,13 @@ const LEADING_ZERO = /(^|\.)0[0-9]/;
 
 /** Why text is not an address at all, as precisely as the text allows. */
 function syntaxProblem(text: string, role: AddressRole): string {
-  if (text !== text.trim()) return `"${cutText(text)}" has leading or trailing whitespace`;
+  if (text !== text.trim()) return `"${clip(text)}" has leading or trailing whitespace`;
   if (text.includes('%'))
-    return `${cutText(text)} has a zone id; zone ids are not allowed (the interface has its own field)`;
+    return `${clip(text)} has a zone id; zone ids are not allowed (the interface has its own field)`;
   if (text.toLowerCase().startsWith('::ffff:'))
-    return `${cutText(text)} is an IPv4-mapped IPv6 address; write it as an IPv4 address`;
+    return `${clip(text)} is an IPv4-mapped IPv6 address; write it as an IPv4 address`;
   if (!text.includes(':') && LEADING_ZERO.test(text)) {
-    return `${cutText(text)} has a leading zero in an IPv4 octet (some tools read it as octal); write it without`;
+    return `${clip(text)} has a leading zero in an IPv4 octet (some tools read it as octal); write it without`;
   }
   return GENERIC[role];
 }

@@ -13,3 +13,11 @@ export function clip(value: string, max = CLIP_LENGTH): string {
   const safe = head.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return value.length > max ? `${safe}… (+${value.length - max} characters)` : safe;
 }
+
+/**
+ * A clipped value in double quotes, its own quotes and backslashes escaped: for messages where
+ * the value's bounds matter (a program path with spaces, an empty string).
+ */
+export function quoted(value: string, max = CLIP_LENGTH): string {
+  return `"${clip(value.replace(/["\\]/g, '\\$&'), max)}"`;
+}

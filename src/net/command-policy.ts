@@ -8,7 +8,7 @@
  */
 import { posix } from 'node:path';
 import { argvProblem } from '../api/index.js';
-import { excerpt } from '../core/excerpt.js';
+import { quoted } from '../core/clip.js';
 
 /** Who may run what. */
 export type CommandPolicy =
@@ -44,7 +44,7 @@ export function refusalOf(policy: CommandPolicy, argv: readonly string[]): Comma
   if (bad) return { reason: 'invalid-argv', message: `argument ${bad.index}: ${bad.message}` };
   if (policy.mode === 'any') return undefined;
   const program = argv[0] ?? '';
-  const shown = excerpt(program);
+  const shown = quoted(program);
   switch (pathProblem(program)) {
     case 'not-absolute':
       return { reason: 'not-absolute', message: `program ${shown} is not an absolute path` };
@@ -66,11 +66,11 @@ export function refusalOf(policy: CommandPolicy, argv: readonly string[]): Comma
 /** An allowlist entry from a flag or the chart: an absolute, normalised path without control characters. */
 export function parseAllowedProgram(text: string): { ok: true; program: string } | { ok: false; message: string } {
   const bad = argvProblem([text]);
-  if (bad) return { ok: false, message: `${excerpt(text)}: ${bad.message}` };
+  if (bad) return { ok: false, message: `${quoted(text)}: ${bad.message}` };
   const problem = pathProblem(text);
-  if (problem === 'not-absolute') return { ok: false, message: `${excerpt(text)} is not an absolute path` };
+  if (problem === 'not-absolute') return { ok: false, message: `${quoted(text)} is not an absolute path` };
   if (problem === 'not-normalised') {
-    return { ok: false, message: `${excerpt(text)} is not a normalised path (no ".", "..", "//" or trailing "/")` };
+    return { ok: false, message: `${quoted(text)} is not a normalised path (no ".", "..", "//" or trailing "/")` };
   }
   return { ok: true, program: text };
 }

@@ -11,7 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Clock } from '../core/clock.js';
-import { excerpt } from '../core/excerpt.js';
+import { quoted } from '../core/clip.js';
 import { refusalOf, type CommandPolicy, type CommandRefusal } from './command-policy.js';
 import { scriptInsecurity } from './script-security.js';
 
@@ -106,7 +106,7 @@ export class SpawnProcessRunner implements ProcessRunner {
     const program = request.argv[0] ?? '';
     const why = await scriptInsecurity(program).catch((err: unknown) => `cannot check it: ${String(err)}`);
     if (why === undefined) return undefined;
-    return { reason: 'insecure', message: `program ${excerpt(program)} is not run as root: ${why}` };
+    return { reason: 'insecure', message: `program ${quoted(program)} is not run as root: ${why}` };
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clip, CLIP_LENGTH } from '../../../src/core/clip.js';
+import { clip, CLIP_LENGTH, quoted } from '../../../src/core/clip.js';
 
 describe('clip', () => {
   it('keeps a short value as it is', () => {
@@ -14,5 +14,20 @@ describe('clip', () => {
 
   it('escapes control characters so a value cannot forge another line', () => {
     expect(clip('a\nb\u0000c\u001b')).toBe('a\\x0ab\\x00c\\x1b');
+  });
+});
+
+describe('quoted', () => {
+  it.each([
+    { value: '/usr/bin/check', expected: '"/usr/bin/check"' },
+    { value: '', expected: '""' },
+    { value: 'say "hi" \\ bye', expected: '"say \\"hi\\" \\\\ bye"' },
+    { value: 'a\u0000b', expected: '"a\\x00b"' },
+  ])('$value', ({ value, expected }) => {
+    expect(quoted(value)).toBe(expected);
+  });
+
+  it('cuts like clip', () => {
+    expect(quoted('x'.repeat(100), 5)).toBe('"xxxxx… (+95 characters)"');
   });
 });
