@@ -15,3 +15,4 @@ export * from './selector.js';
 export * from './validate.js';
 export * from './cross-check.js';
 export * from './reference.js';
+export * from './vip-policy.js';

@@ -19,16 +19,17 @@ import {
   collect,
   directorTuningOptions,
   parseCommandAllowlist,
-  parseDenyVips,
   parseDirectorTuning,
   parseSecretFlags,
+  parseVipPolicy,
   secretOptions,
   type DirectorTuningFlags,
   type SecretFlags,
+  type VipPolicyFlags,
+  vipPolicyOptions,
 } from './flags.js';
 
-interface DirectorFlags extends ClusterRoleFlags, DirectorTuningFlags, SecretFlags {
-  denyVip: string[];
+interface DirectorFlags extends ClusterRoleFlags, DirectorTuningFlags, SecretFlags, VipPolicyFlags {
   removeIpvsOnExit?: boolean;
   allowCommand: string[];
 }
@@ -36,11 +37,13 @@ interface DirectorFlags extends ClusterRoleFlags, DirectorTuningFlags, SecretFla
 /** `lvs-operator director`: the director role of one node, configured from the API server. */
 export function registerDirector(program: Command): void {
   clusterRoleOptions(
-    secretOptions(
-      directorTuningOptions(
-        program
-          .command('director')
-          .description('Run the director role (VRRP, health checks, IPVS) of this node from the Kubernetes API'),
+    vipPolicyOptions(
+      secretOptions(
+        directorTuningOptions(
+          program
+            .command('director')
+            .description('Run the director role (VRRP, health checks, IPVS) of this node from the Kubernetes API'),
+        ),
       ),
     ),
     { stateDir: '/var/lib/lvs-operator', metricsPort: 9400 },
@@ -52,12 +55,6 @@ export function registerDirector(program: Command): void {
       collect,
       [],
     )
-    .option(
-      '--deny-vip <cidr>',
-      "an address or CIDR no VrrpGroup or VirtualServer may use as a VIP, e.g. the API server's address, the Service CIDR, the node network (repeatable)",
-      collect,
-      [],
-    )
     .addHelpText(
       'after',
       '\nSignals: SIGTERM/SIGINT stop gracefully (VRRP priority 0, VIPs kept until the new master is\nseen, then released; IPVS kept unless --remove-ipvs-on-exit).',
@@ -65,7 +62,7 @@ export function registerDirector(program: Command): void {
     .action(async (flags: DirectorFlags) => {
       const tuning = parseDirectorTuning(flags);
       const commandPolicy = parseCommandAllowlist(flags.allowCommand);
-      const denyVips = parseDenyVips(flags.denyVip);
+      const vipPolicy = parseVipPolicy(flags);
       await runClusterRole(flags, {
         name: 'director',
         secrets: parseSecretFlags(flags),
@@ -87,7 +84,7 @@ export function registerDirector(program: Command): void {
             clock: ctx.clock,
             stateDir: ctx.stateDir,
             resolveSecret: ctx.resolveSecret,
-            denyVips,
+            vipPolicy,
             tuning,
             commandPolicy,
           });

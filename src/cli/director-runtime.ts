@@ -1,7 +1,7 @@
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import type { ParsedPrefix } from '../api/index.js';
+import type { VipPolicy } from '../api/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { DirectorTuning } from './flags.js';
@@ -48,8 +48,8 @@ export interface DirectorRuntimeOptions {
   /** Where the ownership records (IPVS services, VRRP VIPs) live (survive restarts). */
   readonly stateDir: string;
   readonly resolveSecret: SecretResolver;
-  /** VIPs the cluster administrator does not allow (`--deny-vip`). */
-  readonly denyVips?: readonly ParsedPrefix[];
+  /** The cluster administrator's VIP ranges (`--allow-vip`, `--deny-vip`); open when absent. */
+  readonly vipPolicy?: VipPolicy;
   /** Kernel tuning from the flags; the defaults when absent. */
   readonly tuning?: DirectorTuning;
   /**
@@ -152,7 +152,7 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
     resolveSecret: opts.resolveSecret,
     commandPolicy: opts.commandPolicy,
     commandMetrics,
-    ...(opts.denyVips ? { denyVips: opts.denyVips } : {}),
+    ...(opts.vipPolicy ? { vipPolicy: opts.vipPolicy } : {}),
   });
   wiring.director = director;
   // After the netlink client: resolving the IPVS family loads ip_vs, which creates the sysctls.

@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { parseAddressWithPrefix, parseDurationMs, type ParsedPrefix } from '../api/index.js';
+import { parseAddressWithPrefix, parseDurationMs, type ParsedPrefix, type VipPolicy } from '../api/index.js';
+import { quoted } from '../core/clip.js';
 import { allowlistPolicy, parseAllowedProgram, type CommandPolicy } from '../net/index.js';
 import { DEFAULT_DRAIN_POLICY, DEFAULT_IPVS_SYSCTLS, IPVS_SYSCTL_NAMES, type IpvsSysctlName } from '../ipvs/index.js';
 import { UsageError } from './exit.js';
@@ -153,11 +154,39 @@ export function parseCommandAllowlist(paths: readonly string[]): CommandPolicy {
   return allowlistPolicy(programs);
 }
 
-/** `--deny-vip` values: CIDRs ("10.96.0.0/12") or single addresses, checked. */
-export function parseDenyVips(texts: readonly string[]): ParsedPrefix[] {
+/** `--allow-vip` / `--deny-vip` values: CIDRs ("10.96.0.0/12") or single addresses, checked. */
+function parseVipRanges(flag: string, texts: readonly string[]): ParsedPrefix[] {
   return texts.map((text) => {
     const cidr = parseAddressWithPrefix(text);
-    if (!cidr) throw new UsageError(`--deny-vip must be an address or CIDR such as 10.96.0.0/12, got "${text}"`);
+    if (!cidr) throw new UsageError(`${flag} must be an address or CIDR such as 10.96.0.0/12, got ${quoted(text)}`);
     return cidr;
   });
+}
+
+/** The node roles' flags for the cluster administrator's VIP ranges. */
+export interface VipPolicyFlags {
+  allowVip: string[];
+  denyVip: string[];
+}
+
+/** Adds --allow-vip and --deny-vip (both repeatable) to a node role. */
+export function vipPolicyOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--allow-vip <cidr>',
+      'a range VIPs must fall in (repeatable; none given: any address the schema accepts)',
+      collect,
+      [],
+    )
+    .option(
+      '--deny-vip <cidr>',
+      "an address or CIDR no VrrpGroup or VirtualServer may use as a VIP, e.g. the API server's address, the Service CIDR, the node network (repeatable)",
+      collect,
+      [],
+    );
+}
+
+/** The VIP policy from the node role's flags. */
+export function parseVipPolicy(flags: VipPolicyFlags): VipPolicy {
+  return { allow: parseVipRanges('--allow-vip', flags.allowVip), deny: parseVipRanges('--deny-vip', flags.denyVip) };
 }

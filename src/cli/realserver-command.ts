@@ -2,19 +2,23 @@ import type { Command } from 'commander';
 import type { LvsObjectRef, NodeIssue, NodeStatusItem } from '../kube/index.js';
 import { nodeFieldManager, realserverStatusItems } from '../kube/index.js';
 import type { PassReport } from '../realserver/index.js';
-import { clusterRoleOptions, runClusterRole } from './cluster-role.js';
+import { clusterRoleOptions, runClusterRole, type ClusterRoleFlags } from './cluster-role.js';
+import { parseVipPolicy, vipPolicyOptions, type VipPolicyFlags } from './flags.js';
 import { createRealserverRuntime } from './realserver-runtime.js';
 
 /** `lvs-operator realserver`: the backend role of one node, configured from the API server. */
 export function registerRealserver(program: Command): void {
   clusterRoleOptions(
-    program
-      .command('realserver')
-      .description("Accept the VIPs of the DR and TUN VirtualServers that send to this node's real servers"),
+    vipPolicyOptions(
+      program
+        .command('realserver')
+        .description("Accept the VIPs of the DR and TUN VirtualServers that send to this node's real servers"),
+    ),
     { stateDir: '/run/lvs-operator', metricsPort: 9401 },
   )
     .addHelpText('after', '\nSignals: SIGTERM/SIGINT stop gracefully; VIPs stay so connections survive a restart.')
-    .action(async (flags) => {
+    .action(async (flags: ClusterRoleFlags & VipPolicyFlags) => {
+      const vipPolicy = parseVipPolicy(flags);
       await runClusterRole(flags, {
         name: 'realserver',
         secrets: { reading: 'none' },
@@ -29,6 +33,7 @@ export function registerRealserver(program: Command): void {
             registry: ctx.registry,
             clock: ctx.clock,
             stateDir: ctx.stateDir,
+            vipPolicy,
           });
           let last: PassReport | undefined;
           return {

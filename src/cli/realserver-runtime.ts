@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import type { LvsObject, ManifestObject } from '../api/index.js';
+import type { LvsObject, ManifestObject, VipPolicy } from '../api/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { createKernelPorts, RealserverRole, type PassReport } from '../realserver/index.js';
@@ -19,6 +19,8 @@ export async function createRealserverRuntime(opts: {
   readonly registry: Registry;
   readonly clock: Clock;
   readonly stateDir: string;
+  /** The cluster administrator's VIP ranges; open when absent (standalone). */
+  readonly vipPolicy?: VipPolicy;
 }): Promise<RealserverRuntime> {
   const ports = createKernelPorts({ statePath: join(opts.stateDir, 'realserver-state.json') });
   const role = new RealserverRole({
@@ -27,6 +29,7 @@ export async function createRealserverRuntime(opts: {
     log: opts.log,
     registry: opts.registry,
     clock: opts.clock,
+    ...(opts.vipPolicy ? { vipPolicy: opts.vipPolicy } : {}),
   });
   await role.start();
   let synced = false;

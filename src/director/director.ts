@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { ManifestObject, ParsedPrefix } from '../api/index.js';
+import { OPEN_VIP_POLICY, type ManifestObject, type VipPolicy } from '../api/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { HealthMonitor, MonitoredService, RealServerHealth, WeightPlan } from '../health/index.js';
@@ -22,7 +22,7 @@ import { excludesObject, type PlanIssue, type SecretResolver } from './plan-type
 import { desiredDaemons, planDaemons } from './sync-daemons.js';
 import { desiredTable, type ExternalVerdicts, type GroupRole } from './table.js';
 import { vipConflictIssues } from './vip-conflicts.js';
-import { screenDeniedVips } from './vip-deny.js';
+import { screenVips } from './vip-deny.js';
 import type { VrrpRunner } from './vrrp-port.js';
 
 export interface DirectorDeps {
@@ -44,8 +44,8 @@ export interface DirectorDeps {
   readonly commandPolicy?: CommandPolicy;
   /** Counts each newly refused command once. */
   readonly commandMetrics?: CommandMetrics;
-  /** VIPs the cluster administrator does not allow (`--deny-vip`); objects using one are left out. */
-  readonly denyVips?: readonly ParsedPrefix[];
+  /** The cluster administrator's VIP ranges; objects with a VIP outside them are left out. */
+  readonly vipPolicy?: VipPolicy;
 }
 
 /** A snapshot of what the director runs, for status and the CLI. */
@@ -116,7 +116,7 @@ export class Director {
    */
   async setObjects(objects: readonly ManifestObject[]): Promise<void> {
     this.hasObjects = true;
-    const screened = screenDeniedVips(objects, this.d.denyVips ?? []);
+    const screened = screenVips(objects, this.d.vipPolicy ?? OPEN_VIP_POLICY);
     const planned = planNode(
       screened.allowed,
       this.d.node,

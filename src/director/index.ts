@@ -12,4 +12,3 @@ export { speakerRunner, type VrrpRunner } from './vrrp-port.js';
 export { Director, type DirectorDeps, type DirectorStatus } from './director.js';
 export { unsupportedSettings } from './unsupported.js';
 export { VIP_CONFLICT } from './vip-conflicts.js';
-export { VIP_DENIED } from './vip-deny.js';

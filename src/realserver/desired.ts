@@ -4,7 +4,11 @@
  */
 import {
   matchesSelector,
+  OPEN_VIP_POLICY,
   parseIP,
+  VIP_DENIED,
+  vipRefusal,
+  type VipPolicy,
   type InlineRealServer,
   type RealServer,
   type RealServerSpec,
@@ -161,9 +165,15 @@ const isIssue = (x: Acceptance | Issue): x is Issue => 'reason' in x;
  * without `node`, its address is one of the node's), each VIP:port of the service with that
  * server's acceptVIP. NAT needs nothing on the backend; mode None is done by hand. Objects come
  * in input order; when two ask for the same VIP in different ways, the later one gets an issue
- * and the first keeps working.
+ * and the first keeps working. A VIP outside the cluster administrator's `policy` is never
+ * accepted (a tenant's VirtualServer would otherwise put any address on this node's `lo`, or
+ * redirect it here): a `VipDenied` issue on the VirtualServer, the other VIPs proceed.
  */
-export function selectEntries(input: DesiredInput, node: NodeIdentity): DesiredAcceptance {
+export function selectEntries(
+  input: DesiredInput,
+  node: NodeIdentity,
+  policy: VipPolicy = OPEN_VIP_POLICY,
+): DesiredAcceptance {
   const entries: AcceptEntry[] = [];
   const issues: Issue[] = [];
   const claims = new Map<string, Claim>();
@@ -183,9 +193,20 @@ export function selectEntries(input: DesiredInput, node: NodeIdentity): DesiredA
         issue(acc);
         continue;
       }
-      for (const a of vs.spec.addresses ?? []) {
+      for (const [i, a] of (vs.spec.addresses ?? []).entries()) {
         const vip = parseIP(a.ip);
         if (!vip) continue;
+        const refusal = vipRefusal(policy, vip.text);
+        if (refusal) {
+          issue({
+            object: refOf(vs),
+            path: `spec.addresses[${i}].ip`,
+            reason: VIP_DENIED,
+            message: refusal,
+            vip: vip.text,
+          });
+          continue;
+        }
         if (acc.mode === 'Tunnel' && vip.family !== 4) {
           issue({
             object: b.holder,

@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../core/logger.js';
 import { messageOf } from '../core/errors.js';
-import type { RealServer, VirtualServer } from '../api/index.js';
+import type { RealServer, VipPolicy, VirtualServer } from '../api/index.js';
 import { applyOps, type Failure } from './apply.js';
 import { isOwnRealServer, selectEntries, type DesiredInput } from './desired.js';
 import type { RealserverMetrics } from './metrics.js';
@@ -48,6 +48,8 @@ export interface ReconcilerOptions {
   readonly ports: RealserverPorts;
   readonly log: Logger;
   readonly metrics: RealserverMetrics;
+  /** The cluster administrator's VIP ranges; open when absent. */
+  readonly vipPolicy?: VipPolicy;
   /** Milliseconds, for elapsed times; performance.now by default. */
   readonly now?: () => number;
 }
@@ -105,10 +107,11 @@ export class RealserverReconciler {
     for (let round = 0; round <= MAX_ROUNDS; round++) {
       const base = await observeBase(ports);
       if (round === 0) this.noteRulesUnavailable(base.rulesUnavailable);
-      const desired = selectEntries(input, {
-        nodeName: this.opts.nodeName,
-        localAddresses: localAddressesOf(base, this.state),
-      });
+      const desired = selectEntries(
+        input,
+        { nodeName: this.opts.nodeName, localAddresses: localAddressesOf(base, this.state) },
+        this.opts.vipPolicy,
+      );
       entries = desired.entries;
       issues = desired.issues;
       const req = requirementsOf(entries);

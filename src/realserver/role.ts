@@ -3,7 +3,7 @@
  * the latest objects, a periodic resync that corrects drift and retries failures, start/stop.
  */
 import type { Registry } from 'prom-client';
-import type { LvsObject } from '../api/index.js';
+import type { LvsObject, VipPolicy } from '../api/index.js';
 import { systemClock, type CancelTimer, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { RealserverMetrics } from './metrics.js';
@@ -21,6 +21,8 @@ export interface RealserverRoleOptions {
   readonly clock?: Clock;
   /** Periodic full pass after the first sync; default 60 s, 0 disables it. */
   readonly resyncIntervalMs?: number;
+  /** The cluster administrator's VIP ranges (`--allow-vip`, `--deny-vip`); open when absent. */
+  readonly vipPolicy?: VipPolicy;
 }
 
 /**
@@ -55,6 +57,7 @@ export class RealserverRole {
       ports: opts.ports,
       log: this.log,
       metrics: this.metrics,
+      ...(opts.vipPolicy ? { vipPolicy: opts.vipPolicy } : {}),
       now: () => this.clock.now(),
     });
   }

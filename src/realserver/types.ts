@@ -42,7 +42,7 @@ export interface AcceptEntry {
 }
 
 /** Why an object contributes nothing (or less than it asks for) on this node. */
-export type IssueReason = 'FwmarkVipsUnknown' | 'AcceptModeConflict' | 'AcceptModeUnsupported';
+export type IssueReason = 'FwmarkVipsUnknown' | 'AcceptModeConflict' | 'AcceptModeUnsupported' | 'VipDenied';
 
 /** A problem with one object, reported as a value (STYLE: validation returns an issues list). */
 export interface Issue {

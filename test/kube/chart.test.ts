@@ -182,23 +182,42 @@ describeWithApiServer('Helm chart against a real API server', (kubeconfigPath) =
     expect(await can('sec-named', 'get', 'chart-secrets')).toBe(false);
   });
 
-  it('passes director.denyVIPs as --deny-vip flags, and refuses a value that is no address', async (ctx) => {
+  it('passes vips.allowed and vips.denied to both node roles as --allow-vip / --deny-vip, and refuses a value that is no address', async (ctx) => {
     if (!tools) ctx.skip();
-    const { stdout } = await helm(
-      'template',
-      RELEASE,
-      CHART,
-      '--namespace',
-      NS,
-      '--show-only',
-      'templates/director-daemonset.yaml',
-      '--set',
-      'director.denyVIPs={10.96.0.0/12,192.168.0.10}',
-    );
-    expect(stdout).toMatch(
-      /args:\n\s+- director\n\s+- "--deny-vip=10\.96\.0\.0\/12"\n\s+- "--deny-vip=192\.168\.0\.10"\n/,
-    );
-    await expect(helm('lint', CHART, '--set', 'director.denyVIPs={api-server}')).rejects.toThrow(/denyVIPs/);
+    for (const [template, role] of [
+      ['templates/director-daemonset.yaml', 'director'],
+      ['templates/realserver-daemonset.yaml', 'realserver'],
+    ] as const) {
+      const { stdout } = await helm(
+        'template',
+        RELEASE,
+        CHART,
+        '--namespace',
+        NS,
+        '--show-only',
+        template,
+        '--set',
+        'vips.allowed={192.168.105.0/24}',
+        '--set',
+        'vips.denied={10.96.0.0/12,192.168.105.1}',
+      );
+      expect(stdout).toContain(
+        `args:\n            - ${role}\n            - "--allow-vip=192.168.105.0/24"\n            - "--deny-vip=10.96.0.0/12"\n            - "--deny-vip=192.168.105.1"\n          env:`,
+      );
+      const { stdout: plain } = await helm('template', RELEASE, CHART, '--namespace', NS, '--show-only', template);
+      expect(plain).toContain(`args:\n            - ${role}\n          env:`);
+    }
+    for (const [set, where] of [
+      ['vips.denied={api-server}', "at '/vips/denied/0'"],
+      ['vips.allowed={10.0.0.0/33x}', "at '/vips/allowed/0'"],
+      ['director.denyVIPs={10.0.0.1}', 'denyVIPs'],
+    ]) {
+      const err = await helm('lint', CHART, '--set', set).then(
+        () => undefined,
+        (e: { stdout?: string; stderr?: string }) => e,
+      );
+      expect(`${err?.stdout ?? ''}${err?.stderr ?? ''}`, set).toContain(where);
+    }
   });
 
   it('grants each role what it needs and nothing more', async (ctx) => {

@@ -65,3 +65,15 @@ PodMonitor or ServiceMonitor.
 {{- define "lvs-operator.secretNamespaces" -}}
 {{- if .Values.rbac.secretNamespaces }}{{ join "," .Values.rbac.secretNamespaces }}{{ else }}{{ .Values.watchNamespace }}{{ end -}}
 {{- end -}}
+
+{{/*
+The cluster administrator's VIP ranges as node-role arguments (docs/security.md).
+*/}}
+{{- define "lvs-operator.vipArgs" -}}
+{{- range .Values.vips.allowed }}
+- {{ printf "--allow-vip=%s" . | quote }}
+{{- end }}
+{{- range .Values.vips.denied }}
+- {{ printf "--deny-vip=%s" . | quote }}
+{{- end }}
+{{- end }}

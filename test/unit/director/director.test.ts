@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { ManifestObject } from '../../../src/api/index.js';
-import { parseDenyVips } from '../../../src/cli/flags.js';
+import { parseVipPolicy } from '../../../src/cli/flags.js';
 import { FakeClock } from '../../../src/core/fake-clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { Director, type DirectorDeps } from '../../../src/director/index.js';
@@ -20,7 +20,7 @@ async function load(folder: string): Promise<ManifestObject[]> {
   return validateManifestSet(loaded.documents, loaded.diagnostics).objects.map((o) => o.object);
 }
 
-function setup(extra: Partial<Pick<DirectorDeps, 'denyVips'>> = {}) {
+function setup(extra: Partial<Pick<DirectorDeps, 'vipPolicy'>> = {}) {
   const clock = new FakeClock();
   const log = silentLogger();
   const client = new FakeIpvsClient();
@@ -134,7 +134,7 @@ describe('Director', () => {
   });
 
   it('a VIP in the deny list leaves its objects out with a VipDenied issue; the rest runs', async () => {
-    const { vrrp, director } = setup({ denyVips: parseDenyVips(['192.168.105.0/24']) });
+    const { vrrp, director } = setup({ vipPolicy: parseVipPolicy({ allowVip: [], denyVip: ['192.168.105.0/24'] }) });
     await director.setObjects(await load('seed-000-dr-vrrp-redirect'));
     expect(vrrp.sets.at(-1)).toEqual([]);
     expect(

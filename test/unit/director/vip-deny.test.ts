@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { validateObject, type ManifestObject } from '../../../src/api/index.js';
-import { parseDenyVips } from '../../../src/cli/flags.js';
-import { screenDeniedVips } from '../../../src/director/vip-deny.js';
+import { OPEN_VIP_POLICY, validateObject, type ManifestObject } from '../../../src/api/index.js';
+import { parseVipPolicy } from '../../../src/cli/flags.js';
+import { screenVips } from '../../../src/director/vip-deny.js';
 import { virtualServer, vrrpGroup } from '../api/fixtures.js';
 
 const valid = (raw: object): ManifestObject => {
@@ -25,7 +25,7 @@ const service = (name: string, ip: string) => {
 };
 
 // The API server's ClusterIP, the Service CIDR, the node network, one IPv6 range.
-const deny = parseDenyVips(['10.96.0.1', '10.96.0.0/12', '192.168.0.0/24', 'fd00:10::/64']);
+const deny = parseVipPolicy({ allowVip: [], denyVip: ['10.96.0.1', '10.96.0.0/12', '192.168.0.0/24', 'fd00:10::/64'] });
 
 describe('--deny-vip', () => {
   it('leaves out exactly the objects with a denied VIP, one issue per denied address', () => {
@@ -37,7 +37,7 @@ describe('--deny-vip', () => {
       group('node-net', '192.168.0.17/24'),
       ok[1],
     ].filter((o) => o !== undefined);
-    const r = screenDeniedVips(objects, deny);
+    const r = screenVips(objects, deny);
     expect(r.allowed).toEqual(ok);
     expect(r.issues.map((i) => [i.kind, i.ref, i.path.join('.'), i.message, i.reason])).toEqual([
       [
@@ -66,11 +66,35 @@ describe('--deny-vip', () => {
 
   it('an empty list allows everything; families never match across', () => {
     const objects = [group('a', '10.96.0.1'), service('b', '2001:db8::1')];
-    expect(screenDeniedVips(objects, []).allowed).toEqual(objects);
-    expect(screenDeniedVips([service('b', '2001:db8::1')], deny).issues).toEqual([]);
+    expect(screenVips(objects, OPEN_VIP_POLICY).allowed).toEqual(objects);
+    expect(screenVips([service('b', '2001:db8::1')], deny).issues).toEqual([]);
+  });
+
+  it('--allow-vip leaves out VIPs outside its ranges; --deny-vip still applies inside them', () => {
+    const policy = parseVipPolicy({ allowVip: ['192.168.105.0/24', '2001:db8::/64'], denyVip: ['192.168.105.1'] });
+    const objects = [
+      group('in', '192.168.105.253'),
+      service('outside', '10.1.2.3'),
+      service('denied-inside', '192.168.105.1'),
+      service('v6', '2001:db8::1'),
+    ];
+    const r = screenVips(objects, policy);
+    expect(r.allowed.map((o) => o.metadata.name)).toEqual(['in', 'v6']);
+    expect(r.issues.map((i) => [i.ref, i.message])).toEqual([
+      [
+        'default/outside',
+        '10.1.2.3 is outside the ranges the cluster administrator allows for VIPs (--allow-vip: 192.168.105.0/24, 2001:db8::/64)',
+      ],
+      [
+        'default/denied-inside',
+        '192.168.105.1 is in 192.168.105.1/32, which the cluster administrator does not allow as a VIP (--deny-vip)',
+      ],
+    ]);
   });
 
   it.each(['10.96.0.0/33', 'api-server', '10.96.0.1 ', ''])('a bad flag value %j is a usage error', (text) => {
-    expect(() => parseDenyVips([text])).toThrow(expect.objectContaining({ code: 'LVS_USAGE' }) as Error);
+    expect(() => parseVipPolicy({ allowVip: [], denyVip: [text] })).toThrow(
+      expect.objectContaining({ code: 'LVS_USAGE' }) as Error,
+    );
   });
 });

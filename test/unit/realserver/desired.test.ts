@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseVipPolicy } from '../../../src/cli/flags.js';
 import { selectEntries, tunnelDeviceName, type DesiredInput } from '../../../src/realserver/desired.js';
 import type { AcceptEntry, Issue } from '../../../src/realserver/types.js';
 import { rs, vs } from './fake-node.js';
@@ -234,6 +235,37 @@ describe('selectEntries', () => {
     expect(out.issues[0]?.message).toBe(
       'VIP 192.168.105.253 is already accepted with Loopback on lo for VirtualServer default/a-web; RealServer default/rs-1 asks for IptablesRedirect (perPort false)',
     );
+  });
+
+  it("never accepts a VIP outside the cluster administrator's ranges: a VipDenied issue, the other VIPs proceed", () => {
+    const policy = parseVipPolicy({ allowVip: ['192.168.105.0/24'], denyVip: ['192.168.105.1'] });
+    const input: DesiredInput = {
+      virtualServers: [
+        vs('web', dr()),
+        // A tenant's service that would put the cluster DNS address on this node's lo.
+        vs('hijack', dr({ addresses: [{ ip: '10.96.0.10', port: 53 }], realServers: [{ address: '10.0.0.5' }] })),
+        vs('redirect', {
+          ...dr({ addresses: [{ ip: '192.168.105.1', port: 80 }] }),
+          realServers: [{ address: '10.0.0.5', acceptVIP: { mode: 'IptablesRedirect' } }],
+        }),
+      ],
+      realServers: [],
+    };
+    const out = selectEntries(input, node, policy);
+    expect(out.entries.map(show)).toEqual([
+      '192.168.105.253:80/tcp Loopback lo',
+      '192.168.105.253:443/tcp Loopback lo',
+    ]);
+    expect(out.issues.map((i) => [showIssue(i), i.message])).toEqual([
+      [
+        'VipDenied VirtualServer default/hijack spec.addresses[0].ip',
+        '10.96.0.10 is outside the ranges the cluster administrator allows for VIPs (--allow-vip: 192.168.105.0/24)',
+      ],
+      [
+        'VipDenied VirtualServer default/redirect spec.addresses[0].ip',
+        '192.168.105.1 is in 192.168.105.1/32, which the cluster administrator does not allow as a VIP (--deny-vip)',
+      ],
+    ]);
   });
 
   it('derives a stable ipip device name within IFNAMSIZ', () => {
