@@ -1,11 +1,13 @@
 /**
  * Hostile input for the VRRP codec (src/vrrp/codec.ts): each case is a crafted datagram or
- * message and the exact decode outcome, a DropReason value (never an exception). Cases already
+ * message and the exact decode outcome, a DropReason value (never an exception). Then floods
+ * of adverts a master must answer at once (machine.ts): answered within a budget. Cases already
  * in test/unit/vrrp/codec.test.ts (v3 over IPv4: short, version 4, type 2, checksum, count
  * 0 / 2, trailing bytes, v2 over IPv6) are not repeated.
  */
 import { describe, expect, it } from 'vitest';
 import { decodeAdvert, decodeIpv4, encodeAdvert, encodeIpv4 } from '../../../src/vrrp/codec.js';
+import { initialState, step, type MachineConfig, type MachineState } from '../../../src/vrrp/machine.js';
 import type { ReceivedMeta } from '../../../src/vrrp/types.js';
 
 const V4: ReceivedMeta = { family: 4, source: '10.77.0.9', destination: '224.0.0.18', ttl: 255 };
@@ -176,5 +178,44 @@ describe('hostile IPv4 datagrams: decodeIpv4', () => {
   it('Ethernet padding past Total Length is not part of the message', () => {
     const d = decodeIpv4(Uint8Array.from([...ip, 0, 0, 0, 0, 0, 0]));
     expect(d.ok && d.value.payload.length).toBe(v2.length);
+  });
+});
+
+describe('hostile adverts a master answers at once (machine.ts)', () => {
+  const cfg: MachineConfig = {
+    version: 3,
+    priority: 100,
+    advertIntervalMs: 1000,
+    preempt: true,
+    preemptDelayMs: 0,
+    garp: { masterDelayMs: 5000, masterRepeat: 5, masterRefreshMs: 0, masterRefreshRepeat: 1 },
+    primaryAddress: '10.0.0.2',
+  };
+  const master = (): MachineState => {
+    let s = initialState(cfg);
+    s = step(s, { type: 'startup' }, 0).state;
+    return step(s, { type: 'timer', timer: 'master-down' }, 3609.375).state;
+  };
+
+  it.each([
+    { name: 'priority 0 (a master leaving)', priority: 0 },
+    { name: 'a lower priority (keepalived forcing new election)', priority: 50 },
+  ])('1,000 spoofed adverts in 100 ms, $name: one answer, then one per tenth of an interval', ({ priority }) => {
+    let s = master();
+    const sends: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const now = 4000 + i * 0.1;
+      const r = step(
+        s,
+        { type: 'advert', priority, advertIntervalMs: 1000, source: `10.1.${i >> 8}.${i & 0xff}` },
+        now,
+      );
+      s = r.state;
+      if (r.actions.some((a) => a.type === 'send-advert')) sends.push(now);
+    }
+    expect(sends).toEqual([4000, 4100]);
+    expect(s.name).toBe('master');
+    // The periodic advert is not postponed by the unanswered ones.
+    expect(s.timers.advert).toBe(priority === 0 ? 5100 : 4609.375);
   });
 });
