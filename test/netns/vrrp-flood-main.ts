@@ -4,10 +4,11 @@
  * address per packet, through an AF_PACKET socket of the
  * native addon (whole Ethernet frames, one sendto each). Used by vrrp-flood.test.ts:
  *
- *   node --import tsx test/netns/vrrp-flood-main.ts <count> <vrid> <vip> <packets per second, 0: unpaced>
+ *   node --import tsx test/netns/vrrp-flood-main.ts <count> <vrid> <vip> <pps, 0: unpaced> [flawed|answered]
  *
- * The packets cycle through flaws the speaker must drop, each a different reason: an unknown
- * VRID, the right VRID with a foreign address list at priority 254, a bad checksum, TTL 1.
+ * `flawed` (the default) cycles through flaws the speaker must drop, each a different reason:
+ * an unknown VRID, the right VRID with a foreign address list at priority 254, a bad checksum,
+ * TTL 1. `answered` sends valid adverts that a master answers at once: priority 0 and 50.
  * Prints one JSON line: { sent, elapsedMs }.
  */
 import { readFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { parseMac } from '../../src/net/frames.js';
 import { NativePacketSockets } from '../../src/net/native.js';
 import { parseIp } from '../../src/net/ip-codec.js';
 
-const [countArg = '0', vridArg = '0', vip = '', rateArg = '0'] = process.argv.slice(2);
+const [countArg = '0', vridArg = '0', vip = '', rateArg = '0', mix = 'flawed'] = process.argv.slice(2);
 const count = Number(countArg);
 const vrid = Number(vridArg);
 const rate = Number(rateArg);
@@ -76,6 +77,8 @@ function ipHeader(n: number, ttl: number): number {
 }
 
 function build(n: number): void {
+  // 'answered': valid adverts a master answers at once, priority 0 and priority 50 in turn.
+  if (mix === 'answered') return buildAnswered(n);
   const kind = n % 4;
   const pseudo = ipHeader(n, kind === 3 ? 1 : 255);
   const v = ETH + IP;
@@ -88,6 +91,19 @@ function build(n: number): void {
   frame.set(kind === 1 ? foreign : vipBytes, v + 8);
   const s = sum16(frame, v, v + VRRP, pseudo);
   frame.writeUInt16BE((~s & 0xffff) ^ (kind === 2 ? 0x5a5a : 0), v + 6);
+}
+
+function buildAnswered(n: number): void {
+  const pseudo = ipHeader(n, 255);
+  const v = ETH + IP;
+  frame[v] = 0x31;
+  frame[v + 1] = vrid;
+  frame[v + 2] = n % 2 === 0 ? 0 : 50;
+  frame[v + 3] = 1;
+  frame.writeUInt16BE(100, v + 4);
+  frame.writeUInt16BE(0, v + 6);
+  frame.set(vipBytes, v + 8);
+  frame.writeUInt16BE(~sum16(frame, v, v + VRRP, pseudo) & 0xffff, v + 6);
 }
 
 const socket = new NativePacketSockets().open(ifindex, 0);

@@ -21,6 +21,8 @@ const VIP6 = 'fd00:77:4::100';
 const VRID6 = 42;
 /** Unpaced IPv6 packets: as fast as one AF_PACKET sender goes, past what a speaker can read. */
 const PACKETS6 = 300_000;
+/** Valid adverts a master answers at once (priority 0 and 50), paced at RATE. */
+const ANSWERED = 100_000;
 const PACKETS = 1_000_000;
 /** Paced so that a 2-CPU machine runs sender and two speakers; the whole flood takes ~40 s. */
 const RATE = Number(process.env['LVS_FLOOD_RATE'] ?? 25_000);
@@ -92,8 +94,9 @@ describeAsRoot('a flood of spoofed VRRP packets', () => {
     vrid = VRID,
     vip = VIP,
     rate = RATE,
+    mix: 'flawed' | 'answered' = 'flawed',
   ): Promise<{ sent: number; elapsedMs: number }> {
-    const argv = [process.execPath, '--import', 'tsx', FLOOD, String(count), String(vrid), vip, String(rate)];
+    const argv = [process.execPath, '--import', 'tsx', FLOOD, String(count), String(vrid), vip, String(rate), mix];
     const r = await lab.exec('x', argv, { timeoutMs: 90_000 });
     if (r.code !== 0) throw new Error(`flood sender failed (${r.code}): ${r.stderr.trim()}`);
     return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { sent: number; elapsedMs: number };
@@ -154,6 +157,7 @@ describeAsRoot('a flood of spoofed VRRP packets', () => {
   });
 
   it('IPv6 at line rate: the event loop still runs the timers (adverts sent, Master_Down reset)', async () => {
+    await waitForHolder(lab, NODES, VIP6, 'a', { timeoutMs: 15_000 });
     const m0 = await backup.metrics();
     const mm0 = await master.metrics();
     const v = `vrid="${VRID6}"`;
@@ -177,5 +181,29 @@ describeAsRoot('a flood of spoofed VRRP packets', () => {
     expect(moved(m0, m1, 'lvs_vrrp_transitions_total', v, 'to="master"')).toBe(0);
     expect(moved(mm0, mm1, 'lvs_vrrp_transitions_total', v, 'from="master"')).toBe(0);
     expect(await holders(lab, NODES, VIP6)).toEqual(['a']);
+  });
+
+  it('valid priority 0 and lower priority adverts from strangers: the master answers within its budget', async () => {
+    await waitForHolder(lab, NODES, VIP, 'a', { timeoutMs: 15_000 });
+    const m0 = await backup.metrics();
+    const mm0 = await master.metrics();
+    const v = `vrid="${VRID}"`;
+    const run = await flood(ANSWERED, VRID, VIP, RATE, 'answered');
+    const m1 = await backup.metrics();
+    const mm1 = await master.metrics();
+    const sent = moved(mm0, mm1, 'lvs_vrrp_adverts_sent_total', v);
+    const accepted = moved(mm0, mm1, 'lvs_vrrp_adverts_received_total', v);
+    console.log(
+      `vrrp answered flood: ${run.sent} packets in ${run.elapsedMs} ms; master accepted ${accepted} and sent ${sent} adverts`,
+    );
+    // At most one answer per tenth of the 1 s interval, plus the periodic adverts.
+    const intervals = Math.ceil(run.elapsedMs / 1000) + 2;
+    expect(accepted).toBeGreaterThan(ANSWERED / 2);
+    expect(sent).toBeLessThanOrEqual(intervals * 11);
+    // Priority 0 arms the backup's Master_Down timer to Skew_Time; the master's answers (one
+    // per 100 ms, well inside the 0.61 s) keep resetting it: no takeover.
+    expect(moved(m0, m1, 'lvs_vrrp_transitions_total', v, 'to="master"')).toBe(0);
+    expect(moved(mm0, mm1, 'lvs_vrrp_transitions_total', v, 'from="master"')).toBe(0);
+    expect(await holders(lab, NODES, VIP)).toEqual(['a']);
   });
 });
