@@ -35,3 +35,16 @@ if [ -f native/binding.gyp ]; then
   npm run --silent build:native >/dev/null
 fi
 npm run --silent build >/dev/null
+
+# scapy (PyPI, pinned) crafts the hostile VRRP packets of test/netns/hostile: a tool nobody here
+# wrote judges our receive checks. Root only (the tests that use it need root), and only when
+# python3 exists. PIP_CERT, when set, names the CA bundle of the machine's proxy.
+scapy_version=2.6.1
+scapy_venv=.cache/scapy-venv
+if [ "$(id -u)" -eq 0 ] && command -v python3 >/dev/null; then
+  if ! "$scapy_venv/bin/python" -c "import scapy, sys; sys.exit(scapy.VERSION != '$scapy_version')" 2>/dev/null; then
+    echo "bootstrap: scapy $scapy_version in $scapy_venv" >&2
+    python3 -m venv "$scapy_venv"
+    "$scapy_venv/bin/pip" install --quiet --disable-pip-version-check ${PIP_CERT:+--cert "$PIP_CERT"} "scapy==$scapy_version"
+  fi
+fi

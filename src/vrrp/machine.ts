@@ -61,6 +61,8 @@ export interface MachineState {
   readonly master?: string;
   /** Why the master-down timer was last armed, to name the takeover. */
   readonly downReason: 'master-down' | 'priority-zero';
+  /** When a master last answered an advert at once (priority 0, or a lower priority). */
+  readonly answeredAt?: number;
   readonly timers: Readonly<Partial<Record<TimerName, number>>>;
 }
 
@@ -239,6 +241,16 @@ function backupAdvert(
   return s;
 }
 
+/**
+ * A master answers adverts at once at most every tenth of its Advertisement_Interval: enough
+ * for the RFC's purpose (a leaving master or a stray lower priority one hears from us within
+ * 1/10 of an interval), and it turns a flood of spoofed adverts into at most 10 sends per
+ * interval instead of one per packet (a 1:1 reflector onto the segment).
+ */
+function mayAnswer(s: MachineState, now: number): boolean {
+  return s.answeredAt === undefined || now - s.answeredAt >= s.config.advertIntervalMs / 10;
+}
+
 /** RFC 5798 §6.4.3, with keepalived's vrrp_state_master_rx for the owner conflict and re-election. */
 function masterAdvert(
   s: MachineState,
@@ -247,8 +259,11 @@ function masterAdvert(
   out: MachineAction[],
 ): MachineState {
   if (e.priority === VRRP_PRIO_STOP) {
+    // RFC 5798 §6.4.3: advert now, Adver_Timer reset. A flood of them is answered within the
+    // answer budget only; the rest change nothing, so the periodic advert still goes out.
+    if (!mayAnswer(s, now)) return s;
     out.push({ type: 'send-advert', priority: s.effectivePriority });
-    return { ...s, timers: { ...s.timers, advert: now + s.config.advertIntervalMs } };
+    return { ...s, answeredAt: now, timers: { ...s.timers, advert: now + s.config.advertIntervalMs } };
   }
   let n = s;
   const cmp = compareIp(e.source, s.config.primaryAddress);
@@ -258,9 +273,11 @@ function masterAdvert(
   }
   const higher = e.priority > n.effectivePriority || (e.priority === n.effectivePriority && cmp > 0);
   if (!higher) {
-    // keepalived "forcing new election": answer a lower priority master at once.
+    // keepalived "forcing new election": answer a lower priority master at once (within the
+    // answer budget: spoofed lower priority adverts must not make us send one per packet).
+    if (!mayAnswer(n, now)) return n;
     out.push({ type: 'send-advert', priority: n.effectivePriority });
-    return n;
+    return { ...n, answeredAt: now };
   }
   const reason = e.priority > n.effectivePriority ? 'higher-priority' : 'equal-priority-higher-address';
   out.push({ type: 'remove-vips' });

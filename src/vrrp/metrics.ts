@@ -10,6 +10,8 @@ export class VrrpMetrics {
   private readonly sent: Counter<'vrid'>;
   private readonly received: Counter<'vrid'>;
   private readonly dropped: Counter<'reason'>;
+  /** One child per reason: a flood of drops must not hash a labels object per packet. */
+  private readonly droppedBy = new Map<DropReason, ReturnType<Counter<'reason'>['labels']>>();
   private readonly masterChanges: Counter<'vrid'>;
   private readonly priority: Gauge<'vrid'>;
   private readonly errors: Counter<'op'>;
@@ -47,7 +49,11 @@ export class VrrpMetrics {
       labelNames: ['reason'],
       registers,
     });
-    for (const reason of DROP_REASONS) this.dropped.inc({ reason }, 0);
+    for (const reason of DROP_REASONS) {
+      const child = this.dropped.labels({ reason });
+      child.inc(0);
+      this.droppedBy.set(reason, child);
+    }
     this.masterChanges = new Counter({
       name: 'lvs_vrrp_master_changes_total',
       help: 'Changes of the master seen by an instance (itself or a peer).',
@@ -97,7 +103,9 @@ export class VrrpMetrics {
   }
 
   packetDropped(reason: DropReason): void {
-    this.dropped.inc({ reason });
+    const child = this.droppedBy.get(reason);
+    if (child) child.inc();
+    else this.dropped.inc({ reason });
   }
 
   masterChanged(vrid: number): void {

@@ -8,8 +8,10 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Clock } from '../core/clock.js';
+import { LogRateLimit } from '../core/log-rate-limit.js';
 import type { Logger } from '../core/logger.js';
 import type { Registry } from 'prom-client';
+import { canonicalIp } from '../net/ip-codec.js';
 import { ownerLabel, primaryAddress, type Addresses, type LinkInfo, type Links, type VipFilter } from '../net/index.js';
 import { checkAdvert } from './accept.js';
 import { decodeAdvert } from './codec.js';
@@ -62,6 +64,24 @@ interface Group {
   readonly byVrid: Map<number, VrrpInstanceRunner>;
 }
 
+/** A dropped packet's sender: a configured unicast peer or a current master, or anyone else. */
+type PeerKind = 'peer' | 'stranger';
+
+/** Drop log budget: lines per (reason, peer kind) and window. */
+const DROP_LOG_LINES = 5;
+const DROP_LOG_WINDOW_MS = 60_000;
+
+function peerKindOf(g: Group, source: string): PeerKind {
+  // Sources are the codec's canonical text (formatIp); configured peers may be written otherwise.
+  const canonical = canonicalIp(source);
+  if (canonical === undefined) return 'stranger';
+  for (const r of g.byVrid.values()) {
+    if (r.status().master === canonical) return 'peer';
+    if (r.config.unicastPeers.some((u) => canonicalIp(u) === canonical)) return 'peer';
+  }
+  return 'stranger';
+}
+
 /** Runs VRRP instances; `start()` then `stop()`. */
 export class VrrpSpeaker {
   /** In-process events (transitions, master changes, priorities). */
@@ -73,8 +93,9 @@ export class VrrpSpeaker {
   private readonly cleanedLinks = new Set<number>();
   private readonly groups = new Map<string, Group>();
   private readonly linkStates = new Map<string, boolean>();
-  private readonly reported = new Set<string>();
   private readonly owned: OwnedVips;
+  /** Drop log lines per (reason, peer kind) and minute; never keyed by a packet's address. */
+  private readonly dropLog: LogRateLimit<`${DropReason}|${PeerKind}`>;
   private scripts: ScriptTracker | undefined;
   private unwatch: (() => void) | undefined;
   private started = false;
@@ -86,6 +107,15 @@ export class VrrpSpeaker {
     this.owned = new OwnedVips(d.vipRecord, (err) => {
       this.metrics.failed('record');
       this.log.error({ err }, 'virtual address record not saved');
+    });
+    this.dropLog = new LogRateLimit({
+      clock: d.clock,
+      windowMs: DROP_LOG_WINDOW_MS,
+      linesPerWindow: DROP_LOG_LINES,
+      onSuppressed: (cls, suppressed, windowMs) => {
+        const [reason, peerKind] = cls.split('|');
+        this.log.warn({ reason, peerKind, suppressed, windowMs }, 'advert drop lines suppressed');
+      },
     });
   }
 
@@ -266,6 +296,7 @@ export class VrrpSpeaker {
     await Promise.all(this.runners.map((r) => r.shutdown()));
     for (const g of this.groups.values()) g.transport.close();
     this.groups.clear();
+    this.dropLog.stop();
   }
 
   /**
@@ -367,24 +398,26 @@ export class VrrpSpeaker {
   }
 
   private onPacket(g: Group, p: Checked<ReceivedPacket>): void {
-    if (!p.ok) return this.drop(p.reason, 'unknown');
+    if (!p.ok) return this.drop(p.reason, 'unknown', g);
     const { payload, meta } = p.value;
-    if (meta.source === g.source) return this.drop('own_advert', meta.source);
+    if (meta.source === g.source) return this.drop('own_advert', meta.source, g);
     const decoded = decodeAdvert(payload, meta);
-    if (!decoded.ok) return this.drop(decoded.reason, meta.source);
+    if (!decoded.ok) return this.drop(decoded.reason, meta.source, g);
     const runner = g.byVrid.get(decoded.value.vrid);
-    if (!runner) return this.drop('unknown_vrid', meta.source);
+    if (!runner) return this.drop('unknown_vrid', meta.source, g);
     const reason = checkAdvert(runner.config, decoded.value, meta);
-    if (reason) return this.drop(reason, meta.source, runner.config.vrid);
+    if (reason) return this.drop(reason, meta.source, g, runner.config.vrid);
     runner.receive(decoded.value, meta.source);
   }
 
-  /** Counts every drop; logs once per (peer, reason), as keepalived's log_rate_limited_error. */
-  private drop(reason: DropReason, peer: string, vrid?: number): void {
+  /**
+   * Counts every drop; logs at most DROP_LOG_LINES per (reason, peer kind) a minute, then a
+   * summary of the suppressed count (keepalived's log_rate_limited_error, bounded in time and
+   * memory: spoofed sources cannot grow a per-address set).
+   */
+  private drop(reason: DropReason, peer: string, g: Group, vrid?: number): void {
     this.metrics.packetDropped(reason);
-    const key = `${peer}|${reason}`;
-    if (this.reported.has(key)) return;
-    this.reported.add(key);
+    if (!this.dropLog.admit(`${reason}|${peerKindOf(g, peer)}`)) return;
     this.log.warn({ peer, reason, ...(vrid !== undefined ? { vrid } : {}) }, 'advert dropped');
   }
 

@@ -211,7 +211,7 @@ describeWithApiServer('Helm chart against a real API server', (kubeconfigPath) =
       ['vips.denied={api-server}', "at '/vips/denied/0'"],
       ['vips.allowed={10.0.0.0/33x}', "at '/vips/allowed/0'"],
       ['director.denyVIPs={10.0.0.1}', 'denyVIPs'],
-    ]) {
+    ] as const) {
       const err = await helm('lint', CHART, '--set', set).then(
         () => undefined,
         (e: { stdout?: string; stderr?: string }) => e,

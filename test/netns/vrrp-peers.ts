@@ -120,13 +120,14 @@ export function startOurs(
       await exited(p);
     },
     metrics: async () => {
-      const before = existsSync(metricsPath) ? readFileSync(metricsPath, 'utf8') : '';
+      // Emptied first, so any complete text (the exposition ends with a newline) is this dump's,
+      // even when no counter moved since the last one.
       writeFileSync(metricsPath, '');
       p.kill('SIGUSR2');
       return waitFor(
         () => {
           const t = readFileSync(metricsPath, 'utf8');
-          return t.length > 0 && t !== before ? t : undefined;
+          return t.endsWith('\n') ? t : undefined;
         },
         { what: `metrics of ${name}` },
       );
