@@ -83,17 +83,24 @@ export function registerDirector(program: Command): void {
                 .filter((i) => !i.transient)
                 .map((i) => ({
                   ref: refOf(i.kind, i.ref),
-                  reason: 'InvalidSpec',
+                  reason: i.reason ?? 'InvalidSpec',
                   message: `${i.path.join('.')}: ${i.message}`,
                 }));
+              // Observed in the kernel, not wrong in the spec: no field path.
+              const observed: NodeIssue[] = (status.observedIssues ?? []).map((i) => ({
+                ref: refOf(i.kind, i.ref),
+                reason: i.reason ?? 'InvalidSpec',
+                message: i.message,
+              }));
               last = [
                 ...directorStatusItems(ctx.node, status, times, acceptance.failing),
                 ...directorRealServerItems(ctx.node, status, objects, acceptance.failing),
               ];
-              return { items: last, issues: [...issues, ...acceptance.issues] };
+              return { items: last, issues: [...issues, ...observed, ...acceptance.issues] };
             },
             stoppedItems: () => stoppedGroupItems(last, new Date().toISOString()),
             isSynced: runtime.isSynced,
+            faults: runtime.faults,
             close: () => runtime.close({ removeIpvs: flags.removeIpvsOnExit === true }),
           };
         },

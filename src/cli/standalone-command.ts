@@ -118,7 +118,7 @@ async function runStandalone(
     ...o.listen,
     readiness: () =>
       notReadyReasons([
-        ...(director ? [{ name: 'director', isSynced: director.isSynced }] : []),
+        ...(director ? [{ name: 'director', isSynced: director.isSynced, faults: director.faults }] : []),
         ...(realserver ? [{ name: 'realserver', isSynced: realserver.isSynced }] : []),
       ]),
   });

@@ -7,6 +7,8 @@ export interface PlanIssue {
   readonly message: string;
   /** May resolve by itself (a Secret that appears later): retried, condition Pending. */
   readonly transient: boolean;
+  /** CamelCase condition reason; absent means 'InvalidSpec'. */
+  readonly reason?: string;
 }
 
 /** Looks up a Secret's key: standalone from the manifest folder, in a cluster from informers. */

@@ -9,12 +9,17 @@ describe('director tuning flags', () => {
       expected: {
         ipvsSysctls: { expire_nodest_conn: 1, expire_quiescent_template: 1, conn_reuse_mode: 1 },
         drainTimeoutMs: 300_000,
+        adoptIpvsServices: [],
       },
     },
     {
       name: 'an override and a setting left alone; drain off',
       flags: { ipvsSysctl: ['conn_reuse_mode=2', 'expire_nodest_conn=keep'], drainTimeout: '0' },
-      expected: { ipvsSysctls: { expire_quiescent_template: 1, conn_reuse_mode: 2 }, drainTimeoutMs: 0 },
+      expected: {
+        ipvsSysctls: { expire_quiescent_template: 1, conn_reuse_mode: 2 },
+        drainTimeoutMs: 0,
+        adoptIpvsServices: [],
+      },
     },
   ])('$name', ({ flags, expected }) => {
     expect(parseDirectorTuning(flags)).toEqual(expected);
