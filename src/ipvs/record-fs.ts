@@ -19,8 +19,17 @@ export interface RecordFs {
 
 /** The real file system. */
 export const nodeRecordFs: RecordFs = {
+  // Not recursive first: a recursive mkdir on a read-only file system reports ENOENT, which
+  // would hide the EROFS an operator needs to see.
   mkdir: async (path) => {
-    await mkdir(path, { recursive: true, mode: 0o700 });
+    try {
+      await mkdir(path, { mode: 0o700 });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return;
+      if (code !== 'ENOENT') throw err;
+      await mkdir(path, { recursive: true, mode: 0o700 });
+    }
   },
   readdir: (path) => readdir(path),
   readFile: (path) => readFile(path, 'utf8'),
