@@ -104,7 +104,15 @@ export function parseServiceSpec(text: string, flag = '--adopt-ipvs-service'): S
   const m = /^(tcp|udp|sctp):(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
   const addr = canonicalAddress(m?.[2] ?? m?.[3] ?? '');
   const port = Number(m?.[4]);
-  if (!m || !addr || port > 65535 || (m[3] !== undefined && addr.af !== 'inet')) throw usage();
+  if (
+    !m ||
+    !addr ||
+    port > 65535 ||
+    (m[3] !== undefined && addr.af !== 'inet') ||
+    (m[2] !== undefined && addr.af !== 'inet6')
+  ) {
+    throw usage();
+  }
   return { kind: 'addr', af: addr.af, protocol: m[1] as 'tcp' | 'udp' | 'sctp', address: addr.address, port };
 }
 
