@@ -354,8 +354,21 @@ export class IpvsReconciler {
    */
   private async applyOwned(ops: readonly Op[]): Promise<OpResult[]> {
     if (ops.length === 0) return [];
-    for (const op of ops) if (op.op === 'addService') await this.ledger.claim(op.service.key);
-    const results = await this.opts.client.apply(ops);
+    const adds = ops.flatMap((op) => (op.op === 'addService' ? [{ ...op, exclusive: true as const }] : []));
+    for (const op of adds) await this.ledger.claim(op.service.key);
+    // Adds go first, alone and exclusive: a service that appeared since the table this plan
+    // was made on (the fast path's cache can be a resync period old) is someone else's, and
+    // neither it nor its destinations may be written.
+    const added = adds.length > 0 ? await this.opts.client.apply(adds) : [];
+    const taken = new Set<string>();
+    for (const r of added) {
+      if (r.op.op !== 'addService' || !(r.error && 'errnoName' in r.error && r.error.errnoName === 'EEXIST')) continue;
+      taken.add(serviceId(r.op.service.key));
+      await this.ledger.release(r.op.service.key);
+      this.log.warn({ vs: formatServiceKey(r.op.service.key) }, 'ipvs service appeared meanwhile: left untouched');
+    }
+    const rest = ops.filter((op) => op.op !== 'addService' && !taken.has(serviceId(serviceOfOp(op))));
+    const results = [...added, ...(rest.length > 0 ? await this.opts.client.apply(rest) : [])];
     for (const r of results) if (r.op.op === 'deleteService' && !r.error) await this.ledger.release(r.op.key);
     return results;
   }
@@ -438,7 +451,10 @@ function succeeded(results: readonly OpResult[]): Op[] {
 }
 
 function serviceOf(r: OpResult): ServiceKey {
-  const op = r.op;
+  return serviceOfOp(r.op);
+}
+
+function serviceOfOp(op: Op): ServiceKey {
   switch (op.op) {
     case 'addService':
     case 'updateService':

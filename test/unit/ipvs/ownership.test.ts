@@ -84,6 +84,28 @@ describe('IpvsReconciler ownership: a service it did not create is never touched
     expect(await registry.metrics()).not.toContain('lvs_ipvs_conflicts{');
   });
 
+  it('a service another tool creates after the last dump is not taken by the fast path (exclusive add)', async () => {
+    const client = new FakeIpvsClient();
+    const ownership = new MemoryOwnershipStore();
+    const { r, clock } = setup(client, ownership);
+    r.start();
+    await r.setDesired([svc('192.0.2.1', ['10.0.0.1'])]);
+    const { destinations: _kubeEndpoints, ...service } = KUBE_API;
+    await client.apply([{ op: 'addService', service }]);
+    const before = await client.dump();
+    client.opLog.length = 0;
+    const report = await r.changeDesired([svc('192.0.2.1', ['10.0.0.1']), svc('10.96.0.1', ['10.0.0.9'], 'wlc', 443)]);
+    expect(report.failed.map((f) => f.error?.message)).toEqual(['ipvs addService failed: EEXIST']);
+    expect(client.opLog).toEqual([{ op: 'addService', service: { ...service, scheduler: 'wlc' }, exclusive: true }]);
+    expect(await client.dump()).toEqual(before);
+    expect((await ownership.load()).keys).toEqual([key('192.0.2.1')]);
+    clock.advance(1_000);
+    await r.sync();
+    expect(await client.dump()).toEqual(before);
+    expect(r.conflicts()).toEqual([{ reason: 'foreign', key: KUBE_API.key }]);
+    r.stop();
+  });
+
   it('a restart adopts what the record says it created, writes nothing, and still deletes it when it goes', async () => {
     const client = await foreignClient();
     const ownership = new MemoryOwnershipStore();
