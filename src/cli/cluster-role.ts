@@ -59,6 +59,8 @@ export interface ClusterRoleInstance {
   /** The status items this node owns and the objects it cannot use, as of now. */
   report(): { readonly items: readonly NodeStatusItem[]; readonly issues: readonly NodeIssue[] };
   isSynced(): boolean;
+  /** Faults that make the node not ready although it runs (readiness reasons). */
+  faults?(): string[];
   close(): Promise<void>;
   /** Items to write once the role has stopped (a director: its groups as Stopped). */
   stoppedItems?(): readonly NodeStatusItem[];
@@ -223,7 +225,7 @@ export async function runClusterRole(flags: ClusterRoleFlags, spec: ClusterRoleS
     readiness: () =>
       notReadyReasons([
         { name: 'informers', isSynced: () => source.hasSynced },
-        { name: spec.name, isSynced: role.isSynced },
+        { name: spec.name, isSynced: role.isSynced, ...(role.faults ? { faults: role.faults } : {}) },
       ]),
   });
   source.start();

@@ -116,6 +116,12 @@ export function registerDirector(program: Command): void {
                 reason: i.reason ?? (i.transient ? 'SecretNotFound' : 'InvalidSpec'),
                 message: `${i.path.join('.')}: ${i.message}${i.transient ? ` (only Secrets of type ${SECRET_TYPE} are read)` : ''}`,
               }));
+              // Observed in the kernel, not wrong in the spec: no field path.
+              const observed: NodeIssue[] = (status.observedIssues ?? []).map((i) => ({
+                ref: refOf(i.kind, i.ref),
+                reason: i.reason ?? 'InvalidSpec',
+                message: i.message,
+              }));
               last = withCommandConditions(
                 [
                   ...directorStatusItems(ctx.node, status, times, acceptance.failing),
@@ -125,10 +131,11 @@ export function registerDirector(program: Command): void {
                 (ref) => refusedSince.since(`${ref.kind}/${ref.namespace}/${ref.name}`),
               );
               refusedSince.keep(status.issues.flatMap((i) => (i.refusedCommand ? [`${i.kind}/${i.ref}`] : [])));
-              return { items: last, issues: joinNodeIssues([...issues, ...acceptance.issues]) };
+              return { items: last, issues: joinNodeIssues([...issues, ...observed, ...acceptance.issues]) };
             },
             stoppedItems: () => stoppedGroupItems(last, new Date().toISOString()),
             isSynced: runtime.isSynced,
+            faults: runtime.faults,
             close: () => runtime.close({ removeIpvs: flags.removeIpvsOnExit === true }),
           };
         },

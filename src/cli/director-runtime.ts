@@ -17,7 +17,7 @@ import {
   createNetlinkClient,
   DEFAULT_DRAIN_POLICY,
   DEFAULT_IPVS_SYSCTLS,
-  FileOwnershipStore,
+  DirectoryOwnershipStore,
   IpvsMetrics,
   IpvsReconciler,
   ProcIpvsSysctls,
@@ -65,6 +65,8 @@ export interface DirectorRuntime {
   readonly director: Director;
   /** True once the first IPVS pass after the first objects has run. */
   isSynced(): boolean;
+  /** Why the director runs degraded now (the IPVS ownership record cannot be written...). */
+  faults(): string[];
   close(opts: { removeIpvs: boolean }): Promise<void>;
 }
 
@@ -80,7 +82,10 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
     client: ipvsClient,
     log,
     clock,
-    ownership: new FileOwnershipStore(join(opts.stateDir, 'ipvs-owned.json')),
+    // One file per owned service; the single-file record of earlier versions
+    // (ipvs-owned.json) is migrated into it.
+    ownership: new DirectoryOwnershipStore({ dir: join(opts.stateDir, 'ipvs-owned') }),
+    adopt: opts.tuning?.adoptIpvsServices ?? [],
     metrics: new IpvsMetrics(registry),
     drain: { ...DEFAULT_DRAIN_POLICY, drainMs: opts.tuning?.drainTimeoutMs ?? DEFAULT_DRAIN_POLICY.drainMs },
   });
@@ -162,6 +167,10 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
   return {
     director,
     isSynced: () => director.hasSynced(),
+    faults: () => {
+      const fault = ipvs.recordFault();
+      return fault ? [`ipvs ownership record: ${fault.message}`] : [];
+    },
     close: async ({ removeIpvs }) => {
       await director.stop({ removeIpvs });
       scheduler.stop();

@@ -5,7 +5,14 @@ import type { Command } from 'commander';
 import { parseAddressWithPrefix, parseDurationMs, type ParsedPrefix, type VipPolicy } from '../api/index.js';
 import { quoted } from '../core/clip.js';
 import { allowlistPolicy, parseAllowedProgram, type CommandPolicy } from '../net/index.js';
-import { DEFAULT_DRAIN_POLICY, DEFAULT_IPVS_SYSCTLS, IPVS_SYSCTL_NAMES, type IpvsSysctlName } from '../ipvs/index.js';
+import {
+  DEFAULT_DRAIN_POLICY,
+  DEFAULT_IPVS_SYSCTLS,
+  IPVS_SYSCTL_NAMES,
+  canonicalAddress,
+  type IpvsSysctlName,
+  type ServiceKey,
+} from '../ipvs/index.js';
 import { UsageError } from './exit.js';
 
 /** "host:port" → its parts ("[::1]:9400" too); port 0 picks a free one. */
@@ -89,12 +96,15 @@ export interface DirectorTuning {
   readonly ipvsSysctls: Readonly<Partial<Record<IpvsSysctlName, number>>>;
   /** Longest drain of a removed destination before it is deleted anyway. */
   readonly drainTimeoutMs: number;
+  /** IPVS services to take into the ownership record (`--adopt-ipvs-service`). */
+  readonly adoptIpvsServices: readonly ServiceKey[];
 }
 
 /** Flags of {@link directorTuningOptions}, as commander gives them. */
 export interface DirectorTuningFlags {
   ipvsSysctl: string[];
   drainTimeout: string;
+  adoptIpvsService?: string[];
 }
 
 /** Adds the director's tuning flags to `standalone` and `director`. */
@@ -111,7 +121,40 @@ export function directorTuningOptions(cmd: Command): Command {
       '--drain-timeout <duration>',
       "longest wait for a removed real server's connections to end before its IPVS destination is deleted (0 deletes at once)",
       `${DEFAULT_DRAIN_POLICY.drainMs / 60_000}m`,
+    )
+    .option(
+      '--adopt-ipvs-service <proto:addr:port>',
+      'take this IPVS service (tcp:10.0.0.1:80, udp:[fd00::1]:53, fwmark:7, fwmark6:7) into the ownership record ' +
+        'if the kernel has it: only for services this node made before its record was lost; anything else ' +
+        "unrecorded is left untouched as another tool's (repeatable)",
+      collect,
+      [],
     );
+}
+
+/** `--adopt-ipvs-service` text as a service key: tcp|udp|sctp:addr:port, [v6]:port, fwmark[6]:mark. */
+export function parseServiceSpec(text: string, flag = '--adopt-ipvs-service'): ServiceKey {
+  const usage = () =>
+    new UsageError(`${flag} must be tcp|udp|sctp:address:port or fwmark[6]:mark, got "${text.slice(0, 80)}"`);
+  const mark = /^fwmark(6?):(\d{1,10})$/.exec(text);
+  if (mark) {
+    const fwmark = Number(mark[2]);
+    if (fwmark < 1 || fwmark > 0xffffffff) throw usage();
+    return { kind: 'fwmark', af: mark[1] === '6' ? 'inet6' : 'inet', fwmark };
+  }
+  const m = /^(tcp|udp|sctp):(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
+  const addr = canonicalAddress(m?.[2] ?? m?.[3] ?? '');
+  const port = Number(m?.[4]);
+  if (
+    !m ||
+    !addr ||
+    port > 65535 ||
+    (m[3] !== undefined && addr.af !== 'inet') ||
+    (m[2] !== undefined && addr.af !== 'inet6')
+  ) {
+    throw usage();
+  }
+  return { kind: 'addr', af: addr.af, protocol: m[1] as 'tcp' | 'udp' | 'sctp', address: addr.address, port };
 }
 
 /** The tuning flags, checked: known sysctl names, integer values, a duration. */
@@ -137,7 +180,8 @@ export function parseDirectorTuning(flags: DirectorTuningFlags): DirectorTuning 
   if (drainTimeoutMs === undefined) {
     throw new UsageError(`--drain-timeout must be a duration such as 30s or 5m, got "${flags.drainTimeout}"`);
   }
-  return { ipvsSysctls, drainTimeoutMs };
+  const adoptIpvsServices = (flags.adoptIpvsService ?? []).map((t) => parseServiceSpec(t));
+  return { ipvsSysctls, drainTimeoutMs, adoptIpvsServices };
 }
 
 /**

@@ -4,14 +4,17 @@ import { systemClock } from '../core/clock.js';
 import { createRootLogger } from '../core/logger.js';
 import {
   DEFAULT_LIST_OPTIONS,
-  FileOwnershipStore,
+  DirectoryOwnershipStore,
   IpvsReconciler,
+  conflictMessage,
+  partitionOwned,
   canonicalAddress,
   createNetlinkClient,
   formatList,
   formatOp,
   formatRules,
   parseRules,
+  recordNameOf,
   planTable,
   serviceId,
   systemNameLookup,
@@ -20,8 +23,11 @@ import {
 } from '../ipvs/index.js';
 import { ReportedFailure, UsageError } from './exit.js';
 
-/** Where `lvsctl ipvs apply` records the services it created, across runs. */
-export const DEFAULT_IPVS_STATE = '/var/lib/lvs-operator/ipvs-owned.json';
+/**
+ * Where `lvsctl ipvs apply` records the services it created, across runs: one file per service
+ * (a record of earlier versions at the same path + ".json" is migrated into it).
+ */
+export const DEFAULT_IPVS_STATE = '/var/lib/lvs-operator/ipvs-owned';
 
 interface ListFlags {
   numeric?: boolean;
@@ -106,13 +112,23 @@ async function apply(file: string, flags: { drainMs: string; state: string; dryR
     throw new ReportedFailure('invalid rules');
   }
   const drain = { drainMs, deleteWhenIdle: true, udpImmediate: true };
-  const ownership = new FileOwnershipStore(flags.state);
+  const ownership = new DirectoryOwnershipStore({ dir: flags.state });
   await withClient(async (client) => {
     if (flags.dryRun) {
-      const recorded = new Map((await ownership.load()).map((k) => [serviceId(k), k]));
+      const snapshot = await ownership.load();
+      const recorded = new Map(snapshot.keys.map((k) => [serviceId(k), k]));
+      const observed = await client.dump();
+      const present = new Set(observed.map((s) => serviceId(s.key)));
+      const unproven = new Map(snapshot.unproven.map((u) => [u.name, u]));
+      const { plannable, conflicts } = partitionOwned(parsed.services, (id) => present.has(id), {
+        owns: (k) => recorded.has(serviceId(k)),
+        unprovenOf: (k) => unproven.get(recordNameOf(k)),
+        unreadable: undefined,
+      });
+      for (const c of conflicts) process.stderr.write(`conflict: ${conflictMessage(c)}\n`);
       const plan = planTable({
-        desired: parsed.services,
-        observed: await client.dump(),
+        desired: plannable,
+        observed,
         recorded,
         draining: new Map(),
         nowMs: 0,
@@ -125,10 +141,16 @@ async function apply(file: string, flags: { drainMs: string; state: string; dryR
     const reconciler = new IpvsReconciler({ client, log, clock: systemClock, ownership, drain });
     const report = await reconciler.setDesired(parsed.services);
     for (const f of report.failed) process.stderr.write(`failed: ${formatOp(f.op)}: ${f.error?.message ?? ''}\n`);
+    const conflicts = reconciler.conflicts();
+    for (const c of conflicts) process.stderr.write(`conflict: ${conflictMessage(c)}\n`);
+    const fault = reconciler.recordFault();
+    if (fault) process.stderr.write(`${fault.message}\n`);
     process.stderr.write(
       `${report.results.length} changes, ${report.failed.length} failed${report.waiting ? `, ${report.waiting} draining` : ''}\n`,
     );
     if (report.failed.length > 0) throw new ReportedFailure('some changes failed');
+    if (conflicts.length > 0) throw new ReportedFailure('services owned by another tool left untouched');
+    if (fault) throw new ReportedFailure('ownership record not written');
   });
 }
 
@@ -166,7 +188,7 @@ export function registerIpvs(program: Command): void {
       'keep removed real servers at weight 0 this long before deleting them (0: delete at once)',
       '0',
     )
-    .option('--state <file>', 'record of the services this command created', DEFAULT_IPVS_STATE)
+    .option('--state <dir>', 'record of the services this command created, one file per service', DEFAULT_IPVS_STATE)
     .option('--dry-run', 'print the changes as ipvsadm commands instead of making them')
     .action((file: string, flags: { drainMs: string; state: string; dryRun?: boolean }) => apply(file, flags));
 }

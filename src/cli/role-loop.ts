@@ -100,11 +100,17 @@ export class ApplyReportLoop {
   }
 }
 
-/** Readiness reasons of the roles a process runs: each says why it is not ready yet. */
+/**
+ * Readiness reasons of the roles a process runs: each says why it is not ready yet (first sync
+ * pending) or no longer (a fault the role reports, such as an unwritable state directory).
+ */
 export function notReadyReasons(
-  roles: readonly { readonly name: string; readonly isSynced: () => boolean }[],
+  roles: readonly { readonly name: string; readonly isSynced: () => boolean; readonly faults?: () => string[] }[],
 ): string[] {
-  return roles.filter((r) => !r.isSynced()).map((r) => `${r.name}: first sync pending`);
+  return roles.flatMap((r) => [
+    ...(r.isSynced() ? [] : [`${r.name}: first sync pending`]),
+    ...(r.faults?.() ?? []).map((f) => `${r.name}: ${f}`),
+  ]);
 }
 
 /**

@@ -132,7 +132,7 @@ async function runStandalone(
       return [
         ...(folder === undefined ? [] : [folder]),
         ...notReadyReasons([
-          ...(director ? [{ name: 'director', isSynced: director.isSynced }] : []),
+          ...(director ? [{ name: 'director', isSynced: director.isSynced, faults: director.faults }] : []),
           ...(realserver ? [{ name: 'realserver', isSynced: realserver.isSynced }] : []),
         ]),
       ];

@@ -4,6 +4,8 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { HealthMonitor, MonitoredService, RealServerHealth, WeightPlan } from '../health/index.js';
 import {
+  conflictMessage,
+  conflictReason,
   serviceId,
   type IpvsClient,
   type IpvsReconciler,
@@ -76,6 +78,12 @@ export interface DirectorStatus {
   }[];
   readonly issues: readonly PlanIssue[];
   readonly unsupported: readonly PlanIssue[];
+  /**
+   * Found in the kernel, not in the spec: a VirtualServer whose IPVS service another tool
+   * already owns (reason ServiceConflict) or whose ownership cannot be proven
+   * (OwnershipUnproven). Always set by {@link Director.status}.
+   */
+  observedIssues?: readonly PlanIssue[];
 }
 
 /**
@@ -198,6 +206,7 @@ export class Director {
       })),
       issues: [...this.plan.issues, ...vipConflictIssues(conflicts, this.plan.groups, this.d.node.name)],
       unsupported: this.plan.unsupported,
+      observedIssues: this.conflictIssues(),
     };
   }
 
@@ -231,6 +240,32 @@ export class Director {
   }
 
   private roleOf = (ref: string): GroupRole => this.roles.get(ref) ?? 'absent';
+
+  /**
+   * One issue per VirtualServer and reason, naming each of its IPVS services in conflict
+   * (ipvs/conflicts.ts); Events and conditions key issues by object and reason.
+   */
+  private conflictIssues(): PlanIssue[] {
+    const conflicts = new Map(this.d.ipvs.conflicts().map((c) => [serviceId(c.key), c]));
+    if (conflicts.size === 0) return [];
+    return this.plan.services.flatMap((s) => {
+      const byReason = new Map<string, string[]>();
+      for (const x of s.services) {
+        const c = conflicts.get(serviceId(x.key));
+        if (!c) continue;
+        const reason = conflictReason(c);
+        byReason.set(reason, [...(byReason.get(reason) ?? []), conflictMessage(c)]);
+      }
+      return [...byReason].map(([reason, messages]) => ({
+        ref: s.ref,
+        kind: 'VirtualServer' as const,
+        path: [],
+        message: messages.join('; '),
+        transient: true,
+        reason,
+      }));
+    });
+  }
 
   private isProgrammedNow(s: PlannedService): boolean {
     return desiredTable([s], () => undefined, this.roleOf).length > 0;

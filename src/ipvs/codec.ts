@@ -209,15 +209,28 @@ function serviceOfAttrs(a: Map<number, Buffer>): Service {
   const key = decodeServiceKey(a);
   return {
     key,
-    scheduler: read.string(need(a, K.IPVS_SVC_ATTR_SCHED_NAME, 'IPVS_SVC_ATTR_SCHED_NAME')),
+    scheduler: nameOf(need(a, K.IPVS_SVC_ATTR_SCHED_NAME, 'IPVS_SVC_ATTR_SCHED_NAME'), 'IPVS_SVC_ATTR_SCHED_NAME'),
     flags: flagsAttr.readUInt32LE(0) & ~K.IP_VS_SVC_F_HASHED,
     timeoutMs: read.u32(need(a, K.IPVS_SVC_ATTR_TIMEOUT, 'IPVS_SVC_ATTR_TIMEOUT'), 'IPVS_SVC_ATTR_TIMEOUT') * 1000,
     netmask: (key.af === 'inet' ? read.be32 : read.u32)(
       need(a, K.IPVS_SVC_ATTR_NETMASK, 'IPVS_SVC_ATTR_NETMASK'),
       'IPVS_SVC_ATTR_NETMASK',
     ),
-    peName: pe ? read.string(pe) : '',
+    peName: pe ? nameOf(pe, 'IPVS_SVC_ATTR_PE_NAME') : '',
   };
+}
+
+/**
+ * A scheduler or persistence engine name: the kernel's are lower-case ASCII within
+ * IP_VS_SCHEDNAME_MAXLEN / IP_VS_PENAME_MAXLEN (16 with the NUL); anything else is not a name
+ * the kernel could have sent, and would otherwise reach a listing or a plan as garbage.
+ */
+function nameOf(b: Buffer, what: string): string {
+  const name = read.string(b);
+  if (name.length >= K.IP_VS_SCHEDNAME_MAXLEN || !/^[a-z0-9_]*$/.test(name)) {
+    throw new IpvsDecodeError(`${what}: not a kernel name`, 0);
+  }
+  return name;
 }
 
 /** A service from a GET_SERVICE dump message's IPVS_CMD_ATTR_SERVICE, with its counters. */

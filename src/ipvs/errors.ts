@@ -153,3 +153,33 @@ export class IpvsSysctlError extends LvsError {
     this.errnoName = errnoName;
   }
 }
+
+/**
+ * The ownership record (ownership-dir.ts) could not be read or written, or one entry of it is
+ * corrupt. `path` is the file or directory concerned; `errnoName` is the system error, or
+ * "ECORRUPT" for an entry that reads but does not parse.
+ */
+export class IpvsRecordError extends LvsError {
+  readonly op: 'read' | 'write' | 'remove';
+  readonly path: string;
+  readonly errnoName: string;
+
+  constructor(
+    op: 'read' | 'write' | 'remove',
+    path: string,
+    errnoName: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super('LVS_IPVS_RECORD', `ipvs ownership record ${op} ${path} failed: ${errnoName}: ${detail}`, options);
+    this.op = op;
+    this.path = path;
+    this.errnoName = errnoName;
+  }
+}
+
+/** The errno name of a Node system error ("EROFS"), or "EIO" when it carries none. */
+export function systemErrnoName(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : 'EIO';
+}

@@ -108,12 +108,13 @@ export class FakeIpvsClient implements IpvsClient {
 
   /** Applies one op; returns 0 or the errno the kernel would give after the adapter's retries. */
   private applyOne(op: Op): number {
-    const { EINVAL, ENOENT, ESRCH, ERANGE } = constants.errno;
+    const { EEXIST, EINVAL, ENOENT, ESRCH, ERANGE } = constants.errno;
     switch (op.op) {
       case 'addService':
       case 'updateService': {
         if (!this.schedulers.includes(op.service.scheduler)) return ENOENT;
         const existing = this.services.get(serviceId(op.service.key));
+        if (existing && op.op === 'addService' && op.exclusive) return EEXIST;
         if (existing) existing.service = op.service;
         else this.services.set(serviceId(op.service.key), { service: op.service, dests: [] });
         return 0;

@@ -19,7 +19,16 @@ export {
   type IpvsSysctls,
 } from './sysctls.js';
 export { ProcIpvsSysctls } from './proc-sysctls.js';
-export { FileOwnershipStore, MemoryOwnershipStore, type OwnershipStore } from './ownership.js';
+export {
+  MemoryOwnershipStore,
+  recordNameOf,
+  type OwnershipSnapshot,
+  type OwnershipStore,
+  type UnprovenEntry,
+} from './ownership.js';
+export { DirectoryOwnershipStore, type DirectoryOwnershipOptions } from './ownership-dir.js';
+export { nodeRecordFs, type RecordFs } from './record-fs.js';
+export { conflictMessage, conflictReason, partitionOwned, type ServiceConflict } from './conflicts.js';
 export {
   formatList,
   formatRules,
@@ -39,6 +48,7 @@ export {
   IpvsTransportError,
   IpvsInvalidObjectError,
   IpvsSysctlError,
+  IpvsRecordError,
   type IpvsOperation,
 } from './errors.js';
 export {

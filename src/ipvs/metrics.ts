@@ -13,6 +13,9 @@ export class IpvsMetrics {
   private readonly services: Gauge;
   private readonly draining: Gauge;
   private readonly failedPasses: Counter;
+  private readonly conflictGauge: Gauge;
+  private readonly recordErrors: Counter;
+  private readonly recordPendingGauge: Gauge;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -51,6 +54,38 @@ export class IpvsMetrics {
       help: 'IPVS reconcile passes that could not read or write the kernel at all.',
       registers,
     });
+    this.conflictGauge = new Gauge({
+      name: 'lvs_ipvs_conflicts',
+      help: 'Desired IPVS services left untouched because another tool owns them (1 per service, by reason).',
+      labelNames: ['service', 'reason'],
+      registers,
+    });
+    this.recordErrors = new Counter({
+      name: 'lvs_ipvs_record_errors_total',
+      help: 'Failures to read or write the IPVS ownership record, and corrupt entries (errno ECORRUPT).',
+      labelNames: ['op', 'errno'],
+      registers,
+    });
+    this.recordPendingGauge = new Gauge({
+      name: 'lvs_ipvs_record_pending',
+      help: 'Ownership changes kept in memory because the record could not be written yet.',
+      registers,
+    });
+  }
+
+  /** The conflicts now, replacing the previous set. */
+  conflicts(services: readonly { service: string; reason: string }[]): void {
+    this.conflictGauge.reset();
+    for (const c of services) this.conflictGauge.set(c, 1);
+  }
+
+  /** The ownership record could not be read or written, or an entry was corrupt. */
+  recordFailed(op: string, errno: string): void {
+    this.recordErrors.inc({ op, errno });
+  }
+
+  recordPending(entries: number): void {
+    this.recordPendingGauge.set(entries);
   }
 
   /** A pass completed: its duration, the outcome of every op, and the resulting table size. */

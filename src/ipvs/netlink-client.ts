@@ -354,7 +354,7 @@ function retryOf(op: Op, errno: number): Op | 'ok' | undefined {
   const { EEXIST, ENOENT, ESRCH } = constants.errno;
   switch (op.op) {
     case 'addService':
-      return errno === EEXIST ? { op: 'updateService', service: op.service } : undefined;
+      return errno === EEXIST && !op.exclusive ? { op: 'updateService', service: op.service } : undefined;
     case 'updateService':
       return errno === ESRCH ? { op: 'addService', service: op.service } : undefined;
     case 'deleteService':

@@ -171,7 +171,7 @@ export function parseMessages(data: Buffer): NetlinkMessage[] {
 
 /** The errno of an NLMSG_ERROR (0 for an acknowledgement), positive. */
 export function errorOf(msg: NetlinkMessage): number {
-  if (msg.type !== NLMSG_ERROR) throw new Error('not an NLMSG_ERROR');
+  if (msg.type !== NLMSG_ERROR) throw new IpvsDecodeError(`message type ${msg.type} is not NLMSG_ERROR`, 4);
   if (msg.payload.length < 4) throw new IpvsDecodeError('truncated NLMSG_ERROR', 0);
   return -msg.payload.readInt32LE(0);
 }

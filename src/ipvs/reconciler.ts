@@ -3,7 +3,10 @@ import type { Logger } from '../core/logger.js';
 import type { IpvsClient, OpResult } from './client.js';
 import { DEFAULT_DRAIN_POLICY, type DrainPolicy } from './drain.js';
 import type { IpvsMetrics } from './metrics.js';
+import { partitionOwned, type ServiceConflict } from './conflicts.js';
+import type { IpvsRecordError } from './errors.js';
 import type { OwnershipStore } from './ownership.js';
+import { OwnershipLedger } from './ownership-ledger.js';
 import { applyOps, diffDesired, planTable } from './plan.js';
 import {
   serviceDestId,
@@ -22,6 +25,12 @@ export interface IpvsReconcilerOptions {
   readonly log: Logger;
   readonly clock: Clock;
   readonly ownership: OwnershipStore;
+  /**
+   * Services to take into the ownership record when the kernel has them and the record does
+   * not: the explicit admin action after the record was lost (`--adopt-ipvs-service`). Never
+   * implied: an unrecorded service is otherwise someone else's.
+   */
+  readonly adopt?: readonly ServiceKey[];
   readonly metrics?: IpvsMetrics;
   readonly drain?: DrainPolicy;
   /** Full resync period, the safety net against drift (kube-proxy's syncPeriod). */
@@ -65,7 +74,8 @@ export class IpvsReconciler {
   private desired: Map<string, DesiredService> | undefined;
   /** The kernel table as the last full pass saw it, with our successful ops applied since. */
   private observed: Map<string, ObservedService> | undefined;
-  private recorded: Map<string, ServiceKey> | undefined;
+  private readonly ledger: OwnershipLedger;
+  private readonly conflictsById = new Map<string, ServiceConflict>();
   private draining = new Map<string, number>();
   private inFlight: Promise<SyncReport> | undefined;
   private queued: Promise<SyncReport> | undefined;
@@ -84,6 +94,20 @@ export class IpvsReconciler {
     this.drain = opts.drain ?? DEFAULT_DRAIN_POLICY;
     this.resyncMs = opts.resyncMs ?? 30_000;
     this.retryMs = opts.retryMs ?? 1_000;
+    this.ledger = new OwnershipLedger(opts.ownership, this.log, opts.metrics);
+  }
+
+  /**
+   * Desired services left untouched because the kernel has them and they are not provably
+   * ours (conflicts.ts), as of the last pass or update.
+   */
+  conflicts(): ServiceConflict[] {
+    return [...this.conflictsById.values()];
+  }
+
+  /** The ownership record's fault while it cannot be read or written (readiness), if any. */
+  recordFault(): IpvsRecordError | undefined {
+    return this.ledger.fault();
   }
 
   /** Replaces the desired table and asks for a pass. */
@@ -183,30 +207,35 @@ export class IpvsReconciler {
     if (!this.desired) return { ran: false, results: [], failed: [], waiting: 0, elapsedMs: 0 };
     const desired = [...this.desired.values()];
     try {
-      this.recorded ??= new Map((await this.opts.ownership.load()).map((k) => [serviceId(k), k]));
+      await this.ledger.load();
+      await this.ledger.flush();
       const observed = await this.opts.client.dump({ stats: false });
+      const present = new Set(observed.map((s) => serviceId(s.key)));
+      await this.adopt(present);
+      const { plannable, conflicts } = partitionOwned(desired, (id) => present.has(id), this.ledger);
+      this.setConflicts(conflicts, undefined);
       const plan = planTable({
-        desired,
+        desired: plannable,
         observed,
-        recorded: this.recorded,
+        recorded: this.ledger.services,
         draining: this.draining,
         nowMs: started,
         drain: this.drain,
       });
-      const results = plan.ops.length > 0 ? await this.opts.client.apply(plan.ops) : [];
+      const results = await this.applyOwned(plan.ops);
       this.reportDrains(this.draining, plan.draining, results, started);
       this.draining = plan.draining;
       this.observed = new Map(applyOps(observed, succeeded(results)).map((s) => [serviceId(s.key), s]));
       const failed = results.filter((r) => r.error);
-      await this.record(desired, results);
+      await this.collect(desired, this.observed);
       this.report(results, failed);
       const elapsedMs = this.opts.clock.now() - started;
-      this.opts.metrics?.synced(elapsedMs, results, this.recorded.size, plan.draining.size, this.wallNow());
+      this.opts.metrics?.synced(elapsedMs, results, this.ledger.services.size, plan.draining.size, this.wallNow());
       this.log.debug(
         { ops: results.length, failed: failed.length, draining: plan.draining.size, elapsedMs },
         'ipvs synced',
       );
-      this.arm(failed.length > 0 || plan.draining.size > 0 ? this.retryMs : this.resyncMs);
+      this.arm(this.nextPassMs(failed.length > 0 || plan.draining.size > 0));
       return { ran: true, results, failed, waiting: plan.waiting, elapsedMs };
     } catch (err) {
       this.opts.metrics?.passFailed();
@@ -238,14 +267,16 @@ export class IpvsReconciler {
   /** {@link update} once the passes and updates before it are done: `observed` is current. */
   private async applyChanged(changed: readonly DesiredService[], removed: readonly ServiceKey[]): Promise<SyncReport> {
     const observed = this.observed;
-    if (!observed || !this.recorded) return this.pass();
+    if (!observed) return this.pass();
     const started = this.opts.clock.now();
     const ids = [...changed.map((s) => serviceId(s.key)), ...removed.map(serviceId)];
     const touched = ids.flatMap((id) => observed.get(id) ?? []);
+    const { plannable, conflicts } = partitionOwned(changed, (id) => observed.has(id), this.ledger);
+    this.setConflicts(conflicts, ids);
     const plan = planTable({
-      desired: changed,
+      desired: plannable,
       observed: touched,
-      recorded: this.recorded,
+      recorded: this.ledger.services,
       draining: this.draining,
       nowMs: started,
       // The cached table's connection counts are as old as the last dump: a removed
@@ -253,7 +284,7 @@ export class IpvsReconciler {
       // deletes it on fresh counts.
       drain: { ...this.drain, deleteWhenIdle: false },
     });
-    const results = plan.ops.length > 0 ? await this.opts.client.apply(plan.ops) : [];
+    const results = await this.applyOwned(plan.ops);
     for (const s of applyOps(touched, succeeded(results))) {
       observed.set(serviceId(s.key), s);
     }
@@ -267,15 +298,16 @@ export class IpvsReconciler {
     for (const [id, since] of plan.draining) this.draining.set(id, since);
     this.reportDrains(before, this.draining, results, started);
     const failed = results.filter((r) => r.error);
-    await this.record(changed, results);
     this.report(results, failed);
     const elapsedMs = this.opts.clock.now() - started;
-    this.opts.metrics?.synced(elapsedMs, results, this.recorded.size, this.draining.size, this.wallNow());
+    this.opts.metrics?.synced(elapsedMs, results, this.ledger.services.size, this.draining.size, this.wallNow());
     this.log.debug(
       { ops: results.length, failed: failed.length, draining: this.draining.size, elapsedMs, services: ids.length },
       'ipvs synced',
     );
-    if (failed.length > 0 || plan.draining.size > 0) this.arm(this.retryMs);
+    if (failed.length > 0 || plan.draining.size > 0 || this.ledger.fault()) {
+      this.arm(this.nextPassMs(failed.length > 0 || plan.draining.size > 0));
+    }
     return { ran: true, results, failed, waiting: plan.waiting, elapsedMs };
   }
 
@@ -316,22 +348,82 @@ export class IpvsReconciler {
     return (this.opts.wallNowMs ?? Date.now)();
   }
 
-  /** Ownership after a pass: the desired services join the record, deleted services leave it. */
-  private async record(desired: readonly DesiredService[], results: readonly OpResult[]): Promise<void> {
-    const recorded = this.recorded ?? new Map<string, ServiceKey>();
-    this.recorded = recorded;
-    let changed = false;
-    for (const s of desired) {
-      const id = serviceId(s.key);
-      if (recorded.has(id)) continue;
-      this.log.info({ vs: formatServiceKey(s.key) }, 'ipvs service owned');
-      recorded.set(id, s.key);
-      changed = true;
+  /**
+   * Applies a plan's ops with ownership kept around them: a service is claimed in the record
+   * before it is created, and released once its delete succeeded.
+   */
+  private async applyOwned(ops: readonly Op[]): Promise<OpResult[]> {
+    if (ops.length === 0) return [];
+    const adds = ops.flatMap((op) => (op.op === 'addService' ? [{ ...op, exclusive: true as const }] : []));
+    for (const op of adds) await this.ledger.claim(op.service.key);
+    // Adds go first, alone and exclusive: a service that appeared since the table this plan
+    // was made on (the fast path's cache can be a resync period old) is someone else's, and
+    // neither it nor its destinations may be written.
+    const added = adds.length > 0 ? await this.opts.client.apply(adds) : [];
+    const taken = new Set<string>();
+    for (const r of added) {
+      if (r.op.op !== 'addService' || !(r.error && 'errnoName' in r.error && r.error.errnoName === 'EEXIST')) continue;
+      taken.add(serviceId(r.op.service.key));
+      await this.ledger.release(r.op.service.key);
+      this.log.warn({ vs: formatServiceKey(r.op.service.key) }, 'ipvs service appeared meanwhile: left untouched');
     }
-    for (const r of results) {
-      if (r.op.op === 'deleteService' && !r.error && recorded.delete(serviceId(r.op.key))) changed = true;
+    const rest = ops.filter((op) => op.op !== 'addService' && !taken.has(serviceId(serviceOfOp(op))));
+    const results = [...added, ...(rest.length > 0 ? await this.opts.client.apply(rest) : [])];
+    for (const r of results) if (r.op.op === 'deleteService' && !r.error) await this.ledger.release(r.op.key);
+    return results;
+  }
+
+  /**
+   * After a full pass: entries for services that are neither desired nor in the kernel (a
+   * claim whose create failed, a service someone deleted) leave the record, so the record
+   * never names a service we might later find made by someone else.
+   */
+  private async collect(
+    desired: readonly DesiredService[],
+    observed: ReadonlyMap<string, ObservedService>,
+  ): Promise<void> {
+    const wanted = new Set(desired.map((s) => serviceId(s.key)));
+    for (const [id, key] of [...this.ledger.services]) {
+      if (!wanted.has(id) && !observed.has(id)) await this.ledger.release(key);
     }
-    if (changed) await this.opts.ownership.save([...recorded.values()]);
+  }
+
+  /** Takes the services named by `adopt` into the record when the kernel has them. */
+  private async adopt(present: ReadonlySet<string>): Promise<void> {
+    for (const key of this.opts.adopt ?? []) {
+      if (!present.has(serviceId(key)) || this.ledger.owns(key)) continue;
+      this.log.warn({ vs: formatServiceKey(key) }, 'ipvs service adopted by request');
+      await this.ledger.claim(key);
+    }
+  }
+
+  /**
+   * Replaces the conflicts of the services in `ids` (all when undefined) and reports what
+   * changed: a warning when one appears, info when it ends, the gauge always.
+   */
+  private setConflicts(conflicts: readonly ServiceConflict[], ids: readonly string[] | undefined): void {
+    const next = new Map(conflicts.map((c) => [serviceId(c.key), c]));
+    const scope = ids ? new Set(ids) : undefined;
+    for (const [id, c] of this.conflictsById) {
+      if ((scope && !scope.has(id)) || next.has(id)) continue;
+      this.conflictsById.delete(id);
+      this.log.info({ vs: formatServiceKey(c.key) }, 'ipvs service conflict resolved');
+    }
+    for (const [id, c] of next) {
+      const before = this.conflictsById.get(id);
+      this.conflictsById.set(id, c);
+      if (before?.reason === c.reason) continue;
+      this.log.warn({ vs: formatServiceKey(c.key), reason: c.reason }, 'ipvs service not ours: left untouched');
+    }
+    this.opts.metrics?.conflicts(
+      [...this.conflictsById.values()].map((c) => ({ service: formatServiceKey(c.key), reason: c.reason })),
+    );
+  }
+
+  /** When to pass again: soon while ops fail or drain, with backoff while the record is faulty. */
+  private nextPassMs(busy: boolean): number {
+    const wait = busy ? this.retryMs : this.resyncMs;
+    return this.ledger.fault() ? Math.min(wait, this.ledger.backoffMs(this.retryMs, this.resyncMs)) : wait;
   }
 
   /** Logs each distinct failure once, until that op succeeds again. */
@@ -359,7 +451,10 @@ function succeeded(results: readonly OpResult[]): Op[] {
 }
 
 function serviceOf(r: OpResult): ServiceKey {
-  const op = r.op;
+  return serviceOfOp(r.op);
+}
+
+function serviceOfOp(op: Op): ServiceKey {
   switch (op.op) {
     case 'addService':
     case 'updateService':

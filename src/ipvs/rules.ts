@@ -1,4 +1,5 @@
 import { parseIpv4, parseIpv6, formatIpv4, formatIpv6 } from './address.js';
+import { quoted } from '../core/clip.js';
 import * as K from './constants.js';
 import type {
   AddressFamily,
@@ -127,7 +128,7 @@ function parseLine(tokens: string[]): Parsed | string {
       edit = true;
       break;
     default:
-      return `"${cmd ?? ''}" is not a service or server declaration (a rules file declares the table; it is never flushed or edited)`;
+      return `${quoted(cmd ?? '')} is not a service or server declaration (a rules file declares the table; it is never flushed or edited)`;
   }
   let proto: Protocol | undefined;
   let vip: ReturnType<typeof parseAddrPort>;
@@ -150,14 +151,18 @@ function parseLine(tokens: string[]): Parsed | string {
       case '-u':
       case '--udp-service':
       case '--sctp-service':
+        // ipvsadm refuses a second service option ("multiple service addresses specified").
+        if (vip !== undefined || fwmark !== undefined) return `more than one service on the line (${opt})`;
         proto = opt === '-t' || opt === '--tcp-service' ? 'tcp' : opt === '--sctp-service' ? 'sctp' : 'udp';
         vip = parseAddrPort(value);
-        if (!vip || vip.port === undefined) return `bad service address "${value}" (want ADDR:PORT or [ADDR6]:PORT)`;
+        if (!vip || vip.port === undefined)
+          return `bad service address ${quoted(value)} (want ADDR:PORT or [ADDR6]:PORT)`;
         break;
       case '-f':
       case '--fwmark-service':
+        if (vip !== undefined || fwmark !== undefined) return `more than one service on the line (${opt})`;
         fwmark = uint(value, 0xffffffff);
-        if (fwmark === undefined || fwmark === 0) return `bad firewall mark "${value}"`;
+        if (fwmark === undefined || fwmark === 0) return `bad firewall mark ${quoted(value)}`;
         break;
       case '-6':
       case '--ipv6':
@@ -165,7 +170,7 @@ function parseLine(tokens: string[]): Parsed | string {
         break;
       case '-s':
       case '--scheduler':
-        if (value.length >= K.IP_VS_SCHEDNAME_MAXLEN) return `scheduler name "${value}" too long`;
+        if (value.length >= K.IP_VS_SCHEDNAME_MAXLEN) return `scheduler name ${quoted(value)} too long`;
         service.scheduler = value;
         break;
       case '-p':
@@ -181,7 +186,7 @@ function parseLine(tokens: string[]): Parsed | string {
       case '-M':
       case '--netmask':
         service.netmask = value.includes('.') ? parseIpv4Mask(value) : uint(value, 128);
-        if (service.netmask === undefined) return `bad netmask "${value}"`;
+        if (service.netmask === undefined) return `bad netmask ${quoted(value)}`;
         break;
       case '-o':
       case '--ops':
@@ -194,14 +199,14 @@ function parseLine(tokens: string[]): Parsed | string {
       case '--sched-flags':
         for (const f of value.split(',')) {
           const bit = SCHED_FLAG[f];
-          if (bit === undefined) return `unknown scheduler flag "${f}"`;
+          if (bit === undefined) return `unknown scheduler flag ${quoted(f)}`;
           schedFlags |= bit;
         }
         break;
       case '-r':
       case '--real-server': {
         const r = parseAddrPort(value);
-        if (!r) return `bad real server address "${value}"`;
+        if (!r) return `bad real server address ${quoted(value)}`;
         dest.af = r.af;
         dest.address = r.address;
         if (r.port !== undefined) dest.port = r.port;
@@ -218,25 +223,25 @@ function parseLine(tokens: string[]): Parsed | string {
       case '-w':
       case '--weight':
         dest.weight = uint(value, 65535);
-        if (dest.weight === undefined) return `bad weight "${value}"`;
+        if (dest.weight === undefined) return `bad weight ${quoted(value)}`;
         break;
       case '-x':
       case '--u-threshold':
       case '-y':
       case '--l-threshold': {
         const n = uint(value, 0xffffffff);
-        if (n === undefined) return `bad threshold "${value}"`;
+        if (n === undefined) return `bad threshold ${quoted(value)}`;
         if (opt === '-x' || opt === '--u-threshold') dest.upperThreshold = n;
         else dest.lowerThreshold = n;
         break;
       }
       case '--tun-type':
-        if (value !== 'ipip' && value !== 'gue' && value !== 'gre') return `unknown tunnel type "${value}"`;
+        if (value !== 'ipip' && value !== 'gue' && value !== 'gre') return `unknown tunnel type ${quoted(value)}`;
         dest.tunnelType = value as TunnelType;
         break;
       case '--tun-port':
         dest.tunnelPort = uint(value, 65535);
-        if (dest.tunnelPort === undefined) return `bad tunnel port "${value}"`;
+        if (dest.tunnelPort === undefined) return `bad tunnel port ${quoted(value)}`;
         break;
       case '--tun-nocsum':
         dest.tunnelFlags = K.IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM;
@@ -248,7 +253,7 @@ function parseLine(tokens: string[]): Parsed | string {
         dest.tunnelFlags = K.IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM;
         break;
       default:
-        return `unknown option "${opt}"`;
+        return `unknown option ${quoted(opt)}`;
     }
   }
   if (schedFlags) service.flags = (service.flags ?? 0) | schedFlags;

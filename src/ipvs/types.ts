@@ -131,7 +131,15 @@ export type ZeroTarget = { readonly all: true } | { readonly all: false; readonl
 
 /** One change to the kernel table: what the planner emits and the client applies. */
 export type Op =
-  | { readonly op: 'addService'; readonly service: Service }
+  | {
+      readonly op: 'addService';
+      readonly service: Service;
+      /**
+       * Fail with EEXIST instead of editing a service that already exists: the reconciler's
+       * adds, since a service that appeared after its last dump may be another tool's.
+       */
+      readonly exclusive?: true;
+    }
   | { readonly op: 'updateService'; readonly service: Service }
   | { readonly op: 'deleteService'; readonly key: ServiceKey }
   | { readonly op: 'addDestination'; readonly service: ServiceKey; readonly destination: Destination }

@@ -206,7 +206,7 @@ describe('lvsctl ipvs apply', () => {
       ipvsadm('-C');
       // A service someone else made, which apply must leave alone.
       ipvsadm('-A', '-t', '198.51.100.1:80', '-s', 'rr');
-      const state = join(dir, 'owned.json');
+      const state = join(dir, 'owned');
       const file = join(dir, 'rules');
       const first =
         '-A -t 192.0.2.50:80 -s wrr\n-a -t 192.0.2.50:80 -r 10.5.0.1:8080 -m -w 2\n-A -u 192.0.2.51:53 -s rr\n';
@@ -227,6 +227,16 @@ describe('lvsctl ipvs apply', () => {
       expect(ipvsadm('-Sn')).toBe(
         '-A -t 192.0.2.50:80 -s wrr\n-a -t 192.0.2.50:80 -r 10.5.0.1:8080 -m -w 5\n-A -t 198.51.100.1:80 -s rr\n',
       );
+      // A rules file naming the foreign service: a conflict, reported, and the service unchanged.
+      const before = ipvsadm('-Sn');
+      writeFileSync(
+        file,
+        '-A -t 192.0.2.50:80 -s wrr\n-a -t 192.0.2.50:80 -r 10.5.0.1:8080 -m -w 5\n-A -t 198.51.100.1:80 -s sh\n',
+      );
+      const conflict = await lvsctl('ipvs', 'apply', file, '--state', state);
+      expect(conflict.code).toBe(1);
+      expect(conflict.stderr).toMatch(/^conflict: IPVS service tcp 198\.51\.100\.1:80 already exists on this node/m);
+      expect(ipvsadm('-Sn')).toBe(before);
       // A bad file changes nothing and names the line.
       writeFileSync(file, '-A -t 192.0.2.50:80 -s wrr\n-C\n');
       const bad = await lvsctl('ipvs', 'apply', file, '--state', state);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { silentLogger } from '../../../src/core/logger.js';
 import type { IpvsClient } from '../../../src/ipvs/client.js';
 import { formatRules } from '../../../src/ipvs/format.js';
 import { createNetlinkClient } from '../../../src/ipvs/netlink-client.js';
-import { FileOwnershipStore } from '../../../src/ipvs/ownership.js';
+import { DirectoryOwnershipStore } from '../../../src/ipvs/ownership-dir.js';
 import { IpvsReconciler } from '../../../src/ipvs/reconciler.js';
 import { serviceId, ZERO_STATS, type DesiredService, type ObservedService } from '../../../src/ipvs/types.js';
 import { randomTable, rng } from '../../unit/ipvs/table-gen.js';
@@ -69,9 +69,10 @@ describe('IpvsReconciler against the kernel', () => {
       const start = randomTable(r, 8, 4);
       sh('ipvsadm', ['-R'], formatRules(observedOf(start), true));
       // ...some of which an earlier run of ours had created (its ownership record).
-      const state = join(dir, `owned-${seed}.json`);
+      // (the single-file record of earlier versions, migrated into one file per service).
+      const state = join(dir, `owned-${seed}`);
       const recorded = start.filter(() => r() < 0.4).map((s) => s.key);
-      await new FileOwnershipStore(state).save(recorded);
+      writeFileSync(`${state}.json`, JSON.stringify({ services: recorded }));
       const desired = randomTable(r, 8, 4);
       const before = await client.dump();
 
@@ -79,7 +80,7 @@ describe('IpvsReconciler against the kernel', () => {
         client,
         log: silentLogger(),
         clock: systemClock,
-        ownership: new FileOwnershipStore(state),
+        ownership: new DirectoryOwnershipStore({ dir: state }),
         drain: { drainMs: 0, deleteWhenIdle: true, udpImmediate: true },
       });
       const report = await reconciler.setDesired(desired);
@@ -89,9 +90,24 @@ describe('IpvsReconciler against the kernel', () => {
       ).toEqual([]);
 
       const after = new Map((await client.dump()).map((s) => [serviceId(s.key), s]));
-      for (const want of desired)
+      // A desired service someone else already has is theirs: a conflict, left as it was.
+      const recordedIds = new Set(recorded.map(serviceId));
+      const foreign = new Set(before.map((s) => serviceId(s.key)).filter((id) => !recordedIds.has(id)));
+      const conflicting = desired.filter((d) => foreign.has(serviceId(d.key)));
+      expect(
+        reconciler
+          .conflicts()
+          .map((c) => serviceId(c.key))
+          .sort(),
+        `seed ${seed}`,
+      ).toEqual(conflicting.map((d) => serviceId(d.key)).sort());
+      for (const want of desired) {
+        if (foreign.has(serviceId(want.key))) continue;
         expect(shape(after.get(serviceId(want.key)) ?? want), `seed ${seed}`).toEqual(shape(want));
-      const owned = new Set([...desired, ...recorded.map((key) => ({ key }))].map((s) => serviceId(s.key)));
+      }
+      const owned = new Set(
+        [...desired, ...recorded.map((key) => ({ key }))].map((s) => serviceId(s.key)).filter((id) => !foreign.has(id)),
+      );
       for (const s of before) {
         const id = serviceId(s.key);
         if (owned.has(id)) continue;
@@ -110,7 +126,7 @@ describe('IpvsReconciler against the kernel', () => {
           client: again,
           log: silentLogger(),
           clock: systemClock,
-          ownership: new FileOwnershipStore(state),
+          ownership: new DirectoryOwnershipStore({ dir: state }),
           drain: { drainMs: 0, deleteWhenIdle: true, udpImmediate: true },
         });
         const second = await restarted.setDesired(desired);

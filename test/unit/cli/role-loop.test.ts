@@ -50,6 +50,15 @@ describe('notReadyReasons', () => {
       ]),
     ).toEqual(['director: first sync pending']);
   });
+
+  it('names every fault a running role reports (an unwritable IPVS ownership record)', () => {
+    expect(
+      notReadyReasons([
+        { name: 'director', isSynced: () => true, faults: () => ['ipvs ownership record: EROFS'] },
+        { name: 'realserver', isSynced: () => false },
+      ]),
+    ).toEqual(['director: ipvs ownership record: EROFS', 'realserver: first sync pending']);
+  });
 });
 
 describe('ApplyReportLoop', () => {

@@ -244,4 +244,41 @@ describe('Director', () => {
     await settle(100);
     expect((await client.dump()).map((s) => (s.key.kind === 'addr' ? s.key.address : ''))).toEqual(['10.9.9.9']);
   });
+  it('a VirtualServer whose IPVS service another tool owns: left untouched, reported apart from spec issues', async () => {
+    const { client, director, settle } = setup();
+    const foreign = {
+      key: {
+        kind: 'addr' as const,
+        af: 'inet' as const,
+        protocol: 'tcp' as const,
+        address: '192.168.105.253',
+        port: 80,
+      },
+      scheduler: 'rr',
+      flags: 0,
+      timeoutMs: 0,
+      netmask: 0xffffffff,
+      peName: '',
+    };
+    await client.apply([{ op: 'addService', service: foreign }]);
+    const before = await client.dump();
+    await director.setObjects(await load('seed-000-dr-vrrp-redirect'));
+    await settle(100);
+    expect(await client.dump()).toEqual(before);
+    const status = director.status();
+    expect(status.issues).toEqual([]);
+    expect(status.observedIssues).toEqual([
+      {
+        ref: 'default/example-web-servers',
+        kind: 'VirtualServer',
+        path: [],
+        transient: true,
+        reason: 'ServiceConflict',
+        message:
+          'IPVS service tcp 192.168.105.253:80 already exists on this node and is not in its ownership record: ' +
+          'another tool (kube-proxy, ipvsadm, keepalived) owns it, so it is left untouched. Remove that service, ' +
+          'or, if this node made it, adopt it with --adopt-ipvs-service',
+      },
+    ]);
+  });
 });

@@ -115,6 +115,18 @@ export function describeIpvsClientContract(
       ]);
     });
 
+    it('an exclusive add of a service that exists fails with EEXIST and changes nothing', async () => {
+      const svc = service({ key: tcp('192.0.2.16', 80) });
+      await ok([{ op: 'addService', service: svc }]);
+      const results = await client.apply([
+        { op: 'addService', service: { ...svc, scheduler: 'wrr' }, exclusive: true },
+      ]);
+      expect(results[0]?.error).toMatchObject({ op: 'addService', errnoName: 'EEXIST' });
+      expect(
+        (await client.dump()).find((s) => s.key.kind === 'addr' && s.key.address === '192.0.2.16')?.scheduler,
+      ).toBe(svc.scheduler);
+    });
+
     it('refuses a destination without its service, and applies the rest of the batch', async () => {
       const svc = service({ key: tcp('192.0.2.14', 80) });
       const results = await client.apply([

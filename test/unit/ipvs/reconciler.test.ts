@@ -75,7 +75,7 @@ describe('IpvsReconciler', () => {
     await setup(client, ownership).r.setDesired([svc('192.0.2.1', []), svc('192.0.2.2', [])]);
     await setup(client, ownership).r.setDesired([svc('192.0.2.2', [])]);
     expect((await client.dump()).map((s) => (s.key.kind === 'addr' ? s.key.address : ''))).toEqual(['192.0.2.2']);
-    expect(await ownership.load()).toEqual([key('192.0.2.2')]);
+    expect((await ownership.load()).keys).toEqual([key('192.0.2.2')]);
   });
 
   it('one refused op does not stop the others; the next pass retries and metrics count both', async () => {
