@@ -207,7 +207,22 @@ describeWithApiServer('Helm chart against a real API server', (kubeconfigPath) =
       const { stdout: plain } = await helm('template', RELEASE, CHART, '--namespace', NS, '--show-only', template);
       expect(plain).toContain(`args:\n            - ${role}\n          env:`);
     }
+    const { stdout: adopt } = await helm(
+      'template',
+      RELEASE,
+      CHART,
+      '--namespace',
+      NS,
+      '--show-only',
+      'templates/director-daemonset.yaml',
+      '--set',
+      'director.adoptIpvsServices={tcp:10.0.0.1:80,udp:[fd00::1]:53,fwmark:7}',
+    );
+    expect(adopt).toContain(
+      'args:\n            - director\n            - "--adopt-ipvs-service=tcp:10.0.0.1:80"\n            - "--adopt-ipvs-service=udp:[fd00::1]:53"\n            - "--adopt-ipvs-service=fwmark:7"\n',
+    );
     for (const [set, where] of [
+      ['director.adoptIpvsServices={10.0.0.1:80}', "at '/director/adoptIpvsServices/0'"],
       ['vips.denied={api-server}', "at '/vips/denied/0'"],
       ['vips.allowed={10.0.0.0/33x}', "at '/vips/allowed/0'"],
       ['director.denyVIPs={10.0.0.1}', 'denyVIPs'],
