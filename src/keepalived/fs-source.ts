@@ -1,19 +1,12 @@
-import { closeSync, constants, fstatSync, globSync, openSync, readSync, type Stats } from 'node:fs';
-import type { SourceReader, UnreadableSource } from './parse.js';
+import { globSync } from 'node:fs';
+import { readRegularFile } from '../core/regular-file.js';
+import type { SourceReader } from './parse.js';
 
 /**
  * Largest keepalived file read: 64 MiB, five times the benchmark's generated configuration
  * (40,000 real servers with HTTP_GET checks, 11 MB). PARSE_LIMITS bounds all files together.
  */
 export const KEEPALIVED_FILE_MAX_BYTES = 64 * 1024 * 1024;
-
-const KINDS: readonly [string, (s: Stats) => boolean][] = [
-  ['a folder', (s) => s.isDirectory()],
-  ['a FIFO', (s) => s.isFIFO()],
-  ['a socket', (s) => s.isSocket()],
-  ['a character device', (s) => s.isCharacterDevice()],
-  ['a block device', (s) => s.isBlockDevice()],
-];
 
 /**
  * The SourceReader of the command line: the local file system. Only regular files are read,
@@ -23,20 +16,20 @@ const KINDS: readonly [string, (s: Stats) => boolean][] = [
  */
 export const fileSystemSource: SourceReader = {
   readFile(file) {
-    let fd: number;
-    try {
-      fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      // A missing file is reported by the parser, with the include line.
-      return code === 'ENOENT' || code === 'ENOTDIR' ? undefined : { problem: `cannot be read (${code ?? 'error'})` };
-    }
-    try {
-      return readRegularFile(fd);
-    } catch (err) {
-      return { problem: `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
-    } finally {
-      closeSync(fd);
+    const read = readRegularFile(file, { maxBytes: KEEPALIVED_FILE_MAX_BYTES });
+    if (read.ok) return read.bytes.toString('utf8');
+    switch (read.problem) {
+      case 'missing':
+        // Reported by the parser, with the include line.
+        return undefined;
+      case 'error':
+        return { problem: `cannot be read (${read.code})` };
+      case 'not-regular':
+        return { problem: `is ${read.kind}, not a regular file` };
+      case 'too-large':
+        return { problem: `is larger than the limit of ${KEEPALIVED_FILE_MAX_BYTES} bytes` };
+      case 'grew':
+        return { problem: 'grew while it was read' };
     }
   },
   glob(pattern) {
@@ -47,24 +40,3 @@ export const fileSystemSource: SourceReader = {
     }
   },
 };
-
-function readRegularFile(fd: number): string | UnreadableSource {
-  const info = fstatSync(fd);
-  if (!info.isFile()) {
-    const kind = KINDS.find(([, is]) => is(info))?.[0] ?? 'not a regular file';
-    return { problem: `is ${kind}, not a regular file` };
-  }
-  if (info.size > KEEPALIVED_FILE_MAX_BYTES) {
-    return { problem: `is larger than the limit of ${KEEPALIVED_FILE_MAX_BYTES} bytes` };
-  }
-  // One byte past the size seen: a file that grows while it is read is refused, not followed.
-  const buf = Buffer.alloc(info.size + 1);
-  let length = 0;
-  for (;;) {
-    const n = readSync(fd, buf, length, buf.length - length, null);
-    length += n;
-    if (n === 0 || length === buf.length) break;
-  }
-  if (length > info.size) return { problem: 'grew while it was read' };
-  return buf.subarray(0, length).toString('utf8');
-}

@@ -1,7 +1,7 @@
-import { constants, type Stats } from 'node:fs';
-import { open, readdir, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { clip } from '../core/clip.js';
+import { fileKind, readRegularFile, type FileType } from '../core/regular-file.js';
 import { parseManifestText, type ManifestDocument, type TextDiagnostic } from './manifest-text.js';
 
 const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
@@ -42,7 +42,7 @@ export async function loadManifestPaths(paths: readonly string[]): Promise<Loade
   for (const path of paths) {
     const files = await listRoot(path, out);
     for (const file of files) {
-      const text = await readManifestFile(file.real, file.shown, out.diagnostics);
+      const text = readManifestFile(file.real, file.shown, out.diagnostics);
       if (text === undefined) continue;
       out.files.push(file.shown);
       const parsed = parseManifestText(text, file.shown);
@@ -140,19 +140,9 @@ async function listFolder(
   return { ok: true };
 }
 
-type FileType = Pick<Stats, 'isDirectory' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'>;
-
-const FILE_TYPES: readonly [string, (s: FileType) => boolean][] = [
-  ['a folder', (s) => s.isDirectory()],
-  ['a FIFO', (s) => s.isFIFO()],
-  ['a socket', (s) => s.isSocket()],
-  ['a character device', (s) => s.isCharacterDevice()],
-  ['a block device', (s) => s.isBlockDevice()],
-];
-
 /** "a FIFO", "a socket", "a character device"...: what is neither a file, a folder nor a link. */
 function specialKind(s: FileType): string | undefined {
-  return FILE_TYPES.slice(1).find(([, is]) => is(s))?.[0];
+  return s.isDirectory() ? undefined : fileKind(s);
 }
 
 /**
@@ -160,51 +150,28 @@ function specialKind(s: FileType): string | undefined {
  * FIFO return at once; the type is then checked on the open descriptor, so a file swapped for
  * something else between listing and reading is caught too.
  */
-async function readManifestFile(
-  real: string,
-  shown: string,
-  diagnostics: TextDiagnostic[],
-): Promise<string | undefined> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(real, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
-    const info = await handle.stat();
-    if (!info.isFile()) {
-      const kind = FILE_TYPES.find(([, is]) => is(info))?.[0] ?? 'not a regular file';
-      diagnostics.push(problem(shown, `not a regular file (${kind}); not read`));
-      return undefined;
-    }
-    if (info.size > MANIFEST_FILE_MAX_BYTES) {
-      diagnostics.push(problem(shown, tooLarge()));
-      return undefined;
-    }
-    // Read at most one byte past the limit: the file may have grown since fstat.
-    const buf = Buffer.alloc(Math.min(info.size + 1, MANIFEST_FILE_MAX_BYTES + 1));
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buf, length, buf.length - length, length);
-      if (bytesRead === 0 || length + bytesRead >= buf.length) {
-        length += bytesRead;
+function readManifestFile(real: string, shown: string, diagnostics: TextDiagnostic[]): string | undefined {
+  const read = readRegularFile(real, { maxBytes: MANIFEST_FILE_MAX_BYTES, noFollow: true });
+  if (!read.ok) {
+    switch (read.problem) {
+      case 'not-regular':
+        diagnostics.push(problem(shown, `not a regular file (${read.kind}); not read`));
         break;
-      }
-      length += bytesRead;
+      case 'too-large':
+      case 'grew':
+        diagnostics.push(problem(shown, tooLarge()));
+        break;
+      default:
+        diagnostics.push(problem(shown, `cannot read: ${read.code}`));
     }
-    if (length > MANIFEST_FILE_MAX_BYTES) {
-      diagnostics.push(problem(shown, tooLarge()));
-      return undefined;
-    }
-    try {
-      // A leading byte order mark is dropped; bytes that are not UTF-8 make the file an error.
-      return new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(0, length));
-    } catch {
-      diagnostics.push(problem(shown, 'not UTF-8 text; not read'));
-      return undefined;
-    }
-  } catch (err) {
-    diagnostics.push(problem(shown, `cannot read: ${errnoOf(err)}`));
     return undefined;
-  } finally {
-    await handle?.close();
+  }
+  try {
+    // A leading byte order mark is dropped; bytes that are not UTF-8 make the file an error.
+    return new TextDecoder('utf-8', { fatal: true }).decode(read.bytes);
+  } catch {
+    diagnostics.push(problem(shown, 'not UTF-8 text; not read'));
+    return undefined;
   }
 }
 
