@@ -32,7 +32,7 @@ export { Announcer, type AnnounceLink } from './announcer.js';
 export { NetlinkAddresses } from './netlink-addresses.js';
 export { NetlinkLinks } from './netlink-links.js';
 export { buildGratuitousArp, buildUnsolicitedNa, parseMac } from './frames.js';
-export { canonicalIp, compareIp, familyOf, formatIp, parseIp, parseIpv4, parseIpv6 } from './ip-codec.js';
+export { canonicalIp, compareIp, familyOf, formatIp, parseIp, parseIpv4, parseIpv6, sameIp } from './ip-codec.js';
 export { LinkNotFoundError, NativeUnavailableError, NetlinkError, SyscallError } from './errors.js';
 export type { VipFilter } from './vip-filter.js';
 export { NftVipFilter } from './nft-vip-filter.js';

@@ -103,6 +103,17 @@ export function compareIp(a: string, b: string): number {
   return 0;
 }
 
+/**
+ * True when both texts are addresses of one family with the same bytes. Unlike
+ * `compareIp(a, b) === 0`, an address that does not parse, or one of the other family, is
+ * never the same: a membership test (is this source a configured peer?) must not pass on it.
+ */
+export function sameIp(a: string, b: string): boolean {
+  const x = parseIp(a);
+  const y = parseIp(b);
+  return x !== undefined && y !== undefined && x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
 /** Family of an address text: 4, 6, or undefined. */
 export function familyOf(text: string): 4 | 6 | undefined {
   const b = parseIp(text);

@@ -3,7 +3,7 @@
  * TTL, version, VRID, authentication, interval, address list, unicast peers. The order and the
  * exceptions follow keepalived's vrrp_check_packet.
  */
-import { compareIp } from '../net/ip-codec.js';
+import { sameIp } from '../net/ip-codec.js';
 import { VRRP_AUTH_LEN, VRRP_AUTH_NONE, VRRP_AUTH_PASS, VRRP_IP_TTL } from './constants.js';
 import type { Advert, DropReason, ReceivedMeta, VrrpInstanceConfig } from './types.js';
 
@@ -42,11 +42,11 @@ export function checkAdvert(cfg: VrrpInstanceConfig, advert: Advert, meta: Recei
   }
   // keepalived: a multicast advert on a unicast instance (or the reverse) is dropped.
   if (meta.destination !== undefined && isMulticast(meta.destination) === unicast) return 'unicast_mismatch';
-  if (unicast && !cfg.unicastPeers.some((p) => compareIp(p, meta.source) === 0)) return 'unknown_peer';
+  if (unicast && !cfg.unicastPeers.some((p) => sameIp(p, meta.source))) return 'unknown_peer';
   // RFC 5798 §7.1 MAY verify the address list; keepalived does, and so do we.
   if (advert.addresses.length !== cfg.virtualIPs.length) return 'address_list_mismatch';
   for (const vip of cfg.virtualIPs) {
-    if (!advert.addresses.some((a) => compareIp(a, vip.address) === 0)) return 'address_list_mismatch';
+    if (!advert.addresses.some((a) => sameIp(a, vip.address))) return 'address_list_mismatch';
   }
   return undefined;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalIp, compareIp, parseIp } from '../../../src/net/ip-codec.js';
+import { canonicalIp, compareIp, parseIp, sameIp } from '../../../src/net/ip-codec.js';
 import { ownerLabel, primaryAddress, type AddressEntry } from '../../../src/net/addresses.js';
 import { FakeAddresses } from '../../../src/net/fake-addresses.js';
 
@@ -24,6 +24,14 @@ describe('ip-codec', () => {
     expect(compareIp('10.0.0.2', '10.0.0.10')).toBeLessThan(0);
     expect(compareIp('192.168.0.1', '10.0.0.1')).toBeGreaterThan(0);
     expect(compareIp('fe80::2', 'fe80::2')).toBe(0);
+  });
+
+  it('sameIp: equal bytes of one family; never for text that does not parse or another family', () => {
+    expect(sameIp('2001:db8::1', '2001:DB8:0::1')).toBe(true);
+    expect(sameIp('10.0.0.1', '10.0.0.2')).toBe(false);
+    expect(sameIp('10.0.0.1', 'not-an-address')).toBe(false);
+    expect(sameIp('garbage', 'garbage')).toBe(false);
+    expect(sameIp('10.0.0.1', '::a00:1')).toBe(false);
   });
 });
 

@@ -108,6 +108,13 @@ describe('checkAdvert (RFC 5798 §7.1, keepalived vrrp_check_packet)', () => {
       expected: 'unknown_peer',
     },
     {
+      name: 'unicast advert from a source of the other family (never equal to a peer)',
+      c: { ...cfg, unicastPeers: ['10.77.0.9'] },
+      a: good,
+      m: { ...meta, source: 'fe80::1', destination: '10.77.0.2' },
+      expected: 'unknown_peer',
+    },
+    {
       name: 'unicast advert on a multicast instance',
       c: cfg,
       a: good,
