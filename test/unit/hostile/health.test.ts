@@ -1,0 +1,294 @@
+import net from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../src/core/clock.js';
+import { createHttpChecker } from '../../../src/health/http-check.js';
+import { createSmtpChecker } from '../../../src/health/smtp-check.js';
+import { createTcpChecker } from '../../../src/health/tcp-check.js';
+import type { CheckResult, HealthProbe, HttpUrl } from '../../../src/health/types.js';
+
+// Hostile real servers on loopback: each answers a check with something built to make the
+// director hold memory (endless headers, endless bodies, huge lengths, endless SMTP replies,
+// 1-byte chunks). Each case gives its exact verdict, and the checker closes the connection
+// as soon as the verdict is known, however much the server still has to send.
+
+type Behaviour = (socket: net.Socket) => void;
+
+/** Writes `chunk` forever, respecting backpressure, until the checker closes. */
+function pump(socket: net.Socket, chunk: Buffer): void {
+  const more = () => {
+    while (!socket.destroyed && socket.write(chunk));
+  };
+  socket.on('drain', more);
+  more();
+}
+
+/** Writes `text` one byte per write. */
+function drip(socket: net.Socket, text: string, then?: () => void): void {
+  socket.setNoDelay(true);
+  const bytes = Buffer.from(text, 'latin1');
+  let at = 0;
+  const next = () => {
+    if (socket.destroyed) return;
+    if (at === bytes.length) return then?.();
+    socket.write(bytes.subarray(at, ++at), next);
+  };
+  next();
+}
+
+const KIB = 1024;
+const filler = (n: number) => Buffer.alloc(n, 'a');
+const endless =
+  (head: string, chunk: Buffer): Behaviour =>
+  (s) => {
+    s.write(head);
+    pump(s, chunk);
+  };
+const respond =
+  (text: string | Buffer): Behaviour =>
+  (s) =>
+    s.end(text);
+const onRequest =
+  (b: Behaviour): Behaviour =>
+  (s) =>
+    s.once('data', () => b(s));
+
+const servers: net.Server[] = [];
+/** Per connection of the last server: resolves once closed, with who closed it. */
+let closings: Promise<'checker' | 'server'>[] = [];
+
+async function serve(behaviour: Behaviour): Promise<number> {
+  closings = [];
+  const server = net.createServer((s) => {
+    s.on('error', () => {});
+    // A server that ends the conversation itself calls end(); any other close is the checker's.
+    closings.push(new Promise((resolve) => s.on('close', () => resolve(s.writableEnded ? 'server' : 'checker'))));
+    behaviour(s);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as net.AddressInfo).port;
+}
+afterAll(() => {
+  for (const s of servers) s.close();
+});
+
+const timing = { intervalMs: 1000, timeoutMs: 5000, retry: 0, delayBeforeRetryMs: 0, warmupMs: 0 };
+const target = (port: number) => ({ ip: '127.0.0.1', family: 4 as const, port });
+const url = (u: Partial<HttpUrl> = {}): HttpUrl => ({
+  path: '/',
+  statusCodes: [{ from: 200, to: 299 }],
+  regexNoMatch: false,
+  host: 'h',
+  ...u,
+});
+const httpProbe = (port: number, u: Partial<HttpUrl> = {}): HealthProbe => ({
+  ...timing,
+  target: target(port),
+  type: 'HTTP',
+  http: { urls: [url(u)], httpVersion: '1.0' },
+});
+const smtpProbe = (port: number): HealthProbe => ({
+  ...timing,
+  target: target(port),
+  type: 'SMTP',
+  heloName: 'smtpchecker.keepalived.org',
+  greeting: 'HELO',
+});
+
+const deps = { clock: systemClock };
+const runners = { HTTP: createHttpChecker(deps), SMTP: createSmtpChecker(deps), TCP: createTcpChecker(deps) };
+async function check(probe: HealthProbe): Promise<Omit<CheckResult, 'latencyMs'>> {
+  const signal = new AbortController().signal;
+  const run = runners[probe.type as keyof typeof runners] as (p: HealthProbe, s: AbortSignal) => Promise<CheckResult>;
+  const { latencyMs: _, ...rest } = await run(probe, signal);
+  return rest;
+}
+
+const fail = (reason: string, detail: string) => ({ ok: false, reason, detail });
+const OK = { ok: true };
+const md5Of = async (text: string) => (await import('node:crypto')).createHash('md5').update(text).digest('hex');
+const smtpOk =
+  (greeting: (s: net.Socket) => void): Behaviour =>
+  (s) => {
+    greeting(s);
+    s.on('data', (d) => {
+      if (d.toString().startsWith('HELO')) s.write('250 ok\r\n');
+      if (d.toString().startsWith('QUIT')) s.end('221 bye\r\n');
+    });
+  };
+
+interface Case {
+  readonly name: string;
+  readonly behaviour: Behaviour;
+  readonly probe: (port: number) => HealthProbe | Promise<HealthProbe>;
+  readonly expected: object;
+  /** The checker, not the server, ends the conversation (it stopped reading). */
+  readonly checkerCloses: boolean;
+}
+
+const CASES: Case[] = [
+  {
+    name: 'endless headers',
+    behaviour: onRequest(endless('HTTP/1.0 200 OK\r\n', Buffer.from('X-Pad: aaaaaaaaaaaaaaaa\r\n'.repeat(512)))),
+    probe: (p) => httpProbe(p),
+    expected: fail('protocol', '/: status line and headers larger than 65536 bytes'),
+    checkerCloses: true,
+  },
+  {
+    name: 'one endless header line',
+    behaviour: onRequest(endless('HTTP/1.0 200 OK\r\nX-Pad: ', filler(16 * KIB))),
+    probe: (p) => httpProbe(p),
+    expected: fail('protocol', '/: status line and headers larger than 65536 bytes'),
+    checkerCloses: true,
+  },
+  {
+    name: 'an endless status line',
+    behaviour: onRequest(endless('HTTP/1.0 200 ', filler(16 * KIB))),
+    probe: (p) => httpProbe(p),
+    expected: fail('protocol', '/: status line and headers larger than 65536 bytes'),
+    checkerCloses: true,
+  },
+  {
+    name: 'endless bytes that are not HTTP',
+    behaviour: onRequest(endless('', filler(16 * KIB))),
+    probe: (p) => httpProbe(p),
+    expected: fail('protocol', '/: not an HTTP/1.x status line'),
+    checkerCloses: true,
+  },
+  {
+    name: 'an endless body, status judged only: passes on the headers',
+    behaviour: onRequest(endless('HTTP/1.0 200 OK\r\n\r\n', filler(64 * KIB))),
+    probe: (p) => httpProbe(p),
+    expected: OK,
+    checkerCloses: true,
+  },
+  {
+    name: 'an endless body with a refused status: fails on the headers',
+    behaviour: onRequest(endless('HTTP/1.0 503 Busy\r\n\r\n', filler(64 * KIB))),
+    probe: (p) => httpProbe(p, { digest: '0'.repeat(32) }),
+    expected: fail('status', '/: status 503'),
+    checkerCloses: true,
+  },
+  {
+    name: 'an endless body for a digest',
+    behaviour: onRequest(endless('HTTP/1.0 200 OK\r\n\r\n', filler(64 * KIB))),
+    probe: (p) => httpProbe(p, { digest: '0'.repeat(32) }),
+    expected: fail('protocol', '/: body larger than 16777216 bytes'),
+    checkerCloses: true,
+  },
+  {
+    name: 'a Content-Length of a terabyte for a digest',
+    behaviour: onRequest(endless('HTTP/1.1 200 OK\r\nContent-Length: 1099511627776\r\n\r\n', filler(64 * KIB))),
+    probe: (p) => httpProbe(p, { digest: '0'.repeat(32) }),
+    expected: fail('protocol', '/: body larger than 16777216 bytes'),
+    checkerCloses: true,
+  },
+  {
+    name: 'a chunk of a terabyte for a digest',
+    behaviour: onRequest(
+      endless('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10000000000\r\n', filler(64 * KIB)),
+    ),
+    probe: (p) => httpProbe(p, { digest: '0'.repeat(32) }),
+    expected: fail('protocol', '/: body larger than 16777216 bytes'),
+    checkerCloses: true,
+  },
+  {
+    name: 'endless 1000-byte chunks for a digest',
+    behaviour: onRequest(
+      endless(
+        'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n',
+        Buffer.from(`3e8\r\n${'a'.repeat(1000)}\r\n`.repeat(64)),
+      ),
+    ),
+    probe: (p) => httpProbe(p, { digest: '0'.repeat(32) }),
+    expected: fail('protocol', '/: body larger than 16777216 bytes'),
+    checkerCloses: true,
+  },
+  {
+    name: 'an endless chunk-size line',
+    behaviour: onRequest(endless('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;ext=', filler(16 * KIB))),
+    probe: (p) => httpProbe(p, { digest: '0'.repeat(32) }),
+    expected: fail('protocol', '/: chunk-size line larger than 4096 bytes'),
+    checkerCloses: true,
+  },
+  {
+    name: 'a chunk size that is not hex',
+    behaviour: onRequest(endless('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', filler(16 * KIB))),
+    probe: (p) => httpProbe(p, { digest: '0'.repeat(32) }),
+    expected: fail('protocol', '/: bad chunk size'),
+    checkerCloses: true,
+  },
+  {
+    name: 'a body over the regex limit',
+    behaviour: onRequest(endless('HTTP/1.0 200 OK\r\n\r\n', filler(64 * KIB))),
+    probe: (p) => httpProbe(p, { regex: 'healthy' }),
+    expected: fail('protocol', '/: body kept for a regex larger than 262144 bytes'),
+    checkerCloses: true,
+  },
+  {
+    name: 'a response in 1-byte chunks, chunked, with a digest: still judged exactly',
+    behaviour: onRequest((s) =>
+      drip(s, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n', () =>
+        s.end(),
+      ),
+    ),
+    probe: async (p) => httpProbe(p, { digest: await md5Of('hello world'), regex: 'o w' }),
+    expected: OK,
+    checkerCloses: false,
+  },
+  {
+    name: 'a normal response with a digest and a regex: unaffected',
+    behaviour: onRequest(respond('HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nall healthy')),
+    probe: async (p) => httpProbe(p, { digest: await md5Of('all healthy'), regex: 'healthy$' }),
+    expected: OK,
+    checkerCloses: false,
+  },
+  {
+    name: 'SMTP: an endless greeting line',
+    behaviour: endless('220 ', filler(16 * KIB)),
+    probe: (p) => smtpProbe(p),
+    expected: fail('protocol', 'greeting: reply larger than 65536 bytes'),
+    checkerCloses: true,
+  },
+  {
+    name: 'SMTP: endless continuation lines',
+    behaviour: endless('', Buffer.from('220-still greeting\r\n'.repeat(512))),
+    probe: (p) => smtpProbe(p),
+    expected: fail('protocol', 'greeting: reply larger than 65536 bytes'),
+    checkerCloses: true,
+  },
+  {
+    name: 'SMTP: an endless HELO reply',
+    behaviour: (s) => {
+      s.write('220 hi\r\n');
+      s.once('data', () => pump(s, Buffer.from('250-extension\r\n'.repeat(512))));
+    },
+    probe: (p) => smtpProbe(p),
+    expected: fail('protocol', 'HELO reply: reply larger than 65536 bytes'),
+    checkerCloses: true,
+  },
+  {
+    name: 'SMTP: a greeting in 1-byte chunks',
+    behaviour: smtpOk((s) => drip(s, '220-hello\r\n220 ready\r\n')),
+    probe: (p) => smtpProbe(p),
+    expected: OK,
+    checkerCloses: false,
+  },
+  {
+    name: 'TCP: a server that streams forever',
+    behaviour: (s) => pump(s, filler(64 * KIB)),
+    probe: (p) => ({ ...timing, target: target(p), type: 'TCP' }),
+    expected: OK,
+    checkerCloses: true,
+  },
+];
+
+describe('hostile real servers cannot make a health check hold memory', () => {
+  it.each(CASES)('$name', async ({ behaviour, probe, expected, checkerCloses }) => {
+    const port = await serve(behaviour);
+    expect(await check(await probe(port))).toEqual(expected);
+    // The conversation is over once the verdict is in: one connection, closed, nothing left reading.
+    expect(closings).toHaveLength(1);
+    expect(await closings[0]).toBe(checkerCloses ? 'checker' : 'server');
+  });
+});
