@@ -1,6 +1,9 @@
+import dgram from 'node:dgram';
 import net from 'node:net';
+import dnsPacket from 'dns-packet';
 import { afterAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/core/clock.js';
+import { createDnsChecker } from '../../../src/health/dns-check.js';
 import { createHttpChecker } from '../../../src/health/http-check.js';
 import { createSmtpChecker } from '../../../src/health/smtp-check.js';
 import { createTcpChecker } from '../../../src/health/tcp-check.js';
@@ -290,5 +293,93 @@ describe('hostile real servers cannot make a health check hold memory', () => {
     // The conversation is over once the verdict is in: one connection, closed, nothing left reading.
     expect(closings).toHaveLength(1);
     expect(await closings[0]).toBe(checkerCloses ? 'checker' : 'server');
+  });
+});
+
+// DNS: the datagram path holds one datagram at a time whatever the server sends.
+describe('hostile DNS servers', () => {
+  /** Answers each query with `reply(query)`, a list of datagrams. */
+  async function dnsServer(reply: (query: Buffer) => Buffer[]): Promise<number> {
+    const socket = dgram.createSocket('udp4');
+    sockets.push(socket);
+    socket.on('message', (query, from) => {
+      for (const d of reply(query)) socket.send(d, from.port, from.address);
+    });
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    return socket.address().port;
+  }
+  const sockets: dgram.Socket[] = [];
+  afterAll(() => {
+    for (const s of sockets) s.close();
+  });
+  const dnsProbe = (port: number): HealthProbe => ({
+    ...timing,
+    target: target(port),
+    type: 'DNS',
+    queryType: 'A',
+    name: 'www.example.test',
+  });
+  const answer = (query: Buffer) =>
+    dnsPacket.encode({
+      type: 'response',
+      id: query.readUInt16BE(0),
+      flags: dnsPacket.RECURSION_DESIRED,
+      answers: [{ type: 'A', name: 'www.example.test', data: '192.0.2.1' }],
+    });
+  /** A response header (id, QR set, counts) followed by `body`. */
+  const header = (query: Buffer, counts: [number, number], body: Buffer) => {
+    const h = Buffer.alloc(12);
+    h.writeUInt16BE(query.readUInt16BE(0), 0);
+    h[2] = 0x81;
+    h.writeUInt16BE(counts[0], 4);
+    h.writeUInt16BE(counts[1], 6);
+    return Buffer.concat([h, body]);
+  };
+  const dns = createDnsChecker(deps);
+  const run = async (port: number) => {
+    const { latencyMs: _, ...rest } = await dns(dnsProbe(port) as never, new AbortController().signal);
+    return rest;
+  };
+
+  it.each([
+    {
+      name: 'a flood of large datagrams with other ids, then the answer',
+      reply: (q: Buffer) => [
+        ...Array.from({ length: 200 }, () => {
+          const d = Buffer.alloc(60_000);
+          d.writeUInt16BE(q.readUInt16BE(0) ^ 1, 0);
+          d[2] = 0x81;
+          return d;
+        }),
+        answer(q),
+      ],
+      expected: OK,
+    },
+    {
+      name: 'a question name that points at itself',
+      reply: (q: Buffer) => [header(q, [1, 0], Buffer.from([0xc0, 0x0c, 0, 1, 0, 1]))],
+      expected: fail('protocol', 'undecodable response: Cannot decode name (bad pointer)'),
+    },
+    {
+      name: '65535 answers announced, none sent',
+      reply: (q: Buffer) => [header(q, [0, 65535], Buffer.alloc(0))],
+      expected: fail('protocol', 'undecodable response: Cannot decode name (buffer overflow)'),
+    },
+    {
+      name: 'a name of 300 bytes',
+      reply: (q: Buffer) => [
+        header(
+          q,
+          [1, 0],
+          Buffer.concat([
+            ...Array.from({ length: 5 }, () => Buffer.from([60, ...Buffer.alloc(60, 0x61)])),
+            Buffer.from([0, 0, 1, 0, 1]),
+          ]),
+        ),
+      ],
+      expected: fail('protocol', 'undecodable response: Cannot decode name (name too long)'),
+    },
+  ])('$name', async ({ reply, expected }) => {
+    expect(await run(await dnsServer(reply))).toEqual(expected);
   });
 });
