@@ -143,14 +143,13 @@ export class HttpResponseReader implements StreamReader<ParseOutcome> {
     while (at < chunk.length && framing) {
       if (framing.kind === 'close') {
         const over = this.body(chunk.subarray(at));
-        if (over) return { value: over, used: chunk.length };
-        return undefined;
+        return over ? { value: over, used: at } : undefined;
       }
       if (framing.kind === 'length' || framing.phase === 'data') {
         const n = Math.min(framing.remaining, chunk.length - at);
         const over = this.body(chunk.subarray(at, at + n));
-        at += n;
         if (over) return { value: over, used: at };
+        at += n;
         framing.remaining -= n;
         if (framing.remaining > 0) continue;
         if (framing.kind === 'length') return { value: this.response(), used: at };
