@@ -1,5 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
 import dnsPacket from 'dns-packet';
 import { afterAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/core/clock.js';
@@ -381,5 +386,79 @@ describe('hostile DNS servers', () => {
     },
   ])('$name', async ({ reply, expected }) => {
     expect(await run(await dnsServer(reply))).toEqual(expected);
+  });
+});
+
+// SSL_GET reads through the same bounded conversation: TLS changes nothing.
+describe('hostile TLS servers', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hostile-health-tls-'));
+  const tlsServers: tls.Server[] = [];
+  afterAll(() => {
+    for (const s of tlsServers) s.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  async function serveTls(behaviour: Behaviour): Promise<number> {
+    const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+    if (!existsSync(cert)) {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+        ],
+        { stdio: 'ignore' },
+      );
+    }
+    const server = tls.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (s) => {
+      s.on('error', () => {});
+      behaviour(s);
+    });
+    tlsServers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return (server.address() as net.AddressInfo).port;
+  }
+  const httpsProbe = (port: number, u: Partial<HttpUrl> = {}): HealthProbe => ({
+    ...timing,
+    target: target(port),
+    type: 'HTTPS',
+    http: { urls: [url(u)], httpVersion: '1.0' },
+    tls: { verify: false },
+  });
+  const https = createHttpChecker(deps);
+
+  it.each([
+    {
+      name: 'an endless body, status judged only',
+      behaviour: onRequest(endless('HTTP/1.0 200 OK\r\n\r\n', filler(16 * KIB))),
+      probe: (p: number) => httpsProbe(p),
+      expected: OK,
+    },
+    {
+      name: 'endless headers',
+      behaviour: onRequest(endless('HTTP/1.0 200 OK\r\n', Buffer.from('X-Pad: aaaaaaaa\r\n'.repeat(1024)))),
+      probe: (p: number) => httpsProbe(p),
+      expected: fail('protocol', '/: status line and headers larger than 65536 bytes'),
+    },
+    {
+      name: 'an endless body for a digest',
+      behaviour: onRequest(endless('HTTP/1.0 200 OK\r\n\r\n', filler(16 * KIB))),
+      probe: (p: number) => httpsProbe(p, { digest: '0'.repeat(32) }),
+      expected: fail('protocol', '/: body larger than 16777216 bytes'),
+    },
+  ])('SSL_GET: $name', async ({ behaviour, probe, expected }) => {
+    const port = await serveTls(behaviour);
+    const { latencyMs: _, ...rest } = await https(probe(port) as never, new AbortController().signal);
+    expect(rest).toEqual(expected);
   });
 });
