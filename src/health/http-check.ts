@@ -5,8 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import type tls from 'node:tls';
 import { failed, type Checker, type CheckerDeps } from './checker.js';
-import { formatHttpRequest, parseHttpResponse, type HttpResponse } from './http-response.js';
-import { judgeHttpResponse } from './http-verdict.js';
+import { formatHttpRequest, HttpResponseReader } from './http-response.js';
+import { bodyNeeds, judgeHttpResponse } from './http-verdict.js';
 import { reasonOfError } from './socket-errors.js';
 import { openStream } from './stream-session.js';
 import type { CaSource, CheckResult, HealthProbe, HttpUrl, TlsSettings } from './types.js';
@@ -81,16 +81,9 @@ async function fetchUrl(
   }
   try {
     session.write(formatHttpRequest(url.path, url.host, probe.http.httpVersion));
-    let response: HttpResponse | undefined;
-    let invalid: string | undefined;
-    await session.read((received, ended) => {
-      const parsed = parseHttpResponse(received, ended);
-      if (parsed.kind === 'response') response = parsed.response;
-      if (parsed.kind === 'invalid') invalid = parsed.detail;
-      return parsed.kind !== 'incomplete';
-    });
-    if (!response) return failed('protocol', invalid ?? 'no response', elapsed());
-    const verdict = judgeHttpResponse(url, response);
+    const parsed = await session.read(new HttpResponseReader((status) => bodyNeeds(url, status)));
+    if (parsed.kind === 'invalid') return failed('protocol', `${url.path}: ${parsed.detail}`, elapsed());
+    const verdict = judgeHttpResponse(url, parsed.response);
     if (!verdict.ok) return failed(verdict.reason, `${url.path}: ${verdict.detail}`, elapsed());
     return { ok: true, latencyMs: elapsed() };
   } catch (err) {

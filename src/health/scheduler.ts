@@ -53,6 +53,10 @@ export interface SchedulerOptions {
 
 /** Past its timeout plus this, an attempt that has not returned is abandoned as a timeout. */
 const ABANDON_GRACE_MS = 3000;
+/**
+ * Checks in flight at once. Each holds at most 64 KiB of headers and one 64 KiB socket read
+ * (plus 256 KiB for a regex body; README "A hostile real server ..."): 128 MiB in all (384 MiB).
+ */
 const DEFAULT_MAX_CONCURRENT = 1024;
 
 interface Entry {

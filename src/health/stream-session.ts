@@ -26,20 +26,29 @@ export interface StreamOptions {
   readonly tls?: tls.ConnectionOptions;
 }
 
+/**
+ * An incremental reader of a conversation: a parser that sees each received chunk once and
+ * keeps only what it needs, so no conversation holds a whole response (a hostile server may
+ * send an endless one).
+ */
+export interface StreamReader<T> {
+  /** Reads the next chunk: the result and how many bytes of `chunk` it used, or undefined for more. */
+  take(chunk: Buffer): { readonly value: T; readonly used: number } | undefined;
+  /** The peer closed its side before `take` gave a result. */
+  end(): T;
+}
+
 /** An open conversation. Every method rejects once the deadline has passed. */
 export interface StreamSession {
   write(data: string | Uint8Array): void;
   /**
-   * Waits until `complete(received, ended)` is true (or the peer closes), then returns every
-   * byte received so far. Past `maxBytes` it rejects.
+   * Feeds received bytes to `reader` until it gives a result (or the peer closes). Bytes it did
+   * not use stay for the next read. Nothing is buffered while no read is under way: the socket
+   * is paused, so unread bytes wait in the kernel.
    */
-  read(complete: (received: Buffer, ended: boolean) => boolean, maxBytes?: number): Promise<Buffer>;
-  /** Consumes `n` bytes of what has been received. */
-  consume(n: number): void;
+  read<T>(reader: StreamReader<T>): Promise<T>;
   close(): void;
 }
-
-const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
 
 /** Connects and resolves once the connection (and the TLS handshake) is up. */
 export function openStream(opts: StreamOptions): Promise<StreamSession> {
@@ -50,11 +59,12 @@ export function openStream(opts: StreamOptions): Promise<StreamSession> {
     ...(target.bindTo !== undefined ? { localAddress: target.bindTo } : {}),
   };
   const socket: net.Socket = opts.tls ? tls.connect({ ...base, ...opts.tls }) : net.connect(base);
-  let chunks: Buffer[] = [];
-  let size = 0;
+  // Chunks received while no read is under way (at most one socket read: the socket is paused).
+  const pending: Buffer[] = [];
   let ended = false;
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
+  let reading = false;
 
   const fail = (err: Error) => {
     failure ??= err;
@@ -65,9 +75,9 @@ export function openStream(opts: StreamOptions): Promise<StreamSession> {
   const onAbort = () => fail(new DeadlineError('check'));
   signal.addEventListener('abort', onAbort, { once: true });
   socket.on('data', (d: Buffer) => {
-    chunks.push(d);
-    size += d.length;
-    wake?.();
+    pending.push(d);
+    if (reading) wake?.();
+    else socket.pause();
   });
   socket.on('end', () => {
     ended = true;
@@ -89,28 +99,33 @@ export function openStream(opts: StreamOptions): Promise<StreamSession> {
     write(data) {
       if (!failure) socket.write(data);
     },
-    read(complete, maxBytes = DEFAULT_MAX_BYTES) {
-      return new Promise<Buffer>((resolve, reject) => {
-        const check = () => {
-          const received = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
-          chunks = size > 0 ? [received] : [];
-          if (failure) return settle(() => reject(failure));
-          if (size > maxBytes) return settle(() => reject(new Error(`response larger than ${maxBytes} bytes`)));
-          if (complete(received, ended) || ended) return settle(() => resolve(received));
-        };
+    read<T>(reader: StreamReader<T>) {
+      return new Promise<T>((resolve, reject) => {
         const settle = (fn: () => void) => {
           wake = undefined;
+          reading = false;
           fn();
         };
+        const check = () => {
+          if (failure) return settle(() => reject(failure));
+          try {
+            for (let chunk = pending.shift(); chunk; chunk = pending.shift()) {
+              const taken = reader.take(chunk);
+              if (taken) {
+                if (taken.used < chunk.length) pending.unshift(chunk.subarray(taken.used));
+                return settle(() => resolve(taken.value));
+              }
+            }
+            if (ended) return settle(() => resolve(reader.end()));
+          } catch (err) {
+            settle(() => reject(err instanceof Error ? err : new Error(String(err))));
+          }
+        };
         wake = check;
+        reading = true;
+        socket.resume();
         check();
       });
-    },
-    consume(n) {
-      const all = Buffer.concat(chunks, size);
-      const rest = all.subarray(n);
-      chunks = rest.length > 0 ? [rest] : [];
-      size = rest.length;
     },
     close: cleanup,
   };

@@ -1,10 +1,24 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { formatHttpRequest, parseHttpResponse } from '../../../src/health/http-response.js';
+import {
+  formatHttpRequest,
+  HEAD_ONLY,
+  HTTP_BODY_LIMIT,
+  HTTP_HEAD_LIMIT,
+  HttpResponseReader,
+} from '../../../src/health/http-response.js';
 import { judgeHttpResponse } from '../../../src/health/http-verdict.js';
 import type { HttpUrl } from '../../../src/health/types.js';
 
 const b = (s: string) => Buffer.from(s, 'latin1');
+
+/** Feeds `received` to a reader that keeps the body; `ended`: the peer then closes. */
+function parseHttpResponse(received: Buffer, ended: boolean) {
+  const reader = new HttpResponseReader(() => ({ digest: false, keep: true }));
+  const taken = reader.take(received);
+  if (taken) return taken.value;
+  return ended ? reader.end() : { kind: 'incomplete' as const };
+}
 
 describe('parseHttpResponse', () => {
   it.each([
@@ -75,7 +89,7 @@ describe('parseHttpResponse', () => {
     expect(r.kind).toBe('response');
     if (r.kind !== 'response') return;
     expect(r.response.status).toBe(status);
-    expect(r.response.body.toString('latin1')).toBe(body);
+    expect(r.response.body?.toString('latin1')).toBe(body);
   });
 
   it.each([
@@ -157,5 +171,67 @@ describe('judgeHttpResponse', () => {
     },
   ])('$name', ({ url: u, status, expected }) => {
     expect(judgeHttpResponse(u, response(status))).toEqual(expected);
+  });
+});
+
+describe('HttpResponseReader reads incrementally', () => {
+  const chunked = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\n\r\n';
+  /** Feeds `text` in pieces of `size` bytes; the result and the bytes used in total. */
+  function feed(reader: HttpResponseReader, text: string, size: number) {
+    const bytes = b(text);
+    for (let at = 0; at < bytes.length; at += size) {
+      const taken = reader.take(bytes.subarray(at, at + size));
+      if (taken) return { value: taken.value, used: at + taken.used };
+    }
+    return { value: reader.end(), used: bytes.length };
+  }
+
+  it.each([1, 2, 3, 7, 1000])('gives the same digest and body in %i-byte chunks', (size) => {
+    const { value, used } = feed(new HttpResponseReader(() => ({ digest: true, keep: true })), `${chunked}extra`, size);
+    expect(value).toEqual({
+      kind: 'response',
+      response: {
+        status: 200,
+        headers: new Map([['transfer-encoding', 'chunked']]),
+        digest: createHash('md5').update('hello world').digest('hex'),
+        body: b('hello world'),
+      },
+    });
+    // Stops at the last chunk: what follows is not read.
+    expect(used).toBeLessThanOrEqual(chunked.length - 2);
+  });
+
+  it('stops at the end of the headers when the body is not needed', () => {
+    const statuses: number[] = [];
+    const head = 'HTTP/1.0 503 Busy\r\nServer: x\r\n\r\n';
+    const { value, used } = feed(
+      new HttpResponseReader((status) => (statuses.push(status), HEAD_ONLY)),
+      `${head}${'a'.repeat(100)}`,
+      5,
+    );
+    expect(value).toEqual({ kind: 'response', response: { status: 503, headers: new Map([['server', 'x']]) } });
+    expect(used).toBe(head.length);
+    expect(statuses).toEqual([503]);
+  });
+
+  it.each([
+    { at: HTTP_HEAD_LIMIT - 1, kind: 'response' },
+    { at: HTTP_HEAD_LIMIT + 1, kind: 'invalid' },
+  ])('headers ending at byte $at: $kind', ({ at, kind }) => {
+    const start = 'HTTP/1.0 200 OK\r\nX: ';
+    const text = `${start}${'a'.repeat(at - start.length - 4)}\r\n\r\n`;
+    expect(text.length).toBe(at);
+    expect(feed(new HttpResponseReader(() => HEAD_ONLY), text, 4096).value.kind).toBe(kind);
+  });
+
+  it('fails a body over the limit as it streams, before holding it', () => {
+    const reader = new HttpResponseReader(() => ({ digest: true, keep: false }));
+    expect(reader.take(b('HTTP/1.0 200 OK\r\n\r\n'))).toBeUndefined();
+    const mib = Buffer.alloc(1024 * 1024);
+    for (let i = 0; i < HTTP_BODY_LIMIT / mib.length; i++) expect(reader.take(mib)).toBeUndefined();
+    expect(reader.take(b('x'))).toEqual({
+      value: { kind: 'invalid', detail: `body larger than ${HTTP_BODY_LIMIT} bytes` },
+      used: 0,
+    });
   });
 });
