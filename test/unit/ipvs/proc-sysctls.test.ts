@@ -1,13 +1,19 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ProcIpvsSysctls } from '../../../src/ipvs/proc-sysctls.js';
+
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dirname(dir), { recursive: true, force: true });
+});
 
 /** A stand-in for /proc/sys/net/ipv4/vs: the adapter only reads and writes its files. */
 function procDir(values: Record<string, string>): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'lvs-ipvs-sysctl-')), 'vs');
   mkdirSync(dir);
+  made.push(dir);
   for (const [name, text] of Object.entries(values)) writeFileSync(join(dir, name), text);
   return dir;
 }
