@@ -201,18 +201,19 @@ describeWithApiServer('controller against a real API server', (kubeconfigPath) =
   });
 
   it('marks an object the API server accepts but our schema refuses with Invalid/InvalidSpec', async () => {
-    // The CRD bounds an address's length; parsing it is ours.
-    const bad = service('web-bad', '192.0.2.99');
-    bad.spec.addresses = [{ ip: 'not-an-ip', port: 80 }];
-    await apply(kc, bad);
+    // CEL has no address arithmetic, so the CRD lets a VIP that is the broadcast address of
+    // its prefix through; our schema refuses it.
+    await apply(kc, group('g-bad', 70, '192.0.2.255/24'));
     await waitFor(
       'Invalid',
       15_000,
-      async () => condition(await get('virtualservers', 'web-bad'), 'Invalid')?.status === 'True',
+      async () => condition(await get('vrrpgroups', 'g-bad'), 'Invalid')?.status === 'True',
     );
-    const invalid = condition(await get('virtualservers', 'web-bad'), 'Invalid');
+    const invalid = condition(await get('vrrpgroups', 'g-bad'), 'Invalid');
     expect(invalid?.reason).toBe('InvalidSpec');
-    expect(invalid?.message).toContain('spec.addresses[0].ip: must be an IPv4 or IPv6 address');
+    expect(invalid?.message).toContain(
+      'spec.virtualIPs[0].address: 192.0.2.255/24 is the broadcast address of its prefix; a VIP must be a unicast address reachable on the interface',
+    );
   });
 
   it('holds a deleted object with lvs.io/cleanup until no live node reports it', async () => {
