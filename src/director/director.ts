@@ -24,7 +24,7 @@ import { excludesObject, type PlanIssue, type SecretResolver } from './plan-type
 import { desiredDaemons, planDaemons } from './sync-daemons.js';
 import { desiredTable, type ExternalVerdicts, type GroupRole } from './table.js';
 import { vipConflictIssues } from './vip-conflicts.js';
-import { screenVips } from './vip-deny.js';
+import { screenVips } from './vip-policy.js';
 import type { VrrpRunner } from './vrrp-port.js';
 
 export interface DirectorDeps {

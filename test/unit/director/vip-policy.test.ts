@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OPEN_VIP_POLICY, validateObject, type ManifestObject } from '../../../src/api/index.js';
 import { parseVipPolicy } from '../../../src/cli/flags.js';
-import { screenVips } from '../../../src/director/vip-deny.js';
+import { screenVips } from '../../../src/director/vip-policy.js';
 import { virtualServer, vrrpGroup } from '../api/fixtures.js';
 
 const valid = (raw: object): ManifestObject => {
