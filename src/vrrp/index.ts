@@ -32,5 +32,4 @@ export { VrrpEventStream, type VrrpEvent } from './events.js';
 export { rawTransportFactory } from './raw-transport.js';
 export type { AdvertTransport, TransportFactory } from './transport.js';
 export type { CommandRunner } from './commands.js';
-export { parseStandaloneConfig, StandaloneConfigError } from './standalone-config.js';
 export { TransportError, VrrpConfigError } from './errors.js';

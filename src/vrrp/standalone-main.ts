@@ -1,8 +1,12 @@
 /**
- * Runs the VRRP speaker alone from a JSON file (see standalone-config.ts):
+ * Runs the VRRP speaker alone from VrrpGroup manifests (and the Secrets they reference), planned
+ * as the director plans them (standalone-groups.ts):
  *
- *   node dist/src/vrrp/standalone-main.js --config vrrp.json [--metrics-file m.prom] [--status-file s.json]
- *     [--vip-record FILE]
+ *   node dist/src/vrrp/standalone-main.js --manifests PATH [--manifests PATH ...] [--node NAME]
+ *     [--node-label key=value ...] [--metrics-file m.prom] [--status-file s.json] [--vip-record FILE]
+ *
+ * PATH is a YAML or JSON file or a folder of them. --node (default the host name) and
+ * --node-label pick the groups' nodeSelector and per-node overrides.
  *
  * Without --vip-record the record of the VIPs it added lives in memory (IPv4 labels still
  * mark them for the next run).
@@ -10,8 +14,10 @@
  * SIGTERM / SIGINT stop gracefully (priority 0, VIPs released) and exit 0. SIGUSR2 writes the
  * metrics (Prometheus text) and the status (JSON) files. Used by the netns tests and bench/.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
+import { parseLabel } from '../cli/flags.js';
 import { systemClock } from '../core/clock.js';
 import { createRootLogger } from '../core/logger.js';
 import { createRegistry } from '../metrics/registry.js';
@@ -27,25 +33,34 @@ import {
 } from '../net/index.js';
 import { rawTransportFactory } from './raw-transport.js';
 import { VrrpSpeaker } from './speaker.js';
-import { parseStandaloneConfig } from './standalone-config.js';
+import { loadStandaloneGroups } from './standalone-groups.js';
 import { FileVipRecordStore, MemoryVipRecordStore } from './vip-record.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
-      config: { type: 'string' },
+      manifests: { type: 'string', multiple: true },
+      node: { type: 'string' },
+      'node-label': { type: 'string', multiple: true },
       'metrics-file': { type: 'string' },
       'status-file': { type: 'string' },
       'log-level': { type: 'string' },
       'vip-record': { type: 'string' },
     },
   });
-  if (!values.config) {
-    process.stderr.write('usage: standalone-main --config FILE [--metrics-file FILE] [--status-file FILE]\n');
+  if (!values.manifests) {
+    process.stderr.write(
+      'usage: standalone-main --manifests PATH [--node NAME] [--node-label k=v] [--metrics-file FILE] [--status-file FILE]\n',
+    );
     return 2;
   }
   const log = createRootLogger({ ...(values['log-level'] ? { level: values['log-level'] } : {}), pretty: false });
-  const instances = parseStandaloneConfig(JSON.parse(readFileSync(values.config, 'utf8')));
+  const node = {
+    name: values.node ?? hostname(),
+    labels: Object.fromEntries((values['node-label'] ?? []).map((l) => parseLabel(l, '--node-label'))),
+  };
+  const { instances, warnings } = await loadStandaloneGroups(values.manifests, node);
+  for (const warning of warnings) log.warn({ warning }, 'manifest warning');
   const registry = createRegistry({ version: '0.1.0', processMetrics: false });
   const links = new NetlinkLinks();
   const addresses = new NetlinkAddresses();

@@ -14,6 +14,7 @@ import {
   startKeepalived,
   startOurs,
   waitForHolder,
+  type GroupSpecExtra,
   type Peer,
   type PeerOptions,
 } from './vrrp-peers.js';
@@ -46,7 +47,7 @@ describeAsRoot('VRRP failover between our speaker and keepalived 2.2.7', () => {
     await lab?.destroy();
   });
 
-  function start(kind: 'ours' | 'keepalived', node: string, o: PeerOptions, extra: Record<string, unknown> = {}): Peer {
+  function start(kind: 'ours' | 'keepalived', node: string, o: PeerOptions, extra: GroupSpecExtra = {}): Peer {
     const p = kind === 'ours' ? startOurs(lab, node, o, extra) : startKeepalived(lab, node, o);
     peers.push(p);
     vips = [...o.vips];
@@ -142,8 +143,8 @@ describeAsRoot('VRRP failover between our speaker and keepalived 2.2.7', () => {
           {
             name: 'healthy',
             command: ['test', '-e', flag],
-            intervalMs: 100,
-            timeoutMs: 1000,
+            interval: '100ms',
+            timeout: '1s',
             rise: 2,
             fall: 2,
             weight: 0,

@@ -53,7 +53,7 @@ describeAsRoot('VRRP VIP ownership on the host kernel', () => {
     peers.push(p);
     await waitFor(() => has('eth0', '10.78.0.100/32'), { what: 'takeover of 10.78.0.100', timeoutMs: 10_000 });
     expect(await v4()).toEqual(['10.78.0.1/24', '10.78.0.100/32', '10.78.0.5/24']);
-    expect(await p.metrics()).toMatch(/^lvs_vrrp_vip_conflicts\{group="vi51",vrid="51"\} 1$/m);
+    expect(await p.metrics()).toMatch(/^lvs_vrrp_vip_conflicts\{group="default\/vi51",vrid="51"\} 1$/m);
     await p.stop();
     expect(await v4()).toEqual(['10.78.0.1/24', '10.78.0.5/24']);
     expect(p.log.join('\n')).toContain('virtual address conflict');

@@ -1,11 +1,14 @@
 /**
  * VRRP peers for the netns tests and bench/vrrp: our speaker (dist/src/vrrp/standalone-main.js,
- * run with this Node in a namespace) and keepalived 2.2.7, each with its own config file in the
- * lab's temp dir, plus observers (who holds a VIP).
+ * run with this Node in a namespace, from VrrpGroup manifests) and keepalived 2.2.7, each with
+ * its own configuration in the lab's temp dir, plus observers (who holds a VIP).
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import type { z } from 'zod';
+import { API_VERSION, formatDurationMs, SECRET_TYPE, type VrrpGroupSpecSchema } from '../../src/api/index.js';
 import { run, waitFor, type NetnsLab } from '../support/netns.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -44,6 +47,46 @@ export interface PeerOptions {
   readonly iface?: string;
 }
 
+/**
+ * More VrrpGroup spec fields for our speaker (acceptMode, trackScripts, ...), as a user writes
+ * them; they override what PeerOptions map to.
+ */
+export type GroupSpecExtra = Partial<z.input<typeof VrrpGroupSpecSchema>>;
+
+/**
+ * One instance as the manifests a user writes: a VrrpGroup named vi<vrid> in namespace
+ * default, and with a password the Secret (type lvs.io/vrrp-auth) its authentication names.
+ */
+function manifestsOf(o: PeerOptions, extra: GroupSpecExtra): object[] {
+  const name = `vi${o.vrid}`;
+  const secret = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: SECRET_TYPE,
+    metadata: { name: `${name}-auth` },
+    stringData: { password: o.password },
+  };
+  const spec: z.input<typeof VrrpGroupSpecSchema> = {
+    virtualRouterId: o.vrid,
+    version: o.version,
+    interface: o.iface ?? 'eth0',
+    priority: o.priority,
+    advertInterval: formatDurationMs(o.advertIntervalMs),
+    preempt: o.preempt,
+    preemptDelay: formatDurationMs(o.preemptDelayMs ?? 0),
+    virtualIPs: o.vips.map((address) => ({ address })),
+    ...(o.unicastPeers?.length ? { unicastPeers: [...o.unicastPeers] } : {}),
+    ...(o.unicastSrc ? { unicastSourceIP: o.unicastSrc } : {}),
+    ...(o.password
+      ? { authentication: { type: 'PASS', secretRef: { name: secret.metadata.name, key: 'password' } } }
+      : {}),
+    garp: { masterDelay: formatDurationMs(o.garpDelayMs ?? 1000), masterRepeat: o.garpRepeat ?? 2 },
+    ...extra,
+  };
+  const group = { apiVersion: API_VERSION, kind: 'VrrpGroup', metadata: { name }, spec };
+  return o.password ? [group, secret] : [group];
+}
+
 /** A running peer. */
 export interface Peer {
   readonly kind: 'ours' | 'keepalived';
@@ -62,47 +105,39 @@ function exited(p: ChildProcess): Promise<void> {
 }
 
 /**
- * Starts our speaker in `node`. `args` go to standalone-main; by default the record of the
- * VIPs it added is one file per node in the lab's dir, so a restart cleans up as the
- * director does.
+ * Starts our speaker in `node`, from a folder with one VrrpGroup manifest per instance (node
+ * name `node`). `extra` is added to every group's spec. `args` go to standalone-main; by
+ * default the record of the VIPs it added is one file per node in the lab's dir, so a restart
+ * cleans up as the director does.
  */
 export function startOurs(
   lab: NetnsLab,
   node: string,
   options: PeerOptions | readonly PeerOptions[],
-  extra: Record<string, unknown> = {},
+  extra: GroupSpecExtra = {},
   args: readonly string[] = ['--vip-record', `${lab.dir}/vrrp-vips-${node}.json`],
 ): Peer & { metrics(): Promise<string> } {
   const all = Array.isArray(options) ? options : [options as PeerOptions];
   const name = `ours-${node}-${all[0]?.vrid ?? 0}-${++started}`;
-  const cfgPath = `${lab.dir}/${name}.json`;
+  const manifests = `${lab.dir}/${name}`;
   const metricsPath = `${lab.dir}/${name}.prom`;
-  const instanceOf = (o: PeerOptions): Record<string, unknown> => ({
-    name: `vi${o.vrid}`,
-    vrid: o.vrid,
-    version: o.version,
-    interface: o.iface ?? 'eth0',
-    priority: o.priority,
-    advertIntervalMs: o.advertIntervalMs,
-    preempt: o.preempt,
-    preemptDelayMs: o.preemptDelayMs ?? 0,
-    virtualIPs: o.vips,
-    unicastPeers: o.unicastPeers ?? [],
-    ...(o.unicastSrc ? { unicastSrc: o.unicastSrc } : {}),
-    auth: o.password ? { type: 'pass', password: o.password } : { type: 'none' },
-    garp: {
-      masterDelayMs: o.garpDelayMs ?? 1000,
-      masterRepeat: o.garpRepeat ?? 2,
-      masterRefreshMs: 0,
-      masterRefreshRepeat: 1,
-    },
-    ...extra,
-  });
-  writeFileSync(cfgPath, JSON.stringify({ instances: all.map(instanceOf) }));
+  mkdirSync(manifests);
+  for (const o of all) {
+    writeFileSync(
+      `${manifests}/vi${o.vrid}.yaml`,
+      manifestsOf(o, extra)
+        .map((m) => stringify(m))
+        .join('---\n'),
+    );
+  }
   const log: string[] = [];
   const p = lab.spawn(
     node,
-    [...speakerCommand(), '--config', cfgPath, '--metrics-file', metricsPath, '--log-level', 'debug', ...args],
+    [
+      ...speakerCommand(),
+      ...['--manifests', manifests, '--node', node, '--metrics-file', metricsPath, '--log-level', 'debug'],
+      ...args,
+    ],
     { log },
   );
   // `ip netns exec` execs the program, so the child's pid is the speaker's.

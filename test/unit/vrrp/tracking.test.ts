@@ -6,15 +6,28 @@ import {
   type ScriptState,
 } from '../../../src/vrrp/tracking.js';
 import type { TrackScript, VrrpInstanceConfig } from '../../../src/vrrp/types.js';
-import { parseStandaloneConfig } from '../../../src/vrrp/standalone-config.js';
 
-const cfg = (over: Partial<VrrpInstanceConfig> = {}): VrrpInstanceConfig => {
-  const [base] = parseStandaloneConfig({
-    instances: [{ name: 'vi', vrid: 1, interface: 'eth0', virtualIPs: ['10.0.0.1'] }],
-  });
-  if (!base) throw new Error('no instance');
-  return { ...base, ...over };
-};
+/** An instance on eth0 at priority 100 that tracks nothing, as planGroup makes it from defaults. */
+const cfg = (over: Partial<VrrpInstanceConfig> = {}): VrrpInstanceConfig => ({
+  name: 'default/vi',
+  vrid: 1,
+  version: 2,
+  family: 4,
+  interface: 'eth0',
+  priority: 100,
+  advertIntervalMs: 1000,
+  preempt: false,
+  preemptDelayMs: 0,
+  virtualIPs: [{ address: '10.0.0.1', prefixLength: 32 }],
+  unicastPeers: [],
+  auth: { type: 'none' },
+  acceptMode: true,
+  trackInterfaces: [],
+  trackScripts: [],
+  garp: { masterDelayMs: 5000, masterRepeat: 5, masterRefreshMs: 0, masterRefreshRepeat: 1 },
+  notify: {},
+  ...over,
+});
 
 describe('evaluateTracking (keepalived weight semantics)', () => {
   const links = (entries: [string, boolean][]) => new Map(entries);
@@ -129,49 +142,5 @@ describe('track script rise / fall', () => {
   });
   it('rise: 2 successes in a row make a bad script good', () => {
     expect(runAll([false, true, false, true, true])).toEqual([false, false, false, false, true]);
-  });
-});
-
-describe('standalone configuration', () => {
-  it('applies keepalived defaults (advert 1 s, priority 100, GARP delay 5 s x 5) and our preempt default (false)', () => {
-    const c = cfg();
-    expect(c).toMatchObject({
-      version: 3,
-      family: 4,
-      priority: 100,
-      advertIntervalMs: 1000,
-      preempt: false,
-      preemptDelayMs: 0,
-      virtualIPs: [{ address: '10.0.0.1', prefixLength: 32 }],
-      auth: { type: 'none' },
-      garp: { masterDelayMs: 5000, masterRepeat: 5, masterRefreshMs: 0, masterRefreshRepeat: 1 },
-    });
-  });
-
-  it('normalises IPv6 VIPs and peers', () => {
-    const [c] = parseStandaloneConfig({
-      instances: [
-        { name: 'v6', vrid: 2, interface: 'eth0', virtualIPs: ['2001:DB8::1/64'], unicastPeers: ['fe80::0:1'] },
-      ],
-    });
-    expect(c).toMatchObject({
-      family: 6,
-      virtualIPs: [{ address: '2001:db8::1', prefixLength: 64 }],
-      unicastPeers: ['fe80::1'],
-    });
-  });
-
-  it.each([
-    { name: 'v2 over IPv6', input: { version: 2, virtualIPs: ['2001:db8::1'] } },
-    { name: 'v2 with 100 ms', input: { version: 2, advertIntervalMs: 100 } },
-    { name: 'v3 with PASS', input: { auth: { type: 'pass', password: 'x' } } },
-    { name: 'bad VIP', input: { virtualIPs: ['10.0.0.300'] } },
-    { name: 'VRID 0', input: { vrid: 0 } },
-  ])('rejects $name with LVS_CONFIG_INVALID', ({ input }) => {
-    expect(() =>
-      parseStandaloneConfig({
-        instances: [{ name: 'x', vrid: 1, interface: 'eth0', virtualIPs: ['10.0.0.1'], ...input }],
-      }),
-    ).toThrow(expect.objectContaining({ code: 'LVS_CONFIG_INVALID' }));
   });
 });
