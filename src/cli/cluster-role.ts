@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Registry } from 'prom-client';
 import { matchesSelector, secretValue, type Kind, type ManifestObject, type Secret } from '../api/index.js';
-import { systemClock, type Clock } from '../core/clock.js';
+import { systemClock, systemWallClock, type Clock, type WallClock } from '../core/clock.js';
 import { createRootLogger, type Logger } from '../core/logger.js';
 import {
   createEventSink,
@@ -27,7 +27,7 @@ import type { SecretReading } from '../sources/kube-secrets.js';
 import { isDeleting, KubeSource, kubeClients, type SecretUnavailable } from '../sources/kube.js';
 import { UsageError } from './exit.js';
 import { packageVersion, parseListenAddress } from './flags.js';
-import { ApplyReportLoop, notReadyReasons, waitForStopSignal } from './role-loop.js';
+import { ApplyReportLoop, notReadyReasons, startTicker, waitForStopSignal } from './role-loop.js';
 
 /** Flags shared by `lvs-operator director` and `lvs-operator realserver`. */
 export interface ClusterRoleFlags {
@@ -47,6 +47,8 @@ export interface ClusterRoleContext {
   readonly log: Logger;
   readonly registry: Registry;
   readonly clock: Clock;
+  /** For the timestamps written to status (lastTransitionTime and the like). */
+  readonly wallClock: WallClock;
   readonly stateDir: string;
   /** Secrets referenced by the objects of the current pass. */
   readonly resolveSecret: (namespace: string, name: string, key: string) => string | undefined;
@@ -65,6 +67,17 @@ export interface ClusterRoleInstance {
   /** Items to write once the role has stopped (a director: its groups as Stopped). */
   stoppedItems?(): readonly NodeStatusItem[];
 }
+
+/** Time for a cluster role; the command's action passes the system clocks, tests fakes. */
+export interface ClusterRoleTime {
+  /** Monotonic: the report tick, timeouts, and what the role measures. */
+  readonly clock: Clock;
+  /** Wall time for status timestamps. */
+  readonly wallClock: WallClock;
+}
+
+/** The real clocks, which the commands' actions pass. */
+export const systemRoleTime: ClusterRoleTime = { clock: systemClock, wallClock: systemWallClock };
 
 /** A cluster role as `runClusterRole` runs it. */
 export interface ClusterRoleSpec {
@@ -116,13 +129,17 @@ export function clusterRoleOptions(cmd: Command, defaults: { stateDir: string; m
  * waits for status writes; between object changes a report every second picks up VRRP and
  * health changes (writes and Events happen only on change).
  */
-export async function runClusterRole(flags: ClusterRoleFlags, spec: ClusterRoleSpec): Promise<void> {
+export async function runClusterRole(
+  flags: ClusterRoleFlags,
+  time: ClusterRoleTime,
+  spec: ClusterRoleSpec,
+): Promise<void> {
   const node = flags.node;
   if (!node) throw new UsageError('--node (or NODE_NAME) is required');
   const listen = parseListenAddress(flags.metricsAddress);
   const log = createRootLogger({ level: flags.logLevel, node });
   const kc = loadKubeConfig(flags.kubeconfig);
-  const clock = systemClock;
+  const { clock, wallClock } = time;
   const registry = createRegistry({ version: packageVersion() });
   await mkdir(flags.stateDir, { recursive: true });
   const source = new KubeSource({
@@ -152,6 +169,7 @@ export async function runClusterRole(flags: ClusterRoleFlags, spec: ClusterRoleS
     log,
     registry,
     clock,
+    wallClock,
     stateDir: flags.stateDir,
     resolveSecret: (ns, name, key) => {
       const s = objects.find(
@@ -236,16 +254,16 @@ export async function runClusterRole(flags: ClusterRoleFlags, spec: ClusterRoleS
     changed = true;
     return passes.requestApply();
   });
-  const tick = setInterval(() => {
+  const stopTicker = startTicker(clock, REPORT_INTERVAL_MS, () => {
     if (source.hasSynced || retryWrites) void passes.requestReport();
-  }, REPORT_INTERVAL_MS);
+  });
 
   await waitForStopSignal(log);
-  clearInterval(tick);
+  stopTicker();
   source.stop();
   await passes.idle();
   await role.close();
-  await writeStopped(role.stoppedItems?.() ?? [], writer, log);
+  await writeStopped(role.stoppedItems?.() ?? [], writer, clock, log);
   await metrics.close();
   log.info('stopped');
 }
@@ -271,15 +289,20 @@ const STOPPED_WRITE_TIMEOUT_MS = 5_000;
  * Best effort: a node that stops says so (a group item Stopped, so no reader takes it for the
  * master any longer), but an unreachable API server must not hold up the exit.
  */
-async function writeStopped(items: readonly NodeStatusItem[], writer: StatusWriter, log: Logger): Promise<void> {
+async function writeStopped(
+  items: readonly NodeStatusItem[],
+  writer: StatusWriter,
+  clock: Clock,
+  log: Logger,
+): Promise<void> {
   if (items.length === 0) return;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOPPED_WRITE_TIMEOUT_MS)));
+  let cancel: (() => void) | undefined;
+  const timeout = new Promise<void>((resolve) => (cancel = clock.setTimer(STOPPED_WRITE_TIMEOUT_MS, resolve)));
   const writes = Promise.all(
     items.map((i) =>
       writer.write(i.ref, i.status).catch((err: unknown) => log.warn({ err }, 'stopped status not written')),
     ),
   );
   await Promise.race([writes, timeout]);
-  clearTimeout(timer);
+  cancel?.();
 }

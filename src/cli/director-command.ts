@@ -13,7 +13,7 @@ import {
   type NodeIssue,
   type NodeStatusItem,
 } from '../kube/index.js';
-import { clusterRoleOptions, runClusterRole, type ClusterRoleFlags } from './cluster-role.js';
+import { clusterRoleOptions, runClusterRole, systemRoleTime, type ClusterRoleFlags } from './cluster-role.js';
 import { createDirectorRuntime } from './director-runtime.js';
 import {
   collect,
@@ -63,7 +63,7 @@ export function registerDirector(program: Command): void {
       const tuning = parseDirectorTuning(flags);
       const commandPolicy = parseCommandAllowlist(flags.allowCommand);
       const vipPolicy = parseVipPolicy(flags);
-      await runClusterRole(flags, {
+      await runClusterRole(flags, systemRoleTime, {
         name: 'director',
         secrets: parseSecretFlags(flags),
         // RealServer: status.health. The realserver role writes status.vips of the same
@@ -88,9 +88,9 @@ export function registerDirector(program: Command): void {
             tuning,
             commandPolicy,
           });
-          const transitions = new TransitionTimes(() => new Date().toISOString());
+          const transitions = new TransitionTimes(() => ctx.wallClock.now().toISOString());
           const firstPlanned = new FirstPlanned(() => ctx.clock.now());
-          const refusedSince = new FirstSeen(() => new Date().toISOString());
+          const refusedSince = new FirstSeen(() => ctx.wallClock.now().toISOString());
           let last: readonly NodeStatusItem[] = [];
           let objects: readonly ManifestObject[] = [];
           return {
@@ -133,7 +133,7 @@ export function registerDirector(program: Command): void {
               refusedSince.keep(status.issues.flatMap((i) => (i.refusedCommand ? [`${i.kind}/${i.ref}`] : [])));
               return { items: last, issues: joinNodeIssues([...issues, ...observed, ...acceptance.issues]) };
             },
-            stoppedItems: () => stoppedGroupItems(last, new Date().toISOString()),
+            stoppedItems: () => stoppedGroupItems(last, ctx.wallClock.now().toISOString()),
             isSynced: runtime.isSynced,
             faults: runtime.faults,
             close: () => runtime.close({ removeIpvs: flags.removeIpvsOnExit === true }),

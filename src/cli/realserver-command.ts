@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { LvsObjectRef, NodeIssue, NodeStatusItem } from '../kube/index.js';
 import { nodeFieldManager, realserverStatusItems } from '../kube/index.js';
 import type { PassReport } from '../realserver/index.js';
-import { clusterRoleOptions, runClusterRole, type ClusterRoleFlags } from './cluster-role.js';
+import { clusterRoleOptions, runClusterRole, systemRoleTime, type ClusterRoleFlags } from './cluster-role.js';
 import { parseVipPolicy, vipPolicyOptions, type VipPolicyFlags } from './flags.js';
 import { createRealserverRuntime } from './realserver-runtime.js';
 
@@ -19,7 +19,7 @@ export function registerRealserver(program: Command): void {
     .addHelpText('after', '\nSignals: SIGTERM/SIGINT stop gracefully; VIPs stay so connections survive a restart.')
     .action(async (flags: ClusterRoleFlags & VipPolicyFlags) => {
       const vipPolicy = parseVipPolicy(flags);
-      await runClusterRole(flags, {
+      await runClusterRole(flags, systemRoleTime, {
         name: 'realserver',
         secrets: { reading: 'none' },
         // VirtualServer for the inline real servers' VIPs (status.realServerVips).

@@ -1,3 +1,4 @@
+import type { CancelTimer, Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 
 /**
@@ -98,6 +99,28 @@ export class ApplyReportLoop {
     await this.applies.idle();
     await this.reports.idle();
   }
+}
+
+/**
+ * Calls `tick` every `intervalMs` on `clock`, the timer re-armed after each call, until the
+ * returned function cancels it. A tick only asks for a pass (the queues merge requests), so
+ * the drift a re-armed timer has does not matter; a fake clock drives it in tests.
+ */
+export function startTicker(clock: Clock, intervalMs: number, tick: () => void): CancelTimer {
+  let cancel: CancelTimer | undefined;
+  let stopped = false;
+  const arm = () => {
+    cancel = clock.setTimer(intervalMs, () => {
+      if (stopped) return;
+      arm(); // before the tick, so a tick that throws still leaves the next one armed
+      tick();
+    });
+  };
+  arm();
+  return () => {
+    stopped = true;
+    cancel?.();
+  };
 }
 
 /**

@@ -19,3 +19,14 @@ export const systemClock: Clock = {
     return () => clearTimeout(t);
   },
 };
+
+/**
+ * Wall time as a port: what status shows (ISO timestamps such as lastTransitionTime), never
+ * what waits are measured with (that is {@link Clock}, monotonic).
+ */
+export interface WallClock {
+  now(): Date;
+}
+
+/** The real wall clock. */
+export const systemWallClock: WallClock = { now: () => new Date() };

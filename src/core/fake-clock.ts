@@ -1,4 +1,4 @@
-import type { CancelTimer, Clock } from './clock.js';
+import type { CancelTimer, Clock, WallClock } from './clock.js';
 
 interface Pending {
   readonly id: number;
@@ -44,5 +44,20 @@ export class FakeClock implements Clock {
   /** Number of armed timers. */
   get armed(): number {
     return this.pending.length;
+  }
+}
+
+/**
+ * A WallClock for tests that moves with a {@link FakeClock}: `startMs` (epoch milliseconds)
+ * plus the fake clock's time, so timestamps in status follow `advance`.
+ */
+export class FakeWallClock implements WallClock {
+  constructor(
+    private readonly clock: Clock,
+    private readonly startMs = Date.UTC(2025, 0, 1),
+  ) {}
+
+  now(): Date {
+    return new Date(this.startMs + this.clock.now());
   }
 }

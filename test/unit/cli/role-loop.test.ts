@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ApplyReportLoop, notReadyReasons, PassQueue } from '../../../src/cli/role-loop.js';
+import { ApplyReportLoop, notReadyReasons, PassQueue, startTicker } from '../../../src/cli/role-loop.js';
+import { FakeClock, FakeWallClock } from '../../../src/core/fake-clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
 
 describe('PassQueue', () => {
@@ -146,3 +147,54 @@ async function waitUntil(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 100 && !condition(); i++) await new Promise((r) => setImmediate(r));
   expect(condition()).toBe(true);
 }
+
+describe('startTicker', () => {
+  it('ticks every interval on the clock, one timer armed at a time, until cancelled', () => {
+    const clock = new FakeClock();
+    const at: number[] = [];
+    const stop = startTicker(clock, 1000, () => at.push(clock.now()));
+    clock.advance(999);
+    expect(at).toEqual([]);
+    clock.advance(2001);
+    expect(at).toEqual([1000, 2000, 3000]);
+    expect(clock.armed).toBe(1);
+    stop();
+    expect(clock.armed).toBe(0);
+    clock.advance(5000);
+    expect(at).toEqual([1000, 2000, 3000]);
+  });
+
+  it('keeps ticking after a tick that throws', () => {
+    const clock = new FakeClock();
+    let ticks = 0;
+    startTicker(clock, 100, () => {
+      if (++ticks === 1) throw new Error('tick failed');
+    });
+    expect(() => clock.advance(100)).toThrow('tick failed');
+    clock.advance(100);
+    expect(ticks).toBe(2);
+    expect(clock.armed).toBe(1);
+  });
+
+  it('stopped from inside a tick, it arms nothing more', () => {
+    const clock = new FakeClock();
+    let ticks = 0;
+    const stop = startTicker(clock, 100, () => {
+      ticks++;
+      stop();
+    });
+    clock.advance(1000);
+    expect(ticks).toBe(1);
+    expect(clock.armed).toBe(0);
+  });
+});
+
+describe('FakeWallClock', () => {
+  it('moves with its FakeClock from the start it is given', () => {
+    const clock = new FakeClock();
+    const wall = new FakeWallClock(clock, Date.UTC(2025, 0, 1));
+    expect(wall.now().toISOString()).toBe('2025-01-01T00:00:00.000Z');
+    clock.advance(90_000);
+    expect(wall.now().toISOString()).toBe('2025-01-01T00:01:30.000Z');
+  });
+});
