@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock, FakeWallClock } from '../../src/core/fake-clock.js';
 
 describe('FakeClock', () => {
   it('fires timers in time order and only when due', () => {
@@ -26,5 +26,15 @@ describe('FakeClock', () => {
     });
     clock.advance(25);
     expect(at).toEqual([10, 20]);
+  });
+});
+
+describe('FakeWallClock', () => {
+  it('moves with its FakeClock from the start it is given', () => {
+    const clock = new FakeClock();
+    const wall = new FakeWallClock(clock, Date.UTC(2025, 0, 1));
+    expect(wall.now().toISOString()).toBe('2025-01-01T00:00:00.000Z');
+    clock.advance(90_000);
+    expect(wall.now().toISOString()).toBe('2025-01-01T00:01:30.000Z');
   });
 });

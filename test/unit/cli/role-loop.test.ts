@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApplyReportLoop, notReadyReasons, PassQueue, startTicker } from '../../../src/cli/role-loop.js';
-import { FakeClock, FakeWallClock } from '../../../src/core/fake-clock.js';
+import { FakeClock } from '../../../src/core/fake-clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
 
 describe('PassQueue', () => {
@@ -186,15 +186,5 @@ describe('startTicker', () => {
     clock.advance(1000);
     expect(ticks).toBe(1);
     expect(clock.armed).toBe(0);
-  });
-});
-
-describe('FakeWallClock', () => {
-  it('moves with its FakeClock from the start it is given', () => {
-    const clock = new FakeClock();
-    const wall = new FakeWallClock(clock, Date.UTC(2025, 0, 1));
-    expect(wall.now().toISOString()).toBe('2025-01-01T00:00:00.000Z');
-    clock.advance(90_000);
-    expect(wall.now().toISOString()).toBe('2025-01-01T00:01:30.000Z');
   });
 });
