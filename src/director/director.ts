@@ -162,10 +162,7 @@ export class Director {
   }
 
   /** Sets the IPVS sysctls of this network namespace (ipvs-sysctls.ts); never throws. */
-  setIpvsSysctls(
-    port: Sysctls,
-    wanted: Readonly<Partial<Record<IpvsSysctlName, number>>>,
-  ): Promise<IpvsSysctlReport> {
+  setIpvsSysctls(port: Sysctls, wanted: Readonly<Partial<Record<IpvsSysctlName, number>>>): Promise<IpvsSysctlReport> {
     return applyIpvsSysctls(port, wanted, this.log, this.metrics);
   }
 

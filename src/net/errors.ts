@@ -103,8 +103,7 @@ export class CommandError extends LvsError {
     stderr: string,
     options?: { cause?: unknown },
   ) {
-    const how =
-      outcome === 'exited' ? `exit ${exitCode ?? '?'}` : outcome === 'timed-out' ? 'timed out' : `${outcome}`;
+    const how = outcome === 'exited' ? `exit ${exitCode ?? '?'}` : outcome === 'timed-out' ? 'timed out' : `${outcome}`;
     super('LVS_NET_COMMAND', `${argv.join(' ')} failed (${how}): ${stderr.trim().split('\n')[0] ?? ''}`, options);
     this.argv = argv;
     this.outcome = outcome;

@@ -67,7 +67,12 @@ export {
   type RefusalListener,
 } from './process-runner.js';
 export { CommandMetrics } from './command-metrics.js';
-export { SYSTEM_TOOL_MAX_OUTPUT_BYTES, SYSTEM_TOOL_TIMEOUT_MS, systemToolRequest, toolSucceeded } from './system-tool.js';
+export {
+  SYSTEM_TOOL_MAX_OUTPUT_BYTES,
+  SYSTEM_TOOL_TIMEOUT_MS,
+  systemToolRequest,
+  toolSucceeded,
+} from './system-tool.js';
 export { sysctlName, type SysctlPath, type Sysctls } from './sysctls.js';
 export { ProcSysctls } from './proc-sysctls.js';
 export type {

@@ -8,13 +8,7 @@
 import { parseIP } from '../api/index.js';
 import { CommandError } from './errors.js';
 import type { ProcessResult, ProcessRunner } from './process-runner.js';
-import type {
-  L4Protocol,
-  RedirectRule,
-  RedirectRuleEntry,
-  RedirectRuleList,
-  RedirectRules,
-} from './redirect-rules.js';
+import type { L4Protocol, RedirectRule, RedirectRuleEntry, RedirectRuleList, RedirectRules } from './redirect-rules.js';
 import { systemToolRequest, toolSucceeded } from './system-tool.js';
 
 /** The distribution's binaries. */

@@ -7,13 +7,7 @@ import { z } from 'zod';
 import { parseIP } from '../api/index.js';
 import { CommandError } from './errors.js';
 import type { ProcessResult, ProcessRunner } from './process-runner.js';
-import type {
-  L4Protocol,
-  RedirectRule,
-  RedirectRuleEntry,
-  RedirectRuleList,
-  RedirectRules,
-} from './redirect-rules.js';
+import type { L4Protocol, RedirectRule, RedirectRuleEntry, RedirectRuleList, RedirectRules } from './redirect-rules.js';
 import { systemToolRequest, toolSucceeded } from './system-tool.js';
 
 /** The table's chain, hooked at prerouting with the dstnat priority (-100), as iptables' nat PREROUTING. */

@@ -33,9 +33,10 @@ export class ProcSysctls implements Sysctls {
   }
 
   async read(path: SysctlPath): Promise<number | undefined> {
+    const file = this.fileOf('read', path);
     let text: string;
     try {
-      text = await readFile(this.fileOf('read', path), 'utf8');
+      text = await readFile(file, 'utf8');
     } catch (e) {
       if (errnoNameOf(e) === 'ENOENT') return undefined;
       throw new SysctlError('read', path, errnoNameOf(e), { cause: e });
@@ -51,12 +52,10 @@ export class ProcSysctls implements Sysctls {
     if (!Number.isInteger(value)) {
       throw new SysctlError('write', path, 'EINVAL', { value, detail: 'not an integer' });
     }
+    const file = this.fileOf('write', path, value);
     try {
-      await writeFile(this.fileOf('write', path, value), `${value}\n`, {
-        flag: constants.O_WRONLY | constants.O_TRUNC,
-      });
+      await writeFile(file, `${value}\n`, { flag: constants.O_WRONLY | constants.O_TRUNC });
     } catch (e) {
-      if (e instanceof SysctlError) throw e;
       throw new SysctlError('write', path, errnoNameOf(e), { value, cause: e });
     }
   }

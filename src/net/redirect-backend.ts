@@ -6,12 +6,7 @@
 import type { ProcessRunner } from './process-runner.js';
 import { IPTABLES_BINARIES, IptablesRedirectRules } from './iptables-redirect-rules.js';
 import { nftChainScript, NftRedirectRules } from './nft-redirect-rules.js';
-import type {
-  RedirectRule,
-  RedirectRuleList,
-  RedirectRules,
-  RedirectTableNames,
-} from './redirect-rules.js';
+import type { RedirectRule, RedirectRuleList, RedirectRules, RedirectTableNames } from './redirect-rules.js';
 import { systemToolRequest, toolSucceeded } from './system-tool.js';
 
 /** A REDIRECT backend: nft, or iptables with the binaries to use (`iptables-legacy`, ...). */

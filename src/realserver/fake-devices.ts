@@ -35,7 +35,8 @@ export class FakeDevices implements Devices {
   }
 
   list(): Promise<DeviceEntry[]> {
-    if (this.failOn?.op === 'list') return Promise.reject(new CommandError(['ip', 'link'], 'exited', 1, this.failOn.message));
+    if (this.failOn?.op === 'list')
+      return Promise.reject(new CommandError(['ip', 'link'], 'exited', 1, this.failOn.message));
     return Promise.resolve(this.devices.map((d) => ({ ...d })));
   }
 

@@ -5,7 +5,13 @@
  */
 import { z } from 'zod';
 import { parseIP } from '../api/index.js';
-import { CommandError, systemToolRequest, toolSucceeded, type ProcessResult, type ProcessRunner } from '../net/index.js';
+import {
+  CommandError,
+  systemToolRequest,
+  toolSucceeded,
+  type ProcessResult,
+  type ProcessRunner,
+} from '../net/index.js';
 import { DEVICE_ALIAS, type DeviceEntry, type Devices } from './devices.js';
 import { DeviceConflictError, DeviceKindUnsupportedError } from './errors.js';
 import type { DeviceSpec } from './types.js';
