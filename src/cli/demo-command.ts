@@ -1,12 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { systemClock } from '../core/clock.js';
 import { messageOf } from '../core/errors.js';
 import { runScenario, type DemoSummary } from '../demo/script.js';
 import { FULL_TIMELINE, QUICK_TIMELINE } from '../demo/timeline.js';
 import { DemoWorld } from '../demo/world.js';
+import { ANY_COMMAND, SpawnProcessRunner, systemToolRequest, toolSucceeded } from '../net/index.js';
 import { EXIT_FAILURE, UsageError } from './exit.js';
 
 interface DemoFlags {
@@ -29,14 +30,18 @@ function defaultManifests(): string {
 }
 
 /** Why the demo cannot run here, or undefined when it can. */
-function preflight(): string | undefined {
+async function preflight(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) {
     return (
       'the demo needs root: it creates network namespaces, a bridge and veth pairs, and programs\n' +
       'kernel IPVS in them. Run it as root (sudo npm start).'
     );
   }
-  if (!existsSync('/proc/net/ip_vs') && spawnSync('modprobe', ['-q', 'ip_vs']).status !== 0) {
+  const processes = new SpawnProcessRunner({ clock: systemClock, policy: ANY_COMMAND });
+  if (
+    !existsSync('/proc/net/ip_vs') &&
+    !toolSucceeded(await processes.run(systemToolRequest(['modprobe', '-q', 'ip_vs'])))
+  ) {
     return (
       'this kernel has no IPVS (no /proc/net/ip_vs, and modprobe ip_vs failed).\n' +
       'hack/demo.sh (npm start) runs the demo inside user-mode-linux in that case.'
@@ -89,7 +94,7 @@ export function registerDemo(program: Command): void {
 
 async function runDemo(flags: DemoFlags): Promise<number> {
   const write = (text: string) => void process.stdout.write(text);
-  const problem = preflight();
+  const problem = await preflight();
   if (problem) {
     process.stderr.write(`lvs-operator demo: ${problem}\n`);
     return EXIT_FAILURE;

@@ -20,7 +20,6 @@ import {
   DirectoryOwnershipStore,
   IpvsMetrics,
   IpvsReconciler,
-  ProcIpvsSysctls,
 } from '../ipvs/index.js';
 import {
   Announcer,
@@ -35,6 +34,7 @@ import {
   NetlinkL2Paths,
   NetlinkLinks,
   NftVipFilter,
+  ProcSysctls,
   SynProber,
 } from '../net/index.js';
 import { FileVipRecordStore, rawTransportFactory, VrrpSpeaker } from '../vrrp/index.js';
@@ -91,9 +91,10 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
   });
   const healthMetrics = new HealthMetrics(registry);
   const commandMetrics = new CommandMetrics(registry);
-  // The one runner of commands from objects (MISC checks, notify hooks, track scripts). Planning
-  // leaves refused commands out already; a refusal here means a path around it, so it is loud,
-  // once per program and reason (a track script would repeat it every interval).
+  // The one process runner: commands from objects (MISC checks, notify hooks, track scripts),
+  // under the command policy, and the system tools (nft for the VIP filter), outside it.
+  // Planning leaves refused commands out already; a refusal here means a path around it, so it
+  // is loud, once per program and reason (a track script would repeat it every interval).
   const runnerRefusals = new Set<string>();
   const processes = new SpawnProcessRunner({
     clock,
@@ -138,7 +139,7 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
     registry,
     links,
     addresses,
-    vipFilter: new NftVipFilter(),
+    vipFilter: new NftVipFilter(processes),
     announcer: new Announcer(new NativePacketSockets()),
     openTransport: rawTransportFactory(new NativeRawIpSockets()),
     commands: processes,
@@ -161,7 +162,7 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
   });
   wiring.director = director;
   // After the netlink client: resolving the IPVS family loads ip_vs, which creates the sysctls.
-  await director.setIpvsSysctls(new ProcIpvsSysctls(), opts.tuning?.ipvsSysctls ?? DEFAULT_IPVS_SYSCTLS);
+  await director.setIpvsSysctls(new ProcSysctls(), opts.tuning?.ipvsSysctls ?? DEFAULT_IPVS_SYSCTLS);
   scheduler.start();
   director.start();
   return {

@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import type { LvsObject, ManifestObject, VipPolicy } from '../api/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import { ANY_COMMAND, SpawnProcessRunner } from '../net/index.js';
 import { createKernelPorts, RealserverRole, type PassReport } from '../realserver/index.js';
 
 export interface RealserverRuntime {
@@ -22,7 +23,9 @@ export async function createRealserverRuntime(opts: {
   /** The cluster administrator's VIP ranges; open when absent (standalone). */
   readonly vipPolicy?: VipPolicy;
 }): Promise<RealserverRuntime> {
-  const ports = createKernelPorts({ statePath: join(opts.stateDir, 'realserver-state.json') });
+  // The role runs system tools only (ip, nft, iptables), which no command policy governs.
+  const processes = new SpawnProcessRunner({ clock: opts.clock, policy: ANY_COMMAND });
+  const ports = createKernelPorts({ processes, statePath: join(opts.stateDir, 'realserver-state.json') });
   const role = new RealserverRole({
     nodeName: opts.nodeName,
     ports,

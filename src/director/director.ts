@@ -10,9 +10,8 @@ import {
   type IpvsClient,
   type IpvsReconciler,
   type IpvsSysctlName,
-  type IpvsSysctls,
 } from '../ipvs/index.js';
-import { ANY_COMMAND, type CommandMetrics, type CommandPolicy } from '../net/index.js';
+import { ANY_COMMAND, type CommandMetrics, type CommandPolicy, type Sysctls } from '../net/index.js';
 import type { VrrpEvent } from '../vrrp/index.js';
 import { applyIpvsSysctls, type IpvsSysctlReport } from './ipvs-sysctls.js';
 import { DirectorMetrics } from './metrics.js';
@@ -163,10 +162,7 @@ export class Director {
   }
 
   /** Sets the IPVS sysctls of this network namespace (ipvs-sysctls.ts); never throws. */
-  setIpvsSysctls(
-    port: IpvsSysctls,
-    wanted: Readonly<Partial<Record<IpvsSysctlName, number>>>,
-  ): Promise<IpvsSysctlReport> {
+  setIpvsSysctls(port: Sysctls, wanted: Readonly<Partial<Record<IpvsSysctlName, number>>>): Promise<IpvsSysctlReport> {
     return applyIpvsSysctls(port, wanted, this.log, this.metrics);
   }
 

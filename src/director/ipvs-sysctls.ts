@@ -1,5 +1,12 @@
 import type { Logger } from '../core/logger.js';
-import { planIpvsSysctls, type IpvsSysctlChange, type IpvsSysctlName, type IpvsSysctls } from '../ipvs/index.js';
+import {
+  IPVS_SYSCTLS_PATH,
+  ipvsSysctlPath,
+  planIpvsSysctls,
+  type IpvsSysctlChange,
+  type IpvsSysctlName,
+} from '../ipvs/index.js';
+import type { Sysctls } from '../net/index.js';
 import type { DirectorMetrics } from './metrics.js';
 
 /** Where the IPVS sysctls live; named in the report when it is missing. */
@@ -17,19 +24,19 @@ export interface IpvsSysctlReport {
 
 /**
  * Sets the director's IPVS sysctls (ipvs/sysctls.ts says why each one) in this network
- * namespace, once at start. Never throws: a missing /proc/sys/net/ipv4/vs (ip_vs not loaded,
+ * namespace through src/net's sysctl port, once at start. Never throws: a missing /proc/sys/net/ipv4/vs (ip_vs not loaded,
  * or a kernel without IPVS) and every failed write are logged precisely and counted, and the
  * director runs on with the kernel's values.
  */
 export async function applyIpvsSysctls(
-  port: IpvsSysctls,
+  port: Sysctls,
   wanted: Readonly<Partial<Record<IpvsSysctlName, number>>>,
   log: Logger,
   metrics: DirectorMetrics,
 ): Promise<IpvsSysctlReport> {
   const names = Object.keys(wanted) as IpvsSysctlName[];
   if (names.length === 0) return { available: true, changed: [], missing: [], failed: [] };
-  if (!(await port.available())) {
+  if (!(await port.exists(IPVS_SYSCTLS_PATH))) {
     for (const name of names) metrics.ipvsSysctlFailed(name, 'ENOENT');
     log.warn(
       { path: IPVS_SYSCTL_DIR, wanted, problem: 'ip_vs is not loaded, or this kernel has no IPVS' },
@@ -41,7 +48,7 @@ export async function applyIpvsSysctls(
   const current = new Map<IpvsSysctlName, number | undefined>();
   for (const name of names) {
     try {
-      current.set(name, await port.read(name));
+      current.set(name, await port.read(ipvsSysctlPath(name)));
     } catch (err) {
       failed.push({ name, errnoName: errnoNameOf(err) });
     }
@@ -53,7 +60,7 @@ export async function applyIpvsSysctls(
   const changed: IpvsSysctlChange[] = [];
   for (const c of plan.changes) {
     try {
-      await port.write(c.name, c.to);
+      await port.write(ipvsSysctlPath(c.name), c.to);
       changed.push(c);
     } catch (err) {
       failed.push({ name: c.name, errnoName: errnoNameOf(err) });

@@ -139,21 +139,6 @@ export function objectOf(op: Op): IpvsObject {
   }
 }
 
-/** An IPVS sysctl (/proc/sys/net/ipv4/vs/<name>) could not be read or written. */
-export class IpvsSysctlError extends LvsError {
-  readonly op: 'read' | 'write';
-  /** The setting under net.ipv4.vs. */
-  readonly sysctl: string;
-  readonly errnoName: string;
-
-  constructor(op: 'read' | 'write', sysctl: string, errnoName: string, options?: { cause?: unknown }) {
-    super('LVS_IPVS_SYSCTL', `${op} net.ipv4.vs.${sysctl} failed: ${errnoName}`, options);
-    this.op = op;
-    this.sysctl = sysctl;
-    this.errnoName = errnoName;
-  }
-}
-
 /**
  * The ownership record (ownership-dir.ts) could not be read or written, or one entry of it is
  * corrupt. `path` is the file or directory concerned; `errnoName` is the system error, or

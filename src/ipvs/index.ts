@@ -13,12 +13,12 @@ export { planTable, type Plan, type PlanInput } from './plan.js';
 export {
   DEFAULT_IPVS_SYSCTLS,
   IPVS_SYSCTL_NAMES,
+  IPVS_SYSCTLS_PATH,
+  ipvsSysctlPath,
   planIpvsSysctls,
   type IpvsSysctlChange,
   type IpvsSysctlName,
-  type IpvsSysctls,
 } from './sysctls.js';
-export { ProcIpvsSysctls } from './proc-sysctls.js';
 export {
   MemoryOwnershipStore,
   recordNameOf,
@@ -47,7 +47,6 @@ export {
   IpvsUnavailableError,
   IpvsTransportError,
   IpvsInvalidObjectError,
-  IpvsSysctlError,
   IpvsRecordError,
   type IpvsOperation,
 } from './errors.js';

@@ -1,6 +1,7 @@
 /**
- * The IPVS sysctls a director sets for drain semantics, the port that reads and writes them
- * (/proc/sys/net/ipv4/vs, per network namespace) and the pure plan of what to change.
+ * The IPVS sysctls a director sets for drain semantics, where they live (net.ipv4.vs, per
+ * network namespace; src/net's `Sysctls` port reads and writes them) and the pure plan of
+ * what to change.
  * Behaviour as documented in Documentation/networking/ipvs-sysctl.rst and implemented by
  * ip_vs_in_hook() in net/netfilter/ipvs/ip_vs_core.c (Linux 6.1):
  *
@@ -18,6 +19,8 @@
  * - `conn_reuse_mode=1` (the kernel default since 4.2): port reuse is detected and handled as
  *   above; written so a host where it was set to 0 regains that behaviour.
  */
+import type { SysctlPath } from '../net/index.js';
+
 /** The IPVS sysctls this project manages. */
 export type IpvsSysctlName = 'expire_nodest_conn' | 'expire_quiescent_template' | 'conn_reuse_mode';
 
@@ -34,15 +37,12 @@ export const DEFAULT_IPVS_SYSCTLS: Readonly<Record<IpvsSysctlName, number>> = {
   conn_reuse_mode: 1,
 };
 
-/**
- * The port. `read` gives undefined when the setting does not exist (ip_vs not loaded, or a
- * kernel without it); failures reject with IpvsSysctlError.
- */
-export interface IpvsSysctls {
-  /** Whether /proc/sys/net/ipv4/vs exists in this network namespace. */
-  available(): Promise<boolean>;
-  read(name: IpvsSysctlName): Promise<number | undefined>;
-  write(name: IpvsSysctlName, value: number): Promise<void>;
+/** /proc/sys/net/ipv4/vs: present in a network namespace once ip_vs is loaded. */
+export const IPVS_SYSCTLS_PATH: SysctlPath = ['net', 'ipv4', 'vs'];
+
+/** Where one setting lives: net.ipv4.vs.<name>. */
+export function ipvsSysctlPath(name: IpvsSysctlName): SysctlPath {
+  return [...IPVS_SYSCTLS_PATH, name];
 }
 
 /** One change to make. */

@@ -1,6 +1,7 @@
 /**
- * src/net: the node's network edges as ports with real adapters (rtnetlink, the native addon)
- * and fakes: addresses, links, link-layer announcements.
+ * src/net: the node's OS edges as ports with real adapters (rtnetlink, the native addon,
+ * procfs, nft and iptables, the one process runner) and fakes: addresses, links, link-layer
+ * announcements, sysctls, netfilter rules, processes.
  */
 export type { AddressEntry, AddressSpec, Addresses } from './addresses.js';
 export { IFNAMSIZ_MAX, ownerLabel, primaryAddress } from './addresses.js';
@@ -33,7 +34,15 @@ export { NetlinkAddresses } from './netlink-addresses.js';
 export { NetlinkLinks } from './netlink-links.js';
 export { buildGratuitousArp, buildUnsolicitedNa, parseMac } from './frames.js';
 export { canonicalIp, compareIp, familyOf, formatIp, parseIp, parseIpv4, parseIpv6, sameIp } from './ip-codec.js';
-export { LinkNotFoundError, NativeUnavailableError, NetlinkError, SyscallError } from './errors.js';
+export {
+  CommandError,
+  LinkNotFoundError,
+  NativeUnavailableError,
+  NetlinkError,
+  SyscallError,
+  SysctlError,
+  type CommandOutcome,
+} from './errors.js';
 export type { VipFilter } from './vip-filter.js';
 export { NftVipFilter } from './nft-vip-filter.js';
 export {
@@ -49,10 +58,36 @@ export {
   MAX_OUTPUT_BYTES,
   SCRIPT_TIMEOUT_MS,
   SpawnProcessRunner,
+  isObjectCommand,
   type CommandKind,
+  type ObjectCommandKind,
   type ProcessRequest,
   type ProcessResult,
   type ProcessRunner,
   type RefusalListener,
 } from './process-runner.js';
 export { CommandMetrics } from './command-metrics.js';
+export {
+  SYSTEM_TOOL_MAX_OUTPUT_BYTES,
+  SYSTEM_TOOL_TIMEOUT_MS,
+  systemToolRequest,
+  toolSucceeded,
+} from './system-tool.js';
+export { sysctlName, type SysctlPath, type Sysctls } from './sysctls.js';
+export { ProcSysctls } from './proc-sysctls.js';
+export type {
+  L4Protocol,
+  RedirectRule,
+  RedirectRuleEntry,
+  RedirectRuleList,
+  RedirectRules,
+  RedirectTableNames,
+} from './redirect-rules.js';
+export { NFT_CHAIN, NftRedirectRules, nftChainScript } from './nft-redirect-rules.js';
+export { IPTABLES_BINARIES, IptablesRedirectRules } from './iptables-redirect-rules.js';
+export {
+  DetectedRedirectRules,
+  detectRedirectBackend,
+  redirectRulesFor,
+  type RedirectBackend,
+} from './redirect-backend.js';

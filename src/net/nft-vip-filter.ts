@@ -1,14 +1,14 @@
 /**
- * {@link VipFilter} over nftables (the `nft` program, fed a script on stdin): table
+ * {@link VipFilter} over nftables (the `nft` program run by the process runner, fed a script
+ * on stdin): table
  * `inet lvs_vrrp_accept` with one set per family and an input chain that drops packets to the
  * set's addresses, except VRRP itself and ICMPv6 neighbour discovery. Only this table is ever
  * touched.
  */
-import { systemClock } from '../core/clock.js';
-import { ANY_COMMAND } from './command-policy.js';
+import { CommandError } from './errors.js';
 import { familyOf } from './ip-codec.js';
-import { SpawnProcessRunner, type ProcessRunner } from './process-runner.js';
-import { SyscallError } from './errors.js';
+import type { ProcessRunner } from './process-runner.js';
+import { systemToolRequest, toolSucceeded } from './system-tool.js';
 import type { VipFilter } from './vip-filter.js';
 
 const TABLE = 'lvs_vrrp_accept';
@@ -45,8 +45,8 @@ export class NftVipFilter implements VipFilter {
   private ready = false;
 
   constructor(
+    private readonly processes: ProcessRunner,
     private readonly nftPath = 'nft',
-    private readonly processes: ProcessRunner = new SpawnProcessRunner({ clock: systemClock, policy: ANY_COMMAND }),
   ) {}
 
   async block(addresses: readonly string[]): Promise<void> {
@@ -77,17 +77,8 @@ export class NftVipFilter implements VipFilter {
   private async run(script: string): Promise<void> {
     // nft may exit without reading its input (no nf_tables in the kernel); the runner ignores
     // the closed pipe and the exit status tells.
-    const r = await this.processes.run({
-      kind: 'system',
-      argv: [this.nftPath, '-f', '-'],
-      input: script,
-      captureOutput: true,
-      timeoutMs: 10_000,
-      killGraceMs: 0,
-    });
-    if (r.kind === 'exited' && r.exitCode === 0) return;
-    const why =
-      r.kind === 'failed' ? r.errno : r.kind === 'refused' ? r.refusal.message : r.stderr.trim().split('\n')[0];
-    throw new SyscallError('nft', 0, why || 'EIO');
+    const argv = [this.nftPath, '-f', '-'];
+    const r = await this.processes.run(systemToolRequest(argv, { input: script }));
+    if (!toolSucceeded(r)) throw CommandError.of(argv, r);
   }
 }

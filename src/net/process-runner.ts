@@ -4,6 +4,9 @@
  * checked before anything is spawned. It never throws, synchronously or not: every failure
  * (refused, cannot start, timed out, killed) is a {@link ProcessResult}.
  *
+ * The command policy applies to objects' commands; a system tool (kind `system`) is the
+ * program's own and needs only an argv execve can carry (see {@link CommandKind}).
+ *
  * Timeouts follow keepalived: scripts get script_timeout, 5 s by default (global_data.c); past
  * it the process group gets SIGTERM and, `killGraceMs` later, SIGKILL, as check_misc.c's
  * misc_check_child_timeout_thread does. Children start in a session of their own (setsid), so
@@ -12,7 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Clock } from '../core/clock.js';
 import { quoted } from '../core/clip.js';
-import { refusalOf, type CommandPolicy, type CommandRefusal } from './command-policy.js';
+import { ANY_COMMAND, refusalOf, type CommandPolicy, type CommandRefusal } from './command-policy.js';
 import { scriptInsecurity } from './script-security.js';
 
 /** keepalived's default script_timeout (global_data.c). */
@@ -22,8 +25,21 @@ export const KILL_GRACE_MS = 2000;
 /** Output kept per stream when captured; more is dropped, the process is not stopped for it. */
 export const MAX_OUTPUT_BYTES = 1 << 20;
 
-/** What a command is for: the `kind` label of refusals and failures. */
-export type CommandKind = 'misc-check' | 'notify' | 'track-script' | 'system';
+/** Commands that come from objects (keepalived's scripts): the command policy governs them. */
+export type ObjectCommandKind = 'misc-check' | 'notify' | 'track-script';
+
+/**
+ * What a command is for: the `kind` label of refusals and failures. `system` is a tool this
+ * program runs itself (`ip`, `nft`, `iptables`, `ss`) with an argv it builds: the command
+ * policy and script security are for objects' commands and do not apply to it; an argv that
+ * execve cannot carry is refused whatever the kind.
+ */
+export type CommandKind = ObjectCommandKind | 'system';
+
+/** Whether the command policy and script security apply to a request of this kind. */
+export function isObjectCommand(kind: CommandKind): kind is ObjectCommandKind {
+  return kind !== 'system';
+}
 
 /** One process to run. */
 export interface ProcessRequest {
@@ -76,6 +92,7 @@ export type RefusalListener = (request: ProcessRequest, refusal: CommandRefusal)
 
 export interface SpawnProcessRunnerOptions {
   readonly clock: Clock;
+  /** For objects' commands; `system` requests only need a valid argv. */
   readonly policy: CommandPolicy;
   readonly onRefused?: RefusalListener;
   /**
@@ -91,18 +108,25 @@ const NO_OUTPUT = { stdout: '', stderr: '' };
 export class SpawnProcessRunner implements ProcessRunner {
   constructor(private readonly o: SpawnProcessRunnerOptions) {}
 
+  /** Never throws, synchronously or not: as an async function, whatever goes wrong is a result. */
   async run(request: ProcessRequest): Promise<ProcessResult> {
-    const refusal = refusalOf(this.o.policy, request.argv) ?? (await this.insecurity(request));
+    const policy = isObjectCommand(request.kind) ? this.o.policy : ANY_COMMAND;
+    const refusal = refusalOf(policy, request.argv) ?? (await this.insecurity(request));
     if (refusal) {
-      this.o.onRefused?.(request, refusal);
+      try {
+        this.o.onRefused?.(request, refusal);
+      } catch {
+        // A listener's failure must not turn a refusal into a rejection.
+      }
       return { kind: 'refused', refusal, ...NO_OUTPUT, elapsedMs: 0 };
     }
     return new Promise((resolve) => new Execution(this.o.clock, request, resolve).start());
   }
 
   private async insecurity(request: ProcessRequest): Promise<CommandRefusal | undefined> {
+    if (!this.o.scriptSecurity || !isObjectCommand(request.kind)) return undefined;
     // As keepalived: a script run as another user (`user`) may sit where that user writes.
-    if (!this.o.scriptSecurity || (request.ids !== undefined && request.ids.uid !== 0)) return undefined;
+    if (request.ids !== undefined && request.ids.uid !== 0) return undefined;
     const program = request.argv[0] ?? '';
     const why = await scriptInsecurity(program).catch((err: unknown) => `cannot check it: ${String(err)}`);
     if (why === undefined) return undefined;

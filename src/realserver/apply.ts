@@ -12,7 +12,7 @@ import type { RealserverMetrics } from './metrics.js';
 import { isKernelWrite, nextState, type Op } from './plan.js';
 import type { RealserverPorts } from './ports.js';
 import type { RealserverState } from './state.js';
-import { keyOf } from './types.js';
+import { keyOf, sysctlPathOf } from './types.js';
 
 /** An operation that failed, with why. */
 export interface Failure {
@@ -31,9 +31,9 @@ export interface ApplyResult {
 async function run(op: Op, ports: RealserverPorts): Promise<void> {
   switch (op.op) {
     case 'setSysctl':
-      return ports.sysctls.write(op.key, op.value);
+      return ports.sysctls.write(sysctlPathOf(op.key), op.value);
     case 'restoreSysctl':
-      return ports.sysctls.write(op.key, op.value);
+      return ports.sysctls.write(sysctlPathOf(op.key), op.value);
     case 'addDevice':
       return ports.devices.add(op.device);
     case 'upDevice':

@@ -1,38 +1,8 @@
-/** The realserver role's error catalogue; callers and tests match on `code`. */
+/**
+ * The realserver role's error catalogue; callers and tests match on `code`. Failures of the
+ * edges themselves are src/net's (SysctlError, CommandError).
+ */
 import { LvsError } from '../core/errors.js';
-import type { SysctlKey } from './types.js';
-
-/** A sysctl could not be read or written. */
-export class SysctlError extends LvsError {
-  readonly op: 'read' | 'write';
-  readonly key: SysctlKey;
-  readonly errnoName: string;
-
-  constructor(op: 'read' | 'write', key: SysctlKey, errnoName: string, options?: { cause?: unknown }) {
-    super('LVS_REALSERVER_SYSCTL', `${op} net.ipv4.conf.${key.iface}.${key.name} failed: ${errnoName}`, options);
-    this.op = op;
-    this.key = key;
-    this.errnoName = errnoName;
-  }
-}
-
-/** A command (`nft`, `ip`) failed; `stderr` is what it said. */
-export class CommandError extends LvsError {
-  readonly argv: readonly string[];
-  readonly exitCode: number | undefined;
-  readonly stderr: string;
-
-  constructor(argv: readonly string[], exitCode: number | undefined, stderr: string, options?: { cause?: unknown }) {
-    super(
-      'LVS_REALSERVER_COMMAND',
-      `${argv.join(' ')} failed (exit ${exitCode ?? 'signal'}): ${stderr.trim().split('\n')[0] ?? ''}`,
-      options,
-    );
-    this.argv = argv;
-    this.exitCode = exitCode;
-    this.stderr = stderr;
-  }
-}
 
 /** The kernel has no such device type (dummy or ipip not built, no module). */
 export class DeviceKindUnsupportedError extends LvsError {

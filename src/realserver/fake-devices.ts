@@ -1,6 +1,6 @@
-import type { AddressEntry } from '../net/index.js';
+import { CommandError, type AddressEntry } from '../net/index.js';
 import type { DeviceEntry, Devices } from './devices.js';
-import { CommandError, DeviceConflictError, DeviceKindUnsupportedError } from './errors.js';
+import { DeviceConflictError, DeviceKindUnsupportedError } from './errors.js';
 import type { DeviceSpec } from './types.js';
 
 /** One operation the fake performed. */
@@ -35,14 +35,15 @@ export class FakeDevices implements Devices {
   }
 
   list(): Promise<DeviceEntry[]> {
-    if (this.failOn?.op === 'list') return Promise.reject(new CommandError(['ip', 'link'], 1, this.failOn.message));
+    if (this.failOn?.op === 'list')
+      return Promise.reject(new CommandError(['ip', 'link'], 'exited', 1, this.failOn.message));
     return Promise.resolve(this.devices.map((d) => ({ ...d })));
   }
 
   add(spec: DeviceSpec): Promise<void> {
     this.ops.push({ op: 'add', spec });
     if (this.failOn?.op === 'add')
-      return Promise.reject(new CommandError(['ip', 'link', 'add'], 2, this.failOn.message));
+      return Promise.reject(new CommandError(['ip', 'link', 'add'], 'exited', 2, this.failOn.message));
     if (!(this.opts.kinds ?? ['dummy', 'ipip']).includes(spec.kind)) {
       return Promise.reject(new DeviceKindUnsupportedError(spec.kind));
     }
@@ -65,11 +66,11 @@ export class FakeDevices implements Devices {
   setUp(name: string): Promise<void> {
     this.ops.push({ op: 'setUp', name });
     if (this.failOn?.op === 'setUp') {
-      return Promise.reject(new CommandError(['ip', 'link', 'set'], 2, this.failOn.message));
+      return Promise.reject(new CommandError(['ip', 'link', 'set'], 'exited', 2, this.failOn.message));
     }
     const i = this.devices.findIndex((d) => d.name === name);
     const d = this.devices[i];
-    if (!d) return Promise.reject(new CommandError(['ip', 'link', 'set'], 1, `Cannot find device "${name}"`));
+    if (!d) return Promise.reject(new CommandError(['ip', 'link', 'set'], 'exited', 1, `Cannot find device "${name}"`));
     this.devices[i] = { ...d, up: true };
     return Promise.resolve();
   }
@@ -84,7 +85,7 @@ export class FakeDevices implements Devices {
   remove(name: string): Promise<void> {
     this.ops.push({ op: 'remove', name });
     if (this.failOn?.op === 'remove')
-      return Promise.reject(new CommandError(['ip', 'link', 'del'], 2, this.failOn.message));
+      return Promise.reject(new CommandError(['ip', 'link', 'del'], 'exited', 2, this.failOn.message));
     const i = this.devices.findIndex((d) => d.name === name);
     if (i < 0) return Promise.resolve();
     const [gone] = this.devices.splice(i, 1);

@@ -4,24 +4,13 @@
  * device), and removes exactly that when they go.
  */
 export { RealserverRole, type RealserverRoleOptions } from './role.js';
-export { createKernelPorts } from './kernel-ports.js';
-export { detectRedirectBackend, type RedirectBackend } from './redirect-backend.js';
+export { createKernelPorts, REALSERVER_REDIRECT_TABLE } from './kernel-ports.js';
 export type { RealserverPorts } from './ports.js';
 export type { PassReport, RealServerVips } from './reconciler.js';
 export type { InlineVips, VipStatus } from './status.js';
 export type { AcceptEntry, AcceptMode, Issue, IssueReason, ObjectRef } from './types.js';
 export { selectEntries, type DesiredAcceptance, type DesiredInput } from './desired.js';
 export type { Devices, DeviceEntry } from './devices.js';
-export type { Sysctls } from './sysctls.js';
-export type { RedirectRules, RedirectRuleEntry, RedirectRuleList } from './redirect-rules.js';
 export type { StateStore } from './state-store.js';
 export { DEFAULT_STATE_PATH } from './state-store.js';
-export type { CommandRunner, CommandOutput } from './command-runner.js';
-export {
-  ChangeSkippedError,
-  CommandError,
-  DeviceConflictError,
-  DeviceKindUnsupportedError,
-  StateCorruptError,
-  SysctlError,
-} from './errors.js';
+export { ChangeSkippedError, DeviceConflictError, DeviceKindUnsupportedError, StateCorruptError } from './errors.js';

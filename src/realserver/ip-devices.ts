@@ -1,13 +1,19 @@
 /**
- * {@link Devices} through iproute2 (`ip -d -j link show`, `ip link add ... type dummy|ipip`):
- * the netlink package has no IFLA_LINKINFO encoder for ipip parameters, and `ip` is present
- * wherever this role runs.
+ * {@link Devices} through iproute2 (`ip -d -j link show`, `ip link add ... type dummy|ipip`),
+ * run by the process runner: the netlink package has no IFLA_LINKINFO encoder for ipip
+ * parameters, and `ip` is present wherever this role runs.
  */
 import { z } from 'zod';
 import { parseIP } from '../api/index.js';
-import type { CommandRunner } from './command-runner.js';
+import {
+  CommandError,
+  systemToolRequest,
+  toolSucceeded,
+  type ProcessResult,
+  type ProcessRunner,
+} from '../net/index.js';
 import { DEVICE_ALIAS, type DeviceEntry, type Devices } from './devices.js';
-import { CommandError, DeviceConflictError, DeviceKindUnsupportedError } from './errors.js';
+import { DeviceConflictError, DeviceKindUnsupportedError } from './errors.js';
 import type { DeviceSpec } from './types.js';
 
 const LinkSchema = z.array(
@@ -26,19 +32,27 @@ const LinkSchema = z.array(
   }),
 );
 
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** {@link Devices} over the `ip` binary. */
 export class IpDevices implements Devices {
   constructor(
-    private readonly commands: CommandRunner,
+    private readonly processes: ProcessRunner,
     private readonly ip = 'ip',
   ) {}
 
   async list(): Promise<DeviceEntry[]> {
     const argv = [this.ip, '-d', '-j', 'link', 'show'];
-    const r = await this.commands.run(argv);
-    if (r.exitCode !== 0) throw new CommandError(argv, r.exitCode, r.stderr);
-    const links = LinkSchema.safeParse(JSON.parse(r.stdout));
-    if (!links.success) throw new CommandError(argv, 0, 'unexpected JSON from ip', { cause: links.error });
+    const r = await this.run(argv);
+    if (!toolSucceeded(r)) throw CommandError.of(argv, r);
+    const links = LinkSchema.safeParse(parseJson(r.stdout));
+    if (!links.success) throw CommandError.of(argv, r, 'unexpected JSON from ip', { cause: links.error });
     return links.data.map((l) => {
       const local = parseIP(l.linkinfo?.info_data?.local ?? '')?.text;
       const kind = l.linkinfo?.info_kind;
@@ -63,33 +77,37 @@ export class IpDevices implements Devices {
       spec.kind,
       ...(spec.kind === 'ipip' && spec.local ? ['local', spec.local] : []),
     ];
-    const r = await this.commands.run(argv);
-    if (r.exitCode !== 0) {
-      if (/Unknown device type|not supported/i.test(r.stderr)) throw new DeviceKindUnsupportedError(spec.kind);
-      if (/File exists/.test(r.stderr))
-        throw new DeviceConflictError(spec.name, `cannot be created: ${r.stderr.trim()}`);
-      throw new CommandError(argv, r.exitCode, r.stderr);
+    const r = await this.run(argv);
+    if (!toolSucceeded(r)) {
+      const said = r.kind === 'exited' ? r.stderr : '';
+      if (/Unknown device type|not supported/i.test(said)) throw new DeviceKindUnsupportedError(spec.kind);
+      if (/File exists/.test(said)) throw new DeviceConflictError(spec.name, `cannot be created: ${said.trim()}`);
+      throw CommandError.of(argv, r);
     }
     const mark = [this.ip, 'link', 'set', 'dev', spec.name, 'alias', DEVICE_ALIAS, 'up'];
-    const m = await this.commands.run(mark);
-    if (m.exitCode !== 0) {
+    const m = await this.run(mark);
+    if (!toolSucceeded(m)) {
       // Do not leave an unmarked device behind that nothing would ever remove.
-      await this.commands.run([this.ip, 'link', 'del', 'dev', spec.name]);
-      throw new CommandError(mark, m.exitCode, m.stderr);
+      await this.run([this.ip, 'link', 'del', 'dev', spec.name]);
+      throw CommandError.of(mark, m);
     }
   }
 
   async setUp(name: string): Promise<void> {
     const argv = [this.ip, 'link', 'set', 'dev', name, 'up'];
-    const r = await this.commands.run(argv);
-    if (r.exitCode !== 0) throw new CommandError(argv, r.exitCode, r.stderr);
+    const r = await this.run(argv);
+    if (!toolSucceeded(r)) throw CommandError.of(argv, r);
   }
 
   async remove(name: string): Promise<void> {
     const argv = [this.ip, 'link', 'del', 'dev', name];
-    const r = await this.commands.run(argv);
-    if (r.exitCode !== 0 && !/Cannot find device|does not exist/.test(r.stderr)) {
-      throw new CommandError(argv, r.exitCode, r.stderr);
+    const r = await this.run(argv);
+    if (!toolSucceeded(r) && !(r.kind === 'exited' && /Cannot find device|does not exist/.test(r.stderr))) {
+      throw CommandError.of(argv, r);
     }
+  }
+
+  private run(argv: readonly string[]): Promise<ProcessResult> {
+    return this.processes.run(systemToolRequest(argv));
   }
 }

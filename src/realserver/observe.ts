@@ -5,7 +5,7 @@ import { ownedLabelOf } from './plan.js';
 import type { RealserverPorts } from './ports.js';
 import type { RealserverState } from './state.js';
 import type { SysctlKey } from './types.js';
-import { keyOf } from './types.js';
+import { keyOf, sysctlPathOf } from './types.js';
 
 /** Everything but the sysctls, whose keys depend on what the objects need. */
 export type ObservedBase = Omit<Observed, 'sysctls'>;
@@ -55,7 +55,9 @@ export async function observeBase(ports: RealserverPorts): Promise<ObservedBase>
 /** Reads the given sysctls; interfaces that do not exist are left out. */
 export async function readSysctls(ports: RealserverPorts, keys: readonly SysctlKey[]): Promise<Map<string, number>> {
   const unique = new Map(keys.map((k) => [keyOf.sysctl(k), k]));
-  const values = await Promise.all([...unique].map(async ([k, key]) => [k, await ports.sysctls.read(key)] as const));
+  const values = await Promise.all(
+    [...unique].map(async ([k, key]) => [k, await ports.sysctls.read(sysctlPathOf(key))] as const),
+  );
   const out = new Map<string, number>();
   for (const [k, v] of values) if (v !== undefined) out.set(k, v);
   return out;

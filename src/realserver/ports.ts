@@ -1,12 +1,10 @@
-import type { Addresses } from '../net/index.js';
+import type { Addresses, RedirectRules, Sysctls } from '../net/index.js';
 import type { Devices } from './devices.js';
-import type { RedirectRules } from './redirect-rules.js';
 import type { StateStore } from './state-store.js';
-import type { Sysctls } from './sysctls.js';
 
 /**
- * Everything the role does to the node, as ports: VIP addresses (src/net's rtnetlink port),
- * devices, sysctls, REDIRECT rules, and the state record. Real adapters come from
+ * Everything the role does to the node, as ports: VIP addresses, sysctls and REDIRECT rules
+ * (src/net's ports), devices, and the state record. Real adapters come from
  * createKernelPorts; tests pass fakes.
  */
 export interface RealserverPorts {

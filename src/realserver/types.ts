@@ -3,11 +3,12 @@
  * the kernel objects that takes, and the typed keys the planner, the fakes and status share.
  */
 
+import type { L4Protocol, RedirectRule, SysctlPath } from '../net/index.js';
+
+export type { L4Protocol, RedirectRule } from '../net/index.js';
+
 /** How a backend accepts a VIP (the API's acceptVIP modes, without None: nothing to do). */
 export type AcceptMode = 'Loopback' | 'IptablesRedirect' | 'Tunnel';
-
-/** Transport protocol of a service, as netfilter names it. */
-export type L4Protocol = 'tcp' | 'udp' | 'sctp';
 
 /** An API object, by kind, namespace and name. */
 export interface ObjectRef {
@@ -74,6 +75,11 @@ export interface SysctlKey {
   readonly name: SysctlName;
 }
 
+/** Where a key lives under /proc/sys: net.ipv4.conf.<iface>.<name>. */
+export function sysctlPathOf(key: SysctlKey): SysctlPath {
+  return ['net', 'ipv4', 'conf', key.iface, key.name];
+}
+
 /**
  * What an entry needs of a sysctl. `atLeast`: the kernel uses the higher of `all` and the
  * interface for arp_ignore and arp_announce (Documentation/networking/ip-sysctl.rst), so a
@@ -96,15 +102,6 @@ export interface AddressKey {
   readonly device: string;
   readonly address: string;
   readonly prefixLength: number;
-}
-
-/** A REDIRECT rule for a VIP: every packet to it, or one protocol (and port). */
-export interface RedirectRule {
-  readonly family: 4 | 6;
-  readonly vip: string;
-  readonly protocol?: L4Protocol;
-  /** With a protocol: the destination port; absent means every port. */
-  readonly port?: number;
 }
 
 /** One key per kind: used by the planner, the fakes and status, never parsed back. */

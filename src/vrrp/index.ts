@@ -31,5 +31,4 @@ export type { InstanceStatus } from './instance.js';
 export { VrrpEventStream, type VrrpEvent } from './events.js';
 export { rawTransportFactory } from './raw-transport.js';
 export type { AdvertTransport, TransportFactory } from './transport.js';
-export type { CommandRunner } from './commands.js';
 export { TransportError, VrrpConfigError } from './errors.js';

@@ -7,9 +7,8 @@
 import type { CancelTimer, Clock } from '../core/clock.js';
 import { assertNever } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { AddressSpec, Addresses, AnnounceLink, VipFilter } from '../net/index.js';
+import type { AddressSpec, Addresses, AnnounceLink, ProcessRunner, VipFilter } from '../net/index.js';
 import { encodeAdvert } from './codec.js';
-import type { CommandRunner } from './commands.js';
 import { VRRP_MCAST_ADDR4, VRRP_MCAST_ADDR6 } from './constants.js';
 import type { VrrpEventStream } from './events.js';
 import {
@@ -57,7 +56,7 @@ export interface InstanceDeps {
   /** Enforces Accept_Mode = False (RFC 5798 §6.1) for a non-owner master. */
   readonly vipFilter: VipFilter;
   readonly announcer: AnnouncePort;
-  readonly commands: CommandRunner;
+  readonly commands: ProcessRunner;
 }
 
 /** What an instance needs of the VIP record (vip-record.ts `OwnedVips`). */

@@ -5,7 +5,7 @@
  */
 import type { CancelTimer, Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { CommandRunner } from './commands.js';
+import type { ProcessRunner } from '../net/index.js';
 import { initialScriptState, recordScriptResult, type ScriptState } from './tracking.js';
 import type { TrackScript } from './types.js';
 
@@ -13,7 +13,7 @@ import type { TrackScript } from './types.js';
 export interface ScriptTrackerDeps {
   readonly scripts: readonly TrackScript[];
   readonly clock: Clock;
-  readonly commands: CommandRunner;
+  readonly commands: ProcessRunner;
   readonly log: Logger;
   /** Called when a script's good/bad state changes. */
   readonly onChange: () => void;

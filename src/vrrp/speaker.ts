@@ -12,10 +12,17 @@ import { LogRateLimit } from '../core/log-rate-limit.js';
 import type { Logger } from '../core/logger.js';
 import type { Registry } from 'prom-client';
 import { canonicalIp } from '../net/ip-codec.js';
-import { ownerLabel, primaryAddress, type Addresses, type LinkInfo, type Links, type VipFilter } from '../net/index.js';
+import {
+  ownerLabel,
+  primaryAddress,
+  type Addresses,
+  type LinkInfo,
+  type Links,
+  type ProcessRunner,
+  type VipFilter,
+} from '../net/index.js';
 import { checkAdvert } from './accept.js';
 import { decodeAdvert } from './codec.js';
-import type { CommandRunner } from './commands.js';
 import { VrrpConfigError } from './errors.js';
 import { VrrpEventStream } from './events.js';
 import { VrrpInstanceRunner, type AnnouncePort, type InstanceStatus } from './instance.js';
@@ -37,7 +44,7 @@ export interface SpeakerDeps {
   readonly vipFilter: VipFilter;
   readonly announcer: AnnouncePort;
   readonly openTransport: TransportFactory;
-  readonly commands: CommandRunner;
+  readonly commands: ProcessRunner;
   /** The record of the VIPs this node added (vip-record.ts): only those are ever removed. */
   readonly vipRecord: VipRecordStore;
 }

@@ -65,6 +65,9 @@ async function main(): Promise<number> {
   const links = new NetlinkLinks();
   const addresses = new NetlinkAddresses();
   const announcer = new Announcer(new NativePacketSockets());
+  // Standalone: root's own file, every command runs (keepalived's behaviour); nft for the VIP
+  // filter runs through the same runner.
+  const processes = new SpawnProcessRunner({ clock: systemClock, policy: ANY_COMMAND });
   const speaker = new VrrpSpeaker({
     instances,
     clock: systemClock,
@@ -72,11 +75,10 @@ async function main(): Promise<number> {
     registry,
     links,
     addresses,
-    vipFilter: new NftVipFilter(),
+    vipFilter: new NftVipFilter(processes),
     announcer,
     openTransport: rawTransportFactory(new NativeRawIpSockets()),
-    // Standalone: root's own file, every command runs (keepalived's behaviour).
-    commands: new SpawnProcessRunner({ clock: systemClock, policy: ANY_COMMAND }),
+    commands: processes,
     vipRecord: values['vip-record'] ? new FileVipRecordStore(values['vip-record']) : new MemoryVipRecordStore(),
   });
   const dump = async (): Promise<void> => {

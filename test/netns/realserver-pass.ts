@@ -11,8 +11,10 @@ import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { RealServerSchema, VirtualServerSchema, type LvsObject } from '../../src/api/index.js';
-import { createKernelPorts, RealserverRole } from '../../src/realserver/index.js';
+import { systemClock } from '../../src/core/clock.js';
 import { messageOf } from '../../src/core/errors.js';
+import { ANY_COMMAND, SpawnProcessRunner } from '../../src/net/index.js';
+import { createKernelPorts, RealserverRole } from '../../src/realserver/index.js';
 
 interface Job {
   nodeName: string;
@@ -24,7 +26,10 @@ const job = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as Job;
 const objects: LvsObject[] = job.objects.map((o) =>
   o.kind === 'VirtualServer' ? VirtualServerSchema.parse(o) : RealServerSchema.parse(o),
 );
-const ports = createKernelPorts({ statePath: job.statePath });
+const ports = createKernelPorts({
+  processes: new SpawnProcessRunner({ clock: systemClock, policy: ANY_COMMAND }),
+  statePath: job.statePath,
+});
 const registry = new Registry();
 const role = new RealserverRole({
   nodeName: job.nodeName,

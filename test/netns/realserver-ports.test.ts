@@ -5,17 +5,26 @@
  * same contract with iptables-legacy (its 6.1 build has no nft nat chain type).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ExecCommandRunner, type CommandRunner } from '../../src/realserver/command-runner.js';
-import { IptablesRedirectRules } from '../../src/realserver/iptables-redirect-rules.js';
-import { NftRedirectRules } from '../../src/realserver/nft-redirect-rules.js';
-import { detectRedirectBackend } from '../../src/realserver/redirect-backend.js';
-import { describeRedirectRulesContract } from '../unit/realserver/port-contracts.js';
+import { systemClock } from '../../src/core/clock.js';
+import {
+  ANY_COMMAND,
+  detectRedirectBackend,
+  IptablesRedirectRules,
+  NftRedirectRules,
+  SpawnProcessRunner,
+  type ProcessRunner,
+} from '../../src/net/index.js';
+import { REALSERVER_REDIRECT_TABLE } from '../../src/realserver/index.js';
+import { describeRedirectRulesContract } from '../unit/net/redirect-rules-contract.js';
 import { run, runOk } from '../support/netns.js';
 import { describeAsRoot } from '../support/privileges.js';
 
 const ns = `lvs-rs-ports-${process.pid}`;
-const exec = new ExecCommandRunner();
-const inNamespace: CommandRunner = { run: (argv, opts) => exec.run(['ip', 'netns', 'exec', ns, ...argv], opts) };
+const exec = new SpawnProcessRunner({ clock: systemClock, policy: ANY_COMMAND });
+const inNamespace: ProcessRunner = {
+  run: (request) => exec.run({ ...request, argv: ['ip', 'netns', 'exec', ns, ...request.argv] }),
+};
+const { nftTable, iptablesChain } = REALSERVER_REDIRECT_TABLE;
 const inNs = (argv: string[]) => runOk(['ip', 'netns', 'exec', ns, ...argv]);
 
 describeAsRoot('realserver ports against the host kernel', () => {
@@ -27,13 +36,13 @@ describeAsRoot('realserver ports against the host kernel', () => {
   });
 
   it('detects nftables NAT on this kernel without writing anything', async () => {
-    expect(await detectRedirectBackend(inNamespace)).toEqual({ kind: 'nft' });
+    expect(await detectRedirectBackend(inNamespace, REALSERVER_REDIRECT_TABLE)).toEqual({ kind: 'nft' });
     expect(await inNs(['nft', 'list', 'ruleset'])).toBe('');
   });
 
   describeRedirectRulesContract(
     'nft (host kernel, namespace)',
-    () => new NftRedirectRules(inNamespace),
+    () => new NftRedirectRules(inNamespace, nftTable),
     async () => {
       await inNs(['nft', 'add', 'rule', 'inet', 'lvs_realserver', 'prerouting', 'ip', 'saddr', '10.99.0.99', 'accept']);
     },
@@ -41,7 +50,7 @@ describeAsRoot('realserver ports against the host kernel', () => {
 
   describeRedirectRulesContract(
     'iptables (host kernel, namespace)',
-    () => new IptablesRedirectRules(inNamespace),
+    () => new IptablesRedirectRules(inNamespace, iptablesChain),
     async () => {
       await inNs(['iptables', '-w', '-t', 'nat', '-A', 'LVS-REDIRECT', '-s', '10.99.0.99/32', '-j', 'ACCEPT']);
     },
@@ -49,7 +58,7 @@ describeAsRoot('realserver ports against the host kernel', () => {
 
   it('iptables: removing the chain leaves the rest of PREROUTING alone', async () => {
     await inNs(['iptables', '-w', '-t', 'nat', '-A', 'PREROUTING', '-d', '10.99.0.200/32', '-j', 'REDIRECT']);
-    const rules = new IptablesRedirectRules(inNamespace);
+    const rules = new IptablesRedirectRules(inNamespace, iptablesChain);
     await rules.add({ family: 4, vip: '10.99.0.10' });
     expect(await inNs(['iptables', '-w', '-t', 'nat', '-S', 'PREROUTING'])).toContain('-j LVS-REDIRECT');
     await rules.removeTable();

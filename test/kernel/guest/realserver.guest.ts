@@ -11,22 +11,28 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualServerSchema } from '../../../src/api/index.js';
 import { silentLogger } from '../../../src/core/logger.js';
-import { NetlinkAddresses } from '../../../src/net/index.js';
-import { ExecCommandRunner } from '../../../src/realserver/command-runner.js';
-import { IpDevices } from '../../../src/realserver/ip-devices.js';
-import { createKernelPorts, RealserverRole, type PassReport } from '../../../src/realserver/index.js';
-import { IptablesRedirectRules } from '../../../src/realserver/iptables-redirect-rules.js';
-import { ProcSysctls } from '../../../src/realserver/proc-sysctls.js';
-import { detectRedirectBackend } from '../../../src/realserver/redirect-backend.js';
-import { run, runOk, waitFor } from '../../support/netns.js';
+import { systemClock } from '../../../src/core/clock.js';
 import {
-  describeLoopbackAddressesContract,
-  describeDevicesContract,
-  describeRedirectRulesContract,
-  describeSysctlsContract,
-} from '../../unit/realserver/port-contracts.js';
+  ANY_COMMAND,
+  detectRedirectBackend,
+  IptablesRedirectRules,
+  NetlinkAddresses,
+  ProcSysctls,
+  SpawnProcessRunner,
+} from '../../../src/net/index.js';
+import { IpDevices } from '../../../src/realserver/ip-devices.js';
+import {
+  createKernelPorts,
+  REALSERVER_REDIRECT_TABLE,
+  RealserverRole,
+  type PassReport,
+} from '../../../src/realserver/index.js';
+import { run, runOk, waitFor } from '../../support/netns.js';
+import { describeRedirectRulesContract } from '../../unit/net/redirect-rules-contract.js';
+import { describeSysctlsContract } from '../../unit/net/sysctls-contract.js';
+import { describeLoopbackAddressesContract, describeDevicesContract } from '../../unit/realserver/port-contracts.js';
 
-const commands = new ExecCommandRunner();
+const commands = new SpawnProcessRunner({ clock: systemClock, policy: ANY_COMMAND });
 const LEGACY = { kind: 'iptables', iptables: 'iptables-legacy', ip6tables: 'ip6tables-legacy' } as const;
 
 describeSysctlsContract('procfs (kernel)', () => new ProcSysctls());
@@ -36,14 +42,18 @@ describeLoopbackAddressesContract('rtnetlink (kernel)', () => addresses);
 describeDevicesContract('ip (kernel)', () => new IpDevices(commands));
 describeRedirectRulesContract(
   'iptables-legacy (kernel)',
-  () => new IptablesRedirectRules(commands, { 4: 'iptables-legacy', 6: 'ip6tables-legacy' }),
+  () =>
+    new IptablesRedirectRules(commands, REALSERVER_REDIRECT_TABLE.iptablesChain, {
+      4: 'iptables-legacy',
+      6: 'ip6tables-legacy',
+    }),
   async () => {
     await runOk(['iptables-legacy', '-w', '-t', 'nat', '-A', 'LVS-REDIRECT', '-s', '10.99.0.99/32', '-j', 'ACCEPT']);
   },
 );
 
 it('detects that this kernel has no nftables NAT and falls back to iptables', async () => {
-  expect(await detectRedirectBackend(commands)).toMatchObject({ kind: 'iptables' });
+  expect(await detectRedirectBackend(commands, REALSERVER_REDIRECT_TABLE)).toMatchObject({ kind: 'iptables' });
 });
 
 const BACKEND = '10.79.0.5';
@@ -67,7 +77,7 @@ const linkNames = async (): Promise<string[]> =>
 
 /** One pass by a new role instance on the shared state file, as after a restart. */
 async function pass(objects: ReturnType<typeof VirtualServerSchema.parse>[]): Promise<PassReport> {
-  const ports = createKernelPorts({ statePath, redirect: LEGACY });
+  const ports = createKernelPorts({ processes: commands, statePath, redirect: LEGACY });
   const role = new RealserverRole({
     nodeName: 'backend',
     ports,

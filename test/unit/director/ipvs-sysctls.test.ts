@@ -3,8 +3,20 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/logger.js';
 import { applyIpvsSysctls } from '../../../src/director/ipvs-sysctls.js';
 import { DirectorMetrics } from '../../../src/director/metrics.js';
-import { FakeIpvsSysctls } from '../../../src/ipvs/fake-sysctls.js';
-import { DEFAULT_IPVS_SYSCTLS, planIpvsSysctls, type IpvsSysctlName } from '../../../src/ipvs/index.js';
+import { DEFAULT_IPVS_SYSCTLS, ipvsSysctlPath, planIpvsSysctls, type IpvsSysctlName } from '../../../src/ipvs/index.js';
+import { FakeSysctls } from '../../../src/net/fake-sysctls.js';
+
+/** net.ipv4.vs once ip_vs is loaded: the Linux 6.1 defaults (ipvs-sysctl.rst); nothing before. */
+const ipvsSysctls = (loaded = true) =>
+  new FakeSysctls(
+    loaded
+      ? [
+          [ipvsSysctlPath('expire_nodest_conn'), 0],
+          [ipvsSysctlPath('expire_quiescent_template'), 0],
+          [ipvsSysctlPath('conn_reuse_mode'), 1],
+        ]
+      : [],
+  );
 
 const wantedAll = DEFAULT_IPVS_SYSCTLS;
 
@@ -47,7 +59,7 @@ describe('planIpvsSysctls', () => {
 
 describe('applyIpvsSysctls', () => {
   it('sets the defaults over the kernel values, reports old → new, and exports the values', async () => {
-    const port = new FakeIpvsSysctls();
+    const port = ipvsSysctls();
     const registry = new Registry();
     const r = await applyIpvsSysctls(port, wantedAll, silentLogger(), new DirectorMetrics(registry));
     expect(r).toEqual({
@@ -60,8 +72,8 @@ describe('applyIpvsSysctls', () => {
       failed: [],
     });
     expect(port.writes).toEqual([
-      { name: 'expire_nodest_conn', value: 1 },
-      { name: 'expire_quiescent_template', value: 1 },
+      { path: ['net', 'ipv4', 'vs', 'expire_nodest_conn'], value: 1 },
+      { path: ['net', 'ipv4', 'vs', 'expire_quiescent_template'], value: 1 },
     ]);
     expect(await metric(registry, 'lvs_director_ipvs_sysctl')).toEqual([
       { labels: { name: 'expire_nodest_conn' }, value: 1 },
@@ -71,7 +83,7 @@ describe('applyIpvsSysctls', () => {
   });
 
   it('without /proc/sys/net/ipv4/vs: no write, no throw, counted per setting', async () => {
-    const port = new FakeIpvsSysctls(false);
+    const port = ipvsSysctls(false);
     const registry = new Registry();
     const r = await applyIpvsSysctls(port, wantedAll, silentLogger(), new DirectorMetrics(registry));
     expect(r).toMatchObject({ available: false, changed: [], missing: Object.keys(wantedAll) });
@@ -82,13 +94,13 @@ describe('applyIpvsSysctls', () => {
   });
 
   it('a refused write is reported and counted; the others are still set', async () => {
-    const port = new FakeIpvsSysctls();
-    port.failOn = { op: 'write', name: 'expire_nodest_conn', errnoName: 'EACCES' };
+    const port = ipvsSysctls();
+    port.failOn = { op: 'write', path: ipvsSysctlPath('expire_nodest_conn'), errnoName: 'EACCES' };
     const registry = new Registry();
     const r = await applyIpvsSysctls(port, wantedAll, silentLogger(), new DirectorMetrics(registry));
     expect(r.failed).toEqual([{ name: 'expire_nodest_conn', errnoName: 'EACCES' }]);
     expect(r.changed).toEqual([{ name: 'expire_quiescent_template', from: 0, to: 1 }]);
-    expect(port.values.get('expire_quiescent_template')).toBe(1);
+    expect(port.get(ipvsSysctlPath('expire_quiescent_template'))).toBe(1);
     expect(await metric(registry, 'lvs_director_ipvs_sysctl_failures_total')).toEqual([
       { labels: { name: 'expire_nodest_conn', errno: 'EACCES' }, value: 1 },
     ]);

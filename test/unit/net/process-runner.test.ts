@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/core/clock.js';
-import { allowlistPolicy, ANY_COMMAND, SpawnProcessRunner, type CommandRefusal } from '../../../src/net/index.js';
+import {
+  allowlistPolicy,
+  ANY_COMMAND,
+  SpawnProcessRunner,
+  systemToolRequest,
+  type CommandRefusal,
+  type ProcessResult,
+} from '../../../src/net/index.js';
 import { FakeProcessRunner } from '../../../src/net/fake-process-runner.js';
 
 let dir: string;
@@ -169,7 +176,91 @@ describe('SpawnProcessRunner', () => {
   });
 });
 
+describe('SpawnProcessRunner guarantees', () => {
+  /** Calls run and reports a synchronous throw instead of letting it escape. */
+  function runSync(runner: SpawnProcessRunner, request: Parameters<SpawnProcessRunner['run']>[0]) {
+    try {
+      return { promise: runner.run(request) };
+    } catch (err) {
+      return { thrown: err };
+    }
+  }
+
+  it.each([
+    { name: 'a uid spawn cannot pass (ERR_OUT_OF_RANGE)', extra: { ids: { uid: 1.5, gid: 0 } } },
+    { name: 'an environment value with a NUL byte (ERR_INVALID_ARG_VALUE)', extra: { env: { LVS_X: 'a\u0000b' } } },
+  ])('never throws synchronously: spawn throwing on $name is a failed result', async ({ extra }) => {
+    const call = runSync(runner(), { kind: 'misc-check', argv: ['/bin/true'], ...extra });
+    expect(call.thrown).toBeUndefined();
+    const r = await call.promise;
+    expect(r).toMatchObject({ kind: 'failed' });
+    expect((r as ProcessResult & { kind: 'failed' }).errno).toMatch(/^ERR_/);
+  });
+
+  it('never throws or rejects when the refusal listener throws', async () => {
+    const loud = new SpawnProcessRunner({
+      clock: systemClock,
+      policy: allowlistPolicy(['/bin/ok']),
+      onRefused: () => {
+        throw new Error('listener broke');
+      },
+    });
+    const call = runSync(loud, { kind: 'notify', argv: ['/bin/no'] });
+    expect(call.thrown).toBeUndefined();
+    await expect(call.promise).resolves.toMatchObject({ kind: 'refused', refusal: { reason: 'not-allowed' } });
+  });
+
+  it('a system tool is outside the command policy, but still needs an argv execve can carry', async () => {
+    const refused: CommandRefusal[] = [];
+    const strict = new SpawnProcessRunner({
+      clock: systemClock,
+      policy: allowlistPolicy(['/usr/local/bin/check-db']),
+      scriptSecurity: true,
+      onRefused: (_r, why) => refused.push(why),
+    });
+    // A bare name on PATH, as the adapters run `ip`, `nft` and `iptables`.
+    await expect(strict.run(systemToolRequest(['sh', '-c', 'exit 0']))).resolves.toMatchObject({
+      kind: 'exited',
+      exitCode: 0,
+    });
+    await expect(strict.run({ kind: 'misc-check', argv: ['sh', '-c', 'exit 0'] })).resolves.toMatchObject({
+      kind: 'refused',
+      refusal: { reason: 'not-absolute' },
+    });
+    await expect(strict.run(systemToolRequest(['sh', 'a\u0000b']))).resolves.toMatchObject({
+      kind: 'refused',
+      refusal: { reason: 'invalid-argv' },
+    });
+    expect(refused.map((x) => x.reason)).toEqual(['not-absolute', 'invalid-argv']);
+  });
+
+  it('a system tool past its timeout: the group is killed at once and the result is timed-out', async () => {
+    const pidFile = join(dir, 'pid-tool');
+    // The tool and its background child ignore SIGTERM: system tools get SIGKILL, no grace.
+    const script = `trap '' TERM; sleep 30 & echo $! > ${pidFile}; wait`;
+    const r = await runner().run(systemToolRequest(['/bin/sh', '-c', script], { timeoutMs: 200 }));
+    expect(r.kind).toBe('timed-out');
+    expect(r.elapsedMs).toBeLessThan(2000);
+    const pid = Number(await readFile(pidFile, 'utf8'));
+    await eventually(() => !isAlive(pid));
+  });
+
+  it('a system tool runs in the C locale with standard input and output', async () => {
+    const r = await runner().run(systemToolRequest(['/bin/sh', '-c', 'echo "$LC_ALL"; cat'], { input: 'script' }));
+    expect(r).toMatchObject({ kind: 'exited', exitCode: 0, stdout: 'C\nscript' });
+  });
+});
+
 describe('FakeProcessRunner', () => {
+  it("applies the policy to objects' commands only, as the real runner does", async () => {
+    const fake = new FakeProcessRunner(allowlistPolicy(['/bin/ok']));
+    await expect(fake.run(systemToolRequest(['nft', '-j', 'list', 'ruleset']))).resolves.toMatchObject({
+      kind: 'exited',
+      exitCode: 0,
+    });
+    await expect(fake.run({ kind: 'track-script', argv: ['nft'] })).resolves.toMatchObject({ kind: 'refused' });
+  });
+
   it('enforces the policy as the real runner does and records only what ran', async () => {
     const fake = new FakeProcessRunner(allowlistPolicy(['/bin/ok']));
     fake.results.set('/bin/ok', { kind: 'exited', exitCode: 1, stdout: 'x' });

@@ -4,11 +4,35 @@
  */
 import { RealServerSchema, VirtualServerSchema, type RealServer, type VirtualServer } from '../../../src/api/index.js';
 import { FakeAddresses } from '../../../src/net/fake-addresses.js';
+import { FakeRedirectRules } from '../../../src/net/fake-redirect-rules.js';
+import { FakeSysctls } from '../../../src/net/fake-sysctls.js';
+import type { SysctlPath } from '../../../src/net/index.js';
 import { FakeDevices } from '../../../src/realserver/fake-devices.js';
-import { FakeRedirectRules } from '../../../src/realserver/fake-redirect-rules.js';
 import { FakeStateStore } from '../../../src/realserver/fake-state-store.js';
-import { FakeSysctls } from '../../../src/realserver/fake-sysctls.js';
 import type { RealserverPorts } from '../../../src/realserver/ports.js';
+import { sysctlPathOf, type SysctlName } from '../../../src/realserver/types.js';
+
+const CONF_NAMES: readonly SysctlName[] = ['arp_ignore', 'arp_announce', 'rp_filter'];
+
+/** net.ipv4.conf.<iface>.<name>. */
+export const conf = (iface: string, name: SysctlName): SysctlPath => sysctlPathOf({ iface, name });
+
+/**
+ * The role's sysctls on a fake kernel: `all` and `default` at `initial` (0 otherwise), and
+ * each of `interfaces` copied from `default` as the kernel does.
+ */
+export function confSysctls(
+  interfaces: readonly string[] = ['lo'],
+  initial: Partial<Record<SysctlName, number>> = {},
+): FakeSysctls {
+  const sysctls = new FakeSysctls(
+    ['all', 'default'].flatMap((iface) =>
+      CONF_NAMES.map((name): [SysctlPath, number] => [conf(iface, name), initial[name] ?? 0]),
+    ),
+  );
+  for (const iface of interfaces) sysctls.addInterface(iface);
+  return sysctls;
+}
 
 /** The fakes of one node, and the ports over them. */
 export interface FakeNode {
@@ -27,7 +51,7 @@ export function fakeNode(
   opts: { eth0Address?: string; kinds?: readonly string[]; state?: FakeStateStore; sysctls?: FakeSysctls } = {},
 ): FakeNode {
   const addresses = new FakeAddresses();
-  const sysctls = opts.sysctls ?? new FakeSysctls(['lo', 'eth0']);
+  const sysctls = opts.sysctls ?? confSysctls(['lo', 'eth0']);
   const devices = new FakeDevices({
     devices: [
       { name: 'lo', ifindex: 1, marked: false, up: true },

@@ -7,10 +7,9 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { VirtualServer } from '../../../src/api/index.js';
 import { silentLogger } from '../../../src/core/logger.js';
-import { FakeSysctls } from '../../../src/realserver/fake-sysctls.js';
 import { RealserverMetrics } from '../../../src/realserver/metrics.js';
 import { RealserverReconciler } from '../../../src/realserver/reconciler.js';
-import { fakeNode, vs, type FakeNode } from './fake-node.js';
+import { conf, confSysctls, fakeNode, vs, type FakeNode } from './fake-node.js';
 
 /** mulberry32: a small seeded PRNG, so a failing seed can be replayed. */
 function prng(seed: number): () => number {
@@ -69,11 +68,11 @@ describe('realserver invariants over generated inputs', () => {
   it.each(Array.from({ length: 150 }, (_, i) => i + 1))('seed %i', async (seed) => {
     const rand = prng(seed);
     const initial: Record<string, number> = {};
-    const sysctls = new FakeSysctls([], {});
+    const sysctls = confSysctls([]);
     for (const name of ['arp_ignore', 'arp_announce', 'rp_filter'] as const) {
       initial[name] = Math.floor(rand() * 3);
-      sysctls.set({ iface: 'all', name }, initial[name] ?? 0);
-      sysctls.set({ iface: 'default', name }, Math.floor(rand() * 3));
+      sysctls.set(conf('all', name), initial[name] ?? 0);
+      sysctls.set(conf('default', name), Math.floor(rand() * 3));
     }
     sysctls.addInterface('lo');
     sysctls.addInterface('eth0');

@@ -1,15 +1,14 @@
 /**
- * Contract suites for the realserver ports: each runs against the fake (test/unit) and against
+ * Contract suites for the realserver ports (src/net's Sysctls and RedirectRules have theirs in
+ * test/unit/net): each runs against the fake (test/unit) and against
  * the real adapter in a kernel (test/kernel/guest, test/netns), so a fake cannot drift from the
  * kernel. Names used here (devices `lvsct*`, 10.99.0.0/24) belong to the suites alone.
  */
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Addresses } from '../../../src/net/index.js';
 import type { Devices } from '../../../src/realserver/devices.js';
-import type { RedirectRules } from '../../../src/realserver/redirect-rules.js';
 import { EMPTY_STATE, type RealserverState } from '../../../src/realserver/state.js';
 import type { StateStore } from '../../../src/realserver/state-store.js';
-import type { Sysctls } from '../../../src/realserver/sysctls.js';
 
 const rejection = async (p: Promise<unknown>): Promise<{ code?: string; errnoName?: string }> => {
   try {
@@ -19,43 +18,6 @@ const rejection = async (p: Promise<unknown>): Promise<{ code?: string; errnoNam
   }
   throw new Error('expected a rejection');
 };
-
-/** The Sysctls contract, on `all` and `lo`. */
-export function describeSysctlsContract(name: string, open: () => Sysctls): void {
-  describe(`Sysctls contract: ${name}`, () => {
-    const s = open();
-    const saved: [Parameters<Sysctls['write']>[0], number][] = [];
-    afterAll(async () => {
-      for (const [key, value] of saved.reverse()) await s.write(key, value);
-    });
-    const keep = async (key: Parameters<Sysctls['write']>[0]): Promise<number> => {
-      const v = await s.read(key);
-      if (v === undefined) throw new Error(`${key.iface}.${key.name} missing`);
-      saved.push([key, v]);
-      return v;
-    };
-
-    it('reads and writes integers on all and on an interface', async () => {
-      for (const key of [
-        { iface: 'all', name: 'arp_ignore' as const },
-        { iface: 'lo', name: 'arp_announce' as const },
-        { iface: 'all', name: 'rp_filter' as const },
-      ]) {
-        await keep(key);
-        await s.write(key, 2);
-        expect(await s.read(key)).toBe(2);
-        await s.write(key, 1);
-        expect(await s.read(key)).toBe(1);
-      }
-    });
-
-    it('reads a missing interface as undefined and refuses to write it (ENOENT)', async () => {
-      const key = { iface: 'lvsct-none', name: 'arp_ignore' as const };
-      expect(await s.read(key)).toBeUndefined();
-      expect(await rejection(s.write(key, 1))).toMatchObject({ code: 'LVS_REALSERVER_SYSCTL', errnoName: 'ENOENT' });
-    });
-  });
-}
 
 /** The Devices contract: needs a kernel with dummy and ipip. */
 export function describeDevicesContract(name: string, open: () => Devices): void {
@@ -94,7 +56,7 @@ export function describeDevicesContract(name: string, open: () => Devices): void
     });
 
     it('refuses to set up a device that does not exist', async () => {
-      expect(await rejection(d.setUp('lvsct-none'))).toMatchObject({ code: 'LVS_REALSERVER_COMMAND' });
+      expect(await rejection(d.setUp('lvsct-none'))).toMatchObject({ code: 'LVS_NET_COMMAND' });
     });
 
     it('refuses a name that exists', async () => {
@@ -102,71 +64,6 @@ export function describeDevicesContract(name: string, open: () => Devices): void
       expect(await rejection(d.add({ name: 'lvsct0', kind: 'dummy' }))).toMatchObject({
         code: 'LVS_REALSERVER_DEVICE_CONFLICT',
       });
-    });
-  });
-}
-
-/** The RedirectRules contract; `addForeign` puts a rule we do not write into our table. */
-export function describeRedirectRulesContract(
-  name: string,
-  open: () => RedirectRules,
-  addForeign: () => Promise<void>,
-): void {
-  describe(`RedirectRules contract: ${name}`, () => {
-    const r = open();
-    beforeEach(async () => {
-      await r.removeTable();
-    });
-    afterAll(async () => {
-      await r.removeTable();
-    });
-
-    it('lists no table before the first rule', async () => {
-      expect(await r.list()).toEqual({ tableExists: false, rules: [] });
-    });
-
-    it('reads back every rule shape it writes, in order, with distinct handles', async () => {
-      const rules = [
-        { family: 4 as const, vip: '10.99.0.10' },
-        { family: 4 as const, vip: '10.99.0.10', protocol: 'tcp' as const, port: 80 },
-        { family: 4 as const, vip: '10.99.0.11', protocol: 'udp' as const },
-        { family: 4 as const, vip: '10.99.0.12', protocol: 'sctp' as const, port: 5060 },
-        { family: 6 as const, vip: '2001:db8::10', protocol: 'tcp' as const, port: 443 },
-      ];
-      for (const rule of rules) await r.add(rule);
-      const list = await r.list();
-      expect(list.tableExists).toBe(true);
-      expect(list.rules.map((x) => x.rule)).toEqual(rules);
-      expect(new Set(list.rules.map((x) => x.handle)).size).toBe(rules.length);
-    });
-
-    it('accepts duplicates, as the kernel does; removes by handle, twice without error', async () => {
-      const rule = { family: 4 as const, vip: '10.99.0.10' };
-      await r.add(rule);
-      await r.add(rule);
-      const [first, second] = (await r.list()).rules;
-      expect(first?.rule).toEqual(rule);
-      expect(second?.rule).toEqual(rule);
-      await r.remove(first?.handle ?? '');
-      await r.remove(first?.handle ?? '');
-      const left = (await r.list()).rules;
-      expect(left.map((x) => x.rule)).toEqual([rule]);
-      expect(second?.rule).toEqual(rule);
-    });
-
-    it('lists a rule it did not write without a rule, so it can be removed', async () => {
-      await r.add({ family: 4, vip: '10.99.0.10' });
-      await addForeign();
-      const list = await r.list();
-      expect(list.rules).toHaveLength(2);
-      expect(list.rules[1]?.rule).toBeUndefined();
-    });
-
-    it('removes the whole table, twice without error', async () => {
-      await r.add({ family: 4, vip: '10.99.0.10' });
-      await r.removeTable();
-      await r.removeTable();
-      expect(await r.list()).toEqual({ tableExists: false, rules: [] });
     });
   });
 }

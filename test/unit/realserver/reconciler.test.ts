@@ -4,7 +4,8 @@ import type { RealServer, VirtualServer } from '../../../src/api/index.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { RealserverMetrics } from '../../../src/realserver/metrics.js';
 import { RealserverReconciler } from '../../../src/realserver/reconciler.js';
-import { fakeNode, rs, vs, type FakeNode } from './fake-node.js';
+import { sysctlName } from '../../../src/net/index.js';
+import { conf, fakeNode, rs, vs, type FakeNode } from './fake-node.js';
 
 const VIP = '192.168.105.253';
 
@@ -25,8 +26,8 @@ const drWeb = (acceptVIP?: Record<string, unknown>, ip = VIP) =>
     realServers: [{ address: '10.0.0.5', ...(acceptVIP ? { acceptVIP } : {}) }],
   });
 const arp = (n: FakeNode, iface: string) => [
-  n.sysctls.get({ iface, name: 'arp_ignore' }),
-  n.sysctls.get({ iface, name: 'arp_announce' }),
+  n.sysctls.get(conf(iface, 'arp_ignore')),
+  n.sysctls.get(conf(iface, 'arp_announce')),
 ];
 
 describe('RealserverReconciler with fakes', () => {
@@ -35,11 +36,11 @@ describe('RealserverReconciler with fakes', () => {
     const r = reconciler(n);
     const first = await r.pass(input([drWeb()]));
     expect(first.failures).toEqual([]);
-    expect(n.sysctls.writes.map((w) => `${w.key.iface}.${w.key.name}=${w.value}`)).toEqual([
-      'all.arp_ignore=1',
-      'all.arp_announce=2',
-      'lo.arp_ignore=1',
-      'lo.arp_announce=2',
+    expect(n.sysctls.writes.map((w) => `${sysctlName(w.path)}=${w.value}`)).toEqual([
+      'net.ipv4.conf.all.arp_ignore=1',
+      'net.ipv4.conf.all.arp_announce=2',
+      'net.ipv4.conf.lo.arp_ignore=1',
+      'net.ipv4.conf.lo.arp_announce=2',
     ]);
     expect(n.addresses.entries.find((e) => e.address === VIP)).toMatchObject({ ifindex: 1, label: 'lo:lvs' });
     expect(first.vips).toMatchObject([{ vip: VIP, mode: 'Loopback', configured: true }]);
@@ -53,8 +54,8 @@ describe('RealserverReconciler with fakes', () => {
 
   it('removal restores the original sysctl values exactly and touches nothing else', async () => {
     const n = fakeNode();
-    n.sysctls.set({ iface: 'lo', name: 'arp_announce' }, 1);
-    n.sysctls.set({ iface: 'all', name: 'rp_filter' }, 2);
+    n.sysctls.set(conf('lo', 'arp_announce'), 1);
+    n.sysctls.set(conf('all', 'rp_filter'), 2);
     n.addresses.entries.push({
       ifindex: 1,
       family: 4,
@@ -78,7 +79,7 @@ describe('RealserverReconciler with fakes', () => {
 
   it('a new instance on the same state record adopts everything with zero writes, then removes it exactly', async () => {
     const n = fakeNode();
-    n.sysctls.set({ iface: 'all', name: 'arp_announce' }, 1);
+    n.sysctls.set(conf('all', 'arp_announce'), 1);
     const original = new Map(n.sysctls.values);
     await reconciler(n).pass(input([drWeb(), drWeb({ mode: 'IptablesRedirect' }, '192.168.105.254')]));
     const writes = n.writes();
@@ -127,7 +128,7 @@ describe('RealserverReconciler with fakes', () => {
   it('no VIP is added while the arp sysctls on all cannot be raised; other services still proceed; the next pass retries', async () => {
     const registry = new Registry();
     const n = fakeNode();
-    n.sysctls.failOn = { op: 'write', errnoName: 'EPERM', key: { iface: 'all', name: 'arp_ignore' } };
+    n.sysctls.failOn = { op: 'write', errnoName: 'EPERM', path: conf('all', 'arp_ignore') };
     const r = reconciler(n, registry);
     const objects = input([drWeb(), drWeb({ mode: 'IptablesRedirect' }, '192.168.105.254')]);
     const failed = await r.pass(objects);
@@ -136,7 +137,7 @@ describe('RealserverReconciler with fakes', () => {
     const lo = failed.vips.find((v) => v.vip === VIP);
     expect(lo?.configured).toBe(false);
     expect(lo?.message).toBe(
-      'net.ipv4.conf.all.arp_ignore is 0, needs at least 1: write net.ipv4.conf.all.arp_ignore failed: EPERM',
+      'net.ipv4.conf.all.arp_ignore is 0, needs at least 1: write net.ipv4.conf.all.arp_ignore = 1 failed: EPERM',
     );
     expect(failed.vips.find((v) => v.vip === '192.168.105.254')?.configured).toBe(true);
     const metrics = await registry.getSingleMetricAsString('lvs_realserver_sync_errors_total');
@@ -186,10 +187,10 @@ describe('RealserverReconciler with fakes', () => {
     const n = fakeNode();
     const r = reconciler(n);
     await r.pass(input([drWeb()]));
-    n.sysctls.set({ iface: 'all', name: 'arp_ignore' }, 8);
+    n.sysctls.set(conf('all', 'arp_ignore'), 8);
     await r.pass(input([]));
-    expect(n.sysctls.get({ iface: 'all', name: 'arp_ignore' })).toBe(8);
-    expect(n.sysctls.get({ iface: 'all', name: 'arp_announce' })).toBe(0);
+    expect(n.sysctls.get(conf('all', 'arp_ignore'))).toBe(8);
+    expect(n.sysctls.get(conf('all', 'arp_announce'))).toBe(0);
   });
 
   it('dummy device: created, marked, given the VIP and its sysctls in one pass; removed with them', async () => {
@@ -230,7 +231,7 @@ describe('RealserverReconciler with fakes', () => {
     const report = await reconciler(n).pass(input([drWeb({ device: 'eth0' })]));
     expect(n.addresses.entries.some((e) => e.address === VIP)).toBe(false);
     expect(n.devices.ops).toEqual([]);
-    expect(n.sysctls.writes.map((w) => w.key.iface)).not.toContain('eth0');
+    expect(n.sysctls.writes.map((w) => w.path[3])).not.toContain('eth0');
     expect(report.vips[0]).toMatchObject({
       configured: false,
       message: 'device eth0 exists and is a veth device, not dummy: the VIP would be answered in ARP there',
@@ -239,8 +240,8 @@ describe('RealserverReconciler with fakes', () => {
 
   it('Tunnel: ipip device with the real server address as local, rp_filter loose, the VIP on it', async () => {
     const n = fakeNode();
-    n.sysctls.set({ iface: 'all', name: 'rp_filter' }, 1);
-    n.sysctls.set({ iface: 'default', name: 'rp_filter' }, 1);
+    n.sysctls.set(conf('all', 'rp_filter'), 1);
+    n.sysctls.set(conf('default', 'rp_filter'), 1);
     const tun = vs('tun', {
       addresses: [{ ip: VIP, port: 80 }],
       forwarding: 'TUN',
@@ -253,11 +254,11 @@ describe('RealserverReconciler with fakes', () => {
       kind: 'ipip',
       local: '10.0.0.5',
     });
-    expect(n.sysctls.get({ iface: 'all', name: 'rp_filter' })).toBe(2);
-    expect(n.sysctls.get({ iface: 'lvsip-0a000005', name: 'rp_filter' })).toBe(2);
+    expect(n.sysctls.get(conf('all', 'rp_filter'))).toBe(2);
+    expect(n.sysctls.get(conf('lvsip-0a000005', 'rp_filter'))).toBe(2);
     expect(report.vips[0]?.configured).toBe(true);
     await r.pass(input([]));
-    expect(n.sysctls.get({ iface: 'all', name: 'rp_filter' })).toBe(1);
+    expect(n.sysctls.get(conf('all', 'rp_filter'))).toBe(1);
     expect(n.devices.devices.map((d) => d.name)).toEqual(['lo', 'eth0']);
   });
 

@@ -1,6 +1,5 @@
 import { CommandError } from './errors.js';
-import type { RedirectRuleList, RedirectRules } from './redirect-rules.js';
-import type { RedirectRule } from './types.js';
+import type { RedirectRule, RedirectRuleList, RedirectRules } from './redirect-rules.js';
 
 /** One operation the fake performed. */
 export type RedirectRuleOp =
@@ -56,6 +55,6 @@ export class FakeRedirectRules implements RedirectRules {
   }
 
   private error(op: string): CommandError {
-    return new CommandError(['nft', op], 1, this.failOn?.message ?? 'Error');
+    return new CommandError(['nft', op], 'exited', 1, this.failOn?.message ?? 'Error');
   }
 }

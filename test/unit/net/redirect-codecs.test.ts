@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ruleArgs, ruleFromArgs } from '../../../src/realserver/iptables-redirect-rules.js';
-import { ruleFromExpr, ruleText } from '../../../src/realserver/nft-redirect-rules.js';
-import type { RedirectRule } from '../../../src/realserver/types.js';
+import { ruleArgs, ruleFromArgs } from '../../../src/net/iptables-redirect-rules.js';
+import { ruleFromExpr, ruleText } from '../../../src/net/nft-redirect-rules.js';
+import type { RedirectRule } from '../../../src/net/index.js';
 
 const shapes: { name: string; rule: RedirectRule; nft: string; iptables: string }[] = [
   {

@@ -1,17 +1,21 @@
 /**
  * {@link RedirectRules} over iptables, for kernels without nftables NAT (Linux before 5.2, or
- * built without NFT_NAT): a chain of our own, `LVS-REDIRECT` in the nat table, reached by one
- * jump appended to PREROUTING (seed 000 appends its rule there too), for IPv4 (`iptables`) and
- * IPv6 (`ip6tables`). The binaries are parameters so `iptables-legacy` can be chosen.
+ * built without NFT_NAT): a chain of the caller's in the nat table, reached by one jump
+ * appended to PREROUTING (seed 000 appends its rule there too), for IPv4 (`iptables`) and
+ * IPv6 (`ip6tables`), run by the process runner. The binaries are parameters so
+ * `iptables-legacy` can be chosen.
  */
 import { parseIP } from '../api/index.js';
-import type { CommandRunner } from './command-runner.js';
 import { CommandError } from './errors.js';
-import type { RedirectRuleEntry, RedirectRuleList, RedirectRules } from './redirect-rules.js';
-import type { L4Protocol, RedirectRule } from './types.js';
+import type { ProcessResult, ProcessRunner } from './process-runner.js';
+import type { L4Protocol, RedirectRule, RedirectRuleEntry, RedirectRuleList, RedirectRules } from './redirect-rules.js';
+import { systemToolRequest, toolSucceeded } from './system-tool.js';
 
-/** Our chain in the nat table. */
-export const IPTABLES_CHAIN = 'LVS-REDIRECT';
+/** The distribution's binaries. */
+export const IPTABLES_BINARIES = { 4: 'iptables', 6: 'ip6tables' } as const;
+
+/** What iptables said on standard error, when it ran and failed. */
+const stderrOf = (r: ProcessResult): string => (r.kind === 'exited' ? r.stderr : '');
 
 const PROTOCOLS: readonly string[] = ['tcp', 'udp', 'sctp'];
 const isProtocol = (p: string | undefined): p is L4Protocol => p !== undefined && PROTOCOLS.includes(p);
@@ -59,9 +63,9 @@ export class IptablesRedirectRules implements RedirectRules {
   private listed = new Map<string, { family: 4 | 6; args: string[] }>();
 
   constructor(
-    private readonly commands: CommandRunner,
-    private readonly binaries: { readonly 4: string; readonly 6: string } = { 4: 'iptables', 6: 'ip6tables' },
-    private readonly chain = IPTABLES_CHAIN,
+    private readonly processes: ProcessRunner,
+    private readonly chain: string,
+    private readonly binaries: { readonly 4: string; readonly 6: string } = IPTABLES_BINARIES,
   ) {}
 
   async list(): Promise<RedirectRuleList> {
@@ -95,22 +99,22 @@ export class IptablesRedirectRules implements RedirectRules {
    */
   private async natTable(family: 4 | 6): Promise<string[] | undefined> {
     const argv = this.argv(family, ['-S']);
-    const r = await this.commands.run(argv);
-    if (r.exitCode !== 0) {
+    const r = await this.run(argv);
+    if (!toolSucceeded(r)) {
       if (family === 6) return undefined;
-      throw new CommandError(argv, r.exitCode, r.stderr);
+      throw CommandError.of(argv, r);
     }
     return r.stdout.split('\n').map((l) => l.trim());
   }
 
   async add(rule: RedirectRule): Promise<void> {
     const f = rule.family;
-    const create = await this.commands.run(this.argv(f, ['-N', this.chain]));
-    if (create.exitCode !== 0 && !/already exists/.test(create.stderr)) {
-      throw new CommandError(this.argv(f, ['-N', this.chain]), create.exitCode, create.stderr);
+    const create = await this.run(this.argv(f, ['-N', this.chain]));
+    if (!toolSucceeded(create) && !/already exists/.test(stderrOf(create))) {
+      throw CommandError.of(this.argv(f, ['-N', this.chain]), create);
     }
     const jump = ['PREROUTING', '-j', this.chain];
-    if ((await this.commands.run(this.argv(f, ['-C', ...jump]))).exitCode !== 0) {
+    if (!toolSucceeded(await this.run(this.argv(f, ['-C', ...jump])))) {
       await this.must(this.argv(f, ['-A', ...jump]));
     }
     await this.must(this.argv(f, ['-A', this.chain, ...ruleArgs(rule)]));
@@ -121,9 +125,9 @@ export class IptablesRedirectRules implements RedirectRules {
     // Not from the last list, or removed already.
     if (!found) return;
     const argv = this.argv(found.family, ['-D', this.chain, ...found.args]);
-    const r = await this.commands.run(argv);
-    if (r.exitCode !== 0 && !/does a matching rule exist|No chain|does not exist/.test(r.stderr)) {
-      throw new CommandError(argv, r.exitCode, r.stderr);
+    const r = await this.run(argv);
+    if (!toolSucceeded(r) && !/does a matching rule exist|No chain|does not exist/.test(stderrOf(r))) {
+      throw CommandError.of(argv, r);
     }
     this.listed.delete(handle);
   }
@@ -133,8 +137,8 @@ export class IptablesRedirectRules implements RedirectRules {
       if (!(await this.natTable(family))?.includes(`-N ${this.chain}`)) continue;
       // Every jump to our chain (a crash between two adds could have left two).
       for (let i = 0; i < 16; i++) {
-        const r = await this.commands.run(this.argv(family, ['-D', 'PREROUTING', '-j', this.chain]));
-        if (r.exitCode !== 0) break;
+        const r = await this.run(this.argv(family, ['-D', 'PREROUTING', '-j', this.chain]));
+        if (!toolSucceeded(r)) break;
       }
       await this.must(this.argv(family, ['-F', this.chain]));
       await this.must(this.argv(family, ['-X', this.chain]));
@@ -146,8 +150,12 @@ export class IptablesRedirectRules implements RedirectRules {
     return [this.binaries[family], '-w', '-t', 'nat', ...args];
   }
 
+  private run(argv: readonly string[]): Promise<ProcessResult> {
+    return this.processes.run(systemToolRequest(argv));
+  }
+
   private async must(argv: string[]): Promise<void> {
-    const r = await this.commands.run(argv);
-    if (r.exitCode !== 0) throw new CommandError(argv, r.exitCode, r.stderr);
+    const r = await this.run(argv);
+    if (!toolSucceeded(r)) throw CommandError.of(argv, r);
   }
 }

@@ -1,19 +1,23 @@
 /**
- * {@link RedirectRules} over nftables: one `inet` table of our own with a nat prerouting chain,
- * driven through the `nft` binary (JSON output for reading, `nft -f -` transactions for
- * writing). README.md says why nft and not iptables.
+ * {@link RedirectRules} over nftables: one `inet` table of the caller's with a nat prerouting
+ * chain, driven through the `nft` binary (JSON output for reading, `nft -f -` transactions
+ * for writing) run by the process runner. src/realserver/README.md says why nft first.
  */
 import { z } from 'zod';
 import { parseIP } from '../api/index.js';
-import type { CommandRunner } from './command-runner.js';
 import { CommandError } from './errors.js';
-import type { RedirectRuleEntry, RedirectRuleList, RedirectRules } from './redirect-rules.js';
-import type { L4Protocol, RedirectRule } from './types.js';
+import type { ProcessResult, ProcessRunner } from './process-runner.js';
+import type { L4Protocol, RedirectRule, RedirectRuleEntry, RedirectRuleList, RedirectRules } from './redirect-rules.js';
+import { systemToolRequest, toolSucceeded } from './system-tool.js';
 
-/** Our table: `table inet lvs_realserver`. */
-export const NFT_TABLE = 'lvs_realserver';
-/** Its chain, hooked at prerouting with the dstnat priority (-100), as iptables' nat PREROUTING. */
+/** The table's chain, hooked at prerouting with the dstnat priority (-100), as iptables' nat PREROUTING. */
 export const NFT_CHAIN = 'prerouting';
+
+/** The nft script that creates `table inet <table>` and its nat chain; both are no-ops when they exist. */
+export function nftChainScript(table: string): string {
+  const t = `inet ${table}`;
+  return `add table ${t}\nadd chain ${t} ${NFT_CHAIN} { type nat hook prerouting priority dstnat; policy accept; }\n`;
+}
 
 const PROTOCOLS: readonly string[] = ['tcp', 'udp', 'sctp'];
 const isProtocol = (p: unknown): p is L4Protocol => typeof p === 'string' && PROTOCOLS.includes(p);
@@ -77,25 +81,35 @@ export function ruleText(r: RedirectRule): string {
   return `${dst}${l4} redirect`;
 }
 
-const isMissing = (stderr: string): boolean => /No such file or directory|does not exist/.test(stderr);
+/** nft's answer when the table (or a rule) is not there. */
+const isMissing = (r: ProcessResult): boolean =>
+  r.kind === 'exited' && /No such file or directory|does not exist/.test(r.stderr);
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
 
 /** {@link RedirectRules} through the `nft` binary. */
 export class NftRedirectRules implements RedirectRules {
   constructor(
-    private readonly commands: CommandRunner,
-    private readonly table = NFT_TABLE,
+    private readonly processes: ProcessRunner,
+    private readonly table: string,
     private readonly nft = 'nft',
   ) {}
 
   async list(): Promise<RedirectRuleList> {
     const argv = [this.nft, '-j', 'list', 'table', 'inet', this.table];
-    const r = await this.commands.run(argv);
-    if (r.exitCode !== 0) {
-      if (isMissing(r.stderr)) return { tableExists: false, rules: [] };
-      throw new CommandError(argv, r.exitCode, r.stderr);
+    const r = await this.processes.run(systemToolRequest(argv));
+    if (!toolSucceeded(r)) {
+      if (isMissing(r)) return { tableExists: false, rules: [] };
+      throw CommandError.of(argv, r);
     }
-    const parsed = ListSchema.safeParse(JSON.parse(r.stdout));
-    if (!parsed.success) throw new CommandError(argv, 0, 'unexpected JSON from nft', { cause: parsed.error });
+    const parsed = ListSchema.safeParse(parseJson(r.stdout));
+    if (!parsed.success) throw CommandError.of(argv, r, 'unexpected JSON from nft', { cause: parsed.error });
     const rules: RedirectRuleEntry[] = [];
     for (const item of parsed.data.nftables) {
       const rule = RuleSchema.safeParse(item);
@@ -108,16 +122,10 @@ export class NftRedirectRules implements RedirectRules {
 
   async add(rule: RedirectRule): Promise<void> {
     // One transaction: `add table` and `add chain` are no-ops when they exist.
-    const t = `inet ${this.table}`;
-    const script = [
-      `add table ${t}`,
-      `add chain ${t} ${NFT_CHAIN} { type nat hook prerouting priority dstnat; policy accept; }`,
-      `add rule ${t} ${NFT_CHAIN} ${ruleText(rule)}`,
-      '',
-    ].join('\n');
+    const script = `${nftChainScript(this.table)}add rule inet ${this.table} ${NFT_CHAIN} ${ruleText(rule)}\n`;
     const argv = [this.nft, '-f', '-'];
-    const r = await this.commands.run(argv, { input: script });
-    if (r.exitCode !== 0) throw new CommandError([...argv, ruleText(rule)], r.exitCode, r.stderr);
+    const r = await this.processes.run(systemToolRequest(argv, { input: script }));
+    if (!toolSucceeded(r)) throw CommandError.of([...argv, ruleText(rule)], r);
   }
 
   async remove(handle: string): Promise<void> {
@@ -131,7 +139,7 @@ export class NftRedirectRules implements RedirectRules {
   }
 
   private async tolerant(argv: string[]): Promise<void> {
-    const r = await this.commands.run(argv);
-    if (r.exitCode !== 0 && !isMissing(r.stderr)) throw new CommandError(argv, r.exitCode, r.stderr);
+    const r = await this.processes.run(systemToolRequest(argv));
+    if (!toolSucceeded(r) && !isMissing(r)) throw CommandError.of(argv, r);
   }
 }
