@@ -1,4 +1,5 @@
-import { parseIpv4, parseIpv6, formatIpv4, formatIpv6 } from './address.js';
+import { parseIP } from '../net/index.js';
+import { addressFamilyOf } from './address.js';
 import { quoted } from '../core/clip.js';
 import * as K from './constants.js';
 import type {
@@ -87,15 +88,13 @@ function parseAddrPort(text: string): { af: AddressFamily; address: string; port
     port = text.slice(i + 1);
   }
   if (port !== undefined && (!/^\d+$/.test(port) || Number(port) > 65535)) return undefined;
-  const b4 = parseIpv4(host);
-  if (b4) return { af: 'inet', address: formatIpv4(b4), port: port === undefined ? undefined : Number(port) };
-  const b6 = parseIpv6(host);
-  if (b6) return { af: 'inet6', address: formatIpv6(b6), port: port === undefined ? undefined : Number(port) };
-  return undefined;
+  const ip = parseIP(host);
+  if (!ip) return undefined;
+  return { af: addressFamilyOf(ip.family), address: ip.text, port: port === undefined ? undefined : Number(port) };
 }
 
 function parseIpv4Mask(text: string): number | undefined {
-  const b = parseIpv4(text);
+  const b = parseIP(text, 4)?.bytes;
   if (!b) return undefined;
   return (((b[0] ?? 0) << 24) | ((b[1] ?? 0) << 16) | ((b[2] ?? 0) << 8) | (b[3] ?? 0)) >>> 0;
 }

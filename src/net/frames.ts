@@ -3,7 +3,7 @@
  * (keepalived vrrp_arp.c, send_gratuitous_arp_immediate) and unsolicited Neighbor
  * Advertisement (keepalived vrrp_ndisc.c, ndisc_send_unsolicited_na; RFC 4861 §7.2.6).
  */
-import { parseIpv4, parseIpv6 } from './ip-codec.js';
+import { parseIP } from './ip-codec.js';
 
 /** EtherType of ARP. */
 export const ETH_P_ARP = 0x0806;
@@ -34,7 +34,7 @@ function need<T>(v: T | undefined, what: string): T {
  * protocol addresses are both the VIP and whose target hardware address is broadcast.
  */
 export function buildGratuitousArp(mac: Uint8Array, ipv4: string): Uint8Array {
-  const ip = need(parseIpv4(ipv4), 'IPv4');
+  const ip = need(parseIP(ipv4, 4)?.bytes, 'IPv4');
   const f = new Uint8Array(42);
   const v = new DataView(f.buffer);
   f.fill(0xff, 0, 6);
@@ -71,8 +71,8 @@ function icmp6Checksum(src: Uint8Array, dst: Uint8Array, body: Uint8Array): numb
  * Override flag set (Router flag when the node forwards), with the target link-layer option.
  */
 export function buildUnsolicitedNa(mac: Uint8Array, ipv6: string, opts: { router?: boolean } = {}): Uint8Array {
-  const target = need(parseIpv6(ipv6), 'IPv6');
-  const allNodes = need(parseIpv6('ff02::1'), 'IPv6');
+  const target = need(parseIP(ipv6, 6)?.bytes, 'IPv6');
+  const allNodes = need(parseIP('ff02::1', 6)?.bytes, 'IPv6');
   const body = new Uint8Array(32);
   body[0] = ICMPV6_NA;
   body[4] = ND_NA_FLAG_OVERRIDE | (opts.router ? ND_NA_FLAG_ROUTER : 0);

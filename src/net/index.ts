@@ -32,7 +32,25 @@ export { Announcer, type AnnounceLink } from './announcer.js';
 export { NetlinkAddresses } from './netlink-addresses.js';
 export { NetlinkLinks } from './netlink-links.js';
 export { buildGratuitousArp, buildUnsolicitedNa, parseMac } from './frames.js';
-export { canonicalIp, compareIp, familyOf, formatIp, parseIp, parseIpv4, parseIpv6, sameIp } from './ip-codec.js';
+export {
+  canonicalIp,
+  compareBytes,
+  compareIp,
+  familyOf,
+  formatHostPort,
+  formatIp,
+  formatIpv4,
+  formatIpv6,
+  ipFromBytes,
+  isIP,
+  parseAddressWithPrefix,
+  parseIP,
+  sameIp,
+  type Family,
+  type IpAddress,
+  type ParsedIP,
+  type ParsedPrefix,
+} from './ip-codec.js';
 export { LinkNotFoundError, NativeUnavailableError, NetlinkError, SyscallError } from './errors.js';
 export type { VipFilter } from './vip-filter.js';
 export { NftVipFilter } from './nft-vip-filter.js';

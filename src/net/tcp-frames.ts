@@ -5,7 +5,7 @@
  * and RFC 8200 network headers). IPv4 and IPv6, no IP options or extension headers.
  */
 import { ETH_P_IPV6 } from './frames.js';
-import { formatIp, parseIp } from './ip-codec.js';
+import { formatIp, parseIP } from './ip-codec.js';
 
 /** EtherType of IPv4. */
 export const ETH_P_IP = 0x0800;
@@ -59,7 +59,7 @@ export interface TcpSegment {
 }
 
 function addressBytes(text: string, what: string): Uint8Array {
-  const bytes = parseIp(text);
+  const bytes = parseIP(text)?.bytes;
   if (!bytes) throw new RangeError(`${what} is not an IP address: ${text}`);
   return bytes;
 }

@@ -3,7 +3,7 @@
  * header that keepalived builds itself (it sends with IP_HDRINCL). Structural checks only;
  * what depends on an instance's configuration is in accept.ts.
  */
-import { formatIp, parseIp } from '../net/ip-codec.js';
+import { formatIp, parseIP } from '../net/ip-codec.js';
 import {
   IPPROTO_VRRP,
   IPV4_HEADER_LEN,
@@ -47,7 +47,7 @@ function sum16(bytes: Uint8Array, initial = 0): number {
 }
 
 function addressBytes(text: string, family: AddressFamily): Uint8Array {
-  const b = parseIp(text);
+  const b = parseIP(text)?.bytes;
   if (!b || b.length !== (family === 4 ? 4 : 16)) throw new RangeError(`not an IPv${family} address: ${text}`);
   return b;
 }
