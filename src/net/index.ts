@@ -32,6 +32,7 @@ export { Announcer, type AnnounceLink } from './announcer.js';
 export { NetlinkAddresses } from './netlink-addresses.js';
 export { NetlinkLinks } from './netlink-links.js';
 export { buildGratuitousArp, buildUnsolicitedNa, parseMac } from './frames.js';
+export { internetChecksum, pseudoHeader } from './checksum.js';
 export {
   canonicalIp,
   compareBytes,
