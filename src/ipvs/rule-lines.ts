@@ -66,7 +66,8 @@ export interface RuleServer {
   readonly address: string;
   /** Absent: the service's port, as ipvsadm. */
   readonly port?: number;
-  readonly forwarding?: ForwardingMethod;
+  /** -g, -m, -i: the methods ipvsadm's options name. */
+  readonly forwarding?: Extract<ForwardingMethod, 'droute' | 'masq' | 'tunnel'>;
   readonly weight?: number;
   readonly upperThreshold?: number;
   readonly lowerThreshold?: number;
