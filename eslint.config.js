@@ -44,6 +44,8 @@ export default tseslint.config(
       'src/**/frames.ts',
       'src/**/*-frames.ts',
       'src/net/bpf.ts',
+      'src/net/ip-codec.ts',
+      'src/net/checksum.ts',
       'src/api/**/*.ts',
       'src/keepalived/parse*.ts',
       'src/keepalived/convert*.ts',

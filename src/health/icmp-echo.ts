@@ -5,6 +5,7 @@
  * section 3.1); the ICMPv4 one is ours.
  */
 import type { Family } from '../api/index.js';
+import { internetChecksum } from '../net/checksum.js';
 
 const ECHO_REQUEST = { 4: 8, 6: 128 } as const;
 const ECHO_REPLY = { 4: 0, 6: 129 } as const;
@@ -45,13 +46,4 @@ export function decodeEcho(family: Family, data: Buffer): EchoEvent | undefined 
 
 function ipv4HeaderLength(data: Buffer): number {
   return data.length > 0 ? ((data[0] ?? 0) & 0x0f) * 4 : 0;
-}
-
-/** RFC 1071 one's complement sum. */
-export function internetChecksum(data: Uint8Array): number {
-  let sum = 0;
-  for (let i = 0; i + 1 < data.length; i += 2) sum += ((data[i] ?? 0) << 8) | (data[i + 1] ?? 0);
-  if (data.length % 2 === 1) sum += (data[data.length - 1] ?? 0) << 8;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
 }

@@ -1,4 +1,4 @@
-import { formatIpv6 } from './address.js';
+import { bytesToAddress } from './address.js';
 import * as K from './constants.js';
 import { IpvsDecodeError } from './errors.js';
 import {
@@ -167,10 +167,8 @@ export function scanDestination(payload: Buffer, svcAf: AddressFamily): Observed
   if (!forwarding) throw new IpvsDecodeError(`unknown forwarding method ${fwd}`, 0);
   const tunnelType = TUN[tunType];
   if (!tunnelType) throw new IpvsDecodeError(`unknown tunnel type ${tunType}`, 0);
-  const address =
-    af === 'inet'
-      ? `${payload[addrAt] ?? 0}.${payload[addrAt + 1] ?? 0}.${payload[addrAt + 2] ?? 0}.${payload[addrAt + 3] ?? 0}`
-      : formatIpv6(payload.subarray(addrAt, addrAt + 16));
+  // Formatted in place, at its offset: no sub-buffer per destination.
+  const address = bytesToAddress(af, payload, addrAt);
   return {
     key: { af, address, port },
     forwarding,

@@ -1,4 +1,5 @@
-import { parseIpv4, parseIpv6 } from './address.js';
+import { parseIP } from '../net/index.js';
+import { familyNumber } from './address.js';
 import * as K from './constants.js';
 import { ZERO_STATS } from './types.js';
 import type {
@@ -270,7 +271,7 @@ function sameKey(a: ServiceKey, b: ServiceKey): boolean {
 
 /** The address as the big-endian 32-bit words libipvs compares with ntohl(). */
 function words(af: ServiceKey['af'], address: string): number[] {
-  const b = af === 'inet' ? parseIpv4(address) : parseIpv6(address);
+  const b = parseIP(address, familyNumber(af))?.bytes;
   if (!b) return [0, 0, 0, 0];
   const out: number[] = [];
   for (let i = 0; i < b.length; i += 4)

@@ -1,7 +1,17 @@
-import { API_VERSION, parseIP, SCHEDULERS, VirtualServerSchema } from '../api/index.js';
+import { API_VERSION, SCHEDULERS, VirtualServerSchema } from '../api/index.js';
+// The rule-format parser is pure and has no dependencies beyond the address codec: imported by
+// file so the importer does not load src/ipvs's netlink adapter.
+import {
+  parseRuleLines,
+  type RuleLine,
+  type RuleLineIssue,
+  type RuleNetmask,
+  type RuleServer,
+  type RuleServiceOptions,
+} from '../ipvs/rule-lines.js';
+import { serviceId, type ServiceKey } from '../ipvs/types.js';
 import { duration } from './convert-context.js';
-import { DiagnosticSink, sortDiagnostics } from './diagnostics.js';
-import { parseIpvsadmRules, sameService, type IpvsadmServer, type IpvsadmService } from './ipvsadm-rules.js';
+import { DiagnosticSink, sortDiagnostics, type DiagnosticCode, type SourcePos } from './diagnostics.js';
 import {
   VIRTUAL_SERVER_LABEL,
   type ImportedObject,
@@ -18,57 +28,103 @@ export interface IpvsadmConvertOptions {
   readonly realServerObjects?: boolean | undefined;
 }
 
+type Forwarding = 'DR' | 'NAT' | 'TUN';
+
+/** An -A line and the -a lines of its service. */
+interface ImportedService {
+  readonly key: ServiceKey;
+  readonly options: RuleServiceOptions;
+  readonly source: SourcePos;
+  readonly servers: { readonly server: RuleServer; readonly source: SourcePos }[];
+}
+
+/** A bare -p: the timeout lvsctl import has always given it, in seconds. */
+const BARE_PERSISTENCE_S = 300;
+
+const FORWARDING: Readonly<Record<NonNullable<RuleServer['forwarding']>, Forwarding>> = {
+  droute: 'DR',
+  masq: 'NAT',
+  tunnel: 'TUN',
+};
+const PROTOCOL = { tcp: 'TCP', udp: 'UDP', sctp: 'SCTP' } as const;
+const TUNNEL_TYPE = { ipip: 'IPIP', gue: 'GUE', gre: 'GRE' } as const;
+const TUNNEL_CHECKSUM = { nocsum: 'None', csum: 'Checksum', remcsum: 'RemoteChecksum' } as const;
+const PROBLEM_CODE: Readonly<Record<RuleLineIssue['problem'], DiagnosticCode>> = {
+  syntax: 'KA_IPVSADM_SYNTAX',
+  value: 'KA_BAD_VALUE',
+  address: 'KA_BAD_ADDRESS',
+};
+
+const forwardingOf = (s: RuleServer): Forwarding => (s.forwarding ? FORWARDING[s.forwarding] : 'DR');
+
 /** The forwarding most of a service's servers use (the first on a tie), as the service default. */
-function commonForwarding(servers: readonly IpvsadmServer[]): 'DR' | 'NAT' | 'TUN' {
-  const counts = new Map<'DR' | 'NAT' | 'TUN', number>();
-  for (const s of servers) counts.set(s.forwarding, (counts.get(s.forwarding) ?? 0) + 1);
-  let best: 'DR' | 'NAT' | 'TUN' = servers[0]?.forwarding ?? 'DR';
+function commonForwarding(servers: readonly RuleServer[]): Forwarding {
+  const counts = new Map<Forwarding, number>();
+  for (const s of servers) counts.set(forwardingOf(s), (counts.get(forwardingOf(s)) ?? 0) + 1);
+  let best: Forwarding = servers[0] ? forwardingOf(servers[0]) : 'DR';
   for (const [f, n] of counts) if (n > (counts.get(best) ?? 0)) best = f;
   return best;
 }
 
-function prefixOf(mask: string): number | undefined {
-  if (/^[0-9]{1,3}$/.test(mask)) return Number(mask);
-  const ip = parseIP(mask);
-  if (ip?.family !== 4) return undefined;
-  const bits = [...ip.bytes].map((b) => b.toString(2).padStart(8, '0')).join('');
+/** The persistence granularity of a netmask: its prefix length; undefined if not contiguous. */
+function prefixOf(m: RuleNetmask): number | undefined {
+  if (m.kind === 'prefix') return m.length;
+  const bits = m.mask.toString(2).padStart(32, '0');
   return /^1*0*$/.test(bits) ? (bits.indexOf('0') < 0 ? 32 : bits.indexOf('0')) : undefined;
 }
 
-function serviceSpec(svc: IpvsadmService, servers: IpvsadmServer[], sink: DiagnosticSink): VirtualServerSpecInput {
+const maskText = (m: RuleNetmask): string =>
+  m.kind === 'prefix' ? String(m.length) : [24, 16, 8, 0].map((s) => (m.mask >>> s) & 0xff).join('.');
+
+/** The tunnel of a TUN server, when its line gives any --tun-* option. */
+function tunnelOf(s: RuleServer): Record<string, unknown> | undefined {
+  if (s.tunnelType === undefined && s.tunnelPort === undefined && s.tunnelChecksum === undefined) return undefined;
+  return {
+    type: TUNNEL_TYPE[s.tunnelType ?? 'ipip'],
+    ...(s.tunnelPort !== undefined ? { port: s.tunnelPort } : {}),
+    ...(s.tunnelChecksum !== undefined ? { checksum: TUNNEL_CHECKSUM[s.tunnelChecksum] } : {}),
+  };
+}
+
+function serviceSpec(svc: ImportedService, sink: DiagnosticSink): VirtualServerSpecInput {
   const spec: Record<string, unknown> = {};
-  const k = svc.key;
-  if ('fwmark' in k) {
+  const { key: k, options: o, source } = svc;
+  if (k.kind === 'fwmark') {
     spec['fwmark'] = k.fwmark;
-    if (k.family === 'IPv6') spec['family'] = 'IPv6';
-  } else spec['addresses'] = [{ ip: k.ip, port: k.port }];
-  spec['protocol'] = 'fwmark' in k ? 'TCP' : k.protocol;
-  if ((SCHEDULERS as readonly string[]).includes(svc.scheduler)) spec['scheduler'] = svc.scheduler;
-  else sink.error(svc.source, 'KA_BAD_VALUE', `scheduler "${svc.scheduler}" is not an IPVS scheduler`);
-  const flags = svc.flags.filter((f) => ['sh-fallback', 'sh-port', 'mh-fallback', 'mh-port'].includes(f));
-  for (const f of svc.flags)
-    if (!flags.includes(f)) sink.warning(svc.source, 'KA_NOT_CARRIED', `scheduler flag ${f} is not carried`);
+    if (k.af === 'inet6') spec['family'] = 'IPv6';
+  } else spec['addresses'] = [{ ip: k.address, port: k.port }];
+  spec['protocol'] = k.kind === 'fwmark' ? 'TCP' : PROTOCOL[k.protocol];
+  const scheduler = o.scheduler ?? 'wlc';
+  if ((SCHEDULERS as readonly string[]).includes(scheduler)) spec['scheduler'] = scheduler;
+  else sink.error(source, 'KA_BAD_VALUE', `scheduler "${scheduler}" is not an IPVS scheduler`);
+  const flags = o.schedFlags.filter((f) => ['sh-fallback', 'sh-port', 'mh-fallback', 'mh-port'].includes(f));
+  for (const f of o.schedFlags)
+    if (!flags.includes(f)) sink.warning(source, 'KA_NOT_CARRIED', `scheduler flag ${f} is not carried`);
   if (flags.length > 0) spec['schedulerFlags'] = flags;
-  if (svc.onePacket) spec['onePacket'] = true;
+  if (o.onePacket) spec['onePacket'] = true;
+  const servers = svc.servers.map((s) => s.server);
   const forwarding = commonForwarding(servers);
   spec['forwarding'] = forwarding;
-  const tunnel = servers.find((s) => s.forwarding === 'TUN' && s.tunnel)?.tunnel;
+  const tunnel = servers
+    .filter((s) => forwardingOf(s) === 'TUN')
+    .map(tunnelOf)
+    .find((t) => t !== undefined);
   if (tunnel && forwarding === 'TUN') spec['tunnel'] = tunnel;
-  if (svc.persistenceTimeout !== undefined) {
-    const granularity = svc.netmask !== undefined ? prefixOf(svc.netmask) : undefined;
-    if (svc.netmask !== undefined && granularity === undefined)
-      sink.error(svc.source, 'KA_BAD_VALUE', `netmask "${svc.netmask}" is not a netmask`);
+  if (o.persistent !== undefined) {
+    const granularity = o.netmask !== undefined ? prefixOf(o.netmask) : undefined;
+    if (o.netmask !== undefined && granularity === undefined)
+      sink.error(source, 'KA_BAD_VALUE', `netmask "${maskText(o.netmask)}" is not a netmask`);
     spec['persistence'] = {
-      timeout: duration(svc.persistenceTimeout * 1000),
+      timeout: duration((o.persistent.timeoutS ?? BARE_PERSISTENCE_S) * 1000),
       ...(granularity !== undefined ? { granularity } : {}),
-      ...(svc.persistenceEngine !== undefined ? { engine: svc.persistenceEngine } : {}),
+      ...(o.peName !== undefined ? { engine: o.peName } : {}),
     };
   }
   const realServers: InlineRealServerInput[] = servers.map((s) => ({
-    address: s.ip,
+    address: s.address,
     ...(s.port !== undefined ? { port: s.port } : {}),
-    weight: s.weight,
-    ...(s.forwarding !== forwarding ? { forwarding: s.forwarding } : {}),
+    weight: s.weight ?? 1,
+    ...(forwardingOf(s) !== forwarding ? { forwarding: forwardingOf(s) } : {}),
     ...(s.upperThreshold !== undefined ? { upperThreshold: s.upperThreshold } : {}),
     ...(s.lowerThreshold !== undefined ? { lowerThreshold: s.lowerThreshold } : {}),
   }));
@@ -77,29 +133,46 @@ function serviceSpec(svc: IpvsadmService, servers: IpvsadmServer[], sink: Diagno
 }
 
 /**
- * ipvsadm-save rules → VirtualServers (no VRRP, no health checks: the rules have none). Each
- * server line must follow the line of its service, as ipvsadm -R requires.
+ * The services of the rules, each with its servers, in file order. Like ipvsadm -R, a server
+ * line must follow the line of its service; a service added twice is refused (an edit line
+ * counts as adding: the importer reads a saved table, which has none).
+ */
+function servicesOf(lines: readonly RuleLine[], file: string, sink: DiagnosticSink): ImportedService[] {
+  const services = new Map<string, ImportedService>();
+  for (const r of lines) {
+    const source: SourcePos = { file, line: r.line, col: r.col };
+    const id = serviceId(r.key);
+    const svc = services.get(id);
+    if (r.kind === 'service') {
+      if (svc) sink.error(source, 'KA_DUPLICATE', 'this virtual service is added twice');
+      else services.set(id, { key: r.key, options: r.service, source, servers: [] });
+    } else if (!svc) sink.error(source, 'KA_UNDEFINED_REFERENCE', 'a real server of a service that no -A line adds');
+    else svc.servers.push({ server: r.server, source });
+  }
+  return [...services.values()];
+}
+
+/**
+ * ipvsadm-save rules (read by src/ipvs's rule-lines.ts) → VirtualServers (no VRRP, no health
+ * checks: the rules have none).
  */
 export function convertIpvsadmRules(text: string, file: string, options: IpvsadmConvertOptions = {}): ImportResult {
-  const rules = parseIpvsadmRules(text, file);
   const sink = new DiagnosticSink();
+  const read = parseRuleLines(text);
+  for (const i of read.issues) sink.error({ file, line: i.line, col: i.col }, PROBLEM_CODE[i.problem], i.message);
   const names = new NameRegistry();
   const objects: ImportedObject[] = [];
-  const byService = new Map<IpvsadmService, IpvsadmServer[]>();
-  for (const svc of rules.services) byService.set(svc, []);
-  for (const s of rules.servers) {
-    const svc = rules.services.find((x) => sameService(x.key, s.service));
-    if (!svc) sink.error(s.source, 'KA_UNDEFINED_REFERENCE', 'a real server of a service that no -A line adds');
-    else byService.get(svc)?.push(s);
-  }
   const ns = options.namespace !== undefined ? { namespace: options.namespace } : {};
-  for (const [svc, servers] of byService) {
+  for (const svc of servicesOf(read.lines, file, sink)) {
     const k = svc.key;
     const name = names.claim(
       'VirtualServer',
-      serviceName('fwmark' in k ? { fwmark: k.fwmark } : k, 'fwmark' in k ? 'TCP' : k.protocol),
+      serviceName(
+        k.kind === 'fwmark' ? { fwmark: k.fwmark } : { ip: k.address, port: k.port },
+        k.kind === 'fwmark' ? 'TCP' : PROTOCOL[k.protocol],
+      ),
     );
-    const spec = serviceSpec(svc, servers, sink);
+    const spec = serviceSpec(svc, sink);
     const { realServers, ...rest } = spec;
     const split = options.realServerObjects === true && realServers !== undefined;
     const labels = { [VIRTUAL_SERVER_LABEL]: name };
@@ -117,7 +190,7 @@ export function convertIpvsadmRules(text: string, file: string, options: Ipvsadm
     }
     objects.push({ manifest, source: svc.source });
     if (!split) continue;
-    servers.forEach((s, i) => {
+    svc.servers.forEach((s, i) => {
       const rs = realServers?.[i];
       if (!rs) return;
       const rsName = names.claim('RealServer', toObjectName(`${name}-${rs.address}-${rs.port ?? 0}`));
@@ -127,5 +200,5 @@ export function convertIpvsadmRules(text: string, file: string, options: Ipvsadm
       });
     });
   }
-  return { objects, diagnostics: sortDiagnostics([...rules.diagnostics, ...sink.result()]), files: [file] };
+  return { objects, diagnostics: sortDiagnostics(sink.result()), files: [file] };
 }

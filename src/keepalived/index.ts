@@ -9,6 +9,5 @@ export * from './model.js';
 export { renderManifests, renderObject, type RenderedObject } from './render.js';
 export { importKeepalived, type ImportOptions } from './import.js';
 export { exportKeepalived, type ExportDocument, type ExportResult } from './export.js';
-export { parseIpvsadmRules, type IpvsadmRules, type IpvsadmService, type IpvsadmServer } from './ipvsadm-rules.js';
 export { convertIpvsadmRules, type IpvsadmConvertOptions } from './convert-ipvsadm.js';
 export { fileSystemSource } from './fs-source.js';

@@ -1,10 +1,10 @@
 import type { AddressEntry, AddressSpec, Addresses } from './addresses.js';
 import { NetlinkError } from './errors.js';
-import { canonicalIp, familyOf, parseIpv4 } from './ip-codec.js';
+import { canonicalIp, familyOf, parseIP } from './ip-codec.js';
 
 function sameSubnet(a: string, b: string, prefixLength: number): boolean {
-  const x = parseIpv4(a);
-  const y = parseIpv4(b);
+  const x = parseIP(a, 4)?.bytes;
+  const y = parseIP(b, 4)?.bytes;
   if (!x || !y) return false;
   const toInt = (v: Uint8Array) => (((v[0] ?? 0) << 24) | ((v[1] ?? 0) << 16) | ((v[2] ?? 0) << 8) | (v[3] ?? 0)) >>> 0;
   const mask = prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;

@@ -3,7 +3,8 @@
  * (keepalived vrrp_arp.c, send_gratuitous_arp_immediate) and unsolicited Neighbor
  * Advertisement (keepalived vrrp_ndisc.c, ndisc_send_unsolicited_na; RFC 4861 §7.2.6).
  */
-import { parseIpv4, parseIpv6 } from './ip-codec.js';
+import { internetChecksum, pseudoHeader } from './checksum.js';
+import { parseIP } from './ip-codec.js';
 
 /** EtherType of ARP. */
 export const ETH_P_ARP = 0x0806;
@@ -34,7 +35,7 @@ function need<T>(v: T | undefined, what: string): T {
  * protocol addresses are both the VIP and whose target hardware address is broadcast.
  */
 export function buildGratuitousArp(mac: Uint8Array, ipv4: string): Uint8Array {
-  const ip = need(parseIpv4(ipv4), 'IPv4');
+  const ip = need(parseIP(ipv4, 4)?.bytes, 'IPv4');
   const f = new Uint8Array(42);
   const v = new DataView(f.buffer);
   f.fill(0xff, 0, 6);
@@ -52,27 +53,13 @@ export function buildGratuitousArp(mac: Uint8Array, ipv4: string): Uint8Array {
   return f;
 }
 
-/** One's complement checksum with the IPv6 pseudo-header (RFC 8200 §8.1). */
-function icmp6Checksum(src: Uint8Array, dst: Uint8Array, body: Uint8Array): number {
-  let sum = 0;
-  const add = (b: Uint8Array) => {
-    for (let i = 0; i < b.length; i += 2) sum += ((b[i] ?? 0) << 8) | (b[i + 1] ?? 0);
-  };
-  add(src);
-  add(dst);
-  sum += body.length + IPPROTO_ICMPV6;
-  add(body);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
-}
-
 /**
  * Unsolicited Neighbor Advertisement for `ipv6` to all-nodes (ff02::1), hop limit 255,
  * Override flag set (Router flag when the node forwards), with the target link-layer option.
  */
 export function buildUnsolicitedNa(mac: Uint8Array, ipv6: string, opts: { router?: boolean } = {}): Uint8Array {
-  const target = need(parseIpv6(ipv6), 'IPv6');
-  const allNodes = need(parseIpv6('ff02::1'), 'IPv6');
+  const target = need(parseIP(ipv6, 6)?.bytes, 'IPv6');
+  const allNodes = need(parseIP('ff02::1', 6)?.bytes, 'IPv6');
   const body = new Uint8Array(32);
   body[0] = ICMPV6_NA;
   body[4] = ND_NA_FLAG_OVERRIDE | (opts.router ? ND_NA_FLAG_ROUTER : 0);
@@ -80,7 +67,9 @@ export function buildUnsolicitedNa(mac: Uint8Array, ipv6: string, opts: { router
   body[24] = ND_OPT_TARGET_LINKADDR;
   body[25] = 1;
   body.set(mac, 26);
-  new DataView(body.buffer).setUint16(2, icmp6Checksum(target, allNodes, body));
+  // ICMPv6 checksum with the IPv6 pseudo-header (RFC 4443 §2.3, RFC 8200 §8.1).
+  const checksum = internetChecksum(pseudoHeader(target, allNodes, IPPROTO_ICMPV6, body.length), body);
+  new DataView(body.buffer).setUint16(2, checksum);
   const f = new Uint8Array(14 + 40 + body.length);
   const v = new DataView(f.buffer);
   f.set([0x33, 0x33, 0, 0, 0, 1], 0);

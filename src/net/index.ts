@@ -33,7 +33,26 @@ export { Announcer, type AnnounceLink } from './announcer.js';
 export { NetlinkAddresses } from './netlink-addresses.js';
 export { NetlinkLinks } from './netlink-links.js';
 export { buildGratuitousArp, buildUnsolicitedNa, parseMac } from './frames.js';
-export { canonicalIp, compareIp, familyOf, formatIp, parseIp, parseIpv4, parseIpv6, sameIp } from './ip-codec.js';
+export { internetChecksum, pseudoHeader } from './checksum.js';
+export {
+  canonicalIp,
+  compareBytes,
+  compareIp,
+  familyOf,
+  formatHostPort,
+  formatIp,
+  formatIpv4,
+  formatIpv6,
+  ipFromBytes,
+  isIP,
+  parseAddressWithPrefix,
+  parseIP,
+  sameIp,
+  type Family,
+  type IpAddress,
+  type ParsedIP,
+  type ParsedPrefix,
+} from './ip-codec.js';
 export {
   CommandError,
   LinkNotFoundError,

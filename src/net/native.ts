@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { NativeUnavailableError, SyscallError } from './errors.js';
-import { formatIp, parseIp } from './ip-codec.js';
+import { formatIp, parseIP } from './ip-codec.js';
 
 /** An AF_PACKET socket bound to one interface. */
 export interface PacketSocket {
@@ -265,7 +265,7 @@ export class NativeTunnelSockets implements TunnelSockets {
     return {
       send: (remote, inner) => {
         if (closed) throw new SyscallError('sendto', constants.errno.EBADF, 'EBADF');
-        const address = parseIp(remote);
+        const address = parseIP(remote)?.bytes;
         if (address?.length !== 4) throw new RangeError(`an IPIP remote must be IPv4: ${remote}`);
         wrap(() => b.sendTo(fd, Buffer.from(inner.buffer, inner.byteOffset, inner.byteLength), Buffer.from(address)));
       },

@@ -1,7 +1,7 @@
 import { createRtNetlink, FlagsNew, type RtNetlinkSocket, type rt } from 'netlink';
 import type { AddressEntry, AddressSpec, Addresses } from './addresses.js';
 import { NetlinkError } from './errors.js';
-import { formatIp, parseIp } from './ip-codec.js';
+import { formatIp, parseIP } from './ip-codec.js';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -74,7 +74,7 @@ export class NetlinkAddresses implements Addresses {
   }
 
   async forgetNeighbour(spec: AddressSpec): Promise<void> {
-    const bytes = parseIp(spec.address);
+    const bytes = parseIP(spec.address)?.bytes;
     if (!bytes) throw new RangeError(`not an IP address: ${spec.address}`);
     try {
       await this.rt.delNeighbor(
@@ -93,7 +93,7 @@ export class NetlinkAddresses implements Addresses {
   }
 
   private message(spec: AddressSpec): { data: rt.Address; attrs: rt.AddressAttrs } {
-    const bytes = parseIp(spec.address);
+    const bytes = parseIP(spec.address)?.bytes;
     if (!bytes) throw new RangeError(`not an IP address: ${spec.address}`);
     const buf = Buffer.from(bytes);
     const v6 = bytes.length === 16;

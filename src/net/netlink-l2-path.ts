@@ -1,7 +1,7 @@
 import { createRtNetlink, FlagsNew, type RtNetlinkSocket, type rt } from 'netlink';
 import type { Clock } from '../core/clock.js';
 import { NetlinkError } from './errors.js';
-import { formatIp, parseIp } from './ip-codec.js';
+import { formatIp, parseIP } from './ip-codec.js';
 import type { L2Path, L2Paths } from './l2-path.js';
 
 const AF_INET = 2;
@@ -44,7 +44,7 @@ export class NetlinkL2Paths implements L2Paths {
   constructor(private readonly clock: Clock) {}
 
   async lookup(ip: string, timeoutMs: number, signal: AbortSignal): Promise<L2Path> {
-    const bytes = parseIp(ip);
+    const bytes = parseIP(ip)?.bytes;
     if (!bytes) throw new RangeError(`not an IP address: ${ip}`);
     const dst = Buffer.from(bytes);
     const family = bytes.length === 4 ? AF_INET : AF_INET6;

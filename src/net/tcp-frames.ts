@@ -4,8 +4,9 @@
  * connection after its SYN-ACK, and the reading of the answer (RFC 9293 §3.1 header, RFC 791
  * and RFC 8200 network headers). IPv4 and IPv6, no IP options or extension headers.
  */
+import { internetChecksum, pseudoHeader } from './checksum.js';
 import { ETH_P_IPV6 } from './frames.js';
-import { formatIp, parseIp } from './ip-codec.js';
+import { formatIp, parseIP } from './ip-codec.js';
 
 /** EtherType of IPv4. */
 export const ETH_P_IP = 0x0800;
@@ -59,32 +60,14 @@ export interface TcpSegment {
 }
 
 function addressBytes(text: string, what: string): Uint8Array {
-  const bytes = parseIp(text);
+  const bytes = parseIP(text)?.bytes;
   if (!bytes) throw new RangeError(`${what} is not an IP address: ${text}`);
   return bytes;
 }
 
-/** Folds a 32-bit running sum into the 16-bit one's complement checksum (RFC 1071). */
-function fold(sum: number): number {
-  let s = sum;
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  return ~s & 0xffff;
-}
-
-function sum16(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  let sum = 0;
-  for (let i = start; i < end; i += 2) sum += ((bytes[i] ?? 0) << 8) | (i + 1 < end ? (bytes[i + 1] ?? 0) : 0);
-  return sum;
-}
-
 /** The TCP checksum over the pseudo-header (RFC 9293 §3.1; RFC 8200 §8.1 for IPv6). */
 export function tcpChecksum(src: Uint8Array, dst: Uint8Array, segment: Uint8Array): number {
-  return fold(sum16(src) + sum16(dst) + IPPROTO_TCP + segment.length + sum16(segment));
-}
-
-/** The IPv4 header checksum (RFC 791 §3.1). */
-export function ipv4HeaderChecksum(header: Uint8Array): number {
-  return fold(sum16(header));
+  return internetChecksum(pseudoHeader(src, dst, IPPROTO_TCP, segment.length), segment);
 }
 
 function tcpSegment(spec: TcpPacketSpec, flags: number, mss: number | undefined): Uint8Array {
@@ -132,7 +115,7 @@ function packet(spec: TcpPacketSpec, flags: number, withMss: boolean): Uint8Arra
     out[9] = IPPROTO_TCP;
     out.set(src, 12);
     out.set(dst, 16);
-    v.setUint16(10, ipv4HeaderChecksum(out.subarray(0, IPV4_HLEN)));
+    v.setUint16(10, internetChecksum(out.subarray(0, IPV4_HLEN))); // RFC 791 §3.1
   }
   out.set(seg, ipLen);
   return out;

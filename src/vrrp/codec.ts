@@ -3,7 +3,8 @@
  * header that keepalived builds itself (it sends with IP_HDRINCL). Structural checks only;
  * what depends on an instance's configuration is in accept.ts.
  */
-import { formatIp, parseIp } from '../net/ip-codec.js';
+import { internetChecksum, pseudoHeader } from '../net/checksum.js';
+import { formatIp, parseIP } from '../net/ip-codec.js';
 import {
   IPPROTO_VRRP,
   IPV4_HEADER_LEN,
@@ -37,31 +38,20 @@ export interface PseudoHeader {
   readonly destination: string;
 }
 
-/** One's complement sum of 16-bit words (RFC 1071), folded, not inverted. */
-function sum16(bytes: Uint8Array, initial = 0): number {
-  let sum = initial;
-  for (let i = 0; i + 1 < bytes.length; i += 2) sum += ((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0);
-  if (bytes.length % 2 === 1) sum += (bytes[bytes.length - 1] ?? 0) << 8;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return sum;
-}
-
 function addressBytes(text: string, family: AddressFamily): Uint8Array {
-  const b = parseIp(text);
+  const b = parseIP(text)?.bytes;
   if (!b || b.length !== (family === 4 ? 4 : 16)) throw new RangeError(`not an IPv${family} address: ${text}`);
   return b;
 }
 
-/** Sum of the pseudo-header: IPv4 (RFC 768 style) or IPv6 (RFC 8200 §8.1). */
-function pseudoHeaderSum(ph: PseudoHeader, length: number): number {
-  const src = addressBytes(ph.source, ph.family);
-  const dst = addressBytes(ph.destination, ph.family);
-  const tail = ph.family === 4 ? new Uint8Array([0, IPPROTO_VRRP, length >> 8, length & 0xff]) : new Uint8Array(8);
-  if (ph.family === 6) {
-    new DataView(tail.buffer).setUint32(0, length);
-    tail[7] = IPPROTO_VRRP;
-  }
-  return sum16(tail, sum16(dst, sum16(src)));
+/** The pseudo-header of `ph` for a VRRP message of `length` bytes. */
+function vrrpPseudoHeader(ph: PseudoHeader, length: number): Uint8Array {
+  return pseudoHeader(
+    addressBytes(ph.source, ph.family),
+    addressBytes(ph.destination, ph.family),
+    IPPROTO_VRRP,
+    length,
+  );
 }
 
 /**
@@ -70,8 +60,7 @@ function pseudoHeaderSum(ph: PseudoHeader, length: number): number {
  * is right yields 0.
  */
 export function vrrpChecksum(packet: Uint8Array, version: VrrpVersion, ph?: PseudoHeader): number {
-  const initial = version === 3 && ph ? pseudoHeaderSum(ph, packet.length) : 0;
-  return ~sum16(packet, initial) & 0xffff;
+  return version === 3 && ph ? internetChecksum(vrrpPseudoHeader(ph, packet.length), packet) : internetChecksum(packet);
 }
 
 function authBytes(auth: VrrpAuth | undefined): { type: number; data: Uint8Array } {
@@ -214,7 +203,7 @@ export function encodeIpv4(opts: {
   out[9] = IPPROTO_VRRP;
   out.set(addressBytes(opts.source, 4), 12);
   out.set(addressBytes(opts.destination, 4), 16);
-  view.setUint16(10, ~sum16(out.subarray(0, IPV4_HEADER_LEN)) & 0xffff);
+  view.setUint16(10, internetChecksum(out.subarray(0, IPV4_HEADER_LEN)));
   out.set(opts.payload, IPV4_HEADER_LEN);
   return out;
 }

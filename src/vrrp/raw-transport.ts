@@ -11,7 +11,7 @@
  */
 import raw from 'raw-socket';
 import type { RawIpSocket, RawIpSockets } from '../net/index.js';
-import { parseIp } from '../net/ip-codec.js';
+import { parseIP } from '../net/ip-codec.js';
 import { decodeIpv4, encodeIpv4 } from './codec.js';
 import { IPPROTO_VRRP, VRRP_IP_TTL, VRRP_MCAST_ADDR4, VRRP_MCAST_ADDR6, VRRP_TOS } from './constants.js';
 import { TransportError } from './errors.js';
@@ -47,7 +47,7 @@ const VRRP_CHECKSUM_OFFSET = 6;
 function mreqn(group: string, ifindex: number): Buffer {
   // struct ip_mreqn { in_addr imr_multiaddr; in_addr imr_address; int imr_ifindex; }
   const b = Buffer.alloc(12);
-  b.set(parseIp(group) ?? [], 0);
+  b.set(parseIP(group)?.bytes ?? [], 0);
   b.writeInt32LE(ifindex, 8);
   return b;
 }
@@ -55,7 +55,7 @@ function mreqn(group: string, ifindex: number): Buffer {
 function ipv6Mreq(group: string, ifindex: number): Buffer {
   // struct ipv6_mreq { in6_addr ipv6mr_multiaddr; int ipv6mr_interface; }
   const b = Buffer.alloc(20);
-  b.set(parseIp(group) ?? [], 0);
+  b.set(parseIP(group)?.bytes ?? [], 0);
   b.writeInt32LE(ifindex, 16);
   return b;
 }

@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { parseMac } from '../../src/net/frames.js';
 import { NativePacketSockets } from '../../src/net/native.js';
-import { parseIp } from '../../src/net/ip-codec.js';
+import { parseIP } from '../../src/net/ip-codec.js';
 
 const [countArg = '0', vridArg = '0', vip = '', rateArg = '0', mix = 'flawed'] = process.argv.slice(2);
 const count = Number(countArg);
@@ -22,7 +22,7 @@ const vrid = Number(vridArg);
 const rate = Number(rateArg);
 const ifindex = Number(readFileSync('/sys/class/net/eth0/ifindex', 'utf8'));
 const mac = parseMac(readFileSync('/sys/class/net/eth0/address', 'utf8').trim());
-const vipBytes = parseIp(vip) ?? new Uint8Array(16);
+const vipBytes = parseIP(vip)?.bytes ?? new Uint8Array(16);
 
 const ETH = 14;
 const v6 = vip.includes(':');
@@ -34,8 +34,8 @@ const frame = Buffer.alloc(ETH + IP + VRRP);
 frame.set(v6 ? [0x33, 0x33, 0x00, 0x00, 0x00, 0x12] : [0x01, 0x00, 0x5e, 0x00, 0x00, 0x12], 0);
 frame.set(mac, 6);
 frame.writeUInt16BE(v6 ? 0x86dd : 0x0800, 12);
-const group = parseIp(v6 ? 'ff02::12' : '224.0.0.18') ?? new Uint8Array(ALEN);
-const foreign = parseIp(v6 ? 'fd00:254::1' : '10.254.254.254') ?? new Uint8Array(ALEN);
+const group = parseIP(v6 ? 'ff02::12' : '224.0.0.18')?.bytes ?? new Uint8Array(ALEN);
+const foreign = parseIP(v6 ? 'fd00:254::1' : '10.254.254.254')?.bytes ?? new Uint8Array(ALEN);
 
 function sum16(b: Buffer, from: number, to: number, initial = 0): number {
   let s = initial;

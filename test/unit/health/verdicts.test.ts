@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fileVerdict, parseFileValue } from '../../../src/health/file-check.js';
-import { decodeEcho, encodeEchoRequest, internetChecksum } from '../../../src/health/icmp-echo.js';
+import { decodeEcho, encodeEchoRequest } from '../../../src/health/icmp-echo.js';
+import { internetChecksum } from '../../../src/net/checksum.js';
 import { miscVerdict } from '../../../src/health/misc-check.js';
 import { reasonOfError } from '../../../src/health/socket-errors.js';
 
