@@ -2,6 +2,7 @@ import { HEALTH_CHECK_TYPE_DEFAULTS, type HealthCheckType } from '../api/index.j
 import type { Statement } from './block-tree.js';
 import { duration, type ContextTable, type StatementReader } from './convert-context.js';
 import type { HealthCheckInput } from './model.js';
+import { inKeyOrder } from './key-order.js';
 
 /**
  * Settings that cascade from virtual_server to real_server to each checker, as keepalived
@@ -350,7 +351,7 @@ export function convertChecker(
   return [ordered(check)];
 }
 
-const CHECK_KEY_ORDER = [
+const CHECK_KEY_ORDER: readonly (keyof HealthCheckInput)[] = [
   'type',
   'interval',
   'timeout',
@@ -371,10 +372,7 @@ const CHECK_KEY_ORDER = [
 
 /** The check with its fields in one fixed order, so that output is stable and readable. */
 function ordered(check: HealthCheckInput): HealthCheckInput {
-  const src = check as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const k of CHECK_KEY_ORDER) if (src[k] !== undefined) out[k] = src[k];
-  return out as HealthCheckInput;
+  return inKeyOrder(check, CHECK_KEY_ORDER);
 }
 
 /** Writes the resolved interval, timeout, retry and delay_before_retry on a check. */

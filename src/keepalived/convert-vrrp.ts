@@ -2,6 +2,7 @@ import { MAX_LIST, SECRET_TYPE } from '../api/index.js';
 import type { Statement } from './block-tree.js';
 import { duration, type KeywordTable, type StatementReader } from './convert-context.js';
 import type { SourcePos } from './diagnostics.js';
+import { inKeyOrder } from './key-order.js';
 import {
   INITIAL_STATE_ANNOTATION,
   PASSWORD_KEY,
@@ -383,12 +384,10 @@ export function convertVrrpInstance(
   }
   const annotations: Record<string, string> = {};
   if (local.state !== undefined) annotations[INITIAL_STATE_ANNOTATION] = local.state;
-  const ordered: Record<string, unknown> = {};
-  for (const k of SPEC_KEY_ORDER) if (spec[k] !== undefined) ordered[k] = spec[k];
   return {
     keepalivedName: nameTok.text,
     name,
-    spec: ordered as VrrpGroupSpecInput,
+    spec: inKeyOrder(spec, SPEC_KEY_ORDER) as VrrpGroupSpecInput,
     annotations,
     password: local.password,
   };

@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { inKeyOrder } from './key-order.js';
 import type { VirtualServerSpecInput } from './model.js';
 
 /**
@@ -21,7 +22,7 @@ export function hoistSharedSettings(spec: VirtualServerSpecInput): VirtualServer
   return reorder(out);
 }
 
-const SPEC_KEY_ORDER = [
+const SPEC_KEY_ORDER: readonly (keyof VirtualServerSpecInput)[] = [
   'addresses',
   'fwmark',
   'family',
@@ -49,8 +50,5 @@ const SPEC_KEY_ORDER = [
 
 /** One fixed field order, so that equal specs render as equal text. */
 function reorder(spec: VirtualServerSpecInput): VirtualServerSpecInput {
-  const src = spec as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const k of SPEC_KEY_ORDER) if (src[k] !== undefined) out[k] = src[k];
-  return out as VirtualServerSpecInput;
+  return inKeyOrder(spec, SPEC_KEY_ORDER);
 }
