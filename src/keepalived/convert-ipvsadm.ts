@@ -1,5 +1,6 @@
 import { API_VERSION, parseIP, SCHEDULERS, VirtualServerSchema } from '../api/index.js';
 import { duration } from './convert-context.js';
+import type { ConvertOptions } from './convert.js';
 import { DiagnosticSink, sortDiagnostics } from './diagnostics.js';
 import { parseIpvsadmRules, sameService, type IpvsadmServer, type IpvsadmService } from './ipvsadm-rules.js';
 import {
@@ -12,11 +13,8 @@ import {
 } from './model.js';
 import { NameRegistry, serviceName, toObjectName } from './names.js';
 
-/** Options of convertIpvsadmRules, as for a keepalived import. */
-export interface IpvsadmConvertOptions {
-  readonly namespace?: string | undefined;
-  readonly realServerObjects?: boolean | undefined;
-}
+/** Options of convertIpvsadmRules: those of a keepalived import. */
+export type IpvsadmConvertOptions = ConvertOptions;
 
 /** The forwarding most of a service's servers use (the first on a tie), as the service default. */
 function commonForwarding(servers: readonly IpvsadmServer[]): 'DR' | 'NAT' | 'TUN' {

@@ -50,13 +50,22 @@ const GARP_FIELDS: Readonly<Record<string, { field: string; kind: 'seconds' | 'c
   garp_interval: { field: 'interval', kind: 'seconds' },
 };
 
-/** Reads one GARP setting into `into`; shared by vrrp_instance and global_defs. */
-export function readGarp(
+/**
+ * The GARP keywords as keyword-table handlers that read into `into`: unprefixed in
+ * vrrp_instance, prefixed `vrrp_` in global_defs.
+ */
+export function garpKeywords(
   r: StatementReader,
-  st: Statement,
-  keyword: string,
+  prefix: '' | 'vrrp_',
   into: Record<string, string | number>,
-): void {
+): KeywordTable {
+  return Object.fromEntries(
+    Object.keys(GARP_FIELDS).map((k) => [prefix + k, (s: Statement): void => readGarp(r, s, k, into)]),
+  );
+}
+
+/** Reads one GARP setting into `into`. */
+function readGarp(r: StatementReader, st: Statement, keyword: string, into: Record<string, string | number>): void {
   const g = GARP_FIELDS[keyword];
   if (!g) return;
   if (g.kind === 'count') {
@@ -168,7 +177,6 @@ function instanceTable(
       const argv = r.command(s);
       if (argv) spec.notify = { ...spec.notify, [field]: argv };
     };
-  const garpHandler = (s: Statement): void => readGarp(r, s, s.keyword, garp);
   return {
     state: (s) => {
       const t = r.arg(s, 0, 'MASTER or BACKUP');
@@ -283,11 +291,7 @@ function instanceTable(
     notify_fault: notify('fault'),
     notify_stop: notify('stop'),
     notify: notify('any'),
-    garp_master_delay: garpHandler,
-    garp_master_repeat: garpHandler,
-    garp_master_refresh: garpHandler,
-    garp_master_refresh_repeat: garpHandler,
-    garp_interval: garpHandler,
+    ...garpKeywords(r, '', garp),
     lvs_sync_daemon_interface: (s) => {
       const t = r.arg(s, 0, 'an interface name');
       if (t) spec.connectionSync = { interface: t.text };
