@@ -345,12 +345,13 @@ export function convertChecker(
     return c.hosts.map((h) => {
       const one: CheckContext = { ...c, check: { ...check } };
       r.dispatchWith(h.block, COMMON_TABLE, one, 'host');
-      return ordered(one.check);
+      return inKeyOrder(one.check, CHECK_KEY_ORDER);
     });
   }
-  return [ordered(check)];
+  return [inKeyOrder(check, CHECK_KEY_ORDER)];
 }
 
+/** The field order of a written check, so that output is stable and readable. */
 const CHECK_KEY_ORDER: readonly (keyof HealthCheckInput)[] = [
   'type',
   'interval',
@@ -369,11 +370,6 @@ const CHECK_KEY_ORDER: readonly (keyof HealthCheckInput)[] = [
   'misc',
   'file',
 ];
-
-/** The check with its fields in one fixed order, so that output is stable and readable. */
-function ordered(check: HealthCheckInput): HealthCheckInput {
-  return inKeyOrder(check, CHECK_KEY_ORDER);
-}
 
 /** Writes the resolved interval, timeout, retry and delay_before_retry on a check. */
 function resolveTimers(check: HealthCheckInput, d: CheckDefaults, type: HealthCheckType): void {

@@ -64,6 +64,14 @@ export function garpKeywords(
   );
 }
 
+/** The optional `weight N` after a tracked interface or script (keepalived's -253 to 253). */
+function trackWeight(r: StatementReader, keyword: string, line: Statement): number | undefined {
+  const [first, n] = line.args;
+  if (first?.text === 'weight') return n ? r.intOf(n, `${keyword} weight`, -253, 253) : undefined;
+  if (first) r.bad(first, `${keyword}: expected "weight N" after ${line.keyword}`);
+  return undefined;
+}
+
 /** Reads one GARP setting into `into`. */
 function readGarp(r: StatementReader, st: Statement, keyword: string, into: Record<string, string | number>): void {
   const g = GARP_FIELDS[keyword];
@@ -259,12 +267,8 @@ function instanceTable(
       if (!r.expectBlock(s, true)) return;
       const list = [...(spec.trackInterfaces ?? [])];
       for (const line of s.block ?? []) {
-        const entry: { name: string; weight?: number } = { name: line.keyword };
-        if (line.args[0]?.text === 'weight') {
-          const w = line.args[1] ? r.intOf(line.args[1], 'track_interface weight', -253, 253) : undefined;
-          if (w !== undefined) entry.weight = w;
-        } else if (line.args[0]) r.bad(line.args[0], `track_interface: expected "weight N" after ${line.keyword}`);
-        list.push(entry);
+        const weight = trackWeight(r, 'track_interface', line);
+        list.push({ name: line.keyword, ...(weight !== undefined ? { weight } : {}) });
       }
       if (list.length > 0) spec.trackInterfaces = list;
     },
@@ -277,12 +281,8 @@ function instanceTable(
           r.sink.error(line, 'KA_UNDEFINED_REFERENCE', `track_script ${line.keyword}: no vrrp_script of that name`);
           continue;
         }
-        const tracked: TrackScriptInput = { ...script.spec };
-        if (line.args[0]?.text === 'weight') {
-          const w = line.args[1] ? r.intOf(line.args[1], 'track_script weight', -253, 253) : undefined;
-          if (w !== undefined) tracked.weight = w;
-        } else if (line.args[0]) r.bad(line.args[0], `track_script: expected "weight N" after ${line.keyword}`);
-        list.push(tracked);
+        const weight = trackWeight(r, 'track_script', line);
+        list.push({ ...script.spec, ...(weight !== undefined ? { weight } : {}) });
       }
       if (list.length > 0) spec.trackScripts = list;
     },
@@ -299,6 +299,7 @@ function instanceTable(
   };
 }
 
+/** The field order of a written VrrpGroup spec. */
 const SPEC_KEY_ORDER = [
   'virtualRouterId',
   'version',
