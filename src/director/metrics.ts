@@ -3,6 +3,7 @@ import { metricsOn, type MetricDefiner } from '../metrics/define.js';
 
 /** lvs_director_* instruments behind intent-named methods. */
 export class DirectorMetrics {
+  /** The instruments, defined in `instruments` below. */
   private readonly m: ReturnType<typeof instruments>;
 
   constructor(registry: Registry) {

@@ -9,6 +9,7 @@ import type { VipPathSkip } from './vip-path-check.js';
 
 /** Health-check metrics; one instance per registry. */
 export class HealthMetrics {
+  /** The instruments, defined in `instruments` below. */
   private readonly m: ReturnType<typeof instruments>;
   /** Label children by type (and result): prom-client hashes a labels object on every call. */
   private readonly checkChildren = new Map<string, ReturnType<Counter<'type' | 'result'>['labels']>>();

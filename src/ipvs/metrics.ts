@@ -7,6 +7,7 @@ import type { OpResult } from './client.js';
  * stats.go does. Label values come from bounded sets: op kinds and errno names.
  */
 export class IpvsMetrics {
+  /** The instruments, defined in `instruments` below. */
   private readonly m: ReturnType<typeof instruments>;
 
   constructor(registry: Registry) {

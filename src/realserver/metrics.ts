@@ -10,6 +10,7 @@ const MODES: readonly AcceptMode[] = ['Loopback', 'IptablesRedirect', 'Tunnel'];
 
 /** The lvs_realserver_* instruments, behind intent-named methods. */
 export class RealserverMetrics {
+  /** The instruments, defined in `instruments` below. */
   private readonly m: ReturnType<typeof instruments>;
 
   constructor(registry: Registry) {

@@ -3,6 +3,7 @@ import { metricsOn, type MetricDefiner } from '../metrics/define.js';
 
 /** lvs_config_* instruments of a manifest source, behind intent-named methods. */
 export class SourceMetrics {
+  /** The instruments, defined in `instruments` below. */
   private readonly m: ReturnType<typeof instruments>;
 
   constructor(registry: Registry) {

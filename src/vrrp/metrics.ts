@@ -6,6 +6,7 @@ const STATES: readonly VrrpStateName[] = ['initialize', 'backup', 'master', 'fau
 
 /** The lvs_vrrp_* instruments behind intent-named methods (STYLE.md "Metrics"). */
 export class VrrpMetrics {
+  /** The instruments, defined in `instruments` below. */
   private readonly m: ReturnType<typeof instruments>;
   /** One child per reason: a flood of drops must not hash a labels object per packet. */
   private readonly droppedBy = new Map<DropReason, ReturnType<Counter<'reason'>['labels']>>();
