@@ -325,23 +325,6 @@ function readHead(r: StatementReader, st: Statement, ctx: VirtualServerContext):
   return { addresses: [{ ip: ip.text, port }] };
 }
 
-/** The service settings read from the block as they are (the rest are derived). */
-const COPIED_SETTINGS = [
-  'family',
-  'schedulerFlags',
-  'onePacket',
-  'tunnel',
-  'persistence',
-  'inhibitOnFailure',
-  'sorryServer',
-  'quorum',
-  'hysteresis',
-  'notify',
-  'alpha',
-  'omega',
-  'haSuspend',
-] as const;
-
 /**
  * virtual_server → VirtualServer spec. Legacy aliases (lb_algo, lb_kind, nb_get_retry) read as
  * their new names; delay_loop and the other checker timers cascade onto every check.
@@ -403,15 +386,16 @@ export function convertVirtualServer(
           protocol,
         );
 
-  // The caller puts the fields in the API's order (hoist.ts).
+  // Every setting the block gave is carried; the caller puts the fields in the API's order
+  // (hoist.ts).
   const out: Record<string, unknown> = {
+    ...spec,
     protocol,
     scheduler: spec.scheduler ?? 'wlc',
     forwarding: spec.forwarding ?? 'NAT',
   };
   if (head.addresses) out['addresses'] = head.addresses;
   if (head.fwmark !== undefined) out['fwmark'] = head.fwmark;
-  for (const k of COPIED_SETTINGS) if (spec[k] !== undefined) out[k] = spec[k];
   if (vipGroups[0] !== undefined) out['vrrpGroupRef'] = { name: vipGroups[0] };
   const rss = b.realServers.map((x) => x.rs);
   if (rss.length > 0) out['realServers'] = rss;
