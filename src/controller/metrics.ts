@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { metricsOn } from '../metrics/define.js';
 
 /** The lvs_controller_* instruments behind intent-named methods. */
 export interface ControllerMetrics {
@@ -10,40 +11,25 @@ export interface ControllerMetrics {
 }
 
 export function createControllerMetrics(registry: Registry): ControllerMetrics {
-  const duration = new Histogram({
-    name: 'lvs_controller_pass_duration_seconds',
-    help: 'Duration of one controller pass over every object.',
-    buckets: [0.001, 0.004, 0.016, 0.064, 0.256, 1.024, 4.096],
-    registers: [registry],
-  });
-  const passes = new Counter({
-    name: 'lvs_controller_passes_total',
-    help: 'Controller passes, by result.',
-    labelNames: ['result'],
-    registers: [registry],
-  });
-  const leader = new Gauge({
-    name: 'lvs_controller_leader',
-    help: '1 while this process holds the controller lease.',
-    registers: [registry],
-  });
-  const writes = new Counter({
-    name: 'lvs_controller_status_writes_total',
-    help: 'Status writes of the controller, by result (unchanged ones are skipped).',
-    labelNames: ['result'],
-    registers: [registry],
-  });
-  const conflicts = new Gauge({
-    name: 'lvs_controller_conflicts',
-    help: 'Objects with Conflict=True after the last pass.',
-    registers: [registry],
-  });
-  const events = new Counter({
-    name: 'lvs_controller_events_total',
-    help: 'Events the controller recorded, by reason and result (deduplicated ones were not sent).',
-    labelNames: ['reason', 'result'],
-    registers: [registry],
-  });
+  const { counter, gauge, histogram } = metricsOn(registry);
+  const duration = histogram(
+    'lvs_controller_pass_duration_seconds',
+    'Duration of one controller pass over every object.',
+    [0.001, 0.004, 0.016, 0.064, 0.256, 1.024, 4.096],
+  );
+  const passes = counter('lvs_controller_passes_total', 'Controller passes, by result.', ['result']);
+  const leader = gauge('lvs_controller_leader', '1 while this process holds the controller lease.');
+  const writes = counter(
+    'lvs_controller_status_writes_total',
+    'Status writes of the controller, by result (unchanged ones are skipped).',
+    ['result'],
+  );
+  const conflicts = gauge('lvs_controller_conflicts', 'Objects with Conflict=True after the last pass.');
+  const events = counter(
+    'lvs_controller_events_total',
+    'Events the controller recorded, by reason and result (deduplicated ones were not sent).',
+    ['reason', 'result'],
+  );
   return {
     eventRecorded: (reason, result) => events.inc({ reason, result }),
     passed(elapsedMs, result) {

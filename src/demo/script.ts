@@ -100,17 +100,25 @@ async function killMaster(
   return { next, takeoverMs, serviceBackMs, failedDuringTakeover };
 }
 
+/**
+ * Moves the drained backend's health page away (or back) and waits until the directors give it
+ * `weight`; returns how long that took.
+ */
+async function reweighByHealthPage(world: DemoWorld, t: Timeline, away: boolean, weight: number): Promise<number> {
+  const at = world.now();
+  await world.moveHealthPage(DRAINED.name, away);
+  await world.until(
+    (s) => weightOf(s.directors, DRAINED.address) === weight,
+    `weight ${weight} for ${DRAINED.address}`,
+    t.stepDeadlineMs,
+  );
+  return world.now() - at;
+}
+
 async function drain(world: DemoWorld, t: Timeline): Promise<number> {
   world.phase(`5/6 Drain ${DRAINED.name}: rename its /health_check.html`);
   world.event('HTTP_GET fails; inhibit_on_failure sets the weight to 0');
-  const drainAt = world.now();
-  await world.moveHealthPage(DRAINED.name, true);
-  await world.until(
-    (s) => weightOf(s.directors, DRAINED.address) === 0,
-    `weight 0 for ${DRAINED.address}`,
-    t.stepDeadlineMs,
-  );
-  const drainMs = world.now() - drainAt;
+  const drainMs = await reweighByHealthPage(world, t, true, 0);
   world.result(`${DRAINED.name} (${DRAINED.address}) weight 0 after ${seconds(drainMs)}`);
   // Requests sent just before the change may still be answered by web1: count from 1 s later.
   const drainedFrom = world.now() + 1000;
@@ -123,14 +131,7 @@ async function drain(world: DemoWorld, t: Timeline): Promise<number> {
 
 async function restore(world: DemoWorld, t: Timeline): Promise<number> {
   world.phase(`6/6 Restore ${DRAINED.name}: rename the health page back`);
-  const restoreAt = world.now();
-  await world.moveHealthPage(DRAINED.name, false);
-  await world.until(
-    (s) => weightOf(s.directors, DRAINED.address) === 1,
-    `weight 1 for ${DRAINED.address}`,
-    t.stepDeadlineMs,
-  );
-  const restoreMs = world.now() - restoreAt;
+  const restoreMs = await reweighByHealthPage(world, t, false, 1);
   world.result(`${DRAINED.name} weight 1 again after ${seconds(restoreMs)}`);
   const backFrom = world.now();
   await world.until(

@@ -1,69 +1,60 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { metricsOn, type MetricDefiner } from '../metrics/define.js';
 
 /** lvs_director_* instruments behind intent-named methods. */
 export class DirectorMetrics {
-  private readonly planIssues: Gauge<'kind' | 'transient'>;
-  private readonly plans: Counter;
-  private readonly services: Gauge;
-  private readonly groups: Gauge;
-  private readonly daemonErrors: Counter;
-  private readonly sysctlFailures: Counter<'name' | 'errno'>;
-  private readonly sysctlValues: Gauge<'name'>;
+  /** The instruments, defined in `instruments` below. */
+  private readonly m: ReturnType<typeof instruments>;
 
   constructor(registry: Registry) {
-    this.planIssues = new Gauge({
-      name: 'lvs_director_plan_issues',
-      help: 'Objects that could not be planned on this node, by kind and whether the problem may resolve itself.',
-      labelNames: ['kind', 'transient'],
-      registers: [registry],
-    });
-    this.plans = new Counter({ name: 'lvs_director_plans_total', help: 'Node plans computed.', registers: [registry] });
-    this.services = new Gauge({
-      name: 'lvs_director_services',
-      help: 'Virtual servers planned on this node.',
-      registers: [registry],
-    });
-    this.groups = new Gauge({
-      name: 'lvs_director_vrrp_groups',
-      help: 'VRRP groups run on this node.',
-      registers: [registry],
-    });
-    this.daemonErrors = new Counter({
-      name: 'lvs_director_sync_daemon_errors_total',
-      help: 'Failed attempts to start or stop the IPVS connection sync daemon.',
-      registers: [registry],
-    });
-    this.sysctlFailures = new Counter({
-      name: 'lvs_director_ipvs_sysctl_failures_total',
-      help: 'IPVS sysctls (net.ipv4.vs.*) that could not be read or set at start, by name and errno.',
-      labelNames: ['name', 'errno'],
-      registers: [registry],
-    });
-    this.sysctlValues = new Gauge({
-      name: 'lvs_director_ipvs_sysctl',
-      help: 'The value of each IPVS sysctl the director manages, as set or read at start.',
-      labelNames: ['name'],
-      registers: [registry],
-    });
+    this.m = instruments(metricsOn(registry));
   }
 
   planned(groups: number, services: number, issues: readonly { kind: string; transient: boolean }[]): void {
-    this.plans.inc();
-    this.groups.set(groups);
-    this.services.set(services);
-    this.planIssues.reset();
-    for (const i of issues) this.planIssues.inc({ kind: i.kind, transient: String(i.transient) });
+    this.m.plans.inc();
+    this.m.groups.set(groups);
+    this.m.services.set(services);
+    this.m.planIssues.reset();
+    for (const i of issues) this.m.planIssues.inc({ kind: i.kind, transient: String(i.transient) });
   }
 
   syncDaemonFailed(): void {
-    this.daemonErrors.inc();
+    this.m.daemonErrors.inc();
   }
 
   ipvsSysctlFailed(name: string, errnoName: string): void {
-    this.sysctlFailures.inc({ name, errno: errnoName });
+    this.m.sysctlFailures.inc({ name, errno: errnoName });
   }
 
   ipvsSysctlIs(name: string, value: number): void {
-    this.sysctlValues.set({ name }, value);
+    this.m.sysctlValues.set({ name }, value);
   }
+}
+
+/** The instruments, each defined once; their label names type them. */
+function instruments({ counter, gauge }: MetricDefiner) {
+  return {
+    planIssues: gauge(
+      'lvs_director_plan_issues',
+      'Objects that could not be planned on this node, by kind and whether the problem may resolve itself.',
+      ['kind', 'transient'],
+    ),
+    plans: counter('lvs_director_plans_total', 'Node plans computed.'),
+    services: gauge('lvs_director_services', 'Virtual servers planned on this node.'),
+    groups: gauge('lvs_director_vrrp_groups', 'VRRP groups run on this node.'),
+    daemonErrors: counter(
+      'lvs_director_sync_daemon_errors_total',
+      'Failed attempts to start or stop the IPVS connection sync daemon.',
+    ),
+    sysctlFailures: counter(
+      'lvs_director_ipvs_sysctl_failures_total',
+      'IPVS sysctls (net.ipv4.vs.*) that could not be read or set at start, by name and errno.',
+      ['name', 'errno'],
+    ),
+    sysctlValues: gauge(
+      'lvs_director_ipvs_sysctl',
+      'The value of each IPVS sysctl the director manages, as set or read at start.',
+      ['name'],
+    ),
+  };
 }

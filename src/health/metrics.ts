@@ -2,81 +2,27 @@
  * lvs_health_* instruments behind intent-named methods. The registry is passed in (STYLE.md,
  * "Metrics"); label values come from bounded sets (type, result, vs, rs).
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
+import { metricsOn, type MetricDefiner } from '../metrics/define.js';
 import type { CheckResult, CheckType, ProbeHealth } from './types.js';
 import type { VipPathSkip } from './vip-path-check.js';
 
 /** Health-check metrics; one instance per registry. */
 export class HealthMetrics {
-  private readonly checks: Counter<'type' | 'result'>;
-  private readonly duration: Histogram<'type'>;
-  private readonly lateness: Histogram;
-  private readonly rsUp: Gauge<'vs' | 'rs'>;
-  private readonly probes: Gauge<'state'>;
-  private readonly inFlight: Gauge;
-  private readonly transitions: Counter<'to'>;
-  private readonly vipPathSkips: Counter<'reason'>;
+  /** The instruments, defined in `instruments` below. */
+  private readonly m: ReturnType<typeof instruments>;
   /** Label children by type (and result): prom-client hashes a labels object on every call. */
   private readonly checkChildren = new Map<string, ReturnType<Counter<'type' | 'result'>['labels']>>();
   private readonly durationChildren = new Map<string, ReturnType<Histogram<'type'>['labels']>>();
 
   constructor(registry: Registry) {
-    const registers = [registry];
-    this.checks = new Counter({
-      name: 'lvs_health_checks_total',
-      help: 'Check attempts by checker type and result (success, or the failure reason).',
-      labelNames: ['type', 'result'],
-      registers,
-    });
-    this.duration = new Histogram({
-      name: 'lvs_health_check_duration_seconds',
-      help: 'Time an attempt took, up to its timeout (connect_timeout).',
-      labelNames: ['type'],
-      // From 1 ms (a local TCP connect) to past keepalived's 5 s default connect_timeout.
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    });
-    this.lateness = new Histogram({
-      name: 'lvs_health_check_lateness_seconds',
-      help: 'How late an attempt started against its schedule (timer delay plus waiting for a concurrency slot).',
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers,
-    });
-    this.rsUp = new Gauge({
-      name: 'lvs_health_real_server_up',
-      help: 'Whether a real server of a virtual server passes all its checks (1) or not (0).',
-      labelNames: ['vs', 'rs'],
-      registers,
-    });
-    this.probes = new Gauge({
-      name: 'lvs_health_probes',
-      help: 'Distinct probes after deduplication (same target and same check run once), by state: up, down, unknown.',
-      labelNames: ['state'],
-      registers,
-    });
-    for (const state of ['up', 'down', 'unknown']) this.probes.set({ state }, 0);
-    this.inFlight = new Gauge({
-      name: 'lvs_health_checks_in_flight',
-      help: 'Attempts running now (bounded by the scheduler concurrency).',
-      registers,
-    });
-    this.transitions = new Counter({
-      name: 'lvs_health_real_server_transitions_total',
-      help: 'Real server state changes, by the state entered.',
-      labelNames: ['to'],
-      registers,
-    });
-    this.vipPathSkips = new Counter({
-      name: 'lvs_health_vip_path_skipped_total',
-      help: 'VIP-path probe attempts that could not test the path, by reason: no-capability (no AF_PACKET socket), routed, local, unresolved, no-route, error.',
-      labelNames: ['reason'],
-      registers,
-    });
+    this.m = instruments(metricsOn(registry));
+    for (const state of ['up', 'down', 'unknown']) this.m.probes.set({ state }, 0);
   }
 
   /** A VIP-path probe could not test its path (Auto: passed unchecked; Enabled: failed). */
   vipPathSkipped(reason: VipPathSkip): void {
-    this.vipPathSkips.inc({ reason });
+    this.m.vipPathSkips.inc({ reason });
   }
 
   /** An attempt finished. */
@@ -85,13 +31,13 @@ export class HealthMetrics {
     const key = `${type}/${outcome}`;
     let counter = this.checkChildren.get(key);
     if (!counter) {
-      counter = this.checks.labels(type, outcome);
+      counter = this.m.checks.labels(type, outcome);
       this.checkChildren.set(key, counter);
     }
     counter.inc();
     let histogram = this.durationChildren.get(type);
     if (!histogram) {
-      histogram = this.duration.labels(type);
+      histogram = this.m.duration.labels(type);
       this.durationChildren.set(type, histogram);
     }
     histogram.observe(result.latencyMs / 1000);
@@ -99,36 +45,80 @@ export class HealthMetrics {
 
   /** An attempt started `latenessMs` after its planned time. */
   started(latenessMs: number): void {
-    this.lateness.observe(Math.max(0, latenessMs) / 1000);
+    this.m.lateness.observe(Math.max(0, latenessMs) / 1000);
   }
 
   inFlightChanged(n: number): void {
-    this.inFlight.set(n);
+    this.m.inFlight.set(n);
   }
 
   /** A probe was added (state unknown) or removed (in its last state). */
   probeAdded(): void {
-    this.probes.inc({ state: 'unknown' });
+    this.m.probes.inc({ state: 'unknown' });
   }
 
   probeRemoved(state: ProbeHealth): void {
-    this.probes.dec({ state });
+    this.m.probes.dec({ state });
   }
 
   /** A probe's verdict changed. */
   probeStateChanged(from: ProbeHealth, to: ProbeHealth): void {
-    this.probes.dec({ state: from });
-    this.probes.inc({ state: to });
+    this.m.probes.dec({ state: from });
+    this.m.probes.inc({ state: to });
   }
 
   /** A real server's aggregate state, set at start and on each change. */
   realServerState(vs: string, rs: string, up: boolean, changed: boolean): void {
-    this.rsUp.set({ vs, rs }, up ? 1 : 0);
-    if (changed) this.transitions.inc({ to: up ? 'up' : 'down' });
+    this.m.rsUp.set({ vs, rs }, up ? 1 : 0);
+    if (changed) this.m.transitions.inc({ to: up ? 'up' : 'down' });
   }
 
   /** A real server left the configuration. */
   realServerRemoved(vs: string, rs: string): void {
-    this.rsUp.remove({ vs, rs });
+    this.m.rsUp.remove({ vs, rs });
   }
+}
+
+/** The instruments, each defined once; their label names type them. */
+function instruments({ counter, gauge, histogram }: MetricDefiner) {
+  return {
+    checks: counter(
+      'lvs_health_checks_total',
+      'Check attempts by checker type and result (success, or the failure reason).',
+      ['type', 'result'],
+    ),
+    duration: histogram(
+      'lvs_health_check_duration_seconds',
+      'Time an attempt took, up to its timeout (connect_timeout).',
+      // From 1 ms (a local TCP connect) to past keepalived's 5 s default connect_timeout.
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      ['type'],
+    ),
+    lateness: histogram(
+      'lvs_health_check_lateness_seconds',
+      'How late an attempt started against its schedule (timer delay plus waiting for a concurrency slot).',
+      [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    ),
+    rsUp: gauge(
+      'lvs_health_real_server_up',
+      'Whether a real server of a virtual server passes all its checks (1) or not (0).',
+      ['vs', 'rs'],
+    ),
+    probes: gauge(
+      'lvs_health_probes',
+      'Distinct probes after deduplication (same target and same check run once), by state: up, down, unknown.',
+      ['state'],
+    ),
+    inFlight: gauge('lvs_health_checks_in_flight', 'Attempts running now (bounded by the scheduler concurrency).'),
+    transitions: counter(
+      'lvs_health_real_server_transitions_total',
+      'Real server state changes, by the state entered.',
+      ['to'],
+    ),
+    vipPathSkips: counter(
+      'lvs_health_vip_path_skipped_total',
+      'VIP-path probe attempts that could not test the path, by reason: no-capability (no AF_PACKET socket), routed, local, unresolved, no-route, error.',
+      ['reason'],
+    ),
+  };
 }

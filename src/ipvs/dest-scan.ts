@@ -1,6 +1,7 @@
 import { bytesToAddress } from './address.js';
 import * as K from './constants.js';
 import { IpvsDecodeError } from './errors.js';
+import { align4, attrLength, needBytes } from './netlink-wire.js';
 import {
   ZERO_STATS,
   type AddressFamily,
@@ -19,32 +20,17 @@ import {
 const FWD: readonly (ForwardingMethod | undefined)[] = ['masq', 'local', 'tunnel', 'droute', 'bypass'];
 const TUN: readonly (TunnelType | undefined)[] = ['ipip', 'gue', 'gre'];
 
-// Bits of the attributes seen, for the required-attribute checks.
-const SEEN_ADDR = 1;
-const SEEN_PORT = 2;
-const SEEN_FWD = 4;
-const SEEN_WEIGHT = 8;
-const SEEN_U = 16;
-const SEEN_L = 32;
-const SEEN_ACTIVE = 64;
-const SEEN_INACT = 128;
-const SEEN_PERSIST = 256;
-const REQUIRED: readonly [number, string][] = [
-  [SEEN_ADDR, 'IPVS_DEST_ATTR_ADDR'],
-  [SEEN_PORT, 'IPVS_DEST_ATTR_PORT'],
-  [SEEN_FWD, 'IPVS_DEST_ATTR_FWD_METHOD'],
-  [SEEN_WEIGHT, 'IPVS_DEST_ATTR_WEIGHT'],
-  [SEEN_U, 'IPVS_DEST_ATTR_U_THRESH'],
-  [SEEN_L, 'IPVS_DEST_ATTR_L_THRESH'],
-  [SEEN_ACTIVE, 'IPVS_DEST_ATTR_ACTIVE_CONNS'],
-  [SEEN_INACT, 'IPVS_DEST_ATTR_INACT_CONNS'],
-  [SEEN_PERSIST, 'IPVS_DEST_ATTR_PERSIST_CONNS'],
-];
-
-/** Size check of one attribute payload. */
-function need(len: number, want: number, what: string, at: number): void {
-  if (len < want) throw new IpvsDecodeError(`${what}: ${len} bytes`, at);
+/** Attribute names by type, for errors: the constants' own names. */
+const ATTR_NAME: string[] = [];
+for (const [name, type] of Object.entries(K)) {
+  if (name.startsWith('IPVS_DEST_ATTR_') && typeof type === 'number') ATTR_NAME[type] = name;
 }
+
+/**
+ * The 4-byte attributes (FWD_METHOD to PERSIST_CONNS) of the message being scanned, by type:
+ * one scratch array for every scan, as a scan runs to its end without yielding.
+ */
+const u32 = new Uint32Array(K.IPVS_DEST_ATTR_PERSIST_CONNS + 1);
 
 /**
  * The destination in a GET_DEST dump message payload (genlmsghdr and attributes), counters
@@ -56,87 +42,56 @@ export function scanDestination(payload: Buffer, svcAf: AddressFamily): Observed
   let nest = -1;
   let nestEnd = -1;
   for (let off = K.GENL_HDRLEN; off < payload.length;) {
-    if (payload.length - off < K.NLA_HDRLEN) throw new IpvsDecodeError('truncated attribute header', off);
-    const len = payload.readUInt16LE(off);
-    if (len < K.NLA_HDRLEN || len > payload.length - off) throw new IpvsDecodeError(`attribute length ${len}`, off);
+    const len = attrLength(payload, off, payload.length);
     if ((payload.readUInt16LE(off + 2) & K.NLA_TYPE_MASK) === K.IPVS_CMD_ATTR_DEST) {
       nest = off + K.NLA_HDRLEN;
       nestEnd = off + len;
     }
-    off += (len + 3) & ~3;
+    off += align4(len);
   }
   if (nest === -1) throw new IpvsDecodeError('dump message without attribute 2', 0);
 
+  // Bit t set: attribute type t seen. Types 1 to 9 (ADDR to PERSIST_CONNS) are required.
   let seen = 0;
   let af: AddressFamily = svcAf;
   let addrAt = -1;
   let addrLen = 0;
   let port = 0;
-  let fwd = 0;
-  let weight = 0;
-  let upper = 0;
-  let lower = 0;
-  let active = 0;
-  let inactive = 0;
-  let persist = 0;
+  u32.fill(0);
   let tunType = K.IP_VS_CONN_F_TUNNEL_TYPE_IPIP;
   let tunPort = 0;
   let tunFlags = 0;
   for (let off = nest; off < nestEnd;) {
-    if (nestEnd - off < K.NLA_HDRLEN) throw new IpvsDecodeError('truncated attribute header', off);
-    const len = payload.readUInt16LE(off);
-    if (len < K.NLA_HDRLEN || len > nestEnd - off) throw new IpvsDecodeError(`attribute length ${len}`, off);
+    const len = attrLength(payload, off, nestEnd);
     const type = payload.readUInt16LE(off + 2) & K.NLA_TYPE_MASK;
     const v = off + K.NLA_HDRLEN;
     const n = len - K.NLA_HDRLEN;
+    // Deliberately the same decisions as codec.ts's decodeObservedDestination (which goes
+    // through parseAttrs and read.*), inlined as reads at offsets: this is the hot path.
     switch (type) {
       case K.IPVS_DEST_ATTR_ADDR:
         addrAt = v;
         addrLen = n;
-        seen |= SEEN_ADDR;
+        seen |= 1 << type;
         break;
       case K.IPVS_DEST_ATTR_PORT:
-        need(n, 2, 'IPVS_DEST_ATTR_PORT', off);
+        needBytes(n, 2, 'IPVS_DEST_ATTR_PORT', off);
         port = payload.readUInt16BE(v);
-        seen |= SEEN_PORT;
+        seen |= 1 << type;
         break;
       case K.IPVS_DEST_ATTR_FWD_METHOD:
-        need(n, 4, 'IPVS_DEST_ATTR_FWD_METHOD', off);
-        fwd = payload.readUInt32LE(v);
-        seen |= SEEN_FWD;
-        break;
       case K.IPVS_DEST_ATTR_WEIGHT:
-        need(n, 4, 'IPVS_DEST_ATTR_WEIGHT', off);
-        weight = payload.readInt32LE(v);
-        seen |= SEEN_WEIGHT;
-        break;
       case K.IPVS_DEST_ATTR_U_THRESH:
-        need(n, 4, 'IPVS_DEST_ATTR_U_THRESH', off);
-        upper = payload.readUInt32LE(v);
-        seen |= SEEN_U;
-        break;
       case K.IPVS_DEST_ATTR_L_THRESH:
-        need(n, 4, 'IPVS_DEST_ATTR_L_THRESH', off);
-        lower = payload.readUInt32LE(v);
-        seen |= SEEN_L;
-        break;
       case K.IPVS_DEST_ATTR_ACTIVE_CONNS:
-        need(n, 4, 'IPVS_DEST_ATTR_ACTIVE_CONNS', off);
-        active = payload.readUInt32LE(v);
-        seen |= SEEN_ACTIVE;
-        break;
       case K.IPVS_DEST_ATTR_INACT_CONNS:
-        need(n, 4, 'IPVS_DEST_ATTR_INACT_CONNS', off);
-        inactive = payload.readUInt32LE(v);
-        seen |= SEEN_INACT;
-        break;
       case K.IPVS_DEST_ATTR_PERSIST_CONNS:
-        need(n, 4, 'IPVS_DEST_ATTR_PERSIST_CONNS', off);
-        persist = payload.readUInt32LE(v);
-        seen |= SEEN_PERSIST;
+        needBytes(n, 4, ATTR_NAME[type] ?? String(type), off);
+        u32[type] = payload.readUInt32LE(v);
+        seen |= 1 << type;
         break;
       case K.IPVS_DEST_ATTR_ADDR_FAMILY: {
-        need(n, 2, 'IPVS_DEST_ATTR_ADDR_FAMILY', off);
+        needBytes(n, 2, 'IPVS_DEST_ATTR_ADDR_FAMILY', off);
         const num = payload.readUInt16LE(v);
         if (num === K.AF_INET) af = 'inet';
         else if (num === K.AF_INET6) af = 'inet6';
@@ -144,25 +99,28 @@ export function scanDestination(payload: Buffer, svcAf: AddressFamily): Observed
         break;
       }
       case K.IPVS_DEST_ATTR_TUN_TYPE:
-        need(n, 1, 'IPVS_DEST_ATTR_TUN_TYPE', off);
+        needBytes(n, 1, 'IPVS_DEST_ATTR_TUN_TYPE', off);
         tunType = payload.readUInt8(v);
         break;
       case K.IPVS_DEST_ATTR_TUN_PORT:
-        need(n, 2, 'IPVS_DEST_ATTR_TUN_PORT', off);
+        needBytes(n, 2, 'IPVS_DEST_ATTR_TUN_PORT', off);
         tunPort = payload.readUInt16BE(v);
         break;
       case K.IPVS_DEST_ATTR_TUN_FLAGS:
-        need(n, 2, 'IPVS_DEST_ATTR_TUN_FLAGS', off);
+        needBytes(n, 2, 'IPVS_DEST_ATTR_TUN_FLAGS', off);
         tunFlags = payload.readUInt16LE(v);
         break;
       default:
         // Counters and attributes of newer kernels.
         break;
     }
-    off += (len + 3) & ~3;
+    off += align4(len);
   }
-  for (const [bit, name] of REQUIRED) if (!(seen & bit)) throw new IpvsDecodeError(`missing ${name}`, 0);
-  need(addrLen, af === 'inet' ? 4 : 16, 'IPVS_DEST_ATTR_ADDR', addrAt);
+  for (let t = K.IPVS_DEST_ATTR_ADDR; t <= K.IPVS_DEST_ATTR_PERSIST_CONNS; t++) {
+    if (!(seen & (1 << t))) throw new IpvsDecodeError(`missing ${ATTR_NAME[t] ?? t}`, 0);
+  }
+  needBytes(addrLen, af === 'inet' ? 4 : 16, 'IPVS_DEST_ATTR_ADDR', addrAt);
+  const fwd = u32[K.IPVS_DEST_ATTR_FWD_METHOD] ?? 0;
   const forwarding = FWD[fwd & K.IP_VS_CONN_F_FWD_MASK];
   if (!forwarding) throw new IpvsDecodeError(`unknown forwarding method ${fwd}`, 0);
   const tunnelType = TUN[tunType];
@@ -172,15 +130,16 @@ export function scanDestination(payload: Buffer, svcAf: AddressFamily): Observed
   return {
     key: { af, address, port },
     forwarding,
-    weight,
-    upperThreshold: upper,
-    lowerThreshold: lower,
+    // The kernel's weight is a signed 32-bit value.
+    weight: (u32[K.IPVS_DEST_ATTR_WEIGHT] ?? 0) | 0,
+    upperThreshold: u32[K.IPVS_DEST_ATTR_U_THRESH] ?? 0,
+    lowerThreshold: u32[K.IPVS_DEST_ATTR_L_THRESH] ?? 0,
     tunnelType,
     tunnelPort: tunPort,
     tunnelFlags: tunFlags,
-    activeConns: active,
-    inactiveConns: inactive,
-    persistConns: persist,
+    activeConns: u32[K.IPVS_DEST_ATTR_ACTIVE_CONNS] ?? 0,
+    inactiveConns: u32[K.IPVS_DEST_ATTR_INACT_CONNS] ?? 0,
+    persistConns: u32[K.IPVS_DEST_ATTR_PERSIST_CONNS] ?? 0,
     stats: ZERO_STATS,
   };
 }

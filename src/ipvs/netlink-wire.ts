@@ -8,7 +8,8 @@ import { GENL_HDRLEN, NLA_F_NESTED, NLA_HDRLEN, NLA_TYPE_MASK, NLMSG_ERROR, NLMS
  * and addresses inside IPVS attributes are in network order and written so explicitly.
  */
 
-const align4 = (n: number): number => (n + 3) & ~3;
+/** Attributes and messages start on 4-byte boundaries. */
+export const align4 = (n: number): number => (n + 3) & ~3;
 
 /**
  * Appends netlink messages to one growing buffer, so that many requests leave in a single
@@ -194,43 +195,45 @@ export function parseGenl(msg: NetlinkMessage): GenlBody {
  */
 export function parseAttrs(data: Buffer, base = 0): Map<number, Buffer> {
   const out = new Map<number, Buffer>();
-  let off = 0;
-  while (off < data.length) {
-    if (data.length - off < NLA_HDRLEN) throw new IpvsDecodeError('truncated attribute header', base + off);
-    const len = data.readUInt16LE(off);
-    if (len < NLA_HDRLEN || len > data.length - off) throw new IpvsDecodeError(`attribute length ${len}`, base + off);
+  for (let off = 0; off < data.length;) {
+    const len = attrLength(data, off, data.length, base);
     out.set(data.readUInt16LE(off + 2) & NLA_TYPE_MASK, data.subarray(off + NLA_HDRLEN, off + len));
     off += align4(len);
   }
   return out;
 }
 
+/**
+ * The length of the attribute at `off`, checked: a whole header before `end`, and a length
+ * that covers the header and stays within `end`. `base` places `off` in the message, for the
+ * error.
+ */
+export function attrLength(data: Buffer, off: number, end: number, base = 0): number {
+  if (end - off < NLA_HDRLEN) throw new IpvsDecodeError('truncated attribute header', base + off);
+  const len = data.readUInt16LE(off);
+  if (len < NLA_HDRLEN || len > end - off) throw new IpvsDecodeError(`attribute length ${len}`, base + off);
+  return len;
+}
+
+/** Size check of one attribute payload of `len` bytes at `at`: at least `want` bytes. */
+export function needBytes(len: number, want: number, what: string, at = 0): void {
+  if (len < want) throw new IpvsDecodeError(`${what}: ${len} bytes`, at);
+}
+
+/** `b`, once it holds at least `want` bytes. */
+function sized(b: Buffer, want: number, what: string): Buffer {
+  needBytes(b.length, want, what);
+  return b;
+}
+
 /** Typed reads of one attribute payload, each checking its exact size. */
 export const read = {
-  u8(b: Buffer, what: string): number {
-    if (b.length < 1) throw new IpvsDecodeError(`${what}: ${b.length} bytes`, 0);
-    return b.readUInt8(0);
-  },
-  u16(b: Buffer, what: string): number {
-    if (b.length < 2) throw new IpvsDecodeError(`${what}: ${b.length} bytes`, 0);
-    return b.readUInt16LE(0);
-  },
-  be16(b: Buffer, what: string): number {
-    if (b.length < 2) throw new IpvsDecodeError(`${what}: ${b.length} bytes`, 0);
-    return b.readUInt16BE(0);
-  },
-  u32(b: Buffer, what: string): number {
-    if (b.length < 4) throw new IpvsDecodeError(`${what}: ${b.length} bytes`, 0);
-    return b.readUInt32LE(0);
-  },
-  be32(b: Buffer, what: string): number {
-    if (b.length < 4) throw new IpvsDecodeError(`${what}: ${b.length} bytes`, 0);
-    return b.readUInt32BE(0);
-  },
-  u64(b: Buffer, what: string): bigint {
-    if (b.length < 8) throw new IpvsDecodeError(`${what}: ${b.length} bytes`, 0);
-    return b.readBigUInt64LE(0);
-  },
+  u8: (b: Buffer, what: string): number => sized(b, 1, what).readUInt8(0),
+  u16: (b: Buffer, what: string): number => sized(b, 2, what).readUInt16LE(0),
+  be16: (b: Buffer, what: string): number => sized(b, 2, what).readUInt16BE(0),
+  u32: (b: Buffer, what: string): number => sized(b, 4, what).readUInt32LE(0),
+  be32: (b: Buffer, what: string): number => sized(b, 4, what).readUInt32BE(0),
+  u64: (b: Buffer, what: string): bigint => sized(b, 8, what).readBigUInt64LE(0),
   /** A string up to its first NUL (or the payload's end). */
   string(b: Buffer): string {
     const nul = b.indexOf(0);

@@ -36,28 +36,38 @@ export interface Plan {
   readonly waiting: number;
 }
 
+/** The parts of a service the kernel lets us change in place (IPVS_CMD_SET_SERVICE). */
+const SERVICE_WRITABLE = [
+  'scheduler',
+  'flags',
+  'timeoutMs',
+  'netmask',
+  'peName',
+] as const satisfies readonly (keyof Service)[];
+/** The parts of a destination the kernel lets us change in place (IPVS_CMD_SET_DEST). */
+const DESTINATION_WRITABLE = [
+  'forwarding',
+  'weight',
+  'upperThreshold',
+  'lowerThreshold',
+  'tunnelType',
+  'tunnelPort',
+  'tunnelFlags',
+] as const satisfies readonly (keyof Destination)[];
+
+function sameFields<T>(a: T, b: T, fields: readonly (keyof T)[]): boolean {
+  for (const f of fields) if (a[f] !== b[f]) return false;
+  return true;
+}
+
 /** Whether the writable parts of two services are equal (kube-proxy's VirtualServer.Equal). */
 export function sameService(a: Service, b: Service): boolean {
-  return (
-    a.scheduler === b.scheduler &&
-    a.flags === b.flags &&
-    a.timeoutMs === b.timeoutMs &&
-    a.netmask === b.netmask &&
-    a.peName === b.peName
-  );
+  return sameFields(a, b, SERVICE_WRITABLE);
 }
 
 /** Whether the writable parts of two destinations are equal. */
 export function sameDestination(a: Destination, b: Destination): boolean {
-  return (
-    a.forwarding === b.forwarding &&
-    a.weight === b.weight &&
-    a.upperThreshold === b.upperThreshold &&
-    a.lowerThreshold === b.lowerThreshold &&
-    a.tunnelType === b.tunnelType &&
-    a.tunnelPort === b.tunnelPort &&
-    a.tunnelFlags === b.tunnelFlags
-  );
+  return sameFields(a, b, DESTINATION_WRITABLE);
 }
 
 /** Whether two desired services program the same kernel service and destinations, in order. */

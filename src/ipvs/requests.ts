@@ -35,24 +35,19 @@ function begin(w: MessageWriter, h: RequestHeader, cmd: number): void {
   w.beginGenl(h.family, h.flags | K.NLM_F_REQUEST, h.seq, h.port, cmd, K.IPVS_GENL_VERSION);
 }
 
+/** The IPVS_CMD_* each kind of Op is carried by. */
+const COMMAND: Readonly<Record<Op['op'], number>> = {
+  addService: K.IPVS_CMD_NEW_SERVICE,
+  updateService: K.IPVS_CMD_SET_SERVICE,
+  deleteService: K.IPVS_CMD_DEL_SERVICE,
+  addDestination: K.IPVS_CMD_NEW_DEST,
+  updateDestination: K.IPVS_CMD_SET_DEST,
+  deleteDestination: K.IPVS_CMD_DEL_DEST,
+};
+
 /** The IPVS_CMD_* an Op is carried by. */
 export function commandOf(op: Op): number {
-  switch (op.op) {
-    case 'addService':
-      return K.IPVS_CMD_NEW_SERVICE;
-    case 'updateService':
-      return K.IPVS_CMD_SET_SERVICE;
-    case 'deleteService':
-      return K.IPVS_CMD_DEL_SERVICE;
-    case 'addDestination':
-      return K.IPVS_CMD_NEW_DEST;
-    case 'updateDestination':
-      return K.IPVS_CMD_SET_DEST;
-    case 'deleteDestination':
-      return K.IPVS_CMD_DEL_DEST;
-    default:
-      return assertNever(op, 'op');
-  }
+  return COMMAND[op.op];
 }
 
 /** Appends the request message for one Op. */

@@ -2,6 +2,7 @@ import { HEALTH_CHECK_TYPE_DEFAULTS, type HealthCheckType } from '../api/index.j
 import type { Statement } from './block-tree.js';
 import { duration, type ContextTable, type StatementReader } from './convert-context.js';
 import type { HealthCheckInput } from './model.js';
+import { inKeyOrder } from './key-order.js';
 
 /**
  * Settings that cascade from virtual_server to real_server to each checker, as keepalived
@@ -344,13 +345,14 @@ export function convertChecker(
     return c.hosts.map((h) => {
       const one: CheckContext = { ...c, check: { ...check } };
       r.dispatchWith(h.block, COMMON_TABLE, one, 'host');
-      return ordered(one.check);
+      return inKeyOrder(one.check, CHECK_KEY_ORDER);
     });
   }
-  return [ordered(check)];
+  return [inKeyOrder(check, CHECK_KEY_ORDER)];
 }
 
-const CHECK_KEY_ORDER = [
+/** The field order of a written check, so that output is stable and readable. */
+const CHECK_KEY_ORDER: readonly (keyof HealthCheckInput)[] = [
   'type',
   'interval',
   'timeout',
@@ -368,14 +370,6 @@ const CHECK_KEY_ORDER = [
   'misc',
   'file',
 ];
-
-/** The check with its fields in one fixed order, so that output is stable and readable. */
-function ordered(check: HealthCheckInput): HealthCheckInput {
-  const src = check as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const k of CHECK_KEY_ORDER) if (src[k] !== undefined) out[k] = src[k];
-  return out as HealthCheckInput;
-}
 
 /** Writes the resolved interval, timeout, retry and delay_before_retry on a check. */
 function resolveTimers(check: HealthCheckInput, d: CheckDefaults, type: HealthCheckType): void {

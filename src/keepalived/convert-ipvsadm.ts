@@ -11,6 +11,7 @@ import {
 } from '../ipvs/rule-lines.js';
 import { serviceId, type ServiceKey } from '../ipvs/types.js';
 import { duration } from './convert-context.js';
+import type { ConvertOptions } from './convert.js';
 import { DiagnosticSink, sortDiagnostics, type DiagnosticCode, type SourcePos } from './diagnostics.js';
 import {
   VIRTUAL_SERVER_LABEL,
@@ -22,11 +23,8 @@ import {
 } from './model.js';
 import { NameRegistry, serviceName, toObjectName } from './names.js';
 
-/** Options of convertIpvsadmRules, as for a keepalived import. */
-export interface IpvsadmConvertOptions {
-  readonly namespace?: string | undefined;
-  readonly realServerObjects?: boolean | undefined;
-}
+/** Options of convertIpvsadmRules: those of a keepalived import. */
+export type IpvsadmConvertOptions = ConvertOptions;
 
 type Forwarding = 'DR' | 'NAT' | 'TUN';
 

@@ -386,28 +386,17 @@ export function convertVirtualServer(
           protocol,
         );
 
-  const out: Record<string, unknown> = {};
+  // Every setting the block gave is carried; the caller puts the fields in the API's order
+  // (hoist.ts).
+  const out: Record<string, unknown> = {
+    ...spec,
+    protocol,
+    scheduler: spec.scheduler ?? 'wlc',
+    forwarding: spec.forwarding ?? 'NAT',
+  };
   if (head.addresses) out['addresses'] = head.addresses;
   if (head.fwmark !== undefined) out['fwmark'] = head.fwmark;
-  if (spec.family !== undefined) out['family'] = spec.family;
-  out['protocol'] = protocol;
-  out['scheduler'] = spec.scheduler ?? 'wlc';
-  for (const k of ['schedulerFlags', 'onePacket'] as const) if (spec[k] !== undefined) out[k] = spec[k];
-  out['forwarding'] = spec.forwarding ?? 'NAT';
-  for (const k of ['tunnel', 'persistence'] as const) if (spec[k] !== undefined) out[k] = spec[k];
   if (vipGroups[0] !== undefined) out['vrrpGroupRef'] = { name: vipGroups[0] };
-  for (const k of [
-    'inhibitOnFailure',
-    'sorryServer',
-    'quorum',
-    'hysteresis',
-    'notify',
-    'alpha',
-    'omega',
-    'haSuspend',
-  ] as const) {
-    if (spec[k] !== undefined) out[k] = spec[k];
-  }
   const rss = b.realServers.map((x) => x.rs);
   if (rss.length > 0) out['realServers'] = rss;
   return { wantedName, spec: out as VirtualServerSpecInput };

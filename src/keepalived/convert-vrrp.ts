@@ -2,6 +2,7 @@ import { MAX_LIST, SECRET_TYPE } from '../api/index.js';
 import type { Statement } from './block-tree.js';
 import { duration, type KeywordTable, type StatementReader } from './convert-context.js';
 import type { SourcePos } from './diagnostics.js';
+import { inKeyOrder } from './key-order.js';
 import {
   INITIAL_STATE_ANNOTATION,
   PASSWORD_KEY,
@@ -49,13 +50,30 @@ const GARP_FIELDS: Readonly<Record<string, { field: string; kind: 'seconds' | 'c
   garp_interval: { field: 'interval', kind: 'seconds' },
 };
 
-/** Reads one GARP setting into `into`; shared by vrrp_instance and global_defs. */
-export function readGarp(
+/**
+ * The GARP keywords as keyword-table handlers that read into `into`: unprefixed in
+ * vrrp_instance, prefixed `vrrp_` in global_defs.
+ */
+export function garpKeywords(
   r: StatementReader,
-  st: Statement,
-  keyword: string,
+  prefix: '' | 'vrrp_',
   into: Record<string, string | number>,
-): void {
+): KeywordTable {
+  return Object.fromEntries(
+    Object.keys(GARP_FIELDS).map((k) => [prefix + k, (s: Statement): void => readGarp(r, s, k, into)]),
+  );
+}
+
+/** The optional `weight N` after a tracked interface or script (keepalived's -253 to 253). */
+function trackWeight(r: StatementReader, keyword: string, line: Statement): number | undefined {
+  const [first, n] = line.args;
+  if (first?.text === 'weight') return n ? r.intOf(n, `${keyword} weight`, -253, 253) : undefined;
+  if (first) r.bad(first, `${keyword}: expected "weight N" after ${line.keyword}`);
+  return undefined;
+}
+
+/** Reads one GARP setting into `into`. */
+function readGarp(r: StatementReader, st: Statement, keyword: string, into: Record<string, string | number>): void {
   const g = GARP_FIELDS[keyword];
   if (!g) return;
   if (g.kind === 'count') {
@@ -167,7 +185,6 @@ function instanceTable(
       const argv = r.command(s);
       if (argv) spec.notify = { ...spec.notify, [field]: argv };
     };
-  const garpHandler = (s: Statement): void => readGarp(r, s, s.keyword, garp);
   return {
     state: (s) => {
       const t = r.arg(s, 0, 'MASTER or BACKUP');
@@ -250,12 +267,8 @@ function instanceTable(
       if (!r.expectBlock(s, true)) return;
       const list = [...(spec.trackInterfaces ?? [])];
       for (const line of s.block ?? []) {
-        const entry: { name: string; weight?: number } = { name: line.keyword };
-        if (line.args[0]?.text === 'weight') {
-          const w = line.args[1] ? r.intOf(line.args[1], 'track_interface weight', -253, 253) : undefined;
-          if (w !== undefined) entry.weight = w;
-        } else if (line.args[0]) r.bad(line.args[0], `track_interface: expected "weight N" after ${line.keyword}`);
-        list.push(entry);
+        const weight = trackWeight(r, 'track_interface', line);
+        list.push({ name: line.keyword, ...(weight !== undefined ? { weight } : {}) });
       }
       if (list.length > 0) spec.trackInterfaces = list;
     },
@@ -268,12 +281,8 @@ function instanceTable(
           r.sink.error(line, 'KA_UNDEFINED_REFERENCE', `track_script ${line.keyword}: no vrrp_script of that name`);
           continue;
         }
-        const tracked: TrackScriptInput = { ...script.spec };
-        if (line.args[0]?.text === 'weight') {
-          const w = line.args[1] ? r.intOf(line.args[1], 'track_script weight', -253, 253) : undefined;
-          if (w !== undefined) tracked.weight = w;
-        } else if (line.args[0]) r.bad(line.args[0], `track_script: expected "weight N" after ${line.keyword}`);
-        list.push(tracked);
+        const weight = trackWeight(r, 'track_script', line);
+        list.push({ ...script.spec, ...(weight !== undefined ? { weight } : {}) });
       }
       if (list.length > 0) spec.trackScripts = list;
     },
@@ -282,11 +291,7 @@ function instanceTable(
     notify_fault: notify('fault'),
     notify_stop: notify('stop'),
     notify: notify('any'),
-    garp_master_delay: garpHandler,
-    garp_master_repeat: garpHandler,
-    garp_master_refresh: garpHandler,
-    garp_master_refresh_repeat: garpHandler,
-    garp_interval: garpHandler,
+    ...garpKeywords(r, '', garp),
     lvs_sync_daemon_interface: (s) => {
       const t = r.arg(s, 0, 'an interface name');
       if (t) spec.connectionSync = { interface: t.text };
@@ -294,6 +299,7 @@ function instanceTable(
   };
 }
 
+/** The field order of a written VrrpGroup spec. */
 const SPEC_KEY_ORDER = [
   'virtualRouterId',
   'version',
@@ -383,12 +389,10 @@ export function convertVrrpInstance(
   }
   const annotations: Record<string, string> = {};
   if (local.state !== undefined) annotations[INITIAL_STATE_ANNOTATION] = local.state;
-  const ordered: Record<string, unknown> = {};
-  for (const k of SPEC_KEY_ORDER) if (spec[k] !== undefined) ordered[k] = spec[k];
   return {
     keepalivedName: nameTok.text,
     name,
-    spec: ordered as VrrpGroupSpecInput,
+    spec: inKeyOrder(spec, SPEC_KEY_ORDER) as VrrpGroupSpecInput,
     annotations,
     password: local.password,
   };

@@ -14,7 +14,7 @@ import {
   convertVrrpInstance,
   convertVrrpScript,
   passwordSecret,
-  readGarp,
+  garpKeywords,
   type VrrpDefaults,
   type VrrpScript,
 } from './convert-vrrp.js';
@@ -57,17 +57,12 @@ interface Definitions {
 
 /** global_defs: the VRRP defaults and lvs_sync_daemon are carried; e-mail settings are notes. */
 function readGlobalDefs(r: StatementReader, st: Statement, defs: Definitions): void {
-  const garp = (s: Statement): void => readGarp(r, s, s.keyword.replace(/^vrrp_/, ''), defs.defaults.garp);
   const table: KeywordTable = {
     vrrp_version: (s) => {
       const v = r.int(s, 2, 3);
       if (v === 2 || v === 3) defs.defaults.version = v;
     },
-    vrrp_garp_master_delay: garp,
-    vrrp_garp_master_repeat: garp,
-    vrrp_garp_master_refresh: garp,
-    vrrp_garp_master_refresh_repeat: garp,
-    vrrp_garp_interval: garp,
+    ...garpKeywords(r, 'vrrp_', defs.defaults.garp),
     lvs_sync_daemon: (s) => {
       const iface = r.arg(s, 0, 'an interface and a vrrp_instance');
       const inst = r.arg(s, 1, 'a vrrp_instance name');

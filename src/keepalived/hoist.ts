@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { inKeyOrder } from './key-order.js';
 import type { VirtualServerSpecInput } from './model.js';
 
 /**
@@ -8,7 +9,7 @@ import type { VirtualServerSpecInput } from './model.js';
  */
 export function hoistSharedSettings(spec: VirtualServerSpecInput): VirtualServerSpecInput {
   const rss = spec.realServers;
-  if (!rss || rss.length === 0 || spec.healthChecks !== undefined) return reorder(spec);
+  if (!rss || rss.length === 0 || spec.healthChecks !== undefined) return inKeyOrder(spec, SPEC_KEY_ORDER);
   let out = spec;
   const first = rss[0]?.healthChecks;
   if (first !== undefined && rss.every((rs) => isDeepStrictEqual(rs.healthChecks, first))) {
@@ -18,10 +19,11 @@ export function hoistSharedSettings(spec: VirtualServerSpecInput): VirtualServer
   if (out.inhibitOnFailure === undefined && servers.every((rs) => rs.inhibitOnFailure === true)) {
     out = { ...out, inhibitOnFailure: true, realServers: servers.map(({ inhibitOnFailure: _i, ...rest }) => rest) };
   }
-  return reorder(out);
+  return inKeyOrder(out, SPEC_KEY_ORDER);
 }
 
-const SPEC_KEY_ORDER = [
+/** The field order of a written VirtualServer spec, so that equal specs render as equal text. */
+const SPEC_KEY_ORDER: readonly (keyof VirtualServerSpecInput)[] = [
   'addresses',
   'fwmark',
   'family',
@@ -46,11 +48,3 @@ const SPEC_KEY_ORDER = [
   'realServerSelector',
   'realServers',
 ];
-
-/** One fixed field order, so that equal specs render as equal text. */
-function reorder(spec: VirtualServerSpecInput): VirtualServerSpecInput {
-  const src = spec as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const k of SPEC_KEY_ORDER) if (src[k] !== undefined) out[k] = src[k];
-  return out as VirtualServerSpecInput;
-}

@@ -36,12 +36,7 @@ export class FakeListWatch<T extends StoredObject> implements ListWatchClient<T>
 
   /** Creates or replaces an object, as a write through the API would. */
   put(obj: T): T {
-    const stored = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(++this.rv) } } as T;
-    const key = keyOf(stored);
-    const type = this.objects.has(key) ? 'MODIFIED' : 'ADDED';
-    this.objects.set(key, stored);
-    this.record({ type, object: stored }, true);
-    return stored;
+    return this.write(obj, true);
   }
 
   delete(name: string, namespace?: string): void {
@@ -55,11 +50,17 @@ export class FakeListWatch<T extends StoredObject> implements ListWatchClient<T>
 
   /** A write the open watches do not see (a stalled or half-open connection). */
   putSilently(obj: T): void {
+    this.write(obj, false);
+  }
+
+  /** Stores `obj` under the next resource version; `deliver`: the open watches see the event. */
+  private write(obj: T, deliver: boolean): T {
     const stored = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(++this.rv) } } as T;
     const key = keyOf(stored);
     const type = this.objects.has(key) ? 'MODIFIED' : 'ADDED';
     this.objects.set(key, stored);
-    this.record({ type, object: stored }, false);
+    this.record({ type, object: stored }, deliver);
+    return stored;
   }
 
   /** Forgets the history: resuming a watch from any version seen so far is 410 Gone. */

@@ -1,4 +1,5 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { metricsOn } from '../metrics/define.js';
 
 /** Why an informer listed the collection again. */
 export type RelistReason = 'start' | 'gone' | 'resync' | 'errors';
@@ -17,36 +18,24 @@ export interface InformerMetrics {
 
 /** Registers the informer metrics on `registry`. */
 export function createInformerMetrics(registry: Registry): InformerMetrics {
-  const relists = new Counter({
-    name: 'lvs_kube_informer_relists_total',
-    help: 'Full lists of a watched collection, by reason.',
-    labelNames: ['resource', 'reason'],
-    registers: [registry],
-  });
-  const watchEnds = new Counter({
-    name: 'lvs_kube_informer_watch_ends_total',
-    help: 'Watch streams that ended, by how they ended.',
-    labelNames: ['resource', 'reason'],
-    registers: [registry],
-  });
-  const listErrors = new Counter({
-    name: 'lvs_kube_informer_list_errors_total',
-    help: 'Failed lists of a watched collection, by HTTP status ("none": no answer); 403 means the identity may not read it.',
-    labelNames: ['resource', 'status'],
-    registers: [registry],
-  });
-  const synced = new Gauge({
-    name: 'lvs_kube_informer_synced',
-    help: '1 once the first list of the collection has been applied.',
-    labelNames: ['resource'],
-    registers: [registry],
-  });
-  const objects = new Gauge({
-    name: 'lvs_kube_informer_objects',
-    help: 'Objects in the informer cache.',
-    labelNames: ['resource'],
-    registers: [registry],
-  });
+  const { counter, gauge } = metricsOn(registry);
+  const relists = counter('lvs_kube_informer_relists_total', 'Full lists of a watched collection, by reason.', [
+    'resource',
+    'reason',
+  ]);
+  const watchEnds = counter('lvs_kube_informer_watch_ends_total', 'Watch streams that ended, by how they ended.', [
+    'resource',
+    'reason',
+  ]);
+  const listErrors = counter(
+    'lvs_kube_informer_list_errors_total',
+    'Failed lists of a watched collection, by HTTP status ("none": no answer); 403 means the identity may not read it.',
+    ['resource', 'status'],
+  );
+  const synced = gauge('lvs_kube_informer_synced', '1 once the first list of the collection has been applied.', [
+    'resource',
+  ]);
+  const objects = gauge('lvs_kube_informer_objects', 'Objects in the informer cache.', ['resource']);
   return {
     relisted: (resource, reason) => relists.inc({ resource, reason }),
     watchEnded: (resource, reason) => watchEnds.inc({ resource, reason }),

@@ -71,43 +71,22 @@ export function registerIpvsTrafficMetrics(opts: IpvsTrafficOptions): void {
   };
 
   type Rows<L extends string> = (services: readonly ObservedService[]) => [Record<L, string>, number][];
-  /** The rows of this scrape's dump, none when it failed. */
-  const rowsNow = async <L extends string>(rows: Rows<L>): Promise<[Record<L, string>, number][]> => {
-    const services = await current();
-    return services ? rows(services) : [];
-  };
-  /** A counter mirroring a kernel counter: reset and set to the kernel's value on each scrape. */
-  const mirror = <L extends string>(name: string, help: string, labelNames: readonly L[], rows: Rows<L>): void => {
-    new Counter<L>({
-      name,
-      help,
-      labelNames,
-      registers,
-      async collect() {
-        const now = await rowsNow(rows);
-        this.reset();
-        for (const [labels, value] of now) this.inc(labels, value);
-      },
-    });
-  };
-  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], rows: Rows<L>): void => {
-    new Gauge<L>({
-      name,
-      help,
-      labelNames,
-      registers,
-      async collect() {
-        const now = await rowsNow(rows);
-        this.reset();
-        for (const [labels, value] of now) this.set(labels, value);
-      },
-    });
-  };
+  /**
+   * A collect that replaces the instrument's values with this scrape's rows: reset, then add
+   * each row to zero (one row per label set, so for a gauge this is a set). No rows when the
+   * dump failed.
+   */
+  const refill = <L extends string>(rows: Rows<L>) =>
+    async function (this: { reset(): void; inc(labels: Record<L, string>, value: number): void }): Promise<void> {
+      const services = await current();
+      this.reset();
+      for (const [labels, value] of services ? rows(services) : []) this.inc(labels, value);
+    };
 
   const perService =
-    (pick: (s: Stats) => bigint): Rows<keyof ServiceLabels> =>
+    (field: keyof Stats): Rows<keyof ServiceLabels> =>
     (services) =>
-      services.map((s) => [serviceLabels(s), Number(pick(s.stats))]);
+      services.map((s) => [serviceLabels(s), Number(s.stats[field])]);
   const perDest =
     (pick: (d: ObservedDestination) => bigint | number): Rows<keyof DestLabels> =>
     (services) =>
@@ -116,71 +95,73 @@ export function registerIpvsTrafficMetrics(opts: IpvsTrafficOptions): void {
         return s.destinations.map((d): [DestLabels, number] => [destLabels(sl, d), Number(pick(d))]);
       });
 
-  mirror(
+  /** A counter per virtual service mirroring one kernel counter. */
+  const serviceCounter = (name: string, help: string, field: keyof Stats): void => {
+    new Counter({ name, help, labelNames: SERVICE_LABELS, registers, collect: refill(perService(field)) });
+  };
+  /** A counter per real server mirroring one kernel counter. */
+  const backendCounter = (name: string, help: string, field: keyof Stats): void => {
+    new Counter({ name, help, labelNames: DEST_LABELS, registers, collect: refill(perDest((d) => d.stats[field])) });
+  };
+  /** A gauge per real server: a value the kernel keeps for it now. */
+  const backendGauge = (name: string, help: string, pick: (d: ObservedDestination) => number): void => {
+    new Gauge({ name, help, labelNames: DEST_LABELS, registers, collect: refill(perDest(pick)) });
+  };
+
+  serviceCounter(
     'lvs_ipvs_service_connections_total',
     'Connections scheduled by a virtual service (kernel counter).',
-    SERVICE_LABELS,
-    perService((st) => st.conns),
+    'conns',
   );
-  mirror(
+  serviceCounter(
     'lvs_ipvs_service_incoming_packets_total',
     'Packets from clients to a virtual service (kernel counter).',
-    SERVICE_LABELS,
-    perService((st) => st.inPkts),
+    'inPkts',
   );
-  mirror(
+  serviceCounter(
     'lvs_ipvs_service_outgoing_packets_total',
     'Packets from real servers back through the director (NAT only; kernel counter).',
-    SERVICE_LABELS,
-    perService((st) => st.outPkts),
+    'outPkts',
   );
-  mirror(
+  serviceCounter(
     'lvs_ipvs_service_incoming_bytes_total',
     'Bytes from clients to a virtual service (kernel counter).',
-    SERVICE_LABELS,
-    perService((st) => st.inBytes),
+    'inBytes',
   );
-  mirror(
+  serviceCounter(
     'lvs_ipvs_service_outgoing_bytes_total',
     'Bytes from real servers back through the director (NAT only; kernel counter).',
-    SERVICE_LABELS,
-    perService((st) => st.outBytes),
+    'outBytes',
   );
-  mirror(
+  backendCounter(
     'lvs_ipvs_backend_connections_total',
     'Connections a virtual service sent to a real server (kernel counter).',
-    DEST_LABELS,
-    perDest((d) => d.stats.conns),
+    'conns',
   );
-  mirror(
+  backendCounter(
     'lvs_ipvs_backend_incoming_packets_total',
     'Packets a virtual service forwarded to a real server (kernel counter).',
-    DEST_LABELS,
-    perDest((d) => d.stats.inPkts),
+    'inPkts',
   );
-  mirror(
+  backendCounter(
     'lvs_ipvs_backend_incoming_bytes_total',
     'Bytes a virtual service forwarded to a real server (kernel counter).',
-    DEST_LABELS,
-    perDest((d) => d.stats.inBytes),
+    'inBytes',
   );
-  gauge(
+  backendGauge(
     'lvs_ipvs_backend_connections_active',
     'Established connections to a real server (ActiveConn in ipvsadm).',
-    DEST_LABELS,
-    perDest((d) => d.activeConns),
+    (d) => d.activeConns,
   );
-  gauge(
+  backendGauge(
     'lvs_ipvs_backend_connections_inactive',
     'Other connection entries to a real server (InActConn in ipvsadm).',
-    DEST_LABELS,
-    perDest((d) => d.inactiveConns),
+    (d) => d.inactiveConns,
   );
-  gauge(
+  backendGauge(
     'lvs_ipvs_backend_weight',
     'The weight of a real server in the kernel table (0: no new connections).',
-    DEST_LABELS,
-    perDest((d) => d.weight),
+    (d) => d.weight,
   );
   registry.registerMetric(scrapeErrors);
 }

@@ -1,4 +1,5 @@
-import { Registry, collectDefaultMetrics, Gauge } from 'prom-client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { metricsOn } from './define.js';
 
 /**
  * A fresh registry per process (or per test): nothing uses prom-client's global default
@@ -7,12 +8,10 @@ import { Registry, collectDefaultMetrics, Gauge } from 'prom-client';
 export function createRegistry(opts: { version: string; commit?: string; processMetrics?: boolean }): Registry {
   const registry = new Registry();
   if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
-  const info = new Gauge({
-    name: 'lvs_build_info',
-    help: 'Build metadata of the running lvs-operator; always 1.',
-    labelNames: ['version', 'commit'],
-    registers: [registry],
-  });
+  const info = metricsOn(registry).gauge('lvs_build_info', 'Build metadata of the running lvs-operator; always 1.', [
+    'version',
+    'commit',
+  ]);
   info.set({ version: opts.version, commit: opts.commit ?? 'unknown' }, 1);
   return registry;
 }

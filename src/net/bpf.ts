@@ -20,6 +20,11 @@ const LD_B_ABS = 0x30;
 const LD_H_IND = 0x48;
 const LD_B_IND = 0x50;
 const LDX_B_MSH = 0xb1;
+// Fields of a load's code (include/uapi/linux/bpf_common.h).
+const BPF_SIZE = 0x18;
+const BPF_H = 0x08;
+const BPF_MODE = 0xe0;
+const BPF_IND = 0x40;
 const JEQ_K = 0x15;
 const JGT_K = 0x25;
 const JGE_K = 0x35;
@@ -154,25 +159,17 @@ export function runBpf(program: readonly BpfInsn[], frame: Uint8Array, pktType: 
         a = pktType;
         break;
       case LD_H_ABS:
-        loaded = half(insn.k);
-        if (loaded === undefined) return 0;
-        a = loaded;
-        break;
       case LD_B_ABS:
-        loaded = byte(insn.k);
-        if (loaded === undefined) return 0;
-        a = loaded;
-        break;
       case LD_H_IND:
-        loaded = half(x + insn.k);
+      case LD_B_IND: {
+        // The code's mode bits say absolute or X-relative, its size bits half-word or byte.
+        const at = (insn.code & BPF_MODE) === BPF_IND ? x + insn.k : insn.k;
+        loaded = (insn.code & BPF_SIZE) === BPF_H ? half(at) : byte(at);
+        // A load past the frame's end ends the program: the kernel drops the frame.
         if (loaded === undefined) return 0;
         a = loaded;
         break;
-      case LD_B_IND:
-        loaded = byte(x + insn.k);
-        if (loaded === undefined) return 0;
-        a = loaded;
-        break;
+      }
       case LDX_B_MSH:
         loaded = byte(insn.k);
         if (loaded === undefined) return 0;

@@ -1,4 +1,4 @@
-import { SyscallError } from './errors.js';
+import { openFakeSocket, type InjectedFailure } from './fake-socket-faults.js';
 import type { PacketSocket, PacketSockets } from './native.js';
 
 /** A sent frame as the fake records it. */
@@ -10,19 +10,15 @@ export interface SentFrame {
 /** In-memory {@link PacketSockets}: records frames; `failOn` injects an errno per operation. */
 export class FakePacketSockets implements PacketSockets {
   readonly sent: SentFrame[] = [];
-  failOn: { op: 'open' | 'send'; errnoName: string } | undefined;
+  failOn: InjectedFailure | undefined;
   open(ifindex: number, _protocol: number): PacketSocket {
-    if (this.failOn?.op === 'open') throw new SyscallError('socket', 1, this.failOn.errnoName);
-    let closed = false;
+    const socket = openFakeSocket(() => this.failOn, { syscall: 'send', errno: 100 });
     return {
       send: (frame) => {
-        if (closed) throw new SyscallError('send', 9, 'EBADF');
-        if (this.failOn?.op === 'send') throw new SyscallError('send', 100, this.failOn.errnoName);
+        socket.beforeSend();
         this.sent.push({ ifindex, frame: Uint8Array.from(frame) });
       },
-      close: () => {
-        closed = true;
-      },
+      close: socket.close,
     };
   }
 }

@@ -120,21 +120,71 @@ function binding(): Binding {
   throw new NativeUnavailableError({ cause: lastErr });
 }
 
+/** Runs `setUp` on a new `fd`, closing the fd when it throws. */
+function setUpOrClose(b: Binding, fd: number, setUp: () => void): void {
+  try {
+    setUp();
+  } catch (e) {
+    b.close(fd);
+    throw e;
+  }
+}
+
+/**
+ * Reads `fd` on readiness: `recv` reads one datagram into the socket's buffers (its length, or
+ * -1 when none is left) and `deliver` hands it on. Returns the watch handle.
+ */
+function onReadable(b: Binding, fd: number, recv: () => number, deliver: (n: number) => void): object {
+  const drain = (): void => {
+    for (;;) {
+      let n: number;
+      try {
+        n = recv();
+      } catch {
+        // A receive error loses this datagram; the poll fires again for the next one.
+        return;
+      }
+      if (n < 0) return;
+      deliver(n);
+    }
+  };
+  return wrap(() => b.watch(fd, drain));
+}
+
+/** The one owner of an open fd: it closes it once, stopping its watch first. */
+class OwnedFd {
+  private closed = false;
+
+  constructor(
+    private readonly b: Binding,
+    readonly fd: number,
+    private readonly watch?: object,
+  ) {}
+
+  /** Throws EBADF once closed: after close the fd number may already belong to another socket. */
+  assertOpen(syscall: string): void {
+    if (this.closed) throw new SyscallError(syscall, constants.errno.EBADF, 'EBADF');
+  }
+
+  /** Closes the fd; later calls do nothing. */
+  readonly close = (): void => {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.watch) this.b.unwatch(this.watch);
+    wrap(() => this.b.close(this.fd));
+  };
+}
+
 /** The real adapter: AF_PACKET sockets through the addon. */
 export class NativePacketSockets implements PacketSockets {
   open(ifindex: number, protocol: number): PacketSocket {
     const b = binding();
     const fd = wrap(() => b.openPacket(ifindex, protocol));
-    let closed = false;
     return {
       send: (frame) => {
         wrap(() => b.sendFrame(fd, Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength)));
       },
-      close: () => {
-        if (closed) return;
-        closed = true;
-        wrap(() => b.close(fd));
-      },
+      close: new OwnedFd(b, fd).close,
     };
   }
 }
@@ -148,30 +198,23 @@ export class NativeRawIpSockets implements RawIpSockets {
     const data = Buffer.alloc(4096);
     const meta = Buffer.alloc(META_LEN);
     const alen = family === 4 ? 4 : 16;
-    const drain = (): void => {
-      for (;;) {
-        let n: number;
-        try {
-          n = b.recvMessage(fd, data, meta);
-        } catch {
-          // A receive error loses this datagram; the poll fires again for the next one.
-          return;
-        }
-        if (n < 0) return;
-        const ttl = meta.readInt32LE(32);
-        const dst = meta.subarray(16, 16 + alen);
-        const m: RecvMeta = {
-          source: formatIp(Uint8Array.from(meta.subarray(0, alen))),
-          ...(dst.some((x) => x !== 0) ? { destination: formatIp(Uint8Array.from(dst)) } : {}),
-          ...(ttl >= 0 ? { ttl } : {}),
-          ifindex: meta.readInt32LE(36),
-        };
-        const copy = Uint8Array.from(data.subarray(0, n));
-        for (const l of listeners) l(copy, m);
-      }
+    const deliver = (n: number): void => {
+      const ttl = meta.readInt32LE(32);
+      const dst = meta.subarray(16, 16 + alen);
+      const m: RecvMeta = {
+        source: formatIp(Uint8Array.from(meta.subarray(0, alen))),
+        ...(dst.some((x) => x !== 0) ? { destination: formatIp(Uint8Array.from(dst)) } : {}),
+        ...(ttl >= 0 ? { ttl } : {}),
+        ifindex: meta.readInt32LE(36),
+      };
+      const copy = Uint8Array.from(data.subarray(0, n));
+      for (const l of listeners) l(copy, m);
     };
-    const handle = wrap(() => b.watch(fd, drain));
-    let closed = false;
+    const owned = new OwnedFd(
+      b,
+      fd,
+      onReadable(b, fd, () => b.recvMessage(fd, data, meta), deliver),
+    );
     return {
       setOption: (level, name, value) => {
         wrap(() => b.setOption(fd, level, name, Buffer.from(value)));
@@ -179,12 +222,7 @@ export class NativeRawIpSockets implements RawIpSockets {
       onMessage: (listener) => {
         listeners.push(listener);
       },
-      close: () => {
-        if (closed) return;
-        closed = true;
-        b.unwatch(handle);
-        wrap(() => b.close(fd));
-      },
+      close: owned.close,
     };
   }
 }
@@ -193,48 +231,32 @@ export class NativeRawIpSockets implements RawIpSockets {
 export class NativeCaptureSockets implements CaptureSockets {
   open(ifindex: number, protocol: number, filter: Uint8Array): CaptureSocket {
     const b = binding();
-    const fd = wrap(() => b.openPacket(ifindex, protocol));
     const data = Buffer.alloc(2048);
     const listeners: ((frame: Uint8Array) => void)[] = [];
-    try {
+    const fd = wrap(() => b.openPacket(ifindex, protocol));
+    setUpOrClose(b, fd, () => {
       wrap(() => b.attachFilter(fd, Buffer.from(filter)));
       // Frames queued between bind() and the filter were never filtered: discard them.
       while (wrap(() => b.recvFrame(fd, data)) >= 0);
-    } catch (e) {
-      b.close(fd);
-      throw e;
-    }
-    const drain = (): void => {
-      for (;;) {
-        let n: number;
-        try {
-          n = b.recvFrame(fd, data);
-        } catch {
-          // A receive error loses this frame; the poll fires again for the next one.
-          return;
-        }
-        if (n < 0) return;
-        const copy = Uint8Array.from(data.subarray(0, n));
-        for (const l of listeners) l(copy);
-      }
+    });
+    const deliver = (n: number): void => {
+      const copy = Uint8Array.from(data.subarray(0, n));
+      for (const l of listeners) l(copy);
     };
-    const handle = wrap(() => b.watch(fd, drain));
-    let closed = false;
+    const owned = new OwnedFd(
+      b,
+      fd,
+      onReadable(b, fd, () => b.recvFrame(fd, data), deliver),
+    );
     return {
       send: (frame) => {
-        // After close the fd number may already belong to another socket.
-        if (closed) throw new SyscallError('send', constants.errno.EBADF, 'EBADF');
+        owned.assertOpen('send');
         wrap(() => b.sendFrame(fd, Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength)));
       },
       onFrame: (listener) => {
         listeners.push(listener);
       },
-      close: () => {
-        if (closed) return;
-        closed = true;
-        b.unwatch(handle);
-        wrap(() => b.close(fd));
-      },
+      close: owned.close,
     };
   }
 }
@@ -254,26 +276,16 @@ export class NativeTunnelSockets implements TunnelSockets {
   open(): TunnelSocket {
     const b = binding();
     const fd = wrap(() => b.openRaw(AF_INET, IPPROTO_IPIP));
-    try {
-      const zero = Buffer.alloc(4);
-      wrap(() => b.setOption(fd, SOL_SOCKET, SO_RCVBUF, zero));
-    } catch (e) {
-      b.close(fd);
-      throw e;
-    }
-    let closed = false;
+    setUpOrClose(b, fd, () => wrap(() => b.setOption(fd, SOL_SOCKET, SO_RCVBUF, Buffer.alloc(4))));
+    const owned = new OwnedFd(b, fd);
     return {
       send: (remote, inner) => {
-        if (closed) throw new SyscallError('sendto', constants.errno.EBADF, 'EBADF');
+        owned.assertOpen('sendto');
         const address = parseIP(remote)?.bytes;
         if (address?.length !== 4) throw new RangeError(`an IPIP remote must be IPv4: ${remote}`);
         wrap(() => b.sendTo(fd, Buffer.from(inner.buffer, inner.byteOffset, inner.byteLength), Buffer.from(address)));
       },
-      close: () => {
-        if (closed) return;
-        closed = true;
-        wrap(() => b.close(fd));
-      },
+      close: owned.close,
     };
   }
 }

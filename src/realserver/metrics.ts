@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { metricsOn, type MetricDefiner } from '../metrics/define.js';
 import type { OpName } from './plan.js';
 import type { AcceptMode } from './types.js';
 
@@ -9,57 +10,48 @@ const MODES: readonly AcceptMode[] = ['Loopback', 'IptablesRedirect', 'Tunnel'];
 
 /** The lvs_realserver_* instruments, behind intent-named methods. */
 export class RealserverMetrics {
-  private readonly vips: Gauge<'mode'>;
-  private readonly errors: Counter<'op'>;
-  private readonly operations: Counter<'op'>;
-  private readonly duration: Histogram;
-  private readonly issues: Gauge;
+  /** The instruments, defined in `instruments` below. */
+  private readonly m: ReturnType<typeof instruments>;
 
   constructor(registry: Registry) {
-    this.vips = new Gauge({
-      name: 'lvs_realserver_vips',
-      help: 'VIPs this node accepts and has configured, by acceptVIP mode.',
-      labelNames: ['mode'],
-      registers: [registry],
-    });
-    this.errors = new Counter({
-      name: 'lvs_realserver_sync_errors_total',
-      help: 'Failed realserver operations, by operation.',
-      labelNames: ['op'],
-      registers: [registry],
-    });
-    this.operations = new Counter({
-      name: 'lvs_realserver_operations_total',
-      help: 'Changes the realserver role made to the node, by operation.',
-      labelNames: ['op'],
-      registers: [registry],
-    });
-    this.duration = new Histogram({
-      name: 'lvs_realserver_sync_duration_seconds',
-      help: 'Duration of one realserver sync pass.',
-      buckets: [0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096],
-      registers: [registry],
-    });
-    this.issues = new Gauge({
-      name: 'lvs_realserver_object_issues',
-      help: 'Object issues that keep VIPs from being accepted on this node (conflicts, fwmark services).',
-      registers: [registry],
-    });
-    for (const mode of MODES) this.vips.set({ mode }, 0);
+    this.m = instruments(metricsOn(registry));
+    for (const mode of MODES) this.m.vips.set({ mode }, 0);
   }
 
   applied(op: MetricOp): void {
-    this.operations.inc({ op });
+    this.m.operations.inc({ op });
   }
 
   failed(op: MetricOp): void {
-    this.errors.inc({ op });
+    this.m.errors.inc({ op });
   }
 
   /** After a pass: configured VIPs per mode, issue count and how long it took. */
   synced(elapsedMs: number, configured: ReadonlyMap<AcceptMode, number>, issues: number): void {
-    this.duration.observe(elapsedMs / 1000);
-    for (const mode of MODES) this.vips.set({ mode }, configured.get(mode) ?? 0);
-    this.issues.set(issues);
+    this.m.duration.observe(elapsedMs / 1000);
+    for (const mode of MODES) this.m.vips.set({ mode }, configured.get(mode) ?? 0);
+    this.m.issues.set(issues);
   }
+}
+
+/** The instruments, each defined once; their label names type them. */
+function instruments({ counter, gauge, histogram }: MetricDefiner) {
+  return {
+    vips: gauge('lvs_realserver_vips', 'VIPs this node accepts and has configured, by acceptVIP mode.', ['mode']),
+    errors: counter('lvs_realserver_sync_errors_total', 'Failed realserver operations, by operation.', ['op']),
+    operations: counter(
+      'lvs_realserver_operations_total',
+      'Changes the realserver role made to the node, by operation.',
+      ['op'],
+    ),
+    duration: histogram(
+      'lvs_realserver_sync_duration_seconds',
+      'Duration of one realserver sync pass.',
+      [0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096],
+    ),
+    issues: gauge(
+      'lvs_realserver_object_issues',
+      'Object issues that keep VIPs from being accepted on this node (conflicts, fwmark services).',
+    ),
+  };
 }

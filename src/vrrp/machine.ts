@@ -121,6 +121,9 @@ export function step(state: MachineState, event: MachineEvent, now: number): Ste
   return { state: next, actions: [...out, ...timerActions(state, next)] };
 }
 
+/** A received advertisement, as the state handlers see it. */
+type AdvertEvent = Extract<MachineEvent, { type: 'advert' }>;
+
 function dispatch(s: MachineState, e: MachineEvent, now: number, out: MachineAction[]): MachineState {
   if (s.stopped) return s;
   if (s.releasing) return whileReleasing(s, e, now, out);
@@ -211,12 +214,7 @@ function becomeBackup(
 }
 
 /** RFC 5798 §6.4.2, with keepalived's vrrp_state_backup for preempt_delay. */
-function backupAdvert(
-  s: MachineState,
-  e: Extract<MachineEvent, { type: 'advert' }>,
-  now: number,
-  out: MachineAction[],
-): MachineState {
+function backupAdvert(s: MachineState, e: AdvertEvent, now: number, out: MachineAction[]): MachineState {
   if (e.priority === VRRP_PRIO_STOP) {
     // The master is leaving: take over after Skew_Time only.
     const at = now + skewTimeMs(s.config.version, s.effectivePriority, s.masterAdverIntervalMs);
@@ -252,12 +250,7 @@ function mayAnswer(s: MachineState, now: number): boolean {
 }
 
 /** RFC 5798 §6.4.3, with keepalived's vrrp_state_master_rx for the owner conflict and re-election. */
-function masterAdvert(
-  s: MachineState,
-  e: Extract<MachineEvent, { type: 'advert' }>,
-  now: number,
-  out: MachineAction[],
-): MachineState {
+function masterAdvert(s: MachineState, e: AdvertEvent, now: number, out: MachineAction[]): MachineState {
   if (e.priority === VRRP_PRIO_STOP) {
     // RFC 5798 §6.4.3: advert now, Adver_Timer reset. A flood of them is answered within the
     // answer budget only; the rest change nothing, so the periodic advert still goes out.

@@ -176,9 +176,20 @@ export class VrrpSpeaker {
         this.log.debug({ err }, 'accept mode filter not reset');
       }
     }
+    return this.startAll(this.instances, links);
+  }
+
+  /**
+   * Starts these instances, then the track scripts they need, then each one's state machine
+   * with its tracking applied. Returns the configurations refused.
+   */
+  private async startAll(
+    configs: readonly VrrpInstanceConfig[],
+    links: ReadonlyMap<string, LinkInfo>,
+  ): Promise<VrrpConfigError[]> {
     const problems: VrrpConfigError[] = [];
     const started: VrrpInstanceRunner[] = [];
-    for (const cfg of this.instances) {
+    for (const cfg of configs) {
       const r = await this.startInstance(cfg, links);
       if (r instanceof VrrpConfigError) problems.push(r);
       else started.push(r);
@@ -208,18 +219,7 @@ export class VrrpSpeaker {
     const fresh = configs.filter((c) => !kept.has(c.name));
     if (fresh.length === 0 && going.length === 0) return [];
     const links = new Map((await this.d.links.list()).map((l) => [l.name, l]));
-    const problems: VrrpConfigError[] = [];
-    const started: VrrpInstanceRunner[] = [];
-    for (const cfg of fresh) {
-      const r = await this.startInstance(cfg, links);
-      if (r instanceof VrrpConfigError) problems.push(r);
-      else started.push(r);
-    }
-    this.restartScripts();
-    for (const r of started) {
-      this.retrackOne(r);
-      r.handle({ type: 'startup' });
-    }
+    const problems = await this.startAll(fresh, links);
     this.log.info(
       { started: fresh.length, stopped: going.length, running: this.runners.length },
       'vrrp instances updated',

@@ -32,15 +32,12 @@ export function evaluateTracking(cfg: VrrpInstanceConfig, states: TrackedStates)
   let delta = 0;
   const faultedBy: string[] = [];
   if (states.links.get(cfg.interface) === false) faultedBy.push(cfg.interface);
-  for (const t of cfg.trackInterfaces) {
-    const up = states.links.get(t.name);
-    if (up === undefined) continue;
-    const r = apply(t.weight, up);
-    delta += r.delta;
-    if (r.fault) faultedBy.push(t.name);
-  }
-  for (const t of cfg.trackScripts) {
-    const good = states.scripts.get(t.name);
+  // An interface is good while up, a script while it passes; one not yet known counts for nothing.
+  const tracked = [
+    ...cfg.trackInterfaces.map((t) => ({ t, good: states.links.get(t.name) })),
+    ...cfg.trackScripts.map((t) => ({ t, good: states.scripts.get(t.name) })),
+  ];
+  for (const { t, good } of tracked) {
     if (good === undefined) continue;
     const r = apply(t.weight, good);
     delta += r.delta;
