@@ -13,6 +13,23 @@ const ioModules = [
   'raw-socket',
 ];
 
+/**
+ * A folder is used through its index.ts; its other files are its own. The exceptions are pure
+ * modules that tools without the kernel adapters import by path (the IP codec, the checksum,
+ * the ipvsadm rule format and the IPVS types, for `lvsctl import` and the pure codecs).
+ */
+const folderBoundary = {
+  group: [
+    '../*/*',
+    '!../*/index.js',
+    '!../net/ip-codec.js',
+    '!../net/checksum.js',
+    '!../ipvs/rule-lines.js',
+    '!../ipvs/types.js',
+  ],
+  message: "Import another folder through its index.ts (STYLE.md, 'Module boundaries').",
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'native/build/**', 'coverage/**', 'bench/out/**'] },
   js.configs.recommended,
@@ -25,6 +42,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }],
     },
+  },
+  {
+    files: ['src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [folderBoundary] }] },
   },
   {
     // Tool configuration files must default-export.
@@ -47,6 +68,25 @@ export default tseslint.config(
       'src/net/ip-codec.ts',
       'src/net/checksum.ts',
       'src/api/**/*.ts',
+      'src/model/**/*.ts',
+      'src/status/**/*.ts',
+      'src/director/vip-acceptance.ts',
+      'src/director/vip-policy.ts',
+      'src/director/vip-conflicts.ts',
+      'src/director/table.ts',
+      'src/director/sync-daemons.ts',
+      'src/director/status-items.ts',
+      'src/director/command-conditions.ts',
+      'src/realserver/desired.ts',
+      'src/realserver/requirements.ts',
+      'src/realserver/status.ts',
+      'src/realserver/status-items.ts',
+      'src/health/weights.ts',
+      'src/health/probes.ts',
+      'src/vrrp/tracking.ts',
+      'src/ipvs/conflicts.ts',
+      'src/kube/lease-decision.ts',
+      'src/kube/node-status.ts',
       'src/keepalived/parse*.ts',
       'src/keepalived/convert*.ts',
     ],
@@ -56,7 +96,7 @@ export default tseslint.config(
         'error',
         {
           paths: ioModules.map((name) => ({ name, message: 'Pure modules do no I/O: put this behind a port.' })),
-          patterns: [{ group: ['**/native/**', '**/native.js'], message: 'Pure modules do no I/O.' }],
+          patterns: [{ group: ['**/native/**', '**/native.js'], message: 'Pure modules do no I/O.' }, folderBoundary],
         },
       ],
     },

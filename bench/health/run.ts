@@ -19,9 +19,10 @@ import { HealthCheckSchema } from '../../src/api/index.js';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createSystemCheckRunner } from '../../src/health/check-runner.js';
-import { normaliseCheck } from '../../src/health/config.js';
 import { HealthMetrics } from '../../src/health/metrics.js';
 import { ProbeScheduler } from '../../src/health/scheduler.js';
+import { normaliseCheck } from '../../src/model/index.js';
+import { ip } from '../../test/support/address.js';
 import { HealthLab } from '../../test/support/health-lab.js';
 import { waitFor } from '../../test/support/netns.js';
 import { measureKeepalived } from './keepalived-reference.js';
@@ -100,7 +101,10 @@ try {
     ...(type === 'HTTP' ? { http: { urls: [{ path: '/health_check.html' }] } } : {}),
   });
   for (let i = 0; i < servers; i++) {
-    const r = normaliseCheck(check, { address: lab.backendIp(i % addresses), port: 8000 + Math.floor(i / addresses) });
+    const r = normaliseCheck(check, {
+      address: ip(lab.backendIp(i % addresses)),
+      port: 8000 + Math.floor(i / addresses),
+    });
     if (!r.ok) throw new Error(JSON.stringify(r.issues));
     scheduler.subscribe(r.probe, () => {});
   }

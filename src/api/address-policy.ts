@@ -9,7 +9,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { clip } from '../core/clip.js';
+import { clip } from '../core/index.js';
 import { parseIP, type ParsedIP } from './address.js';
 
 /**

@@ -6,8 +6,7 @@
  * else (the API server, a Service, a resolver). Pure; both node roles apply it.
  */
 import ipaddr from 'ipaddr.js';
-import { parseAddressWithPrefix, type ParsedPrefix } from './address.js';
-import type { ManifestObject } from './validate.js';
+import type { ParsedPrefix } from './address.js';
 
 export interface VipPolicy {
   /** Ranges VIPs must fall in; empty: any address the schema accepts. */
@@ -31,37 +30,18 @@ function within(ranges: readonly ParsedPrefix[], a: ParsedPrefix): ParsedPrefix 
   );
 }
 
-/** Why the policy refuses `address` ("10.0.0.1" or "10.0.0.1/24") as a VIP, or undefined. */
-export function vipRefusal(policy: VipPolicy, address: string): string | undefined {
+/** Why the policy refuses a VIP (an address, or an address with its prefix), or undefined. */
+export function vipRefusal(policy: VipPolicy, vip: ParsedPrefix): string | undefined {
   if (policy.allow.length === 0 && policy.deny.length === 0) return undefined;
-  const a = parseAddressWithPrefix(address);
-  if (!a) return undefined; // the schema has refused it already
-  if (policy.allow.length > 0 && !within(policy.allow, a)) {
+  const address = vip.prefixLength === (vip.ip.family === 4 ? 32 : 128) ? vip.ip.text : cidrText(vip);
+  if (policy.allow.length > 0 && !within(policy.allow, vip)) {
     const ranges = policy.allow.map(cidrText);
     const shown = ranges.length > 4 ? `${ranges.slice(0, 4).join(', ')}, ...` : ranges.join(', ');
     return `${address} is outside the ranges the cluster administrator allows for VIPs (--allow-vip: ${shown})`;
   }
-  const denied = within(policy.deny, a);
+  const denied = within(policy.deny, vip);
   if (denied) {
     return `${address} is in ${cidrText(denied)}, which the cluster administrator does not allow as a VIP (--deny-vip)`;
   }
   return undefined;
-}
-
-/** The addresses of an object that a node takes or announces as VIPs, with their paths. */
-export function vipsOf(o: ManifestObject): { path: (string | number)[]; address: string }[] {
-  switch (o.kind) {
-    case 'VrrpGroup':
-      return [
-        ...o.spec.virtualIPs.map((v, i) => ({ path: ['spec', 'virtualIPs', i, 'address'], address: v.address })),
-        ...(o.spec.excludedVirtualIPs ?? []).map((v, i) => ({
-          path: ['spec', 'excludedVirtualIPs', i, 'address'],
-          address: v.address,
-        })),
-      ];
-    case 'VirtualServer':
-      return (o.spec.addresses ?? []).map((a, i) => ({ path: ['spec', 'addresses', i, 'ip'], address: a.ip }));
-    default:
-      return [];
-  }
 }

@@ -2,29 +2,31 @@ import { mkdir } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Registry } from 'prom-client';
 import { matchesSelector, secretValue, type Kind, type ManifestObject, type Secret } from '../api/index.js';
-import { systemClock, systemWallClock, type Clock, type WallClock } from '../core/clock.js';
-import { createRootLogger, type Logger } from '../core/logger.js';
+import {
+  systemClock,
+  systemWallClock,
+  type Clock,
+  type WallClock,
+  createRootLogger,
+  type Logger,
+} from '../core/index.js';
 import {
   createEventSink,
   createInformerMetrics,
   createStatusApplier,
-  EMPTY_OBSERVATION,
   EventRecorder,
   loadKubeConfig,
-  nodeEvents,
   nodeFieldManager,
-  observeNode,
   ownedStatusFieldRefs,
   staleStatusRefs,
   StatusWriter,
   type CachedObject,
-  type NodeIssue,
-  type NodeStatusItem,
 } from '../kube/index.js';
-import { createRegistry } from '../metrics/registry.js';
-import { startMetricsServer } from '../metrics/server.js';
-import type { SecretReading } from '../sources/kube-secrets.js';
-import { isDeleting, KubeSource, kubeClients, type SecretUnavailable } from '../sources/kube.js';
+import { ModelCache, type Model, type SecretResolver } from '../model/index.js';
+import { EMPTY_OBSERVATION, nodeEvents, observeNode, type NodeIssue, type NodeStatusItem } from '../status/index.js';
+import { createRegistry, startMetricsServer } from '../metrics/index.js';
+import type { SecretReading } from '../sources/index.js';
+import { isDeleting, KubeSource, kubeClients, type SecretUnavailable } from '../sources/index.js';
 import { UsageError } from './exit.js';
 import { packageVersion, parseListenAddress } from './flags.js';
 import { ApplyReportLoop, notReadyReasons, startTicker, waitForStopSignal } from './role-loop.js';
@@ -50,14 +52,12 @@ export interface ClusterRoleContext {
   /** For the timestamps written to status (lastTransitionTime and the like). */
   readonly wallClock: WallClock;
   readonly stateDir: string;
-  /** Secrets referenced by the objects of the current pass. */
-  readonly resolveSecret: (namespace: string, name: string, key: string) => string | undefined;
 }
 
 /** One running role: fed the complete set of live objects, asked for what it reports. */
 export interface ClusterRoleInstance {
-  /** Programs the node for exactly these objects; resolves once the pass is done. */
-  apply(objects: readonly ManifestObject[]): Promise<void>;
+  /** Programs the node for exactly this model (of the live objects); resolves once the pass is done. */
+  apply(model: Model): Promise<void>;
   /** The status items this node owns and the objects it cannot use, as of now. */
   report(): { readonly items: readonly NodeStatusItem[]; readonly issues: readonly NodeIssue[] };
   isSynced(): boolean;
@@ -161,6 +161,14 @@ export async function runClusterRole(
   });
 
   let objects: readonly ManifestObject[] = [];
+  const models = new ModelCache();
+  // Secrets referenced by the objects of the current pass.
+  const resolveSecret: SecretResolver = (ns, name, key) => {
+    const s = objects.find(
+      (o): o is Secret => o.kind === 'Secret' && o.metadata.namespace === ns && o.metadata.name === name,
+    );
+    return s ? secretValue(s, key) : undefined;
+  };
   let secretUnavailable: readonly SecretUnavailable[] = [];
   let labels: Readonly<Record<string, string>> = {};
   const role = await spec.start({
@@ -171,12 +179,6 @@ export async function runClusterRole(
     clock,
     wallClock,
     stateDir: flags.stateDir,
-    resolveSecret: (ns, name, key) => {
-      const s = objects.find(
-        (o): o is Secret => o.kind === 'Secret' && o.metadata.namespace === ns && o.metadata.name === name,
-      );
-      return s ? secretValue(s, key) : undefined;
-    },
   });
 
   let changed = true;
@@ -223,7 +225,8 @@ export async function runClusterRole(
       labels = snapshot.nodes.find((n) => n.name === node)?.labels ?? {};
       objects = snapshot.objects.filter((o) => !isDeleting(o));
       secretUnavailable = snapshot.secretUnavailable.filter((u) => !isDeleting(u.group));
-      await role.apply(objects);
+      // The edge: from here on the role sees the normalised model only.
+      await role.apply(models.build(objects, resolveSecret));
       return true;
     },
     report: async () => {

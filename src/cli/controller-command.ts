@@ -1,10 +1,8 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { Controller } from '../controller/index.js';
-import { systemClock } from '../core/clock.js';
-import { createRootLogger } from '../core/logger.js';
-import { createRegistry } from '../metrics/registry.js';
-import { startMetricsServer } from '../metrics/server.js';
+import { systemClock, createRootLogger } from '../core/index.js';
+import { createRegistry, startMetricsServer } from '../metrics/index.js';
 import { loadKubeConfig } from '../kube/index.js';
 import { packageVersion, parseListenAddress } from './flags.js';
 

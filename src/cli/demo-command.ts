@@ -2,11 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { systemClock } from '../core/clock.js';
-import { messageOf } from '../core/errors.js';
-import { runScenario, type DemoSummary } from '../demo/script.js';
-import { FULL_TIMELINE, QUICK_TIMELINE } from '../demo/timeline.js';
-import { DemoWorld } from '../demo/world.js';
+import { systemClock, messageOf } from '../core/index.js';
+import { runScenario, type DemoSummary, FULL_TIMELINE, QUICK_TIMELINE, DemoWorld } from '../demo/index.js';
 import { ANY_COMMAND, SpawnProcessRunner, systemToolRequest, toolSucceeded } from '../net/index.js';
 import { EXIT_FAILURE, UsageError } from './exit.js';
 

@@ -1,18 +1,8 @@
 import type { Command } from 'commander';
-import { SECRET_TYPE, type ManifestObject } from '../api/index.js';
-import type { DirectorStatus } from '../director/index.js';
-import {
-  directorRealServerItems,
-  directorStatusItems,
-  joinNodeIssues,
-  plannedKey,
-  refOf,
-  stoppedGroupItems,
-  vipAcceptance,
-  withCommandConditions,
-  type NodeIssue,
-  type NodeStatusItem,
-} from '../kube/index.js';
+import { SECRET_TYPE } from '../api/index.js';
+import { directorStatusItems, stoppedGroupItems, withCommandConditions } from '../director/index.js';
+import { refKey } from '../model/index.js';
+import { joinNodeIssues, type NodeIssue, type NodeStatusItem } from '../status/index.js';
 import { clusterRoleOptions, runClusterRole, systemRoleTime, type ClusterRoleFlags } from './cluster-role.js';
 import { createDirectorRuntime } from './director-runtime.js';
 import {
@@ -83,55 +73,38 @@ export function registerDirector(program: Command): void {
             registry: ctx.registry,
             clock: ctx.clock,
             stateDir: ctx.stateDir,
-            resolveSecret: ctx.resolveSecret,
             vipPolicy,
             tuning,
             commandPolicy,
           });
           const transitions = new TransitionTimes(() => ctx.wallClock.now().toISOString());
-          const firstPlanned = new FirstPlanned(() => ctx.clock.now());
           const refusedSince = new FirstSeen(() => ctx.wallClock.now().toISOString());
           let last: readonly NodeStatusItem[] = [];
-          let objects: readonly ManifestObject[] = [];
           return {
-            apply: (next) => {
-              objects = next;
-              return runtime.director.setObjects(next);
-            },
+            apply: (model) => runtime.director.setModel(model),
             report: () => {
               const status = runtime.director.status();
               const times = transitions.update(status.groups);
-              // What the realserver roles report about the VIPs decides, next to the health
-              // checks, which real servers take traffic (weight 0 or out, as a failed check).
-              const acceptance = vipAcceptance({
-                services: status.services,
-                objects,
-                firstPlannedMs: firstPlanned.update(status.services),
-                nowMs: ctx.clock.now(),
-              });
-              runtime.director.setExternalVerdicts(acceptance.failing);
-              // A transient issue is a Secret (or its key) not found: say which type is read.
               const issues: NodeIssue[] = status.issues.map((i) => ({
-                ref: refOf(i.kind, i.ref),
+                ref: i.object,
                 reason: i.reason ?? (i.transient ? 'SecretNotFound' : 'InvalidSpec'),
-                message: `${i.path.join('.')}: ${i.message}${i.transient ? ` (only Secrets of type ${SECRET_TYPE} are read)` : ''}`,
+                message:
+                  i.path.length === 0
+                    ? i.message
+                    : // A transient spec issue is a Secret (or its key) not found: say which type is read.
+                      `${i.path.join('.')}: ${i.message}${i.transient && i.reason === undefined ? ` (only Secrets of type ${SECRET_TYPE} are read)` : ''}`,
               }));
               // Observed in the kernel, not wrong in the spec: no field path.
               const observed: NodeIssue[] = (status.observedIssues ?? []).map((i) => ({
-                ref: refOf(i.kind, i.ref),
+                ref: i.object,
                 reason: i.reason ?? 'InvalidSpec',
                 message: i.message,
               }));
-              last = withCommandConditions(
-                [
-                  ...directorStatusItems(ctx.node, status, times, acceptance.failing),
-                  ...directorRealServerItems(ctx.node, status, objects, acceptance.failing),
-                ],
-                status.issues,
-                (ref) => refusedSince.since(`${ref.kind}/${ref.namespace}/${ref.name}`),
+              last = withCommandConditions(directorStatusItems(ctx.node, status, times), status.issues, (ref) =>
+                refusedSince.since(refKey(ref)),
               );
-              refusedSince.keep(status.issues.flatMap((i) => (i.refusedCommand ? [`${i.kind}/${i.ref}`] : [])));
-              return { items: last, issues: joinNodeIssues([...issues, ...observed, ...acceptance.issues]) };
+              refusedSince.keep(status.issues.flatMap((i) => (i.refusedCommand ? [refKey(i.object)] : [])));
+              return { items: last, issues: joinNodeIssues([...issues, ...observed]) };
             },
             stoppedItems: () => stoppedGroupItems(last, ctx.wallClock.now().toISOString()),
             isSynced: runtime.isSynced,
@@ -177,25 +150,5 @@ class FirstSeen {
   keep(keys: readonly string[]): void {
     const live = new Set(keys);
     for (const key of this.seen.keys()) if (!live.has(key)) this.seen.delete(key);
-  }
-}
-
-/** When this process first planned each real server (the grace period of a missing VIP report). */
-class FirstPlanned {
-  private readonly seen = new Map<string, number>();
-
-  constructor(private readonly nowMs: () => number) {}
-
-  update(services: DirectorStatus['services']): ReadonlyMap<string, number> {
-    const live = new Set<string>();
-    for (const s of services) {
-      for (const rs of s.realServers) {
-        const key = plannedKey(s.ref, rs.id);
-        live.add(key);
-        if (!this.seen.has(key)) this.seen.set(key, this.nowMs());
-      }
-    }
-    for (const key of this.seen.keys()) if (!live.has(key)) this.seen.delete(key);
-    return this.seen;
   }
 }

@@ -2,10 +2,9 @@ import { endianness } from 'node:os';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { VipPolicy } from '../api/index.js';
-import type { Clock } from '../core/clock.js';
-import type { Logger } from '../core/logger.js';
+import type { Clock, Logger } from '../core/index.js';
 import type { DirectorTuning } from './flags.js';
-import { Director, speakerRunner, type NodeIdentity, type SecretResolver } from '../director/index.js';
+import { Director, speakerRunner, type NodeIdentity } from '../director/index.js';
 import {
   createNotifyRunner,
   createSystemCheckRunner,
@@ -38,7 +37,7 @@ import {
   SynProber,
 } from '../net/index.js';
 import { FileVipRecordStore, rawTransportFactory, VrrpSpeaker } from '../vrrp/index.js';
-import { registerIpvsTrafficMetrics } from '../metrics/ipvs-traffic.js';
+import { registerIpvsTrafficMetrics } from '../metrics/index.js';
 
 export interface DirectorRuntimeOptions {
   readonly node: NodeIdentity;
@@ -47,7 +46,6 @@ export interface DirectorRuntimeOptions {
   readonly clock: Clock;
   /** Where the ownership records (IPVS services, VRRP VIPs) live (survive restarts). */
   readonly stateDir: string;
-  readonly resolveSecret: SecretResolver;
   /** The cluster administrator's VIP ranges (`--allow-vip`, `--deny-vip`); open when absent. */
   readonly vipPolicy?: VipPolicy;
   /** Kernel tuning from the flags; the defaults when absent. */
@@ -63,6 +61,7 @@ export interface DirectorRuntimeOptions {
 
 export interface DirectorRuntime {
   readonly director: Director;
+
   /** True once the first IPVS pass after the first objects has run. */
   isSynced(): boolean;
   /** Why the director runs degraded now (the IPVS ownership record cannot be written...). */
@@ -122,13 +121,11 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
     { paths: l2Paths, prober: synProber, log, metrics: healthMetrics },
   );
   const scheduler = new ProbeScheduler({ clock, run: checks.run, log, metrics: healthMetrics });
-  const wiring: { director?: Director } = {};
   const health = new HealthMonitor({
     scheduler,
     log,
     metrics: healthMetrics,
     notify: createNotifyRunner({ clock, log, processes }),
-    onPlan: (id, plan) => wiring.director?.healthPlanChanged(id, plan),
   });
   const links = new NetlinkLinks();
   const addresses = new NetlinkAddresses();
@@ -155,12 +152,10 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
     ipvs,
     ipvsClient,
     health,
-    resolveSecret: opts.resolveSecret,
     commandPolicy: opts.commandPolicy,
     commandMetrics,
     ...(opts.vipPolicy ? { vipPolicy: opts.vipPolicy } : {}),
   });
-  wiring.director = director;
   // After the netlink client: resolving the IPVS family loads ip_vs, which creates the sysctls.
   await director.setIpvsSysctls(new ProcSysctls(), opts.tuning?.ipvsSysctls ?? DEFAULT_IPVS_SYSCTLS);
   scheduler.start();

@@ -1,4 +1,4 @@
-import { LvsError } from '../core/errors.js';
+import { LvsError } from '../core/index.js';
 
 /** Exit codes of every command: 0 ok, 1 failure, 2 usage. */
 export const EXIT_OK = 0;

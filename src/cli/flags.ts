@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { parseAddressWithPrefix, parseDurationMs, type ParsedPrefix, type VipPolicy } from '../api/index.js';
-import { quoted } from '../core/clip.js';
+import { quoted } from '../core/index.js';
 import { allowlistPolicy, parseAllowedProgram, type CommandPolicy } from '../net/index.js';
 import {
   DEFAULT_DRAIN_POLICY,

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { clip } from '../core/clip.js';
+import { clip } from '../core/index.js';
 import {
   convertIpvsadmRules,
   fileSystemSource,

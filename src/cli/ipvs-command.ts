@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { systemClock } from '../core/clock.js';
-import { createRootLogger } from '../core/logger.js';
+import { systemClock, createRootLogger } from '../core/index.js';
 import {
   DEFAULT_LIST_OPTIONS,
   DirectoryOwnershipStore,

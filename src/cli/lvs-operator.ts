@@ -3,7 +3,7 @@
 // larger one only holds more garbage (bench/results/health-2026-11-22.md: 246 MiB RSS at 10,000
 // HTTP checks/s instead of 366 MiB with Node's default).
 import { Command, CommanderError } from 'commander';
-import { messageOf } from '../core/errors.js';
+import { messageOf } from '../core/index.js';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './exit.js';
 import { registerController } from './controller-command.js';
 import { registerDemo } from './demo-command.js';

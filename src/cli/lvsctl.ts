@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { EXIT_FAILURE, EXIT_USAGE, ReportedFailure, UsageError } from './exit.js';
-import { messageOf } from '../core/errors.js';
+import { messageOf } from '../core/index.js';
 import { registerValidate } from './validate-command.js';
 import { registerIpvs } from './ipvs-command.js';
 import { registerImport } from './import-command.js';

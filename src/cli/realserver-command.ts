@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import type { LvsObjectRef, NodeIssue, NodeStatusItem } from '../kube/index.js';
-import { nodeFieldManager, realserverStatusItems } from '../kube/index.js';
-import type { PassReport } from '../realserver/index.js';
+import { nodeFieldManager } from '../kube/index.js';
+import { realserverStatusItems, type PassReport } from '../realserver/index.js';
+import type { NodeIssue, NodeStatusItem } from '../status/index.js';
 import { clusterRoleOptions, runClusterRole, systemRoleTime, type ClusterRoleFlags } from './cluster-role.js';
 import { parseVipPolicy, vipPolicyOptions, type VipPolicyFlags } from './flags.js';
 import { createRealserverRuntime } from './realserver-runtime.js';
@@ -37,8 +37,8 @@ export function registerRealserver(program: Command): void {
           });
           let last: PassReport | undefined;
           return {
-            apply: async (objects) => {
-              last = await runtime.sync(objects);
+            apply: async (model) => {
+              last = await runtime.sync(model);
             },
             report: () => reportOf(ctx.node, last),
             isSynced: runtime.isSynced,
@@ -51,9 +51,6 @@ export function registerRealserver(program: Command): void {
 
 function reportOf(node: string, pass: PassReport | undefined): { items: NodeStatusItem[]; issues: NodeIssue[] } {
   if (!pass) return { items: [], issues: [] };
-  const issues = pass.issues.map((i) => {
-    const ref: LvsObjectRef = { kind: i.object.kind, namespace: i.object.namespace, name: i.object.name };
-    return { ref, reason: i.reason, message: `${i.path}: ${i.message}` };
-  });
+  const issues = pass.issues.map((i) => ({ ref: i.object, reason: i.reason, message: `${i.path}: ${i.message}` }));
   return { items: realserverStatusItems(node, pass.realServers, pass.inline), issues };
 }

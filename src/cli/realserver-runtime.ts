@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import type { LvsObject, ManifestObject, VipPolicy } from '../api/index.js';
-import type { Clock } from '../core/clock.js';
-import type { Logger } from '../core/logger.js';
+import type { VipPolicy } from '../api/index.js';
+import type { Model } from '../model/index.js';
+import type { Clock, Logger } from '../core/index.js';
 import { ANY_COMMAND, SpawnProcessRunner } from '../net/index.js';
 import { createKernelPorts, RealserverRole, type PassReport } from '../realserver/index.js';
 
 export interface RealserverRuntime {
-  sync(objects: readonly ManifestObject[]): Promise<PassReport>;
+  sync(model: Model): Promise<PassReport>;
   isSynced(): boolean;
   /** Leaves VIPs, rules and sysctls in place for the next start to adopt. */
   close(): Promise<void>;
@@ -37,8 +37,8 @@ export async function createRealserverRuntime(opts: {
   await role.start();
   let synced = false;
   return {
-    sync: async (objects) => {
-      const report = await role.sync(objects.filter((o): o is LvsObject => o.kind !== 'Secret'));
+    sync: async (model) => {
+      const report = await role.sync(model);
       synced = true;
       return report;
     },

@@ -1,5 +1,4 @@
-import type { CancelTimer, Clock } from '../core/clock.js';
-import type { Logger } from '../core/logger.js';
+import type { CancelTimer, Clock, Logger } from '../core/index.js';
 
 /**
  * Runs `pass` one at a time: a request while a pass runs merges into one follow-up pass, so

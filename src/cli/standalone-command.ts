@@ -1,12 +1,11 @@
+import { ModelCache, type SecretResolver } from '../model/index.js';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { secretValue, type ManifestObject, type Secret } from '../api/index.js';
-import { systemClock } from '../core/clock.js';
-import { createRootLogger, type Logger } from '../core/logger.js';
-import { createRegistry } from '../metrics/registry.js';
+import { systemClock, createRootLogger, type Logger } from '../core/index.js';
+import { createRegistry, startMetricsServer } from '../metrics/index.js';
 import { ANY_COMMAND } from '../net/index.js';
-import { startMetricsServer } from '../metrics/server.js';
 import { FolderSource, type ManifestSnapshot } from '../sources/index.js';
 import { createDirectorRuntime, type DirectorRuntime } from './director-runtime.js';
 import { UsageError } from './exit.js';
@@ -81,15 +80,15 @@ async function runStandalone(
   const registry = createRegistry({ version: packageVersion() });
   await mkdir(o.stateDir, { recursive: true });
   const source = new FolderSource({ dir: o.manifests, log, registry, clock });
-  const secrets = () =>
-    source
-      .current()
-      .objects.map((l) => l.object)
-      .filter((x): x is Secret => x.kind === 'Secret');
-  const resolveSecret = (ns: string, name: string, key: string) => {
-    const s = secrets().find((x) => x.metadata.namespace === ns && x.metadata.name === name);
+  // Secrets of the folder: the snapshot a pass normalises reads them.
+  let objects: readonly ManifestObject[] = [];
+  const resolveSecret: SecretResolver = (ns, name, key) => {
+    const s = objects.find(
+      (x): x is Secret => x.kind === 'Secret' && x.metadata.namespace === ns && x.metadata.name === name,
+    );
     return s ? secretValue(s, key) : undefined;
   };
+  const models = new ModelCache();
   const runsDirector = o.role !== 'realserver';
   const runsRealserver = o.role !== 'director';
   const director: DirectorRuntime | undefined = runsDirector
@@ -99,7 +98,6 @@ async function runStandalone(
         registry,
         clock,
         stateDir: o.stateDir,
-        resolveSecret,
         tuning: o.tuning,
         // The folder is root's (keepalived's trust model): every command runs.
         commandPolicy: ANY_COMMAND,
@@ -113,8 +111,10 @@ async function runStandalone(
   // Changes are applied one pass at a time, the newest snapshot winning.
   let latest: ManifestSnapshot | undefined;
   const passes = new PassQueue(async () => {
-    const objects: ManifestObject[] = (latest?.objects ?? []).map((l) => l.object);
-    await Promise.all([director?.director.setObjects(objects), realserver?.sync(objects)]);
+    objects = (latest?.objects ?? []).map((l) => l.object);
+    // The edge: both roles consume the one normalised model.
+    const model = models.build(objects, resolveSecret);
+    await Promise.all([director?.director.setModel(model), realserver?.sync(model)]);
   }, log);
   const apply = (snapshot: ManifestSnapshot) => {
     latest = snapshot;

@@ -1,9 +1,15 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { formatDiagnostic, loadManifestPaths, validateManifestSet, type Diagnostic } from '../sources/index.js';
-import { unsupportedSettings } from '../director/index.js';
+import {
+  formatDiagnostic,
+  loadManifestPaths,
+  validateManifestSet,
+  type Diagnostic,
+  objectLabel,
+  type LocatedObject,
+} from '../sources/index.js';
+import { unsupportedSettings } from '../model/index.js';
 import { formatPath } from '../api/index.js';
-import { objectLabel, type LocatedObject } from '../sources/index.js';
 import { ReportedFailure, UsageError } from './exit.js';
 
 const OUTPUTS = ['text', 'json', 'yaml'] as const;
@@ -56,21 +62,16 @@ function printResult(
 
 /** Settings that validate but that the agent does not act on yet, as warnings. */
 function unsupportedDiagnostics(objects: readonly LocatedObject[]): Diagnostic[] {
-  return unsupportedSettings(objects.map((o) => o.object)).flatMap((i) => {
-    const at = objects.find(
-      (o) => `${o.object.metadata.namespace}/${o.object.metadata.name}` === i.ref && o.object.kind === i.kind,
-    );
-    return at
-      ? [
-          {
-            file: at.file,
-            line: at.line,
-            object: objectLabel(at.object),
-            path: formatPath(i.path),
-            message: i.message,
-            severity: 'warning' as const,
-          },
-        ]
-      : [];
+  return objects.flatMap((at) => {
+    const o = at.object;
+    if (o.kind !== 'VrrpGroup' && o.kind !== 'VirtualServer') return [];
+    return unsupportedSettings(o).map((i) => ({
+      file: at.file,
+      line: at.line,
+      object: objectLabel(at.object),
+      path: formatPath(i.path),
+      message: i.message,
+      severity: 'warning' as const,
+    }));
   });
 }

@@ -1,20 +1,20 @@
+import { formatRef } from '../model/index.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { CancelTimer, Clock } from '../core/clock.js';
-import { messageOf } from '../core/errors.js';
+import type { CancelTimer, Clock } from '../core/index.js';
+import { messageOf } from '../core/index.js';
 import {
   createEventSink,
   createInformerMetrics,
   createStatusApplier,
   EventRecorder,
-  formatRef,
   LeaderElector,
   setFinalizer,
   StatusWriter,
   type StatusApplier,
 } from '../kube/index.js';
-import { KubeSource, kubeClients } from '../sources/kube.js';
+import { KubeSource, kubeClients } from '../sources/index.js';
 import { createControllerMetrics, type ControllerMetrics } from './metrics.js';
 import { CONTROLLER_FIELD_MANAGER, planPass, type CachedState } from './plan-pass.js';
 

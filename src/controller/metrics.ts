@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { metricsOn } from '../metrics/define.js';
+import { metricsOn } from '../metrics/index.js';
 
 /** The lvs_controller_* instruments behind intent-named methods. */
 export interface ControllerMetrics {

@@ -7,8 +7,8 @@ import {
   type ConditionInput,
   type LvsObjectRef,
 } from '../kube/index.js';
-import { VIP_CONFLICT } from '../director/vip-conflicts.js';
-import type { KubeNode, KubeRejection, KubeSnapshot } from '../sources/kube.js';
+import { VIP_CONFLICT } from '../director/index.js';
+import type { KubeNode, KubeRejection, KubeSnapshot } from '../sources/index.js';
 
 /** Field manager of the controller; node roles write as `lvs-operator/<node>[/<role>]`. */
 export const CONTROLLER_FIELD_MANAGER = 'lvs-operator/controller';

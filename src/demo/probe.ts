@@ -8,7 +8,7 @@
  * one JSON line (a {@link ProbeSnapshot}).
  */
 import { parseArgs } from 'node:util';
-import { createRootLogger } from '../core/logger.js';
+import { createRootLogger } from '../core/index.js';
 import { createNetlinkClient, type ObservedService } from '../ipvs/index.js';
 import type { ProbeSnapshot, ServiceSnapshot } from './state.js';
 

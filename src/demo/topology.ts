@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NetnsLab } from '../lab/netns-lab.js';
+import { NetnsLab } from '../lab/index.js';
 
 /** The seed's virtual IP (vrrp_instance VI_1, virtual_server_group example_web_servers). */
 export const VIP = '192.168.105.253';

@@ -1,8 +1,7 @@
 import type { Registry } from 'prom-client';
-import { OPEN_VIP_POLICY, type ManifestObject, type VipPolicy } from '../api/index.js';
-import type { Clock } from '../core/clock.js';
-import type { Logger } from '../core/logger.js';
-import type { HealthMonitor, MonitoredService, RealServerHealth, WeightPlan } from '../health/index.js';
+import { OPEN_VIP_POLICY, type VipPolicy } from '../api/index.js';
+import type { CancelTimer, Clock, Logger } from '../core/index.js';
+import type { HealthMonitor, MonitoredService, RealServerHealth } from '../health/index.js';
 import {
   conflictMessage,
   conflictReason,
@@ -11,6 +10,7 @@ import {
   type IpvsReconciler,
   type IpvsSysctlName,
 } from '../ipvs/index.js';
+import { EMPTY_MODEL, formatRef, refKey, type BackendKey, type Model, type ObjectRef } from '../model/index.js';
 import { ANY_COMMAND, type CommandMetrics, type CommandPolicy, type Sysctls } from '../net/index.js';
 import type { VrrpEvent } from '../vrrp/index.js';
 import { applyIpvsSysctls, type IpvsSysctlReport } from './ipvs-sysctls.js';
@@ -19,9 +19,10 @@ import type { NodeIdentity } from './node.js';
 import { EMPTY_PLAN, planNode, type NodePlan } from './plan.js';
 import { ServicePlanCache } from './plan-cache.js';
 import type { PlannedService } from './plan-services.js';
-import { excludesObject, type PlanIssue, type SecretResolver } from './plan-types.js';
+import { excludesObject, type PlanIssue } from './plan-types.js';
 import { desiredDaemons, planDaemons } from './sync-daemons.js';
 import { desiredTable, type ExternalVerdicts, type GroupRole } from './table.js';
+import { plannedKey, vipAcceptance, type VipAcceptance } from './vip-acceptance.js';
 import { vipConflictIssues } from './vip-conflicts.js';
 import { screenVips } from './vip-policy.js';
 import type { VrrpRunner } from './vrrp-port.js';
@@ -35,9 +36,8 @@ export interface DirectorDeps {
   readonly ipvs: IpvsReconciler;
   /** For the connection sync daemon; the reconciler owns the table. */
   readonly ipvsClient: IpvsClient;
-  /** Built by the caller with `onPlan` wired to {@link Director.healthPlanChanged}. */
+  /** The director subscribes to its weight plans. */
   readonly health: HealthMonitor;
-  readonly resolveSecret: SecretResolver;
   /**
    * Which commands of objects may run (default: all, as standalone). The same policy must
    * guard the process runner given to the health monitor and the VRRP speaker.
@@ -52,6 +52,7 @@ export interface DirectorDeps {
 /** A snapshot of what the director runs, for status and the CLI. */
 export interface DirectorStatus {
   readonly groups: readonly {
+    object: ObjectRef;
     ref: string;
     state: string;
     effectivePriority: number;
@@ -60,9 +61,18 @@ export interface DirectorStatus {
     vipConflicts?: readonly string[];
   }[];
   readonly services: readonly {
+    object: ObjectRef;
     ref: string;
     programmed: boolean;
-    realServers: readonly { id: string; address: string; port: number; health: RealServerHealth | undefined }[];
+    realServers: readonly {
+      id: string;
+      key: BackendKey;
+      /** The RealServer object, absent for a server written inline. */
+      realServer?: ObjectRef;
+      health: RealServerHealth | undefined;
+      /** Why it takes no traffic although its checks may pass (its node cannot accept the VIP). */
+      failing?: string;
+    }[];
     /**
      * Destinations at weight 0 that left the spec (or failed without inhibitOnFailure) and
      * wait for their connections to end; always set by {@link Director.status}.
@@ -92,6 +102,7 @@ export interface DirectorStatus {
  * one recomputation of the desired table; the IPVS reconciler merges bursts into one pass.
  */
 export class Director {
+  private model: Model = EMPTY_MODEL;
   private plan: NodePlan = EMPTY_PLAN;
   private readonly planCache = new ServicePlanCache();
   private readonly roles = new Map<string, GroupRole>();
@@ -101,7 +112,11 @@ export class Director {
   private daemonsPass: Promise<void> = Promise.resolve();
   private reportedIssues = '';
   private refusedSeen = new Set<string>();
-  private external: ExternalVerdicts = new Map();
+  private acceptance: VipAcceptance = { failing: new Map(), issues: [] };
+  /** When each planned real server was first planned here (the grace of a missing VIP report). */
+  private readonly firstPlanned = new Map<string, number>();
+  private cancelGrace: CancelTimer | undefined;
+  private unsubscribeHealth: (() => void) | undefined;
   private hasObjects = false;
   private synced = false;
 
@@ -110,31 +125,43 @@ export class Director {
     this.metrics = new DirectorMetrics(d.registry);
   }
 
-  /** Starts listening to VRRP; nothing is programmed before the first {@link setObjects}. */
+  /**
+   * Starts following VRRP transitions and health weight plans; nothing is programmed before
+   * the first {@link setModel}.
+   */
   start(): void {
     this.unsubscribe = this.d.vrrp.subscribe((e) => this.onVrrp(e));
+    // A weight plan changed: the reconciler logs and counts its failures.
+    this.unsubscribeHealth = this.d.health.subscribe(() => {
+      if (this.hasObjects) void this.syncTable();
+    });
     this.d.ipvs.start();
   }
 
   /**
-   * New desired state from the source (the complete set of valid objects). Call it only once
-   * the source has seen everything: the IPVS reconciler deletes what it owns and no longer
-   * finds here.
+   * New desired state from the source (the model of the complete set of valid objects). Call
+   * it only once the source has seen everything: the IPVS reconciler deletes what it owns and
+   * no longer finds here.
    */
-  async setObjects(objects: readonly ManifestObject[]): Promise<void> {
+  async setModel(model: Model): Promise<void> {
     this.hasObjects = true;
-    const screened = screenVips(objects, this.d.vipPolicy ?? OPEN_VIP_POLICY);
+    this.model = model;
+    const screened = screenVips(model, this.d.vipPolicy ?? OPEN_VIP_POLICY);
     const planned = planNode(
       screened.allowed,
       this.d.node,
-      this.d.resolveSecret,
       this.plan,
       this.planCache,
       this.d.commandPolicy ?? ANY_COMMAND,
     );
     this.plan =
       screened.issues.length === 0 ? planned : { ...planned, issues: [...screened.issues, ...planned.issues] };
-    this.metrics.planned(this.plan.groups.length, this.plan.services.length, this.plan.issues.filter(excludesObject));
+    this.updateAcceptance();
+    this.metrics.planned(
+      this.plan.groups.length,
+      this.plan.services.length,
+      this.plan.issues.filter(excludesObject).map((i) => ({ kind: i.object.kind, transient: i.transient })),
+    );
     this.reportIssues();
     await this.d.vrrp.setInstances(this.plan.groups.map((g) => g.config));
     for (const s of this.d.vrrp.status()) this.roles.set(s.name, roleOfState(s.state));
@@ -148,17 +175,41 @@ export class Director {
     return this.synced;
   }
 
-  /** The health monitor's `onPlan` goes here. */
-  healthPlanChanged(_serviceId: string, _plan: WeightPlan): void {
-    if (this.hasObjects) void this.syncTable(); // the reconciler logs and counts its failures
-  }
-
-  /** Real servers failing outside their checks (see {@link ExternalVerdicts}); replaces the last set. */
-  setExternalVerdicts(verdicts: ExternalVerdicts): void {
+  /**
+   * The realserver roles' VIP reports are plan inputs: real servers whose node cannot accept
+   * the VIP are planned as failing (vip-acceptance.ts). A server that names its node and has
+   * no report yet fails when its grace period ends, so a timer computes the verdicts again
+   * then. Returns whether the verdicts changed.
+   */
+  private updateAcceptance(): boolean {
+    const now = this.d.clock.now();
+    const live = new Set<string>();
+    for (const s of this.plan.services) {
+      for (const b of s.backends) {
+        const key = plannedKey(s.ref, b.id);
+        live.add(key);
+        if (!this.firstPlanned.has(key)) this.firstPlanned.set(key, now);
+      }
+    }
+    for (const key of this.firstPlanned.keys()) if (!live.has(key)) this.firstPlanned.delete(key);
+    const next = vipAcceptance({
+      planned: this.plan.services,
+      services: this.model.services,
+      firstPlannedMs: this.firstPlanned,
+      nowMs: now,
+    });
+    this.cancelGrace?.();
+    this.cancelGrace = undefined;
+    if (next.nextDeadlineMs !== undefined) {
+      this.cancelGrace = this.d.clock.setTimer(next.nextDeadlineMs - now, () => {
+        this.cancelGrace = undefined;
+        if (this.updateAcceptance()) void this.syncTable(); // the reconciler logs and counts its failures
+      });
+    }
     const key = (v: ExternalVerdicts) => JSON.stringify([...v].map(([ref, ids]) => [ref, [...ids]]));
-    if (key(verdicts) === key(this.external)) return;
-    this.external = verdicts;
-    if (this.hasObjects) void this.syncTable(); // the reconciler logs and counts its failures
+    const changed = key(next.failing) !== key(this.acceptance.failing);
+    this.acceptance = next;
+    return changed;
   }
 
   /** Sets the IPVS sysctls of this network namespace (ipvs-sysctls.ts); never throws. */
@@ -171,9 +222,13 @@ export class Director {
     const conflicts = this.d.vrrp.conflicts();
     const draining = this.d.ipvs.drainingDestinations();
     return {
-      groups: vrrp.map((s) => {
+      // The speaker runs exactly the planned groups.
+      groups: vrrp.flatMap((s) => {
+        const group = this.plan.groups.find((g) => g.ref === s.name);
+        if (!group) return [];
         const vipConflicts = conflicts.filter((c) => c.instance === s.name).map((c) => c.address);
         return {
+          object: group.object,
           ref: s.name,
           state: s.state,
           effectivePriority: s.effectivePriority,
@@ -182,14 +237,19 @@ export class Director {
         };
       }),
       services: this.plan.services.map((s) => ({
+        object: s.object,
         ref: s.ref,
         programmed: this.isProgrammedNow(s),
-        realServers: s.backends.map((b) => ({
-          id: b.id,
-          address: b.address,
-          port: b.port,
-          health: this.d.health.realServerHealth(s.ref, b.id),
-        })),
+        realServers: s.backends.map((b) => {
+          const failing = this.acceptance.failing.get(s.ref)?.get(b.id);
+          return {
+            id: b.id,
+            key: b.key,
+            ...(b.realServer ? { realServer: b.realServer } : {}),
+            health: this.d.health.realServerHealth(s.ref, b.id),
+            ...(failing === undefined ? {} : { failing }),
+          };
+        }),
         draining: draining
           .filter((d) => s.services.some((x) => serviceId(x.key) === serviceId(d.service)))
           .map((d) => ({
@@ -200,7 +260,11 @@ export class Director {
             sinceMs: d.sinceMs,
           })),
       })),
-      issues: [...this.plan.issues, ...vipConflictIssues(conflicts, this.plan.groups, this.d.node.name)],
+      issues: [
+        ...this.plan.issues,
+        ...vipConflictIssues(conflicts, this.plan.groups, this.d.node.name),
+        ...this.acceptance.issues,
+      ],
       unsupported: this.plan.unsupported,
       observedIssues: this.conflictIssues(),
     };
@@ -218,6 +282,9 @@ export class Director {
   async stop(opts: { removeIpvs: boolean }): Promise<void> {
     this.unsubscribe?.();
     await this.d.vrrp.stop();
+    // Health plans and VIP-report deadlines keep the table right until the handover is over.
+    this.unsubscribeHealth?.();
+    this.cancelGrace?.();
     this.d.health.stop();
     if (opts.removeIpvs) await this.d.ipvs.setDesired([]);
     this.d.ipvs.stop();
@@ -253,8 +320,7 @@ export class Director {
         byReason.set(reason, [...(byReason.get(reason) ?? []), conflictMessage(c)]);
       }
       return [...byReason].map(([reason, messages]) => ({
-        ref: s.ref,
-        kind: 'VirtualServer' as const,
+        object: s.object,
         path: [],
         message: messages.join('; '),
         transient: true,
@@ -277,13 +343,19 @@ export class Director {
         quorum: s.quorum,
         hysteresis: s.hysteresis,
         ...(s.sorry
-          ? { sorryServer: { address: s.sorry.backend.address, port: s.sorry.backend.port, inhibit: s.sorry.inhibit } }
+          ? {
+              sorryServer: {
+                address: s.sorry.backend.key.address.text,
+                port: s.sorry.backend.key.port,
+                inhibit: s.sorry.inhibit,
+              },
+            }
           : {}),
         ...(s.notify ? { notify: s.notify } : {}),
         realServers: s.backends.map((b) => ({
           id: b.id,
-          address: b.address,
-          port: b.port,
+          address: b.key.address.text,
+          port: b.key.port,
           weight: b.weight,
           inhibitOnFailure: b.inhibitOnFailure,
           probes: b.probes,
@@ -298,7 +370,12 @@ export class Director {
    * reconciler's periodic full pass repairs drift.
    */
   private async syncTable(): Promise<void> {
-    const table = desiredTable(this.plan.services, (ref) => this.d.health.plan(ref), this.roleOf, this.external);
+    const table = desiredTable(
+      this.plan.services,
+      (ref) => this.d.health.plan(ref),
+      this.roleOf,
+      this.acceptance.failing,
+    );
     await this.d.ipvs.changeDesired(table);
   }
 
@@ -326,9 +403,9 @@ export class Director {
     this.reportedIssues = key;
     const refused = new Set<string>();
     for (const i of this.plan.issues) {
-      const fields = { object: `${i.kind}/${i.ref}`, path: i.path.join('.'), problem: i.message };
+      const fields = { object: formatRef(i.object), path: i.path.join('.'), problem: i.message };
       if (i.refusedCommand) {
-        const key = JSON.stringify([i.kind, i.ref, i.path, i.refusedCommand.program]);
+        const key = JSON.stringify([refKey(i.object), i.path, i.refusedCommand.program]);
         refused.add(key);
         if (!this.refusedSeen.has(key)) this.d.commandMetrics?.refused(i.refusedCommand.kind);
         this.log.warn({ ...fields, command: i.refusedCommand.program }, 'command refused');
@@ -339,7 +416,7 @@ export class Director {
     this.refusedSeen = refused;
     for (const i of this.plan.unsupported) {
       this.log.warn(
-        { object: `${i.kind}/${i.ref}`, path: i.path.join('.'), problem: i.message },
+        { object: formatRef(i.object), path: i.path.join('.'), problem: i.message },
         'setting not supported',
       );
     }

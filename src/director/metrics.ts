@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { metricsOn, type MetricDefiner } from '../metrics/define.js';
+import { metricsOn, type MetricDefiner } from '../metrics/index.js';
 
 /** lvs_director_* instruments behind intent-named methods. */
 export class DirectorMetrics {

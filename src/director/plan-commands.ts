@@ -4,6 +4,7 @@
  * program, and is left out of the plan; the rest of the object is planned as if it had never
  * asked for it. The process runner checks the same policy again before it spawns anything.
  */
+import type { FieldPath, ObjectRef } from '../model/index.js';
 import { refusalOf, type CommandKind, type CommandPolicy } from '../net/index.js';
 import type { PlanIssue } from './plan-types.js';
 
@@ -16,20 +17,18 @@ export class CommandCheck {
 
   constructor(
     private readonly policy: CommandPolicy,
-    private readonly ref: string,
-    private readonly kind: PlanIssue['kind'],
+    private readonly object: ObjectRef,
   ) {}
 
   /** Whether `argv` may run; when not, a CommandRefused issue for `path` is recorded. */
-  allows(argv: readonly string[], path: readonly (string | number)[], command: CommandKind): boolean {
+  allows(argv: readonly string[], path: FieldPath, command: CommandKind): boolean {
     const refusal = refusalOf(this.policy, argv);
     if (!refusal) return true;
     const program = argv[0] ?? '';
     const key = path.join('.');
     if (!this.issues.some((i) => i.path.join('.') === key)) {
       this.issues.push({
-        ref: this.ref,
-        kind: this.kind,
+        object: this.object,
         path,
         message: `${refusal.message}; the command is not run`,
         transient: false,
@@ -43,7 +42,7 @@ export class CommandCheck {
   /** The hooks of a notify block that may run; refused ones are left out. */
   hooks<K extends string>(
     hooks: Partial<Record<K, readonly string[]>>,
-    path: readonly (string | number)[],
+    path: FieldPath,
   ): Partial<Record<K, readonly string[]>> {
     const out: Partial<Record<K, readonly string[]>> = {};
     for (const [name, argv] of Object.entries(hooks) as [K, readonly string[] | undefined][]) {

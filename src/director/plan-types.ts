@@ -1,3 +1,4 @@
+import type { FieldPath, ObjectRef } from '../model/index.js';
 import type { CommandKind } from '../net/index.js';
 
 /**
@@ -5,10 +6,8 @@ import type { CommandKind } from '../net/index.js';
  * refused command is the exception: only the command is left out (`refusedCommand`).
  */
 export interface PlanIssue {
-  /** "namespace/name" of the object. */
-  readonly ref: string;
-  readonly kind: 'VrrpGroup' | 'VirtualServer' | 'RealServer';
-  readonly path: readonly (string | number)[];
+  readonly object: ObjectRef;
+  readonly path: FieldPath;
   readonly message: string;
   /** May resolve by itself (a Secret that appears later): retried, condition Pending. */
   readonly transient: boolean;
@@ -24,11 +23,4 @@ export interface PlanIssue {
 /** Whether the issue keeps its object out of the plan (every issue but a refused command). */
 export function excludesObject(issue: PlanIssue): boolean {
   return issue.refusedCommand === undefined;
-}
-
-/** Looks up a Secret's key: standalone from the manifest folder, in a cluster from informers. */
-export type SecretResolver = (namespace: string, name: string, key: string) => string | undefined;
-
-export function isPlanIssue(value: object): value is PlanIssue {
-  return 'message' in value && 'transient' in value;
 }

@@ -1,13 +1,14 @@
-import { matchesSelector, parseAddressWithPrefix, parseDurationMs, type VrrpGroup } from '../api/index.js';
-import { withoutUndefined } from '../core/defined.js';
+import { matchesSelector } from '../api/index.js';
+import { nameKey, type GroupModel, type ObjectRef } from '../model/index.js';
 import type { VrrpInstanceConfig } from '../vrrp/index.js';
 import type { NodeIdentity } from './node.js';
 import type { CommandCheck } from './plan-commands.js';
-import type { PlanIssue, SecretResolver } from './plan-types.js';
+import type { PlanIssue } from './plan-types.js';
 
 /** A VrrpGroup as this node runs it. */
 export interface PlannedGroup {
-  /** "namespace/name" of the VrrpGroup. */
+  readonly object: ObjectRef;
+  /** "namespace/name" of the VrrpGroup: the VRRP instance's name. */
   readonly ref: string;
   readonly config: VrrpInstanceConfig;
   /** Run the IPVS connection sync daemon following this group's state. */
@@ -15,100 +16,59 @@ export interface PlannedGroup {
   readonly syncGroup?: string;
 }
 
-const ms = (d: string): number => parseDurationMs(d) ?? 0;
-
 /** Whether this node runs the group: its nodeSelector (absent: every director) matches. */
-export function selectsNode(group: VrrpGroup, node: NodeIdentity): boolean {
-  return group.spec.nodeSelector === undefined || matchesSelector(group.spec.nodeSelector, node.labels);
+export function selectsNode(group: GroupModel, node: NodeIdentity): boolean {
+  return group.nodeSelector === undefined || matchesSelector(group.nodeSelector, node.labels);
 }
 
 /**
- * A VrrpGroup → this node's VRRP instance: per-node overrides applied, durations in ms, the
- * PASS password resolved from its Secret. A missing Secret is a transient issue: the group
- * is not run until it appears (running without authentication would split the pair). With
+ * A VrrpGroup → this node's VRRP instance, per-node overrides applied. A group with issues (a
+ * missing Secret: running without authentication would split the pair) is not run. With
  * `commands`, track scripts and notify hooks its policy refuses are left out (and recorded
  * there): the group still runs, elects and holds its VIPs.
  */
 export function planGroup(
-  group: VrrpGroup,
+  group: GroupModel,
   node: NodeIdentity,
-  resolveSecret: SecretResolver,
   commands?: CommandCheck,
-): PlannedGroup | PlanIssue {
-  const ref = `${group.metadata.namespace}/${group.metadata.name}`;
-  const spec = group.spec;
-  const override = spec.nodes?.find((n) => n.name === node.name);
-  const vips = spec.virtualIPs.map((v) => parseAddressWithPrefix(v.address));
-  if (vips.some((v) => v === undefined)) {
-    return {
-      ref,
-      kind: 'VrrpGroup',
-      path: ['spec', 'virtualIPs'],
-      message: 'unparseable virtual IP',
-      transient: false,
-    };
-  }
-  let auth: VrrpInstanceConfig['auth'] = { type: 'none' };
-  if (spec.authentication) {
-    const { name, key } = spec.authentication.secretRef;
-    const password = resolveSecret(group.metadata.namespace, name, key);
-    if (password === undefined) {
-      return {
-        ref,
-        kind: 'VrrpGroup',
-        path: ['spec', 'authentication', 'secretRef'],
-        message: `Secret ${group.metadata.namespace}/${name} key ${key} not found; the group waits for it`,
-        transient: true,
-      };
-    }
-    auth = { type: 'pass', password };
-  }
-  const iface = override?.interface ?? spec.interface;
-  const unicastSrc = override?.unicastSourceIP ?? spec.unicastSourceIP;
+): { group: PlannedGroup; issues?: undefined } | { group?: undefined; issues: PlanIssue[] } {
+  if (group.issues.length > 0) return { issues: [...group.issues] };
+  const ref = nameKey(group.ref);
+  const override = group.nodes.find((n) => n.name === node.name);
+  const iface = override?.interface ?? group.interface;
+  const unicastSrc = override?.unicastSource ?? group.unicastSource;
   const config: VrrpInstanceConfig = {
     name: ref,
-    vrid: spec.virtualRouterId,
-    version: spec.version,
-    family: vips[0]?.ip.family ?? 4,
+    vrid: group.virtualRouterId,
+    version: group.version,
+    family: group.family,
     interface: iface,
-    priority: override?.priority ?? spec.priority,
-    advertIntervalMs: ms(spec.advertInterval),
-    preempt: spec.preempt,
-    preemptDelayMs: ms(spec.preemptDelay),
-    virtualIPs: vips.flatMap((v) => (v ? [{ address: v.ip.text, prefixLength: v.prefixLength }] : [])),
-    unicastPeers: spec.unicastPeers ?? [],
-    ...(unicastSrc === undefined ? {} : { unicastSrc }),
-    auth,
-    acceptMode: spec.acceptMode,
-    trackInterfaces: (spec.trackInterfaces ?? []).map((t) => ({ name: t.name, weight: t.weight })),
-    trackScripts: (spec.trackScripts ?? [])
-      .filter((t, i) => commands?.allows(t.command, ['spec', 'trackScripts', i, 'command'], 'track-script') ?? true)
-      .map((t) => ({
-        name: t.name,
-        command: t.command,
-        intervalMs: ms(t.interval),
-        timeoutMs: ms(t.timeout ?? t.interval),
-        rise: t.rise,
-        fall: t.fall,
-        weight: t.weight,
-      })),
-    garp: {
-      masterDelayMs: ms(spec.garp.masterDelay),
-      masterRepeat: spec.garp.masterRepeat,
-      masterRefreshMs: ms(spec.garp.masterRefresh),
-      masterRefreshRepeat: spec.garp.masterRefreshRepeat,
-    },
-    notify: commands
-      ? commands.hooks(withoutUndefined(spec.notify ?? {}), ['spec', 'notify'])
-      : withoutUndefined(spec.notify ?? {}),
+    priority: override?.priority ?? group.priority,
+    advertIntervalMs: group.advertIntervalMs,
+    preempt: group.preempt,
+    preemptDelayMs: group.preemptDelayMs,
+    virtualIPs: group.virtualIPs.map((v) => ({ address: v.address.text, prefixLength: v.prefixLength })),
+    unicastPeers: group.unicastPeers.map((p) => p.text),
+    ...(unicastSrc === undefined ? {} : { unicastSrc: unicastSrc.text }),
+    auth: group.password === undefined ? { type: 'none' } : { type: 'pass', password: group.password },
+    acceptMode: group.acceptMode,
+    trackInterfaces: group.trackInterfaces.map((t) => ({ name: t.name, weight: t.weight })),
+    trackScripts: group.trackScripts.filter(
+      (t, i) => commands?.allows(t.command, ['spec', 'trackScripts', i, 'command'], 'track-script') ?? true,
+    ),
+    garp: group.garp,
+    notify: commands ? commands.hooks(group.notify, ['spec', 'notify']) : group.notify,
   };
-  const sync = spec.connectionSync;
+  const sync = group.connectionSync;
   return {
-    ref,
-    config,
-    ...(sync?.enabled
-      ? { connectionSync: { interface: sync.interface ?? iface, syncId: sync.syncId ?? spec.virtualRouterId } }
-      : {}),
-    ...(spec.syncGroup === undefined ? {} : { syncGroup: spec.syncGroup }),
+    group: {
+      object: group.ref,
+      ref,
+      config,
+      ...(sync
+        ? { connectionSync: { interface: sync.interface ?? iface, syncId: sync.syncId ?? group.virtualRouterId } }
+        : {}),
+      ...(group.syncGroup === undefined ? {} : { syncGroup: group.syncGroup }),
+    },
   };
 }

@@ -1,4 +1,5 @@
 import type { VipConflict, VrrpInstanceConfig } from '../vrrp/index.js';
+import type { ObjectRef } from '../model/index.js';
 import type { PlanIssue } from './plan-types.js';
 
 /** The condition / Event reason of a VIP that is already on the node and not ours. */
@@ -10,16 +11,15 @@ export const VIP_CONFLICT = 'VipConflict';
  */
 export function vipConflictIssues(
   conflicts: readonly VipConflict[],
-  groups: readonly { readonly config: VrrpInstanceConfig }[],
+  groups: readonly { readonly object: ObjectRef; readonly config: VrrpInstanceConfig }[],
   node: string,
 ): PlanIssue[] {
-  return conflicts.map((c) => {
-    const index =
-      groups.find((g) => g.config.name === c.instance)?.config.virtualIPs.findIndex((v) => v.address === c.address) ??
-      -1;
+  return conflicts.flatMap((c) => {
+    const group = groups.find((g) => g.config.name === c.instance);
+    if (!group) return [];
+    const index = group.config.virtualIPs.findIndex((v) => v.address === c.address);
     return {
-      ref: c.instance,
-      kind: 'VrrpGroup',
+      object: group.object,
       path: index >= 0 ? ['spec', 'virtualIPs', index, 'address'] : ['spec', 'virtualIPs'],
       message:
         `${c.address} is already on ${c.iface} of node ${node} and was not added by lvs-operator ` +

@@ -2,7 +2,7 @@
  * The real {@link CheckRunner}: dispatches a probe to the checker of its type, like
  * keepalived's per-type `checker_funcs_t` table (check_api.h).
  */
-import { assertNever } from '../core/errors.js';
+import { assertNever } from '../core/index.js';
 import type { CheckerDeps, CheckRunner } from './checker.js';
 import { createDnsChecker } from './dns-check.js';
 import { createFileChecker } from './file-check.js';

@@ -4,7 +4,7 @@
  * a {@link CheckResult}, never an exception; a checker that throws anyway is caught by the
  * scheduler and counted as reason `error`.
  */
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../core/index.js';
 import { ANY_COMMAND, SpawnProcessRunner, type ProcessRunner } from '../net/index.js';
 import type { CheckResult, HealthProbe } from './types.js';
 

@@ -4,7 +4,7 @@
  * deadline. Used by DNS_CHECK and UDP_CHECK (check_dns.c, check_udp.c).
  */
 import dgram from 'node:dgram';
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../core/index.js';
 import type { ProbeTarget } from './types.js';
 
 /** How a datagram exchange ended. */

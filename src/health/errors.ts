@@ -1,4 +1,4 @@
-import { LvsError } from '../core/errors.js';
+import { LvsError } from '../core/index.js';
 
 /**
  * The health-check error catalogue. A failed check is not an error (it is a CheckResult);

@@ -3,7 +3,7 @@
  * FILE, the probe type), attempts take a scripted time on the injected clock, and every call is
  * recorded. Not exported from index.ts.
  */
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../core/index.js';
 import type { CheckRunner } from './checker.js';
 import type { CheckResult, HealthProbe, WeightEffect } from './types.js';
 

@@ -1,17 +1,8 @@
-// The public surface of src/health: the probe model, normalisation, the health -> weights
-// plan, the scheduler, the monitor and the real checkers. Fakes are imported by path in tests.
+// The public surface of src/health: the probe model, the health -> weights plan, the
+// scheduler, the monitor and the real checkers. Fakes are imported by path in tests.
 export * from './types.js';
 export * from './errors.js';
-export {
-  normaliseCheck,
-  keyOf,
-  vipPathProbes,
-  type VipPathServer,
-  type CheckedServer,
-  type NormaliseOptions,
-  type NormaliseResult,
-  type ProbeKey,
-} from './config.js';
+export { keyOf, vipPathProbes, type VipPathServer, type ProbeKey } from './probes.js';
 export * from './weights.js';
 export type { CheckRunner, Checker, CheckerDeps } from './checker.js';
 export { createSystemCheckRunner, type SystemCheckRunner } from './check-runner.js';

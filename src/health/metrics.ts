@@ -3,7 +3,7 @@
  * "Metrics"); label values come from bounded sets (type, result, vs, rs).
  */
 import type { Counter, Histogram, Registry } from 'prom-client';
-import { metricsOn, type MetricDefiner } from '../metrics/define.js';
+import { metricsOn, type MetricDefiner } from '../metrics/index.js';
 import type { CheckResult, CheckType, ProbeHealth } from './types.js';
 import type { VipPathSkip } from './vip-path-check.js';
 

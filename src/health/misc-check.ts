@@ -5,7 +5,7 @@
  * gets SIGTERM, then SIGKILL 2 s later, and the attempt counts as a timeout.
  */
 import { readFile } from 'node:fs/promises';
-import { assertNever } from '../core/errors.js';
+import { assertNever } from '../core/index.js';
 import { KILL_GRACE_MS } from '../net/index.js';
 import { failed, processRunnerOf, type Checker, type CheckerDeps } from './checker.js';
 import type { CheckResult } from './types.js';

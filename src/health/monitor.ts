@@ -5,9 +5,10 @@
  * runs notify hooks, logs each state change with its reason, and hands a new weight plan to
  * the director whenever a service's destinations or quorum change.
  */
+import { EventStream } from '../core/index.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
-import type { ProbeKey } from './config.js';
+import type { ProbeKey } from './probes.js';
 import type { HealthMetrics } from './metrics.js';
 import type { ProbeReport, ProbeScheduler } from './scheduler.js';
 import type { CheckResult, CheckType, FailureReason, HealthProbe, ProbeHealth, WeightEffect } from './types.js';
@@ -72,8 +73,6 @@ export interface MonitorOptions {
   readonly notify?: NotifyRunner;
   /** Wall-clock milliseconds for `since`; Date.now by default. */
   readonly wallClock?: () => number;
-  /** Called with a service's new plan (and once when a service is set). */
-  readonly onPlan: (serviceId: string, plan: WeightPlan) => void;
 }
 
 interface CheckState {
@@ -106,11 +105,21 @@ export class HealthMonitor {
   private readonly log: Logger;
   private readonly wallClock: () => number;
   private readonly metrics: HealthMetrics | undefined;
+  private readonly plans = new EventStream<{ readonly serviceId: string; readonly plan: WeightPlan }>();
 
   constructor(private readonly opts: MonitorOptions) {
     this.log = opts.log.child({ component: 'health-monitor' });
     this.wallClock = opts.wallClock ?? Date.now;
     this.metrics = opts.metrics ?? opts.scheduler.metrics;
+  }
+
+  /** Hears each service's new weight plan (and the first one when a service is set). */
+  subscribe(listener: (serviceId: string, plan: WeightPlan) => void): () => void {
+    return this.plans.subscribe((e) => listener(e.serviceId, e.plan));
+  }
+
+  private publish(serviceId: string, plan: WeightPlan): void {
+    this.plans.emit({ serviceId, plan });
   }
 
   /** Replaces the monitored services; unchanged ones keep their state and subscriptions. */
@@ -182,7 +191,7 @@ export class HealthMonitor {
     }
     this.services.set(spec.id, state);
     state.plan = this.planOf(state, old?.plan.quorumUp);
-    this.opts.onPlan(spec.id, state.plan);
+    this.publish(spec.id, state.plan);
   }
 
   private remove(id: string, state: ServiceState, forget = true): void {
@@ -250,7 +259,7 @@ export class HealthMonitor {
       const hook = plan.quorumChange === 'gained' ? state.spec.notify?.quorumUp : state.spec.notify?.quorumDown;
       if (hook) this.opts.notify?.(hook, { vs });
     }
-    if (changed) this.opts.onPlan(state.spec.id, plan);
+    if (changed) this.publish(state.spec.id, plan);
   }
 
   private planOf(state: ServiceState, quorumUp: boolean | undefined): WeightPlan {

@@ -5,7 +5,7 @@
  * and counted nowhere else: it never stops the checks or the replan that follows.
  */
 import type { Logger } from 'pino';
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../core/index.js';
 import { ANY_COMMAND, SCRIPT_TIMEOUT_MS, SpawnProcessRunner, type ProcessRunner } from '../net/index.js';
 import type { NotifyRunner } from './monitor.js';
 

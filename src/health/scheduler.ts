@@ -10,10 +10,10 @@
  * before the server is declared down; a down server is not retried, one success brings it up.
  */
 import type { Logger } from 'pino';
-import type { CancelTimer, Clock } from '../core/clock.js';
-import { messageOf } from '../core/errors.js';
+import type { CancelTimer, Clock } from '../core/index.js';
+import { messageOf } from '../core/index.js';
 import type { CheckRunner } from './checker.js';
-import { keyOf, type ProbeKey } from './config.js';
+import { keyOf, type ProbeKey } from './probes.js';
 import { DueQueue } from './due-queue.js';
 import type { HealthMetrics } from './metrics.js';
 import type { CheckResult, HealthProbe, ProbeHealth } from './types.js';

@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../core/index.js';
 import type { ProbeTarget } from './types.js';
 
 /** Raised inside a session when its deadline passes; mapped to reason `timeout`. */

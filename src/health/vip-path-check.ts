@@ -12,7 +12,7 @@
  * is logged once per server and reason, and is counted. Enabled mode fails it with the reason.
  */
 import type { Logger } from 'pino';
-import { messageOf } from '../core/errors.js';
+import { messageOf } from '../core/index.js';
 import {
   NativeUnavailableError,
   SyscallError,

@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import { LvsError } from '../core/errors.js';
+import { LvsError } from '../core/index.js';
 import type { DestKey, Op, OpKind, ServiceKey } from './types.js';
 
 /**

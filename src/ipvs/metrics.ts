@@ -1,5 +1,5 @@
 import { exponentialBuckets, type Registry } from 'prom-client';
-import { metricsOn, type MetricDefiner } from '../metrics/define.js';
+import { metricsOn, type MetricDefiner } from '../metrics/index.js';
 import type { OpResult } from './client.js';
 
 /**

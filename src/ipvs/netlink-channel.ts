@@ -1,6 +1,6 @@
 import { constants } from 'node:os';
 import { RawNetlinkSocket } from 'netlink';
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../core/index.js';
 import * as K from './constants.js';
 import { IpvsError, IpvsTransportError, type IpvsObject, type IpvsOperation } from './errors.js';
 import { MessageWriter, errorOf, parseMessages, type NetlinkMessage } from './netlink-wire.js';

@@ -1,4 +1,4 @@
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../core/index.js';
 import * as K from './constants.js';
 import { decodeDaemon, decodeInfo, decodeObservedDestination, decodeObservedService, decodeTimeouts } from './codec.js';
 import type { DumpOptions, OpResult, IpvsClient } from './client.js';

@@ -1,4 +1,4 @@
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../core/index.js';
 import { IpvsRecordError, systemErrnoName } from './errors.js';
 import { formatServiceKey } from './format.js';
 import type { IpvsMetrics } from './metrics.js';

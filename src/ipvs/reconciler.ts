@@ -1,5 +1,4 @@
-import type { CancelTimer, Clock } from '../core/clock.js';
-import type { Logger } from '../core/logger.js';
+import type { CancelTimer, Clock, Logger } from '../core/index.js';
 import type { IpvsClient, OpResult } from './client.js';
 import { DEFAULT_DRAIN_POLICY, type DrainPolicy } from './drain.js';
 import type { IpvsMetrics } from './metrics.js';

@@ -12,7 +12,7 @@ import {
   writeServiceKeyNest,
   writeTimeouts,
 } from './codec.js';
-import { assertNever } from '../core/errors.js';
+import { assertNever } from '../core/index.js';
 import { IpvsDecodeError } from './errors.js';
 import { parseAttrs, parseGenl, read, type MessageWriter, type NetlinkMessage } from './netlink-wire.js';
 import type { Op, ServiceKey, SyncDaemon, Timeouts, ZeroTarget } from './types.js';

@@ -1,5 +1,5 @@
 import { parseIP } from '../net/index.js';
-import { quoted } from '../core/clip.js';
+import { quoted } from '../core/index.js';
 import { addressFamilyOf } from './address.js';
 import * as K from './constants.js';
 import type { AddressFamily, ForwardingMethod, Protocol, ServiceKey, TunnelType } from './types.js';

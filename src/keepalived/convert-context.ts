@@ -1,5 +1,5 @@
 import { formatDurationMs, parseAddressWithPrefix, parseIP, type ParsedIP } from '../api/index.js';
-import { clip } from '../core/clip.js';
+import { clip } from '../core/index.js';
 import type { Statement } from './block-tree.js';
 import type { DiagnosticSink, SourcePos } from './diagnostics.js';
 import { KEEPALIVED_KEYWORDS, NOT_CARRIED_REASONS, SUPERSEDED } from './keywords.js';

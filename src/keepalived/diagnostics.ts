@@ -3,7 +3,7 @@
  * file, line and column it is about, a stable code (tests match on it) and a sentence that
  * says what happened and why.
  */
-import { clip } from '../core/clip.js';
+import { clip } from '../core/index.js';
 
 /** `error`: the input cannot be carried as written. `warning`: something is not carried.
  * `note`: a setting whose job the project does another way; nothing is lost. */

@@ -1,4 +1,4 @@
-import { LvsError } from '../core/errors.js';
+import { LvsError } from '../core/index.js';
 
 /**
  * Errors of the keepalived importer. Parsing and conversion report problems as diagnostics;

@@ -1,5 +1,5 @@
 import { globSync } from 'node:fs';
-import { readRegularFile } from '../core/regular-file.js';
+import { readRegularFile } from '../core/index.js';
 import type { SourceReader } from './parse.js';
 
 /**

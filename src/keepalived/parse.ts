@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { clip } from '../core/clip.js';
+import { clip } from '../core/index.js';
 import { TreeBuilder, type Statement } from './block-tree.js';
 import { applyConditional, parseRepetition } from './conditionals.js';
 import { DiagnosticSink, type Diagnostic, type SourcePos } from './diagnostics.js';

@@ -1,4 +1,4 @@
-import { LvsError } from '../core/errors.js';
+import { LvsError } from '../core/index.js';
 
 /** A request to the API server failed; `status` is the HTTP status when there was one. */
 export class KubeApiError extends LvsError {

@@ -1,9 +1,10 @@
 import { EventsV1Api, V1MicroTime, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { API_VERSION } from '../api/index.js';
-import type { Clock } from '../core/clock.js';
-import { messageOf } from '../core/errors.js';
-import { formatRef, type LvsObjectRef } from './object-ref.js';
+import type { Clock } from '../core/index.js';
+import { messageOf } from '../core/index.js';
+import { formatRef } from '../model/index.js';
+import type { LvsObjectRef } from './object-ref.js';
 
 /** Normal for transitions, Warning for anything a human should look at. */
 export type EventType = 'Normal' | 'Warning';

@@ -1,6 +1,7 @@
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError } from './errors.js';
-import { customObjectCoordinates, formatRef, type LvsObjectRef } from './object-ref.js';
+import { formatRef } from '../model/index.js';
+import { customObjectCoordinates, type LvsObjectRef } from './object-ref.js';
 import { statusCodeOf } from './status-writer.js';
 
 /** Held on our objects until every node has removed what it programmed for them. */

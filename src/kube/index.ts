@@ -17,7 +17,3 @@ export * from './resilient-informer.js';
 export * from './status-writer.js';
 export * from './kube-config.js';
 export * from './node-status.js';
-export * from './node-events.js';
-export * from './director-realservers.js';
-export * from './vip-acceptance.js';
-export * from './command-conditions.js';

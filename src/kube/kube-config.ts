@@ -1,5 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { LvsError } from '../core/errors.js';
+import { LvsError } from '../core/index.js';
 
 /** No cluster to talk to: neither a kubeconfig nor an in-cluster service account. */
 export class KubeConfigError extends LvsError {

@@ -1,7 +1,7 @@
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { CancelTimer, Clock } from '../core/clock.js';
-import { messageOf } from '../core/errors.js';
+import type { CancelTimer, Clock } from '../core/index.js';
+import { messageOf } from '../core/index.js';
 import { decideLease, sameRecord, type LeaseObservation, type LeaseRecord } from './lease-decision.js';
 import { statusCodeOf } from './status-writer.js';
 

@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { metricsOn } from '../metrics/define.js';
+import { metricsOn } from '../metrics/index.js';
 
 /** Why an informer listed the collection again. */
 export type RelistReason = 'start' | 'gone' | 'resync' | 'errors';

@@ -1,11 +1,8 @@
 import { API_VERSION, kindInfo, type Kind } from '../api/index.js';
+import type { ObjectRef } from '../model/index.js';
 
-/** One of our objects, by identity. */
-export interface LvsObjectRef {
-  readonly kind: Kind;
-  readonly namespace: string;
-  readonly name: string;
-  /** Set when known; Events and owner references carry it. */
+/** One of our objects, by identity, with its uid when known (Events and owner references carry it). */
+export interface LvsObjectRef extends ObjectRef {
   readonly uid?: string;
 }
 
@@ -15,9 +12,4 @@ export function customObjectCoordinates(kind: Kind): { group: string; version: s
   if (!info) throw new TypeError(`not a kind of ${API_VERSION}: ${kind}`);
   const [group = '', version = ''] = API_VERSION.split('/');
   return { group, version, plural: info.plural };
-}
-
-/** "VirtualServer ns/name", for logs and keys. */
-export function formatRef(ref: LvsObjectRef): string {
-  return `${ref.kind} ${ref.namespace}/${ref.name}`;
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { CancelTimer, Clock } from '../core/clock.js';
-import { messageOf } from '../core/errors.js';
+import type { CancelTimer, Clock } from '../core/index.js';
+import { messageOf } from '../core/index.js';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { KubeGoneError, KubeStallError } from './errors.js';
 import { isGone, type ListWatchClient, type WatchEvent, type WatchHandle } from './list-watch.js';

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { API_VERSION } from '../api/index.js';
 import { canonicalJson } from './canonical-json.js';
 import { KubeApiError } from './errors.js';
-import { customObjectCoordinates, formatRef, type LvsObjectRef } from './object-ref.js';
+import { formatRef } from '../model/index.js';
+import { customObjectCoordinates, type LvsObjectRef } from './object-ref.js';
 
 /** Port: server-side apply of a status, under one field manager. */
 export interface StatusApplier {

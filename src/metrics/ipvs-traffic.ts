@@ -1,7 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { messageOf } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
-import type { IpvsClient } from '../ipvs/client.js';
+import { messageOf } from '../core/index.js';
+import type { Logger } from '../core/index.js';
+import type { IpvsClient } from '../ipvs/index.js';
 import type { ObservedDestination, ObservedService, Stats } from '../ipvs/types.js';
 
 /**

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import type { Logger } from '../core/logger.js';
+import type { Logger } from '../core/index.js';
 
 /** Why the process is not ready yet: an empty list means ready. */
 export type ReadinessProbe = () => readonly string[];

@@ -8,7 +8,7 @@
  */
 import { posix } from 'node:path';
 import { argvProblem } from '../api/index.js';
-import { quoted } from '../core/clip.js';
+import { quoted } from '../core/index.js';
 
 /** Who may run what. */
 export type CommandPolicy =

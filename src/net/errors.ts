@@ -1,4 +1,4 @@
-import { LvsError } from '../core/errors.js';
+import { LvsError } from '../core/index.js';
 import type { ProcessResult } from './process-runner.js';
 import { sysctlName, type SysctlPath } from './sysctls.js';
 

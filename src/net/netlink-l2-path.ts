@@ -1,5 +1,5 @@
 import { createRtNetlink, FlagsNew, type RtNetlinkSocket, type rt } from 'netlink';
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../core/index.js';
 import { NetlinkError } from './errors.js';
 import { formatIp, parseIP } from './ip-codec.js';
 import type { L2Path, L2Paths } from './l2-path.js';

@@ -13,8 +13,8 @@
  * the group holds whatever the program started too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Clock } from '../core/clock.js';
-import { quoted } from '../core/clip.js';
+import type { Clock } from '../core/index.js';
+import { quoted } from '../core/index.js';
 import { ANY_COMMAND, refusalOf, type CommandPolicy, type CommandRefusal } from './command-policy.js';
 import { scriptInsecurity } from './script-security.js';
 

@@ -5,7 +5,7 @@
  * saw it. One filtered AF_PACKET socket per interface and family serves every probe; answers
  * are matched to probes by (VIP, port, our port, acknowledged sequence number).
  */
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../core/index.js';
 import { encodeBpf, probeAnswerFilter } from './bpf.js';
 import { ETH_P_IPV6, parseMac } from './frames.js';
 import { canonicalIp } from './ip-codec.js';

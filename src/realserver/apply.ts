@@ -5,8 +5,8 @@
  * restored while a VIP could not be removed (the backend would answer ARP for the VIP and take
  * the clients' traffic from the director: the LVS-DR "ARP problem", seed 001).
  */
-import type { Logger } from '../core/logger.js';
-import { messageOf } from '../core/errors.js';
+import type { Logger } from '../core/index.js';
+import { messageOf } from '../core/index.js';
 import { ChangeSkippedError } from './errors.js';
 import type { RealserverMetrics } from './metrics.js';
 import { isKernelWrite, nextState, type Op } from './plan.js';

@@ -1,43 +1,20 @@
 /**
- * Pure selection: from validated VirtualServers and RealServers and this node's identity, the
- * VIPs this node must accept and how (DESIGN.md, the realserver role). No I/O.
+ * Pure selection: from the model's services and this node's identity, the VIPs this node must
+ * accept and how (DESIGN.md, the realserver role). No I/O.
  */
-import {
-  matchesSelector,
-  OPEN_VIP_POLICY,
-  parseIP,
-  VIP_DENIED,
-  vipRefusal,
-  type VipPolicy,
-  type InlineRealServer,
-  type RealServer,
-  type RealServerSpec,
-  type VirtualServer,
-} from '../api/index.js';
-import {
-  formatRef,
-  type AcceptEntry,
-  type AcceptMode,
-  type Issue,
-  type L4Protocol,
-  type NodeIdentity,
-  type ObjectRef,
-} from './types.js';
+import { OPEN_VIP_POLICY, VIP_DENIED, vipRefusal, type VipPolicy } from '../api/index.js';
+import type { ParsedIP } from '../api/index.js';
+import { formatRef, type BackendModel, type Model, type ObjectRef, type ServiceModel } from '../model/index.js';
+import type { AcceptEntry, AcceptMode, Issue, L4Protocol, NodeIdentity } from './types.js';
 
-/** The objects the selection reads. */
-export interface DesiredInput {
-  readonly virtualServers: readonly VirtualServer[];
-  readonly realServers: readonly RealServer[];
-}
+/** What the selection reads: the model's services and RealServer objects. */
+export type DesiredInput = Pick<Model, 'services' | 'realServers'>;
 
 /** The selection's result: entries to apply and issues per object. */
 export interface DesiredAcceptance {
   readonly entries: readonly AcceptEntry[];
   readonly issues: readonly Issue[];
 }
-
-/** The acceptVIP block when a real server has none (the schema's defaults). */
-export const DEFAULT_ACCEPT_VIP = { mode: 'Loopback', device: 'lo', perPort: false } as const;
 
 /** Prefix of the ipip devices this role creates for Tunnel when no device is named. */
 export const TUNNEL_DEVICE_PREFIX = 'lvsip-';
@@ -46,53 +23,31 @@ export const TUNNEL_DEVICE_PREFIX = 'lvsip-';
  * The ipip device for a local IPv4 address: `lvsip-` and the address in hex (14 bytes, within
  * IFNAMSIZ), so one address always maps to the same device across restarts.
  */
-export function tunnelDeviceName(localAddress: string): string {
-  const bytes = parseIP(localAddress)?.bytes ?? new Uint8Array(4);
-  return TUNNEL_DEVICE_PREFIX + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+export function tunnelDeviceName(local: ParsedIP): string {
+  return TUNNEL_DEVICE_PREFIX + Array.from(local.bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-const L4_PROTOCOLS: Readonly<Record<VirtualServer['spec']['protocol'], L4Protocol>> = {
+const L4_PROTOCOLS: Readonly<Record<ServiceModel['protocol'], L4Protocol>> = {
   TCP: 'tcp',
   UDP: 'udp',
   SCTP: 'sctp',
 };
 
-interface Backend {
-  readonly spec: InlineRealServer | RealServerSpec;
-  /** The RealServer object, or undefined when written inline. */
-  readonly object?: ObjectRef;
-  /** Path of its acceptVIP block, inside the object that holds it. */
-  readonly holder: ObjectRef;
-  readonly path: string;
+/** "spec.realServers[0].acceptVIP": a field path as the realserver role's issues print it. */
+function pathText(path: readonly (string | number)[]): string {
+  return path.reduce<string>((out, p) => (typeof p === 'number' ? `${out}[${p}]` : out ? `${out}.${p}` : p), '');
 }
 
-const refOf = (o: VirtualServer | RealServer): ObjectRef => ({
-  kind: o.kind,
-  namespace: o.metadata.namespace,
-  name: o.metadata.name,
-});
-
-function backendsOf(vs: VirtualServer, realServers: readonly RealServer[]): Backend[] {
-  const vsRef = refOf(vs);
-  const inline = (vs.spec.realServers ?? []).map((spec, i): Backend => ({
-    spec,
-    holder: vsRef,
-    path: `spec.realServers[${i}].acceptVIP`,
-  }));
-  const selector = vs.spec.realServerSelector;
-  const selected = selector
-    ? realServers
-        .filter((r) => r.metadata.namespace === vs.metadata.namespace && matchesSelector(selector, r.metadata.labels))
-        .map((r): Backend => ({ spec: r.spec, object: refOf(r), holder: refOf(r), path: 'spec.acceptVIP' }))
-    : [];
-  return [...inline, ...selected];
-}
+/** Where a backend's acceptVIP block is, inside the object that holds it. */
+const acceptPath = (b: BackendModel): string => `${pathText(b.path)}.acceptVIP`;
 
 /** True when a real server is this node's: its `node`, or without one, one of the node's addresses. */
-export function isOwnRealServer(spec: Pick<RealServerSpec, 'node' | 'address'>, node: NodeIdentity): boolean {
-  if (spec.node !== undefined) return spec.node === node.nodeName;
-  const ip = parseIP(spec.address);
-  return ip !== undefined && node.localAddresses.has(ip.text);
+export function isOwnRealServer(
+  server: { readonly node?: string; readonly address: ParsedIP },
+  node: NodeIdentity,
+): boolean {
+  if (server.node !== undefined) return server.node === node.nodeName;
+  return node.localAddresses.has(server.address.text);
 }
 
 /** Who first claimed a VIP, and how, for conflict messages. */
@@ -115,40 +70,40 @@ interface Acceptance {
 }
 
 /** The resolved acceptance of a backend of this node, nothing (NAT, None), or why not. */
-function acceptanceOf(vs: VirtualServer, b: Backend): Acceptance | Issue | undefined {
-  const forwarding = b.spec.forwarding ?? vs.spec.forwarding;
-  const accept = b.spec.acceptVIP ?? DEFAULT_ACCEPT_VIP;
+function acceptanceOf(svc: ServiceModel, b: BackendModel): Acceptance | Issue | undefined {
+  const forwarding = b.forwarding;
+  const accept = b.acceptVIP;
   if (forwarding === 'NAT' || accept.mode === 'None') return undefined;
   const unsupported = (message: string): Issue => ({
     object: b.holder,
-    path: `${b.path}.mode`,
+    path: `${acceptPath(b)}.mode`,
     reason: 'AcceptModeUnsupported',
     message,
   });
-  if (vs.spec.fwmark !== undefined) {
+  if (svc.fwmark !== undefined) {
     return {
-      object: refOf(vs),
+      object: svc.ref,
       path: 'spec.fwmark',
       reason: 'FwmarkVipsUnknown',
       message:
         'a fwmark service does not name its VIPs, so the realserver role cannot accept them: list addresses, or set acceptVIP mode None and accept the VIPs by hand',
     };
   }
-  const local = parseIP(b.spec.address);
+  const local = b.key.address;
   if (accept.mode === 'Tunnel' && forwarding !== 'TUN') {
     return unsupported(`acceptVIP mode Tunnel needs forwarding TUN, not ${forwarding}`);
   }
-  if (accept.mode === 'Tunnel' && local?.family !== 4) {
-    return unsupported(`acceptVIP mode Tunnel is ipip, which needs an IPv4 real server address, not ${b.spec.address}`);
+  if (accept.mode === 'Tunnel' && local.family !== 4) {
+    return unsupported(`acceptVIP mode Tunnel is ipip, which needs an IPv4 real server address, not ${local.text}`);
   }
-  const localText = local?.text ?? b.spec.address;
+  const localText = local.text;
   switch (accept.mode) {
     case 'IptablesRedirect':
       return { mode: accept.mode, device: '', perPort: accept.perPort, local: localText };
     case 'Tunnel':
       return {
         mode: accept.mode,
-        device: accept.device === 'lo' ? tunnelDeviceName(localText) : accept.device,
+        device: accept.device === 'lo' ? tunnelDeviceName(local) : accept.device,
         perPort: false,
         local: localText,
       };
@@ -184,22 +139,25 @@ export function selectEntries(
     issued.add(key);
   };
 
-  for (const vs of input.virtualServers) {
-    for (const b of backendsOf(vs, input.realServers)) {
-      if (!isOwnRealServer(b.spec, node)) continue;
-      const acc = acceptanceOf(vs, b);
+  for (const svc of input.services) {
+    const vsRef = svc.ref;
+    for (const b of svc.backends) {
+      if (!isOwnRealServer({ address: b.key.address, ...(b.node === undefined ? {} : { node: b.node }) }, node))
+        continue;
+      const holder = b.holder;
+      const path = acceptPath(b);
+      const acc = acceptanceOf(svc, b);
       if (acc === undefined) continue;
       if (isIssue(acc)) {
         issue(acc);
         continue;
       }
-      for (const [i, a] of (vs.spec.addresses ?? []).entries()) {
-        const vip = parseIP(a.ip);
-        if (!vip) continue;
-        const refusal = vipRefusal(policy, vip.text);
+      for (const [i, a] of svc.addresses.entries()) {
+        const vip = a.ip;
+        const refusal = vipRefusal(policy, { ip: vip, prefixLength: vip.family === 4 ? 32 : 128 });
         if (refusal) {
           issue({
-            object: refOf(vs),
+            object: vsRef,
             path: `spec.addresses[${i}].ip`,
             reason: VIP_DENIED,
             message: refusal,
@@ -209,8 +167,8 @@ export function selectEntries(
         }
         if (acc.mode === 'Tunnel' && vip.family !== 4) {
           issue({
-            object: b.holder,
-            path: `${b.path}.mode`,
+            object: holder,
+            path: `${path}.mode`,
             reason: 'AcceptModeUnsupported',
             message: `acceptVIP mode Tunnel is ipip, which carries IPv4 only; VIP ${vip.text} is IPv6`,
             vip: vip.text,
@@ -219,14 +177,14 @@ export function selectEntries(
           });
           continue;
         }
-        const claim: Claim = { mode: acc.mode, device: acc.device, perPort: acc.perPort, by: b.holder };
+        const claim: Claim = { mode: acc.mode, device: acc.device, perPort: acc.perPort, by: holder };
         const prev = claims.get(vip.text);
         if (prev && (prev.mode !== claim.mode || prev.device !== claim.device || prev.perPort !== claim.perPort)) {
           issue({
-            object: b.holder,
-            path: b.path,
+            object: holder,
+            path,
             reason: 'AcceptModeConflict',
-            message: `VIP ${vip.text} is already accepted with ${describeClaim(prev)} for ${formatRef(prev.by)}; ${formatRef(b.holder)} asks for ${describeClaim(claim)}`,
+            message: `VIP ${vip.text} is already accepted with ${describeClaim(prev)} for ${formatRef(prev.by)}; ${formatRef(holder)} asks for ${describeClaim(claim)}`,
             vip: vip.text,
             mode: acc.mode,
             address: acc.local,
@@ -237,14 +195,14 @@ export function selectEntries(
         entries.push({
           vip: vip.text,
           family: vip.family,
-          protocol: L4_PROTOCOLS[vs.spec.protocol],
+          protocol: L4_PROTOCOLS[svc.protocol],
           port: a.port,
           mode: acc.mode,
           device: acc.device,
           perPort: acc.perPort,
           localAddress: acc.local,
-          virtualServer: refOf(vs),
-          ...(b.object ? { realServer: b.object } : {}),
+          virtualServer: vsRef,
+          ...(b.realServer ? { realServer: b.realServer } : {}),
         });
       }
     }

@@ -2,7 +2,7 @@
  * The realserver role's error catalogue; callers and tests match on `code`. Failures of the
  * edges themselves are src/net's (SysctlError, CommandError).
  */
-import { LvsError } from '../core/errors.js';
+import { LvsError } from '../core/index.js';
 
 /** The kernel has no such device type (dummy or ipip not built, no module). */
 export class DeviceKindUnsupportedError extends LvsError {

@@ -14,3 +14,4 @@ export type { Devices, DeviceEntry } from './devices.js';
 export type { StateStore } from './state-store.js';
 export { DEFAULT_STATE_PATH } from './state-store.js';
 export { ChangeSkippedError, DeviceConflictError, DeviceKindUnsupportedError, StateCorruptError } from './errors.js';
+export { realserverStatusItems } from './status-items.js';

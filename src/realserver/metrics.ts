@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { metricsOn, type MetricDefiner } from '../metrics/define.js';
+import { metricsOn, type MetricDefiner } from '../metrics/index.js';
 import type { OpName } from './plan.js';
 import type { AcceptMode } from './types.js';
 

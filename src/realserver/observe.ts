@@ -1,5 +1,5 @@
 /** The observe step: one dump of each port, joined into the planner's {@link Observed}. */
-import { messageOf } from '../core/errors.js';
+import { messageOf } from '../core/index.js';
 import type { ObservedAddress, Observed } from './plan.js';
 import { ownedLabelOf } from './plan.js';
 import type { RealserverPorts } from './ports.js';

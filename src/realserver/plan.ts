@@ -11,7 +11,7 @@ import type { RealserverState } from './state.js';
 import { withAddress, withDevice, withoutAddress, withoutDevice, withoutSysctl, withSysctl } from './state.js';
 import type { AddressKey, DeviceSpec, RedirectRule, SysctlKey } from './types.js';
 import { keyOf } from './types.js';
-import { assertNever } from '../core/errors.js';
+import { assertNever } from '../core/index.js';
 
 /** The tag of our IPv4 address labels: `lo:lvs`, `<device>:lvs` (src/net ownerLabel). */
 export const OWNER_TAG = 'lvs';

@@ -4,9 +4,9 @@
  * address and sysctls in the next), at most {@link MAX_ROUNDS} rounds. A failed change is not
  * retried within the pass; the next pass retries it.
  */
-import type { Logger } from '../core/logger.js';
-import { messageOf } from '../core/errors.js';
-import type { RealServer, VipPolicy, VirtualServer } from '../api/index.js';
+import type { Logger } from '../core/index.js';
+import { messageOf } from '../core/index.js';
+import type { VipPolicy } from '../api/index.js';
 import { applyOps, type Failure } from './apply.js';
 import { isOwnRealServer, selectEntries, type DesiredInput } from './desired.js';
 import type { RealserverMetrics } from './metrics.js';
@@ -145,7 +145,7 @@ export class RealserverReconciler {
   }
 
   private realServerVips(
-    realServers: readonly RealServer[],
+    realServers: DesiredInput['realServers'],
     vips: readonly VipStatus[],
     issues: readonly Issue[],
     observed: Observed | undefined,
@@ -157,9 +157,9 @@ export class RealserverReconciler {
     const isRef = (a: ObjectRef | undefined, b: ObjectRef): boolean =>
       a !== undefined && a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
     return realServers
-      .filter((r) => isOwnRealServer(r.spec, node))
+      .filter((r) => isOwnRealServer(r, node))
       .map((r) => {
-        const ref: ObjectRef = { kind: 'RealServer', namespace: r.metadata.namespace, name: r.metadata.name };
+        const ref = r.ref;
         const out: RealServerVips['vips'][number][] = vips
           .filter((v) => isRef(v.realServer, ref))
           .map((v) => ({
@@ -215,12 +215,4 @@ export class RealserverReconciler {
       this.opts.log.error({ err: messageOf(err) }, 'realserver state not saved; retrying next pass');
     }
   }
-}
-
-/** The validated objects a pass reads, picked out of a mixed list. */
-export function desiredInputOf(objects: readonly { readonly kind: string }[]): DesiredInput {
-  return {
-    virtualServers: objects.filter((o): o is VirtualServer => o.kind === 'VirtualServer'),
-    realServers: objects.filter((o): o is RealServer => o.kind === 'RealServer'),
-  };
 }

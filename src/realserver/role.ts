@@ -3,12 +3,13 @@
  * the latest objects, a periodic resync that corrects drift and retries failures, start/stop.
  */
 import type { Registry } from 'prom-client';
-import type { LvsObject, VipPolicy } from '../api/index.js';
-import { systemClock, type CancelTimer, type Clock } from '../core/clock.js';
-import type { Logger } from '../core/logger.js';
+import type { VipPolicy } from '../api/index.js';
+import { systemClock, type CancelTimer, type Clock } from '../core/index.js';
+import type { Logger } from '../core/index.js';
 import { RealserverMetrics } from './metrics.js';
 import type { RealserverPorts } from './ports.js';
-import { desiredInputOf, RealserverReconciler, type PassReport } from './reconciler.js';
+import { EMPTY_MODEL } from '../model/index.js';
+import { RealserverReconciler, type PassReport } from './reconciler.js';
 import type { DesiredInput } from './desired.js';
 
 /** How RealserverRole is built. */
@@ -29,10 +30,10 @@ export interface RealserverRoleOptions {
  * Makes this node accept the VIPs of the DR and TUN VirtualServers that send to it.
  *
  * - `start()` loads what a previous run recorded; nothing is changed until the first `sync`.
- * - `sync(objects)` takes every validated VirtualServer and RealServer (other kinds are
+ * - `sync(model)` takes the model of every validated VirtualServer and RealServer (other kinds are
  *   ignored) once the source has seen them all, and resolves with the report of a pass that
  *   saw them. Calls during a pass merge into one follow-up pass with the latest objects.
- *   `sync([])` removes everything the role created and restores the sysctls it changed.
+ *   `sync(EMPTY_MODEL)` removes everything the role created and restores the sysctls it changed.
  * - `stop()` ends the periodic resync and waits for a running pass. It leaves the node as it
  *   is: VIPs stay so connections survive a restart, and the next start adopts them.
  */
@@ -70,9 +71,9 @@ export class RealserverRole {
     await this.reconciler.load();
   }
 
-  /** Sets the desired objects and runs a pass (merged with any pass already waiting). */
-  sync(objects: readonly LvsObject[]): Promise<PassReport> {
-    this.latest = desiredInputOf(objects);
+  /** Sets the desired model and runs a pass (merged with any pass already waiting). */
+  sync(model: DesiredInput): Promise<PassReport> {
+    this.latest = model;
     return this.schedule();
   }
 
@@ -102,7 +103,7 @@ export class RealserverRole {
   }
 
   private runPass(): Promise<PassReport> {
-    const input = this.latest ?? { virtualServers: [], realServers: [] };
+    const input = this.latest ?? EMPTY_MODEL;
     const p: Promise<PassReport> = this.reconciler.pass(input).then(
       (report) => {
         this.last = report;

@@ -3,7 +3,7 @@
  * everything it needs (RealServer.status.vips), judged on a fresh observation, with the reason
  * and the error of the failed change when it does not.
  */
-import { messageOf } from '../core/errors.js';
+import { messageOf } from '../core/index.js';
 import type { Failure } from './apply.js';
 import { objectKeyOf } from './apply.js';
 import type { Observed } from './plan.js';

@@ -3,6 +3,7 @@
  * the kernel objects that takes, and the typed keys the planner, the fakes and status share.
  */
 
+import type { ObjectRef } from '../model/index.js';
 import type { L4Protocol, RedirectRule, SysctlPath } from '../net/index.js';
 
 export type { L4Protocol, RedirectRule } from '../net/index.js';
@@ -10,17 +11,7 @@ export type { L4Protocol, RedirectRule } from '../net/index.js';
 /** How a backend accepts a VIP (the API's acceptVIP modes, without None: nothing to do). */
 export type AcceptMode = 'Loopback' | 'IptablesRedirect' | 'Tunnel';
 
-/** An API object, by kind, namespace and name. */
-export interface ObjectRef {
-  readonly kind: 'VirtualServer' | 'RealServer';
-  readonly namespace: string;
-  readonly name: string;
-}
-
-/** `Kind ns/name`, for messages and logs. */
-export function formatRef(ref: ObjectRef): string {
-  return `${ref.kind} ${ref.namespace}/${ref.name}`;
-}
+export { formatRef, type ObjectRef } from '../model/index.js';
 
 /** What this node must do for one VIP:port of one service sending to one of its real servers. */
 export interface AcceptEntry {

@@ -1,8 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import type { Registry } from 'prom-client';
-import type { Clock, CancelTimer } from '../core/clock.js';
-import { messageOf } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
+import type { Clock, CancelTimer, Logger } from '../core/index.js';
+import { messageOf } from '../core/index.js';
 import { EMPTY_SNAPSHOT, mergeWithLastGood, type ManifestSnapshot } from './last-good.js';
 import { loadManifestPaths } from './manifest-files.js';
 import { formatDiagnostic } from './manifest-set.js';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { SECRET_TYPE } from '../api/index.js';
-import { messageOf } from '../core/errors.js';
+import { messageOf } from '../core/index.js';
 import type { ResilientInformer, StoredObject } from '../kube/index.js';
 
 /**

@@ -13,7 +13,7 @@ import {
   type ValidationResult,
   type VrrpGroup,
 } from '../api/index.js';
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../core/index.js';
 import {
   createListWatchClient,
   ResilientInformer,

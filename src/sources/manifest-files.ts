@@ -1,7 +1,6 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import { clip } from '../core/clip.js';
-import { fileKind, readRegularFile, type FileType } from '../core/regular-file.js';
+import { clip, fileKind, readRegularFile, type FileType } from '../core/index.js';
 import { parseManifestText, type ManifestDocument, type TextDiagnostic } from './manifest-text.js';
 
 const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];

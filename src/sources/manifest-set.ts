@@ -1,4 +1,4 @@
-import { clip } from '../core/clip.js';
+import { clip } from '../core/index.js';
 import { crossCheck, formatPath, validateObject, type ManifestObject, type Severity } from '../api/index.js';
 import type { ManifestDocument, TextDiagnostic } from './manifest-text.js';
 

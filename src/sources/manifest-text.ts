@@ -7,7 +7,7 @@ import {
   type ErrorCode,
   type Node as YamlNode,
 } from 'yaml';
-import { messageOf } from '../core/errors.js';
+import { messageOf } from '../core/index.js';
 
 /** One YAML document of a manifest file, with a way to find the line of any field in it. */
 export interface ManifestDocument {

@@ -1,4 +1,4 @@
-import { LvsError } from '../core/errors.js';
+import { LvsError } from '../core/index.js';
 
 /** A VRRP socket could not be opened or configured. */
 export class TransportError extends LvsError {

@@ -1,3 +1,4 @@
+import { EventStream } from '../core/index.js';
 import type { TransitionReason } from './machine.js';
 import type { VrrpStateName } from './types.js';
 
@@ -29,18 +30,5 @@ export type VrrpEvent =
       readonly at: number;
     };
 
-/** A synchronous in-process event stream; listeners are copied before each emit. */
-export class VrrpEventStream {
-  private readonly listeners = new Set<(e: VrrpEvent) => void>();
-
-  subscribe(listener: (e: VrrpEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
-  }
-
-  emit(e: VrrpEvent): void {
-    for (const l of [...this.listeners]) l(e);
-  }
-}
+/** The speaker's events (src/core EventStream). */
+export class VrrpEventStream extends EventStream<VrrpEvent> {}

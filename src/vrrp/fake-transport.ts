@@ -1,4 +1,4 @@
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../core/index.js';
 import { isMulticast } from './accept.js';
 import type { AdvertTransport, ReceivedPacket, TransportOptions } from './transport.js';
 import type { Checked } from './types.js';

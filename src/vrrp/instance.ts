@@ -4,9 +4,8 @@
  * Address changes and announcements run in order on one promise chain, so a release never
  * overtakes the takeover before it.
  */
-import type { CancelTimer, Clock } from '../core/clock.js';
-import { assertNever } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
+import type { CancelTimer, Clock, Logger } from '../core/index.js';
+import { assertNever } from '../core/index.js';
 import type { AddressSpec, Addresses, AnnounceLink, ProcessRunner, VipFilter } from '../net/index.js';
 import { encodeAdvert } from './codec.js';
 import { VRRP_MCAST_ADDR4, VRRP_MCAST_ADDR6 } from './constants.js';

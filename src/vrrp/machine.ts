@@ -5,7 +5,7 @@
  * Where the RFC leaves a choice, keepalived 2.2.7's vrrp.c is followed and cited.
  */
 import { compareIp } from '../net/ip-codec.js';
-import { assertNever } from '../core/errors.js';
+import { assertNever } from '../core/index.js';
 import { VRRP_HANDOVER_MARGIN_MS, VRRP_PRIO_OWNER, VRRP_PRIO_STOP } from './constants.js';
 import { masterDownIntervalMs, skewTimeMs } from './timers.js';
 import type { GarpConfig, VrrpStateName, VrrpVersion } from './types.js';

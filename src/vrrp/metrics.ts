@@ -1,5 +1,5 @@
 import type { Counter, Registry } from 'prom-client';
-import { metricsOn, type MetricDefiner } from '../metrics/define.js';
+import { metricsOn, type MetricDefiner } from '../metrics/index.js';
 import { DROP_REASONS, type DropReason, type VrrpStateName } from './types.js';
 
 const STATES: readonly VrrpStateName[] = ['initialize', 'backup', 'master', 'fault'];

@@ -3,8 +3,7 @@
  * `timeoutMs` (a timeout is a failure), with rise/fall counting from tracking.ts. Scripts are
  * keyed by name, so instances sharing one run it once.
  */
-import type { CancelTimer, Clock } from '../core/clock.js';
-import type { Logger } from '../core/logger.js';
+import type { CancelTimer, Clock, Logger } from '../core/index.js';
 import type { ProcessRunner } from '../net/index.js';
 import { initialScriptState, recordScriptResult, type ScriptState } from './tracking.js';
 import type { TrackScript } from './types.js';

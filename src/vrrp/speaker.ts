@@ -7,9 +7,8 @@
  * `shutdown`), and releases them before `stop()` resolves.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { Clock } from '../core/clock.js';
-import { LogRateLimit } from '../core/log-rate-limit.js';
-import type { Logger } from '../core/logger.js';
+import type { Clock, Logger } from '../core/index.js';
+import { LogRateLimit } from '../core/index.js';
 import type { Registry } from 'prom-client';
 import { canonicalIp } from '../net/ip-codec.js';
 import {

@@ -7,8 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { writeFileAtomic } from '../core/atomic-file.js';
-import { LvsError } from '../core/errors.js';
+import { writeFileAtomic, LvsError } from '../core/index.js';
 
 /** One address the speaker added. */
 export interface OwnedVip {

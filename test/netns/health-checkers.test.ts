@@ -11,9 +11,10 @@ import { HealthCheckSchema, type HealthCheckInput } from '../../src/api/index.js
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createSystemCheckRunner, type SystemCheckRunner } from '../../src/health/check-runner.js';
-import { normaliseCheck } from '../../src/health/config.js';
 import { createNotifyRunner } from '../../src/health/notify-command.js';
 import type { CheckResult } from '../../src/health/types.js';
+import { normaliseCheck } from '../../src/model/index.js';
+import { ip } from '../support/address.js';
 import { HealthLab } from '../support/health-lab.js';
 import { checkRunnerContract } from '../support/health-runner-contract.js';
 import { waitFor } from '../support/netns.js';
@@ -35,7 +36,7 @@ describeAsRoot('health checkers against real servers', () => {
   /** One attempt of a check of the backend (or `address`) on `port`. */
   async function attempt(input: HealthCheckInput, port = 80, address?: string): Promise<CheckResult> {
     const parsed = HealthCheckSchema.parse({ timeout: '400ms', ...input });
-    const r = normaliseCheck(parsed, { address: address ?? lab.backendIp(0), port });
+    const r = normaliseCheck(parsed, { address: ip(address ?? lab.backendIp(0)), port });
     if (!r.ok) throw new Error(JSON.stringify(r.issues));
     return runner.run(r.probe, new AbortController().signal);
   }
@@ -43,7 +44,10 @@ describeAsRoot('health checkers against real servers', () => {
 
   describe('the real checkers keep the CheckRunner contract', () => {
     const tcp = (address: () => string, port: number) => () => {
-      const r = normaliseCheck(HealthCheckSchema.parse({ type: 'TCP', timeout: '5s' }), { address: address(), port });
+      const r = normaliseCheck(HealthCheckSchema.parse({ type: 'TCP', timeout: '5s' }), {
+        address: ip(address()),
+        port,
+      });
       if (!r.ok) throw new Error(JSON.stringify(r.issues));
       return r.probe;
     };

@@ -8,9 +8,10 @@ import { HealthCheckSchema } from '../../src/api/index.js';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createSystemCheckRunner, type SystemCheckRunner } from '../../src/health/check-runner.js';
-import { normaliseCheck } from '../../src/health/config.js';
 import { HealthMonitor, type MonitoredRealServer } from '../../src/health/monitor.js';
 import { ProbeScheduler } from '../../src/health/scheduler.js';
+import { normaliseCheck } from '../../src/model/index.js';
+import { ip } from '../support/address.js';
 import { HealthLab } from '../support/health-lab.js';
 import { waitFor } from '../support/netns.js';
 import { describeAsRoot } from '../support/privileges.js';
@@ -29,7 +30,7 @@ describeAsRoot('health probe deduplication', () => {
     lab = await HealthLab.create({ addresses: SERVERS, logHits: true, dns: false });
     runner = createSystemCheckRunner({ clock: systemClock });
     scheduler = new ProbeScheduler({ clock: systemClock, run: runner.run, log: silentLogger() });
-    monitor = new HealthMonitor({ scheduler, log: silentLogger(), onPlan: () => {} });
+    monitor = new HealthMonitor({ scheduler, log: silentLogger() });
   });
   afterAll(async () => {
     monitor?.stop();
@@ -47,7 +48,7 @@ describeAsRoot('health probe deduplication', () => {
     });
     const realServers: MonitoredRealServer[] = Array.from({ length: SERVERS }, (_, i) => {
       const address = lab.backendIp(i);
-      const r = normaliseCheck(check, { address, port: 80 });
+      const r = normaliseCheck(check, { address: ip(address), port: 80 });
       if (!r.ok) throw new Error(JSON.stringify(r.issues));
       return { id: `${address}:80`, address, port: 80, weight: 1, inhibitOnFailure: false, probes: [r.probe] };
     });

@@ -12,12 +12,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { HealthCheckSchema, type HealthCheckInput } from '../../src/api/index.js';
 import { systemClock } from '../../src/core/clock.js';
 import { createSystemCheckRunner, type SystemCheckRunner } from '../../src/health/check-runner.js';
-import { normaliseCheck } from '../../src/health/config.js';
 import { HealthMetrics } from '../../src/health/metrics.js';
 import { HealthMonitor, type MonitoredService } from '../../src/health/monitor.js';
 import { createNotifyRunner } from '../../src/health/notify-command.js';
 import { ProbeScheduler } from '../../src/health/scheduler.js';
 import type { WeightPlan } from '../../src/health/weights.js';
+import { normaliseCheck } from '../../src/model/index.js';
+import { ip } from '../support/address.js';
 import { HealthLab } from '../support/health-lab.js';
 import { waitFor } from '../support/netns.js';
 import { describeAsRoot } from '../support/privileges.js';
@@ -42,8 +43,8 @@ describeAsRoot('health monitor against real servers', () => {
       log,
       metrics,
       notify: createNotifyRunner({ clock: systemClock, log }),
-      onPlan: (_vs, p) => (plan = p),
     });
+    monitor.subscribe((_vs, p) => (plan = p));
   });
   afterAll(async () => {
     monitor?.stop();
@@ -61,7 +62,7 @@ describeAsRoot('health monitor against real servers', () => {
       { type: 'MISC', misc: { command: ['true'] } },
     ];
     const probes = checks.map((c) => {
-      const r = normaliseCheck(HealthCheckSchema.parse({ ...timing, ...c }), { address, port: 80 });
+      const r = normaliseCheck(HealthCheckSchema.parse({ ...timing, ...c }), { address: ip(address), port: 80 });
       if (!r.ok) throw new Error(JSON.stringify(r.issues));
       return r.probe;
     });

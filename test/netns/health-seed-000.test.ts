@@ -14,10 +14,11 @@ import { VirtualServerSpecSchema } from '../../src/api/index.js';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createSystemCheckRunner, type SystemCheckRunner } from '../../src/health/check-runner.js';
-import { normaliseCheck } from '../../src/health/config.js';
 import { HealthMonitor, type MonitoredService } from '../../src/health/monitor.js';
 import { ProbeScheduler } from '../../src/health/scheduler.js';
 import type { WeightPlan } from '../../src/health/weights.js';
+import { normaliseCheck } from '../../src/model/index.js';
+import { ip } from '../support/address.js';
 import { HEALTH_PAGE, HealthLab } from '../support/health-lab.js';
 import { waitFor } from '../support/netns.js';
 import { describeAsRoot } from '../support/privileges.js';
@@ -35,11 +36,8 @@ describeAsRoot('seed 000: drain a real server by renaming its health page', () =
     lab = await HealthLab.create({ addresses: 2, perAddress: true, dns: false });
     runner = createSystemCheckRunner({ clock: systemClock });
     scheduler = new ProbeScheduler({ clock: systemClock, run: runner.run, log: silentLogger() });
-    monitor = new HealthMonitor({
-      scheduler,
-      log: silentLogger(),
-      onPlan: (_vs, plan) => plans.push({ at: performance.now(), plan }),
-    });
+    monitor = new HealthMonitor({ scheduler, log: silentLogger() });
+    monitor.subscribe((_vs, plan) => plans.push({ at: performance.now(), plan }));
   });
   afterAll(async () => {
     monitor?.stop();
@@ -79,7 +77,7 @@ describeAsRoot('seed 000: drain a real server by renaming its health page', () =
       realServers: (spec.realServers ?? []).map((rs) => {
         const port = rs.port ?? 80;
         const probes = (rs.healthChecks ?? []).map((c) => {
-          const r = normaliseCheck(c, { address: rs.address, port });
+          const r = normaliseCheck(c, { address: ip(rs.address), port });
           if (!r.ok) throw new Error(JSON.stringify(r.issues));
           return r.probe;
         });

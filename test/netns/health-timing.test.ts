@@ -16,9 +16,10 @@ import { HealthCheckSchema, type HealthCheckInput } from '../../src/api/index.js
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createSystemCheckRunner, type SystemCheckRunner } from '../../src/health/check-runner.js';
-import { normaliseCheck } from '../../src/health/config.js';
 import { ProbeScheduler, type ProbeReport } from '../../src/health/scheduler.js';
 import type { FailureReason } from '../../src/health/types.js';
+import { normaliseCheck } from '../../src/model/index.js';
+import { ip } from '../support/address.js';
 import { HealthLab } from '../support/health-lab.js';
 import { waitFor } from '../support/netns.js';
 import { describeAsRoot } from '../support/privileges.js';
@@ -184,7 +185,7 @@ describeAsRoot('health check timing against real servers', () => {
     writeFileSync(flag(), '');
     writeFileSync(weightFile(), '0\n');
     const parsed = HealthCheckSchema.parse({ ...TIMING, ...c.check() });
-    const normalised = normaliseCheck(parsed, { address: lab.backendIp(0), port: c.port });
+    const normalised = normaliseCheck(parsed, { address: ip(lab.backendIp(0)), port: c.port });
     if (!normalised.ok) throw new Error(JSON.stringify(normalised.issues));
     const reports: (ProbeReport & { at: number })[] = [];
     const sub = scheduler.subscribe(normalised.probe, (r) => reports.push({ ...r, at: performance.now() }));

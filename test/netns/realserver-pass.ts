@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { RealServerSchema, VirtualServerSchema, type LvsObject } from '../../src/api/index.js';
 import { systemClock } from '../../src/core/clock.js';
+import { buildModel } from '../../src/model/index.js';
 import { messageOf } from '../../src/core/errors.js';
 import { ANY_COMMAND, SpawnProcessRunner } from '../../src/net/index.js';
 import { createKernelPorts, RealserverRole } from '../../src/realserver/index.js';
@@ -40,7 +41,7 @@ const role = new RealserverRole({
 });
 try {
   await role.start();
-  const report = await role.sync(objects);
+  const report = await role.sync(buildModel(objects, () => undefined));
   await role.stop();
   process.stdout.write(
     `${JSON.stringify({

@@ -1,5 +1,5 @@
 /**
- * VRRP peers for the netns tests and bench/vrrp: our speaker (dist/src/vrrp/standalone-main.js,
+ * VRRP peers for the netns tests and bench/vrrp: our speaker (dist/src/cli/vrrp-speaker-main.js,
  * run with this Node in a namespace, from VrrpGroup manifests) and keepalived 2.2.7, each with
  * its own configuration in the lab's temp dir, plus observers (who holds a VIP).
  */
@@ -13,7 +13,7 @@ import { run, waitFor, type NetnsLab } from '../support/netns.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 /** The built entry point; `npm run build` makes it. */
-export const STANDALONE_MAIN = `${root}dist/src/vrrp/standalone-main.js`;
+export const STANDALONE_MAIN = `${root}dist/src/cli/vrrp-speaker-main.js`;
 
 /**
  * How to run the speaker: the built dist/ (what CI runs), or the sources through tsx when
@@ -21,7 +21,7 @@ export const STANDALONE_MAIN = `${root}dist/src/vrrp/standalone-main.js`;
  */
 function speakerCommand(): string[] {
   if (process.env['LVS_VRRP_FROM_SOURCE'] === '1') {
-    return [process.execPath, '--import', 'tsx', `${root}src/vrrp/standalone-main.ts`];
+    return [process.execPath, '--import', 'tsx', `${root}src/cli/vrrp-speaker-main.ts`];
   }
   if (!existsSync(STANDALONE_MAIN)) throw new Error(`${STANDALONE_MAIN} is missing: run npm run build`);
   return [process.execPath, STANDALONE_MAIN];
@@ -106,7 +106,7 @@ function exited(p: ChildProcess): Promise<void> {
 
 /**
  * Starts our speaker in `node`, from a folder with one VrrpGroup manifest per instance (node
- * name `node`). `extra` is added to every group's spec. `args` go to standalone-main; by
+ * name `node`). `extra` is added to every group's spec. `args` go to vrrp-speaker-main; by
  * default the record of the VIPs it added is one file per node in the lab's dir, so a restart
  * cleans up as the director does.
  */

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualServerSchema } from '../../../src/api/index.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { systemClock } from '../../../src/core/clock.js';
+import { buildModel } from '../../../src/model/index.js';
 import {
   ANY_COMMAND,
   detectRedirectBackend,
@@ -87,7 +88,7 @@ async function pass(objects: ReturnType<typeof VirtualServerSchema.parse>[]): Pr
   });
   try {
     await role.start();
-    return await role.sync(objects);
+    return await role.sync(buildModel(objects, () => undefined));
   } finally {
     await role.stop();
     ports.close();

@@ -4,7 +4,7 @@ import type { VrrpGroup } from '../../../src/api/index.js';
 import { clusterRoleOptions, secretIssues } from '../../../src/cli/cluster-role.js';
 import { UsageError } from '../../../src/cli/exit.js';
 import { parseListenAddress, parseSecretFlags, secretOptions } from '../../../src/cli/flags.js';
-import { EMPTY_OBSERVATION, nodeEvents, observeNode } from '../../../src/kube/index.js';
+import { EMPTY_OBSERVATION, nodeEvents, observeNode } from '../../../src/status/index.js';
 
 describe('--metrics-address', () => {
   it('defaults to loopback when the chart does not set LVS_METRICS_ADDRESS', () => {

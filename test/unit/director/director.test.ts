@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import type { ManifestObject } from '../../../src/api/index.js';
+import { validateObject, type ManifestObject, type VirtualServer } from '../../../src/api/index.js';
 import { parseVipPolicy } from '../../../src/cli/flags.js';
 import { FakeClock } from '../../../src/core/fake-clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
@@ -11,6 +11,7 @@ import { FakeCheckRunner } from '../../../src/health/fake-check-runner.js';
 import { HealthMonitor, ProbeScheduler } from '../../../src/health/index.js';
 import { FakeIpvsClient } from '../../../src/ipvs/fake-client.js';
 import { IpvsReconciler, MemoryOwnershipStore } from '../../../src/ipvs/index.js';
+import { buildModel, type Model, type SecretResolver } from '../../../src/model/index.js';
 import { loadManifestPaths, validateManifestSet } from '../../../src/sources/index.js';
 
 const examples = join(import.meta.dirname, '..', '..', '..', 'examples');
@@ -20,6 +21,10 @@ async function load(folder: string): Promise<ManifestObject[]> {
   return validateManifestSet(loaded.documents, loaded.diagnostics).objects.map((o) => o.object);
 }
 
+const resolveSecret: SecretResolver = (ns, name, key) =>
+  `${ns}/${name}/${key}` === 'default/vi-1-auth/password' ? '1111' : undefined;
+const modelOf = (objects: readonly ManifestObject[]): Model => buildModel(objects, resolveSecret);
+
 function setup(extra: Partial<Pick<DirectorDeps, 'vipPolicy'>> = {}) {
   const clock = new FakeClock();
   const log = silentLogger();
@@ -28,12 +33,7 @@ function setup(extra: Partial<Pick<DirectorDeps, 'vipPolicy'>> = {}) {
   const scheduler = new ProbeScheduler({ clock, run: checks.run, log, random: () => 0 });
   const vrrp = new FakeVrrpRunner();
   const ipvs = new IpvsReconciler({ client, log, clock, ownership: new MemoryOwnershipStore() });
-  const wiring: { director?: Director } = {};
-  const health = new HealthMonitor({
-    scheduler,
-    log,
-    onPlan: (id, plan) => wiring.director?.healthPlanChanged(id, plan),
-  });
+  const health = new HealthMonitor({ scheduler, log });
   const director = new Director({
     node: { name: 'lvs01', labels: {} },
     log,
@@ -43,10 +43,8 @@ function setup(extra: Partial<Pick<DirectorDeps, 'vipPolicy'>> = {}) {
     ipvs,
     ipvsClient: client,
     health,
-    resolveSecret: (ns, name, key) => (`${ns}/${name}/${key}` === 'default/vi-1-auth/password' ? '1111' : undefined),
     ...extra,
   });
-  wiring.director = director;
   scheduler.start();
   director.start();
   /** Lets the fake clock fire due checks and the promises they resolve settle. */
@@ -60,13 +58,41 @@ function setup(extra: Partial<Pick<DirectorDeps, 'vipPolicy'>> = {}) {
   return { clock, client, checks, vrrp, director, settle };
 }
 
+/** Seed 000 with `status.realServerVips` on its VirtualServer, and `edit` applied to its spec. */
+async function seedWithReports(
+  reports: NonNullable<NonNullable<VirtualServer['status']>['realServerVips']>,
+  edit: (spec: VirtualServer['spec']) => VirtualServer['spec'] = (spec) => spec,
+): Promise<ManifestObject[]> {
+  return (await load('seed-000-dr-vrrp-redirect')).map((o) =>
+    o.kind === 'VirtualServer' ? { ...o, spec: edit(o.spec), status: { realServerVips: reports } } : o,
+  );
+}
+
+/** The report of web-1's realserver role on 192.168.5.111 for the seed's VIP. */
+const report111 = (configured: boolean) => ({
+  node: 'web-1',
+  address: '192.168.5.111',
+  vip: '192.168.105.253',
+  mode: 'IptablesRedirect' as const,
+  configured,
+  ...(configured ? {} : { message: 'REDIRECT rules unavailable' }),
+});
+
+/** 192.168.5.111 names its node, web-1. */
+const onWeb1 = (spec: VirtualServer['spec']): VirtualServer['spec'] => ({
+  ...spec,
+  realServers: (spec.realServers ?? []).map((r) => (r.address === '192.168.5.111' ? { ...r, node: 'web-1' } : r)),
+});
+
+const SEED_VS = { kind: 'VirtualServer', namespace: 'default', name: 'example-web-servers' } as const;
+
 const weights = async (client: FakeIpvsClient) =>
   (await client.dump()).flatMap((s) => s.destinations.map((d) => `${d.key.address}=${d.weight}`)).sort();
 
 describe('Director', () => {
   it('runs seed 000: VRRP instance set, IPVS table programmed, a failing health page inhibits the server', async () => {
     const { client, checks, vrrp, director, settle } = setup();
-    await director.setObjects(await load('seed-000-dr-vrrp-redirect'));
+    await director.setModel(modelOf(await load('seed-000-dr-vrrp-redirect')));
     expect(vrrp.sets.at(-1)?.map((c) => [c.name, c.vrid])).toEqual([['default/vi-1', 51]]);
     await settle(100);
     expect(await weights(client)).toEqual(['192.168.5.111=1', '192.168.5.112=1']);
@@ -86,7 +112,7 @@ describe('Director', () => {
     const objects = (await load('seed-000-dr-vrrp-redirect')).map((o) =>
       o.kind === 'VirtualServer' ? { ...o, spec: { ...o.spec, programOn: 'Master' as const } } : o,
     );
-    await director.setObjects(objects);
+    await director.setModel(modelOf(objects));
     await settle(100);
     expect(await client.dump()).toEqual([]);
     vrrp.transition('default/vi-1', 'master');
@@ -102,7 +128,7 @@ describe('Director', () => {
     const objects = (await load('seed-000-dr-vrrp-redirect')).map((o) =>
       o.kind === 'VrrpGroup' ? { ...o, spec: { ...o.spec, connectionSync: { enabled: true } } } : o,
     );
-    await director.setObjects(objects);
+    await director.setModel(modelOf(objects));
     await settle(100);
     expect((await client.daemons()).map((d) => [d.state, d.mcastInterface, d.syncId])).toEqual([
       ['backup', 'eth0', 51],
@@ -114,15 +140,14 @@ describe('Director', () => {
 
   it('a VIP already on the node and not added by it is a VipConflict issue on its VrrpGroup', async () => {
     const { vrrp, director } = setup();
-    await director.setObjects(await load('seed-000-dr-vrrp-redirect'));
+    await director.setModel(modelOf(await load('seed-000-dr-vrrp-redirect')));
     vrrp.vipConflicts = [{ instance: 'default/vi-1', vrid: 51, iface: 'eth0', address: '192.168.105.253' }];
     expect(director.status().groups.map((g) => [g.ref, g.vipConflicts])).toEqual([
       ['default/vi-1', ['192.168.105.253']],
     ]);
     expect(director.status().issues).toEqual([
       {
-        ref: 'default/vi-1',
-        kind: 'VrrpGroup',
+        object: { kind: 'VrrpGroup', namespace: 'default', name: 'vi-1' },
         path: ['spec', 'virtualIPs', 0, 'address'],
         message:
           '192.168.105.253 is already on eth0 of node lvs01 and was not added by lvs-operator (an address of the ' +
@@ -135,22 +160,22 @@ describe('Director', () => {
 
   it('a VIP in the deny list leaves its objects out with a VipDenied issue; the rest runs', async () => {
     const { vrrp, director } = setup({ vipPolicy: parseVipPolicy({ allowVip: [], denyVip: ['192.168.105.0/24'] }) });
-    await director.setObjects(await load('seed-000-dr-vrrp-redirect'));
+    await director.setModel(modelOf(await load('seed-000-dr-vrrp-redirect')));
     expect(vrrp.sets.at(-1)).toEqual([]);
     expect(
       director
         .status()
         .issues.filter((i) => i.reason === 'VipDenied')
-        .map((i) => [i.kind, i.ref]),
+        .map((i) => [i.object.kind, i.object.namespace, i.object.name]),
     ).toEqual([
-      ['VirtualServer', 'default/example-web-servers'],
-      ['VrrpGroup', 'default/vi-1'],
+      ['VrrpGroup', 'default', 'vi-1'],
+      ['VirtualServer', 'default', 'example-web-servers'],
     ]);
   });
 
   it('graceful stop hands VRRP over and keeps the IPVS table for the next run to adopt', async () => {
     const { client, vrrp, director, settle } = setup();
-    await director.setObjects(await load('seed-000-dr-vrrp-redirect'));
+    await director.setModel(modelOf(await load('seed-000-dr-vrrp-redirect')));
     await settle(100);
     await director.stop({ removeIpvs: false });
     expect(vrrp.stopped).toBe(true);
@@ -166,7 +191,7 @@ describe('Director', () => {
           ? { ...o, spec: { ...o.spec, connectionSync: { enabled: true } } }
           : o,
     );
-    await director.setObjects(objects);
+    await director.setModel(modelOf(objects));
     vrrp.transition('default/vi-1', 'master');
     await settle(100);
     expect(await weights(client)).toEqual(['192.168.5.111=1', '192.168.5.112=1']);
@@ -203,7 +228,7 @@ describe('Director', () => {
           }
         : o,
     );
-    await director.setObjects(objects);
+    await director.setModel(modelOf(objects));
     await settle(100);
     const [service] = await client.dump();
     if (!service) throw new Error('no service programmed');
@@ -237,10 +262,10 @@ describe('Director', () => {
       },
     ]);
     const objects = await load('seed-000-dr-vrrp-redirect');
-    await director.setObjects(objects);
+    await director.setModel(modelOf(objects));
     await settle(100);
     expect(await client.dump()).toHaveLength(2);
-    await director.setObjects(objects.filter((o) => o.kind !== 'VirtualServer'));
+    await director.setModel(modelOf(objects.filter((o) => o.kind !== 'VirtualServer')));
     await settle(100);
     expect((await client.dump()).map((s) => (s.key.kind === 'addr' ? s.key.address : ''))).toEqual(['10.9.9.9']);
   });
@@ -262,15 +287,14 @@ describe('Director', () => {
     };
     await client.apply([{ op: 'addService', service: foreign }]);
     const before = await client.dump();
-    await director.setObjects(await load('seed-000-dr-vrrp-redirect'));
+    await director.setModel(modelOf(await load('seed-000-dr-vrrp-redirect')));
     await settle(100);
     expect(await client.dump()).toEqual(before);
     const status = director.status();
     expect(status.issues).toEqual([]);
     expect(status.observedIssues).toEqual([
       {
-        ref: 'default/example-web-servers',
-        kind: 'VirtualServer',
+        object: { kind: 'VirtualServer', namespace: 'default', name: 'example-web-servers' },
         path: [],
         transient: true,
         reason: 'ServiceConflict',
@@ -280,5 +304,103 @@ describe('Director', () => {
           'or, if this node made it, adopt it with --adopt-ipvs-service',
       },
     ]);
+  });
+
+  it('a real server whose node reports it cannot accept the VIP is planned failing until the report says configured', async () => {
+    const { client, director, settle } = setup();
+    await director.setModel(modelOf(await seedWithReports([report111(false)])));
+    await settle(100);
+    // Inhibited on failure: weight 0, as a failed check would leave it.
+    expect(await weights(client)).toEqual(['192.168.5.111=0', '192.168.5.112=1']);
+    const why = 'VIP 192.168.105.253 not accepted on web-1: REDIRECT rules unavailable';
+    expect(director.status().services[0]?.realServers.map((r) => [r.id, r.failing])).toEqual([
+      ['192.168.5.111:80', why],
+      ['192.168.5.112:80', undefined],
+    ]);
+    expect(director.status().issues).toEqual([
+      {
+        object: SEED_VS,
+        path: [],
+        message: `real server 192.168.5.111:80 failing: ${why}`,
+        transient: true,
+        reason: 'VipNotAccepted',
+      },
+    ]);
+
+    await director.setModel(modelOf(await seedWithReports([report111(true)])));
+    await settle(100);
+    expect(await weights(client)).toEqual(['192.168.5.111=1', '192.168.5.112=1']);
+    expect(director.status().issues).toEqual([]);
+    expect(director.status().services[0]?.realServers.every((r) => r.failing === undefined)).toBe(true);
+  });
+
+  it('a selected RealServer whose status.vips says not configured takes no traffic', async () => {
+    const { client, director, settle } = setup();
+    const parsed = validateObject({
+      apiVersion: 'lvs.io/v1alpha1',
+      kind: 'RealServer',
+      metadata: { name: 'web3', namespace: 'default', labels: { app: 'web' } },
+      spec: { address: '192.168.5.113', port: 80, inhibitOnFailure: true },
+      status: { vips: [{ vip: '192.168.105.253', mode: 'Loopback', configured: false, message: 'device lo is down' }] },
+    });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    const objects = (
+      await seedWithReports([], (spec) => ({ ...spec, realServerSelector: { matchLabels: { app: 'web' } } }))
+    ).concat(parsed.object);
+    await director.setModel(modelOf(objects));
+    await settle(100);
+    expect(await weights(client)).toEqual(['192.168.5.111=1', '192.168.5.112=1', '192.168.5.113=0']);
+    expect(director.status().services[0]?.realServers.at(-1)).toMatchObject({
+      id: '192.168.5.113:80',
+      realServer: { kind: 'RealServer', namespace: 'default', name: 'web3' },
+      failing: 'VIP 192.168.105.253 not accepted: device lo is down',
+    });
+    expect(director.status().issues.map((i) => [i.object, i.reason, i.message])).toEqual([
+      [
+        SEED_VS,
+        'VipNotAccepted',
+        'real server 192.168.5.113:80 failing: VIP 192.168.105.253 not accepted: device lo is down',
+      ],
+    ]);
+  });
+
+  it('a real server that names its node and gets no VIP report fails when the 30 s grace ends, and recovers with the report', async () => {
+    const { client, director, settle } = setup();
+    await director.setModel(modelOf(await seedWithReports([], onWeb1)));
+    await settle(100);
+    expect(await weights(client)).toEqual(['192.168.5.111=1', '192.168.5.112=1']);
+    // Just before the deadline: still in, no issue.
+    await settle(29_800);
+    expect(await weights(client)).toEqual(['192.168.5.111=1', '192.168.5.112=1']);
+    expect(director.status().issues).toEqual([]);
+    // The grace timer fires on the clock: no new objects are needed to fail it.
+    await settle(200);
+    expect(await weights(client)).toEqual(['192.168.5.111=0', '192.168.5.112=1']);
+    expect(director.status().issues).toEqual([
+      {
+        object: SEED_VS,
+        path: [],
+        message:
+          'real server 192.168.5.111:80 failing: no report for VIP 192.168.105.253 from the realserver role of node web-1 after 30 s',
+        transient: true,
+        reason: 'VipNotAccepted',
+      },
+    ]);
+
+    await director.setModel(modelOf(await seedWithReports([report111(true)], onWeb1)));
+    await settle(100);
+    expect(await weights(client)).toEqual(['192.168.5.111=1', '192.168.5.112=1']);
+    expect(director.status().issues).toEqual([]);
+  });
+
+  it('the grace period counts from when the server was first planned, not from the last set of objects', async () => {
+    const { client, director, settle } = setup();
+    await director.setModel(modelOf(await seedWithReports([], onWeb1)));
+    await settle(20_000);
+    // A new set of objects without a report does not restart the grace period.
+    await director.setModel(modelOf(await seedWithReports([], onWeb1)));
+    await settle(10_100);
+    expect(await weights(client)).toEqual(['192.168.5.111=0', '192.168.5.112=1']);
+    expect(director.status().issues.map((i) => i.reason)).toEqual(['VipNotAccepted']);
   });
 });

@@ -9,12 +9,13 @@ import { FakeCheckRunner } from '../../../src/health/fake-check-runner.js';
 import { HealthMonitor, ProbeScheduler } from '../../../src/health/index.js';
 import { FakeIpvsClient } from '../../../src/ipvs/fake-client.js';
 import { IpvsReconciler, MemoryOwnershipStore } from '../../../src/ipvs/index.js';
+import { buildModel, nameKey } from '../../../src/model/index.js';
 import { allowlistPolicy, ANY_COMMAND, CommandMetrics } from '../../../src/net/index.js';
 
 const ALLOWED = '/usr/local/bin/check-db';
 const policy = allowlistPolicy([ALLOWED]);
 const node = { name: 'lb-1', labels: {} };
-const noSecrets = () => undefined;
+const modelOf = (objects: readonly ManifestObject[]) => buildModel(objects, () => undefined);
 
 function parse(raw: Record<string, unknown>): ManifestObject {
   const r = validateObject(raw);
@@ -71,8 +72,17 @@ const notAllowed = (p: string) =>
 
 describe('planning with a command allowlist', () => {
   it('leaves out only the refused commands and reports each on the object that holds it', () => {
-    const plan = planNode(objects(), node, noSecrets, undefined, undefined, policy);
-    expect(plan.issues.map((i) => [i.kind, i.ref, i.path.join('.'), i.reason, i.refusedCommand, i.message])).toEqual([
+    const plan = planNode(modelOf(objects()), node, undefined, undefined, policy);
+    expect(
+      plan.issues.map((i) => [
+        i.object.kind,
+        nameKey(i.object),
+        i.path.join('.'),
+        i.reason,
+        i.refusedCommand,
+        i.message,
+      ]),
+    ).toEqual([
       [
         'VrrpGroup',
         'tenant/g',
@@ -144,7 +154,7 @@ describe('planning with a command allowlist', () => {
   });
 
   it('standalone (every command allowed) plans them all, with no issue', () => {
-    const plan = planNode(objects(), node, noSecrets, undefined, undefined, ANY_COMMAND);
+    const plan = planNode(modelOf(objects()), node, undefined, undefined, ANY_COMMAND);
     expect(plan.issues).toEqual([]);
     expect(plan.groups[0]?.config.trackScripts.map((t) => t.name)).toEqual(['ok', 'evil']);
     expect(plan.services[0]?.backends.map((b) => b.probes.map((p) => p.type))).toEqual([
@@ -154,7 +164,7 @@ describe('planning with a command allowlist', () => {
   });
 
   it('an empty allowlist refuses every command', () => {
-    const plan = planNode(objects(), node, noSecrets, undefined, undefined, allowlistPolicy([]));
+    const plan = planNode(modelOf(objects()), node, undefined, undefined, allowlistPolicy([]));
     expect(plan.issues.filter((i) => i.reason === 'CommandRefused')).toHaveLength(10);
     expect(plan.services).toHaveLength(1);
     expect(plan.groups).toHaveLength(1);
@@ -167,8 +177,8 @@ describe('planning with a command allowlist', () => {
       metadata: { name: 'web-2', namespace: 'tenant' },
       spec: { addresses: [{ ip: '192.0.2.11', port: 80 }], realServerSelector: { matchLabels: { app: 'web' } } },
     });
-    const plan = planNode([...objects(), second], node, noSecrets, undefined, undefined, policy);
-    expect(plan.issues.filter((i) => i.kind === 'RealServer').map((i) => i.path.join('.'))).toEqual([
+    const plan = planNode(modelOf([...objects(), second]), node, undefined, undefined, policy);
+    expect(plan.issues.filter((i) => i.object.kind === 'RealServer').map((i) => i.path.join('.'))).toEqual([
       'spec.healthChecks.0.misc.command',
       'spec.notify.up',
     ]);
@@ -191,14 +201,13 @@ describe('Director with a command allowlist', () => {
       vrrp: new FakeVrrpRunner(),
       ipvs,
       ipvsClient: client,
-      health: new HealthMonitor({ scheduler, log, onPlan: () => undefined }),
-      resolveSecret: noSecrets,
+      health: new HealthMonitor({ scheduler, log }),
       commandPolicy: policy,
       commandMetrics: new CommandMetrics(registry),
     });
     director.start();
-    await director.setObjects(objects());
-    await director.setObjects(objects());
+    await director.setModel(modelOf(objects()));
+    await director.setModel(modelOf(objects()));
     expect(director.status().services.map((s) => s.ref)).toEqual(['tenant/web']);
     const text = await registry.metrics();
     expect(text).toContain('lvs_commands_refused_total{kind="misc-check"} 2');

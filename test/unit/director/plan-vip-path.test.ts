@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { VirtualServerSchema } from '../../../src/api/index.js';
 import { planService } from '../../../src/director/index.js';
 import type { HealthProbe } from '../../../src/health/index.js';
+import { buildModel } from '../../../src/model/index.js';
 
 function vs(spec: Record<string, unknown>) {
   return VirtualServerSchema.parse({
@@ -20,7 +21,9 @@ function vs(spec: Record<string, unknown>) {
 }
 
 function vipPathProbes(spec: Record<string, unknown>): HealthProbe[] {
-  const r = planService(vs(spec), [], () => undefined);
+  const [svc] = buildModel([vs(spec)], () => undefined).services;
+  if (!svc) throw new Error('no service in the model');
+  const r = planService(svc);
   expect(r.issues).toEqual([]);
   return (r.service?.backends[0]?.probes ?? []).filter((p) => p.type === 'VIP_PATH');
 }

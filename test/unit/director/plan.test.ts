@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ManifestObject } from '../../../src/api/index.js';
 import { desiredTable, planNode, ServicePlanCache, type NodePlan } from '../../../src/director/index.js';
+import { buildModel, ModelCache, type SecretResolver } from '../../../src/model/index.js';
 import { loadManifestPaths, validateManifestSet } from '../../../src/sources/index.js';
 
 const examples = join(import.meta.dirname, '..', '..', '..', 'examples');
@@ -14,17 +15,19 @@ async function load(folder: string): Promise<ManifestObject[]> {
 }
 
 const secrets =
-  (values: Record<string, string>) =>
-  (ns: string, name: string, key: string): string | undefined =>
+  (values: Record<string, string>): SecretResolver =>
+  (ns, name, key) =>
     values[`${ns}/${name}/${key}`];
+/** The model of `objects` with the Secret values given. */
+const modelOf = (objects: readonly ManifestObject[], values: Record<string, string> = {}) =>
+  buildModel(objects, secrets(values));
 const node = { name: 'lvs01', labels: {} };
 
 describe('planNode', () => {
   it('plans seed 000: one VRRP instance with the password from its Secret, one DR service with HTTP checks', async () => {
     const plan = planNode(
-      await load('seed-000-dr-vrrp-redirect'),
+      modelOf(await load('seed-000-dr-vrrp-redirect'), { 'default/vi-1-auth/password': '1111' }),
       node,
-      secrets({ 'default/vi-1-auth/password': '1111' }),
     );
     expect(plan.issues).toEqual([]);
     expect(plan.groups).toHaveLength(1);
@@ -57,9 +60,8 @@ describe('planNode', () => {
 
   it('the desired table of seed 000 is what ipvsadm -a -g -w 1 would write', async () => {
     const plan = planNode(
-      await load('seed-000-dr-vrrp-redirect'),
+      modelOf(await load('seed-000-dr-vrrp-redirect'), { 'default/vi-1-auth/password': '1111' }),
       node,
-      secrets({ 'default/vi-1-auth/password': '1111' }),
     );
     const table = desiredTable(
       plan.services,
@@ -91,9 +93,8 @@ describe('planNode', () => {
 
   it('follows the health plan: an inhibited server at weight 0, a down server gone', async () => {
     const plan = planNode(
-      await load('seed-000-dr-vrrp-redirect'),
+      modelOf(await load('seed-000-dr-vrrp-redirect'), { 'default/vi-1-auth/password': '1111' }),
       node,
-      secrets({ 'default/vi-1-auth/password': '1111' }),
     );
     const table = desiredTable(
       plan.services,
@@ -119,9 +120,8 @@ describe('planNode', () => {
     { name: 'not inhibited: out', inhibit: false, expected: [['192.168.5.112', 1]] },
   ])('a server failing outside its checks (external verdict), $name', async ({ inhibit, expected }) => {
     const plan = planNode(
-      await load('seed-000-dr-vrrp-redirect'),
+      modelOf(await load('seed-000-dr-vrrp-redirect'), { 'default/vi-1-auth/password': '1111' }),
       node,
-      secrets({ 'default/vi-1-auth/password': '1111' }),
     );
     const services = plan.services.map((s) => ({
       ...s,
@@ -138,19 +138,23 @@ describe('planNode', () => {
 
   it('a missing Secret keeps the group out (transient) and keeps its previous plan', async () => {
     const objects = await load('seed-000-dr-vrrp-redirect');
-    const good = planNode(objects, node, secrets({ 'default/vi-1-auth/password': '1111' }));
-    const withoutSecret = planNode(objects, node, secrets({}), good);
+    const good = planNode(modelOf(objects, { 'default/vi-1-auth/password': '1111' }), node);
+    const withoutSecret = planNode(modelOf(objects), node, good);
     expect(withoutSecret.issues).toMatchObject([
-      { ref: 'default/vi-1', transient: true, path: ['spec', 'authentication', 'secretRef'] },
+      {
+        object: { kind: 'VrrpGroup', namespace: 'default', name: 'vi-1' },
+        transient: true,
+        path: ['spec', 'authentication', 'secretRef'],
+      },
     ]);
     expect(withoutSecret.groups).toEqual(good.groups);
-    expect(planNode(objects, node, secrets({})).groups).toEqual([]);
+    expect(planNode(modelOf(objects), node).groups).toEqual([]);
   });
 
   it('runs only the groups whose nodeSelector matches, and their services', async () => {
     const objects = await load('ipv6-vrrpv3');
-    expect(planNode(objects, { name: 'lb-1', labels: {} }, secrets({}))).toMatchObject({ groups: [], services: [] });
-    const plan: NodePlan = planNode(objects, { name: 'lb-1', labels: { 'lvs.io/director': 'true' } }, secrets({}));
+    expect(planNode(modelOf(objects), { name: 'lb-1', labels: {} })).toMatchObject({ groups: [], services: [] });
+    const plan: NodePlan = planNode(modelOf(objects), { name: 'lb-1', labels: { 'lvs.io/director': 'true' } });
     expect(plan.groups[0]?.config).toMatchObject({
       version: 3,
       family: 6,
@@ -172,7 +176,7 @@ describe('planNode', () => {
     const objects = (await load('seed-001-dr-loopback-arp')).map((o) =>
       o.kind === 'VirtualServer' ? { ...o, spec: { ...o.spec, programOn: 'Master' as const } } : o,
     );
-    const plan = planNode(objects, node, secrets({ 'default/vi-auth/password': 'XXXXXX' }));
+    const plan = planNode(modelOf(objects, { 'default/vi-auth/password': 'XXXXXX' }), node);
     expect(
       desiredTable(
         plan.services,
@@ -190,7 +194,7 @@ describe('planNode', () => {
   });
 
   it('TUN with selected RealServer objects: tunnel destinations in name order', async () => {
-    const plan = planNode(await load('tun-ipip'), node, secrets({}));
+    const plan = planNode(modelOf(await load('tun-ipip')), node);
     const table = desiredTable(
       plan.services,
       () => undefined,
@@ -209,36 +213,39 @@ describe('planNode', () => {
         ? { ...o, spec: { ...o.spec, syncGroup: 'lb', virtualIPs: [{ address: '192.168.105.253', label: 'eth0:0' }] } }
         : o,
     );
-    const plan = planNode(objects, node, secrets({ 'default/vi-1-auth/password': '1111' }));
+    const plan = planNode(modelOf(objects, { 'default/vi-1-auth/password': '1111' }), node);
     expect(plan.groups).toHaveLength(1);
-    expect(plan.unsupported.map((i) => [i.ref, i.path.join('.')])).toEqual([
-      ['default/vi-1', 'spec.syncGroup'],
-      ['default/vi-1', 'spec.virtualIPs.0.label'],
+    expect(plan.unsupported.map((i) => [i.object, i.path.join('.')])).toEqual([
+      [{ kind: 'VrrpGroup', namespace: 'default', name: 'vi-1' }, 'spec.syncGroup'],
+      [{ kind: 'VrrpGroup', namespace: 'default', name: 'vi-1' }, 'spec.virtualIPs.0.label'],
     ]);
   });
 
   it('with a cache, re-plans only the VirtualServers that changed, and all of them when a RealServer changes', async () => {
     const objects = await load('tun-ipip');
     const resolve = secrets({});
+    // The model cache hands out the same entry for an unchanged object; the plan cache keys on it.
+    const models = new ModelCache();
     const cache = new ServicePlanCache();
-    const first = planNode(objects, node, resolve, undefined, cache);
-    expect(first).toEqual(planNode(objects, node, resolve));
-    const again = planNode([...objects], node, resolve, first, cache);
+    const fresh = (objs: readonly ManifestObject[]) => planNode(buildModel(objs, resolve), node);
+    const first = planNode(models.build(objects, resolve), node, undefined, cache);
+    expect(first).toEqual(fresh(objects));
+    const again = planNode(models.build([...objects], resolve), node, first, cache);
     expect(again.services[0]).toBe(first.services[0]);
 
     const edited = objects.map((o) =>
       o.kind === 'VirtualServer' ? { ...o, spec: { ...o.spec, scheduler: 'rr' as const } } : o,
     );
-    const replanned = planNode(edited, node, resolve, again, cache);
-    expect(replanned).toEqual(planNode(edited, node, resolve));
+    const replanned = planNode(models.build(edited, resolve), node, again, cache);
+    expect(replanned).toEqual(fresh(edited));
     expect(replanned.services[0]?.services[0]?.scheduler).toBe('rr');
 
     const fewer = edited.filter(
       (o) =>
         !(o.kind === 'RealServer' && o.metadata.name === objects.find((x) => x.kind === 'RealServer')?.metadata.name),
     );
-    const afterRealServer = planNode(fewer, node, resolve, replanned, cache);
-    expect(afterRealServer).toEqual(planNode(fewer, node, resolve));
+    const afterRealServer = planNode(models.build(fewer, resolve), node, replanned, cache);
+    expect(afterRealServer).toEqual(fresh(fewer));
     expect(afterRealServer.services[0]?.backends).toHaveLength((replanned.services[0]?.backends.length ?? 0) - 1);
   });
 });

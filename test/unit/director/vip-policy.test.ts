@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { OPEN_VIP_POLICY, validateObject, type ManifestObject } from '../../../src/api/index.js';
 import { parseVipPolicy } from '../../../src/cli/flags.js';
 import { screenVips } from '../../../src/director/vip-policy.js';
+import { buildModel, nameKey } from '../../../src/model/index.js';
 import { virtualServer, vrrpGroup } from '../api/fixtures.js';
 
 const valid = (raw: object): ManifestObject => {
@@ -24,6 +25,11 @@ const service = (name: string, ip: string) => {
   return valid(vs);
 };
 
+const modelOf = (objects: readonly ManifestObject[]) => buildModel(objects, () => undefined);
+/** The entries of a model as "Kind ns/name", groups then services. */
+const entries = (m: ReturnType<typeof modelOf>) =>
+  [...m.groups, ...m.services].map((e) => `${e.ref.kind} ${nameKey(e.ref)}`);
+
 // The API server's ClusterIP, the Service CIDR, the node network, one IPv6 range.
 const deny = parseVipPolicy({ allowVip: [], denyVip: ['10.96.0.1', '10.96.0.0/12', '192.168.0.0/24', 'fd00:10::/64'] });
 
@@ -37,21 +43,15 @@ describe('--deny-vip', () => {
       group('node-net', '192.168.0.17/24'),
       ok[1],
     ].filter((o) => o !== undefined);
-    const r = screenVips(objects, deny);
-    expect(r.allowed).toEqual(ok);
-    expect(r.issues.map((i) => [i.kind, i.ref, i.path.join('.'), i.message, i.reason])).toEqual([
+    const r = screenVips(modelOf(objects), deny);
+    expect(r.allowed).toEqual(modelOf(ok));
+    // The model lists groups before services: the issues follow that order.
+    expect(r.issues.map((i) => [i.object.kind, nameKey(i.object), i.path.join('.'), i.message, i.reason])).toEqual([
       [
         'VrrpGroup',
         'default/api',
         'spec.virtualIPs.1.address',
         '10.96.0.1 is in 10.96.0.1/32, which the cluster administrator does not allow as a VIP (--deny-vip)',
-        'VipDenied',
-      ],
-      [
-        'VirtualServer',
-        'default/svc-cidr',
-        'spec.addresses.0.ip',
-        '10.100.3.4 is in 10.96.0.0/12, which the cluster administrator does not allow as a VIP (--deny-vip)',
         'VipDenied',
       ],
       [
@@ -61,13 +61,20 @@ describe('--deny-vip', () => {
         '192.168.0.17/24 is in 192.168.0.0/24, which the cluster administrator does not allow as a VIP (--deny-vip)',
         'VipDenied',
       ],
+      [
+        'VirtualServer',
+        'default/svc-cidr',
+        'spec.addresses.0.ip',
+        '10.100.3.4 is in 10.96.0.0/12, which the cluster administrator does not allow as a VIP (--deny-vip)',
+        'VipDenied',
+      ],
     ]);
   });
 
   it('an empty list allows everything; families never match across', () => {
     const objects = [group('a', '10.96.0.1'), service('b', '2001:db8::1')];
-    expect(screenVips(objects, OPEN_VIP_POLICY).allowed).toEqual(objects);
-    expect(screenVips([service('b', '2001:db8::1')], deny).issues).toEqual([]);
+    expect(screenVips(modelOf(objects), OPEN_VIP_POLICY).allowed).toEqual(modelOf(objects));
+    expect(screenVips(modelOf([service('b', '2001:db8::1')]), deny).issues).toEqual([]);
   });
 
   it('--allow-vip leaves out VIPs outside its ranges; --deny-vip still applies inside them', () => {
@@ -78,9 +85,9 @@ describe('--deny-vip', () => {
       service('denied-inside', '192.168.105.1'),
       service('v6', '2001:db8::1'),
     ];
-    const r = screenVips(objects, policy);
-    expect(r.allowed.map((o) => o.metadata.name)).toEqual(['in', 'v6']);
-    expect(r.issues.map((i) => [i.ref, i.message])).toEqual([
+    const r = screenVips(modelOf(objects), policy);
+    expect(entries(r.allowed)).toEqual(['VrrpGroup default/in', 'VirtualServer default/v6']);
+    expect(r.issues.map((i) => [nameKey(i.object), i.message])).toEqual([
       [
         'default/outside',
         '10.1.2.3 is outside the ranges the cluster administrator allows for VIPs (--allow-vip: 192.168.105.0/24, 2001:db8::/64)',

@@ -1,12 +1,13 @@
 import { describe } from 'vitest';
 import { HealthCheckSchema } from '../../../src/api/index.js';
 import { systemClock } from '../../../src/core/clock.js';
-import { normaliseCheck } from '../../../src/health/config.js';
 import { FakeCheckRunner } from '../../../src/health/fake-check-runner.js';
+import { normaliseCheck } from '../../../src/model/index.js';
+import { ip } from '../../support/address.js';
 import { checkRunnerContract } from '../../support/health-runner-contract.js';
 
 function tcp(address: string) {
-  const r = normaliseCheck(HealthCheckSchema.parse({ type: 'TCP', timeout: '5s' }), { address, port: 80 });
+  const r = normaliseCheck(HealthCheckSchema.parse({ type: 'TCP', timeout: '5s' }), { address: ip(address), port: 80 });
   if (!r.ok) throw new Error(JSON.stringify(r.issues));
   return r.probe;
 }

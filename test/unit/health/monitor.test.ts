@@ -3,19 +3,20 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { HealthCheckSchema, type HealthCheckInput } from '../../../src/api/index.js';
 import { FakeClock } from '../../../src/core/fake-clock.js';
-import { normaliseCheck } from '../../../src/health/config.js';
 import { FakeCheckRunner } from '../../../src/health/fake-check-runner.js';
 import { HealthMetrics } from '../../../src/health/metrics.js';
 import { HealthMonitor, type MonitoredRealServer, type MonitoredService } from '../../../src/health/monitor.js';
 import { ProbeScheduler } from '../../../src/health/scheduler.js';
 import type { HealthProbe } from '../../../src/health/types.js';
 import type { WeightPlan } from '../../../src/health/weights.js';
+import { normaliseCheck } from '../../../src/model/index.js';
+import { ip } from '../../support/address.js';
 
 const flush = () => new Promise<void>((r) => setImmediate(r));
 
 function probe(address: string, input: Partial<HealthCheckInput> = {}): HealthProbe {
   const r = normaliseCheck(HealthCheckSchema.parse({ type: 'TCP', interval: '1s', warmup: '0s', retry: 0, ...input }), {
-    address,
+    address: ip(address),
     port: 80,
   });
   if (!r.ok) throw new Error(JSON.stringify(r.issues));
@@ -51,8 +52,8 @@ function setup() {
     metrics,
     wallClock: () => 1_700_000_000_000 + clock.now(),
     notify: (command, ctx) => notified.push({ command, ...ctx }),
-    onPlan: (vs, plan) => plans.push({ vs, plan }),
   });
+  monitor.subscribe((vs, plan) => plans.push({ vs, plan }));
   scheduler.start();
   const advance = async (ms: number) => {
     for (let t = 0; t < ms; t += 10) {
@@ -113,7 +114,7 @@ describe('HealthMonitor', () => {
       log: pino({ level: 'silent' }),
       metrics: new HealthMetrics(registry),
     });
-    const monitor = new HealthMonitor({ scheduler, log: pino({ level: 'silent' }), onPlan: () => {} });
+    const monitor = new HealthMonitor({ scheduler, log: pino({ level: 'silent' }) });
     monitor.setServices([service([rs(1)])]);
     expect(await registry.metrics()).toContain('lvs_health_real_server_up{vs="default/web",rs="192.0.2.1:80"} 1');
   });

@@ -8,13 +8,14 @@ import { Registry } from 'prom-client';
 import { expect, it } from 'vitest';
 import { HealthCheckSchema } from '../../../src/api/index.js';
 import { FakeClock } from '../../../src/core/fake-clock.js';
-import { normaliseCheck } from '../../../src/health/config.js';
 import { FakeCheckRunner } from '../../../src/health/fake-check-runner.js';
 import { HealthMetrics } from '../../../src/health/metrics.js';
 import { HealthMonitor } from '../../../src/health/monitor.js';
 import { createNotifyRunner } from '../../../src/health/notify-command.js';
 import { ProbeScheduler } from '../../../src/health/scheduler.js';
 import type { WeightPlan } from '../../../src/health/weights.js';
+import { normaliseCheck } from '../../../src/model/index.js';
+import { ip } from '../../support/address.js';
 
 const flush = () => new Promise<void>((r) => setImmediate(r));
 
@@ -35,11 +36,11 @@ it.each([
     log,
     metrics,
     notify: createNotifyRunner({ clock, log }),
-    onPlan: (_vs, plan) => plans.push(plan),
   });
+  monitor.subscribe((_vs, plan) => plans.push(plan));
   scheduler.start();
   const check = normaliseCheck(HealthCheckSchema.parse({ type: 'TCP', interval: '1s', warmup: '0s', retry: 0 }), {
-    address: '192.0.2.1',
+    address: ip('192.0.2.1'),
     port: 80,
   });
   if (!check.ok) throw new Error('bad probe');

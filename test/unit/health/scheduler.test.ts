@@ -3,15 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { HealthCheckSchema, type HealthCheckInput } from '../../../src/api/index.js';
 import { pino } from 'pino';
 import { FakeClock } from '../../../src/core/fake-clock.js';
-import { normaliseCheck } from '../../../src/health/config.js';
 import { FakeCheckRunner } from '../../../src/health/fake-check-runner.js';
 import { HealthMetrics } from '../../../src/health/metrics.js';
 import { ProbeScheduler, type ProbeReport } from '../../../src/health/scheduler.js';
 import type { HealthProbe } from '../../../src/health/types.js';
+import { normaliseCheck } from '../../../src/model/index.js';
+import { ip } from '../../support/address.js';
 
 function probe(address: string, input: Partial<HealthCheckInput> = {}): HealthProbe {
   const r = normaliseCheck(HealthCheckSchema.parse({ type: 'TCP', interval: '1s', warmup: '0s', ...input }), {
-    address,
+    address: ip(address),
     port: 80,
   });
   if (!r.ok) throw new Error(JSON.stringify(r.issues));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HealthCheckSchema } from '../../../src/api/index.js';
-import { normaliseCheck } from '../../../src/health/config.js';
+import { normaliseCheck } from '../../../src/model/index.js';
+import { ip } from '../../support/address.js';
 
 const HTTP_URL = { urls: [{ path: '/' }] };
 
@@ -117,7 +118,7 @@ describe('health check validation (schema)', () => {
 });
 
 describe('health check validation (normalisation)', () => {
-  const server = { address: '192.0.2.10', port: 80 };
+  const server = { address: ip('192.0.2.10'), port: 80 };
   it.each([
     {
       name: 'invalid regex',
@@ -136,7 +137,7 @@ describe('health check validation (normalisation)', () => {
     {
       name: 'TCP check of a fwmark server',
       input: { type: 'TCP' },
-      server: { address: '192.0.2.10', port: 0 },
+      server: { address: ip('192.0.2.10'), port: 0 },
       path: ['connectPort'],
       message: 'a TCP check of a server without a port (fwmark service) needs connectPort',
     },

@@ -7,15 +7,16 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/core/fake-clock.js';
 import type { CheckRunner } from '../../../src/health/checker.js';
-import { vipPathProbes } from '../../../src/health/config.js';
 import { HealthMetrics } from '../../../src/health/metrics.js';
 import { HealthMonitor } from '../../../src/health/monitor.js';
+import { vipPathProbes } from '../../../src/health/probes.js';
 import { ProbeScheduler } from '../../../src/health/scheduler.js';
 import { realServerStatusEntry } from '../../../src/health/status.js';
 import type { HealthProbe } from '../../../src/health/types.js';
 import { createVipPathChecker } from '../../../src/health/vip-path-check.js';
 import { FakeL2Paths } from '../../../src/net/fake-l2-paths.js';
 import type { SynProbeOutcome } from '../../../src/net/index.js';
+import { ip } from '../../support/address.js';
 
 const flush = () => new Promise<void>((r) => setImmediate(r));
 const RS = '192.0.2.11';
@@ -59,13 +60,13 @@ function setup() {
   const run: CheckRunner = (p, signal) =>
     p.type === 'VIP_PATH' ? vip(p, signal) : Promise.resolve({ ok: true, latencyMs: 1 });
   const scheduler = new ProbeScheduler({ clock, run, log, metrics, random: () => 0 });
-  const monitor = new HealthMonitor({ scheduler, log, metrics, wallClock: () => clock.now(), onPlan: () => undefined });
+  const monitor = new HealthMonitor({ scheduler, log, metrics, wallClock: () => clock.now() });
   scheduler.start();
   const probes = [
     tcp,
     ...vipPathProbes({
-      address: RS,
-      vips: [{ ip: '192.0.2.100', port: 80 }],
+      address: ip(RS),
+      vips: [{ ip: ip('192.0.2.100'), port: 80 }],
       mode: 'Auto',
       encapsulation: 'none',
       probes: [tcp],

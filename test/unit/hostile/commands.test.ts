@@ -8,11 +8,23 @@ import { describe, expect, it } from 'vitest';
 import { validateObject, type ManifestObject } from '../../../src/api/index.js';
 import { parseCommandAllowlist } from '../../../src/cli/flags.js';
 import { planNode } from '../../../src/director/index.js';
+import { buildModel, type ObjectRef } from '../../../src/model/index.js';
 import { allowlistPolicy } from '../../../src/net/index.js';
 
 const ALLOWED = '/usr/local/bin/check-db';
 const policy = allowlistPolicy([ALLOWED]);
 const node = { name: 'lb-1', labels: {} };
+const WEB: ObjectRef = { kind: 'VirtualServer', namespace: 'tenant', name: 'web' };
+const GROUP: ObjectRef = { kind: 'VrrpGroup', namespace: 'tenant', name: 'g' };
+/** The plan of one object under the allowlist (no Secrets). */
+const planOf = (object: ManifestObject) =>
+  planNode(
+    buildModel([object], () => undefined),
+    node,
+    undefined,
+    undefined,
+    policy,
+  );
 
 /** A VirtualServer with a TCP check and a MISC check running `command`. */
 const withMisc = (command: unknown) => ({
@@ -193,9 +205,9 @@ describe('hostile commands refused by the director allowlist (planning); the res
       message: notAllowed(`"/${'a'.repeat(79)}… (+4016 characters)"`),
     },
   ])('MISC check: $name', ({ program, message }) => {
-    const plan = planNode([parse(withMisc([program, '--probe']))], node, () => undefined, undefined, undefined, policy);
-    expect(plan.issues.map((i) => [i.ref, i.path.join('.'), i.reason, i.message])).toEqual([
-      ['tenant/web', 'spec.healthChecks.1.misc.command', 'CommandRefused', message],
+    const plan = planOf(parse(withMisc([program, '--probe'])));
+    expect(plan.issues.map((i) => [i.object, i.path.join('.'), i.reason, i.message])).toEqual([
+      [WEB, 'spec.healthChecks.1.misc.command', 'CommandRefused', message],
     ]);
     // The service is programmed with its TCP check; the MISC check is omitted, not failing.
     expect(plan.services.map((s) => [s.ref, s.backends.map((b) => b.probes.map((p) => p.type))])).toEqual([
@@ -204,16 +216,9 @@ describe('hostile commands refused by the director allowlist (planning); the res
   });
 
   it('notify hook off the allowlist: the group runs with its other hook', () => {
-    const plan = planNode(
-      [parse(withNotify(['/bin/sh', '-c', 'id']))],
-      node,
-      () => undefined,
-      undefined,
-      undefined,
-      policy,
-    );
-    expect(plan.issues.map((i) => [i.ref, i.path.join('.'), i.reason, i.message])).toEqual([
-      ['tenant/g', 'spec.notify.master', 'CommandRefused', notAllowed('"/bin/sh"')],
+    const plan = planOf(parse(withNotify(['/bin/sh', '-c', 'id'])));
+    expect(plan.issues.map((i) => [i.object, i.path.join('.'), i.reason, i.message])).toEqual([
+      [GROUP, 'spec.notify.master', 'CommandRefused', notAllowed('"/bin/sh"')],
     ]);
     expect(plan.groups.map((g) => [g.ref, g.config.notify, g.config.virtualIPs])).toEqual([
       ['tenant/g', { backup: [ALLOWED, 'backup'] }, [{ address: '192.0.2.10', prefixLength: 32 }]],
@@ -221,23 +226,16 @@ describe('hostile commands refused by the director allowlist (planning); the res
   });
 
   it('track script off the allowlist: the group runs without it', () => {
-    const plan = planNode(
-      [parse(withTrack(['/usr/bin/curl', 'http://x']))],
-      node,
-      () => undefined,
-      undefined,
-      undefined,
-      policy,
-    );
-    expect(plan.issues.map((i) => [i.ref, i.path.join('.'), i.reason, i.message])).toEqual([
-      ['tenant/g', 'spec.trackScripts.0.command', 'CommandRefused', notAllowed('"/usr/bin/curl"')],
+    const plan = planOf(parse(withTrack(['/usr/bin/curl', 'http://x'])));
+    expect(plan.issues.map((i) => [i.object, i.path.join('.'), i.reason, i.message])).toEqual([
+      [GROUP, 'spec.trackScripts.0.command', 'CommandRefused', notAllowed('"/usr/bin/curl"')],
     ]);
     expect(plan.groups.map((g) => [g.ref, g.config.trackScripts])).toEqual([['tenant/g', []]]);
   });
 
   it('shell syntax in the arguments of an allowed program is passed as argv, not refused', () => {
     const argv = [ALLOWED, '; rm -rf /', '$(id)', '`id`', '| nc 192.0.2.1 9'];
-    const plan = planNode([parse(withMisc(argv))], node, () => undefined, undefined, undefined, policy);
+    const plan = planOf(parse(withMisc(argv)));
     expect(plan.issues).toEqual([]);
     const misc = plan.services[0]?.backends[0]?.probes.find((p) => p.type === 'MISC');
     expect(misc && 'command' in misc ? misc.command : undefined).toEqual(argv);

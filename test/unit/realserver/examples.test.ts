@@ -8,11 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { RealServerSchema, VirtualServerSchema, type RealServer, type VirtualServer } from '../../../src/api/index.js';
+import { buildModel, type Model } from '../../../src/model/index.js';
 import { selectEntries } from '../../../src/realserver/desired.js';
 
 const root = fileURLToPath(new URL('../../../examples/', import.meta.url));
 
-function load(dir: string): { virtualServers: VirtualServer[]; realServers: RealServer[] } {
+/** The model of an example folder's VirtualServers and RealServers. */
+function load(dir: string): Model {
   const virtualServers: VirtualServer[] = [];
   const realServers: RealServer[] = [];
   for (const file of readdirSync(join(root, dir)).filter((f) => f.endsWith('.yaml'))) {
@@ -22,7 +24,7 @@ function load(dir: string): { virtualServers: VirtualServer[]; realServers: Real
       if (o.kind === 'RealServer') realServers.push(RealServerSchema.parse(o));
     }
   }
-  return { virtualServers, realServers };
+  return buildModel([...virtualServers, ...realServers], () => undefined);
 }
 
 const cases = [

@@ -7,6 +7,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { VirtualServer } from '../../../src/api/index.js';
 import { silentLogger } from '../../../src/core/logger.js';
+import { buildModel } from '../../../src/model/index.js';
 import { RealserverMetrics } from '../../../src/realserver/metrics.js';
 import { RealserverReconciler } from '../../../src/realserver/reconciler.js';
 import { conf, confSysctls, fakeNode, vs, type FakeNode } from './fake-node.js';
@@ -22,6 +23,9 @@ function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** The model of these services, as the role gets it. */
+const model = (virtualServers: VirtualServer[]) => buildModel(virtualServers, () => undefined);
 
 const VIPS = ['192.168.105.250', '192.168.105.251', '192.168.105.252', '2001:db8::250'];
 
@@ -92,14 +96,14 @@ describe('realserver invariants over generated inputs', () => {
     const r = reconciler(n);
     const steps = [services(rand, 'a'), services(rand, 'b')];
     for (const step of steps) {
-      const first = await r.pass({ virtualServers: step, realServers: [] });
+      const first = await r.pass(model(step));
       expect(first.failures).toEqual([]);
       expect(first.vips.filter((v) => !v.configured)).toEqual([]);
-      expect((await r.pass({ virtualServers: step, realServers: [] })).writes).toBe(0);
+      expect((await r.pass(model(step))).writes).toBe(0);
     }
     const last = steps[steps.length - 1] ?? [];
-    expect((await reconciler(n).pass({ virtualServers: last, realServers: [] })).writes).toBe(0);
-    const removed = await reconciler(n).pass({ virtualServers: [], realServers: [] });
+    expect((await reconciler(n).pass(model(last))).writes).toBe(0);
+    const removed = await reconciler(n).pass(model([]));
     expect(removed.failures).toEqual([]);
     expect(snapshot(n)).toEqual(before);
   });

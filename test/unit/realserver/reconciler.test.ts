@@ -2,6 +2,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { RealServer, VirtualServer } from '../../../src/api/index.js';
 import { silentLogger } from '../../../src/core/logger.js';
+import { buildModel } from '../../../src/model/index.js';
 import { RealserverMetrics } from '../../../src/realserver/metrics.js';
 import { RealserverReconciler } from '../../../src/realserver/reconciler.js';
 import { sysctlName } from '../../../src/net/index.js';
@@ -18,7 +19,8 @@ function reconciler(n: FakeNode, registry = new Registry()): RealserverReconcile
   });
 }
 
-const input = (virtualServers: VirtualServer[], realServers: RealServer[] = []) => ({ virtualServers, realServers });
+const input = (virtualServers: VirtualServer[], realServers: RealServer[] = []) =>
+  buildModel([...virtualServers, ...realServers], () => undefined);
 const drWeb = (acceptVIP?: Record<string, unknown>, ip = VIP) =>
   vs(`web-${ip}`, {
     addresses: [{ ip, port: 80 }],

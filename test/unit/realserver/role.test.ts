@@ -2,12 +2,15 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/core/fake-clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
+import { buildModel } from '../../../src/model/index.js';
 import { RealserverRole } from '../../../src/realserver/index.js';
 import { fakeNode, vs } from './fake-node.js';
 
 const VIP = '192.168.105.253';
 const web = (ip = VIP) =>
   vs(`web-${ip}`, { addresses: [{ ip, port: 80 }], forwarding: 'DR', realServers: [{ address: '10.0.0.5' }] });
+/** The model of these objects, as the role gets it. */
+const model = (objects: Parameters<typeof buildModel>[0]) => buildModel(objects, () => undefined);
 
 function role(n: ReturnType<typeof fakeNode>, clock = new FakeClock()) {
   return new RealserverRole({
@@ -40,9 +43,9 @@ describe('RealserverRole', () => {
     const n = fakeNode();
     const r = role(n);
     await r.start();
-    const first = r.sync([web()]);
-    const second = r.sync([web('192.168.105.1')]);
-    const third = r.sync([web('192.168.105.2')]);
+    const first = r.sync(model([web()]));
+    const second = r.sync(model([web('192.168.105.1')]));
+    const third = r.sync(model([web('192.168.105.2')]));
     expect(second).toBe(third);
     await first;
     const last = await third;
@@ -56,7 +59,7 @@ describe('RealserverRole', () => {
     const clock = new FakeClock();
     const r = role(n, clock);
     await r.start();
-    await r.sync([web()]);
+    await r.sync(model([web()]));
     n.addresses.entries.splice(
       n.addresses.entries.findIndex((e) => e.address === VIP),
       1,
@@ -79,7 +82,7 @@ describe('RealserverRole', () => {
     const r = role(n, clock);
     const abort = new AbortController();
     await r.start(abort.signal);
-    await r.sync([web()]);
+    await r.sync(model([web()]));
     abort.abort();
     await new Promise((res) => setImmediate(res));
     n.addresses.entries.splice(

@@ -3,18 +3,26 @@
  * are for transitions only (STYLE: "No Event is emitted per sync"): the first observation of a
  * group or a real server sets the baseline and records nothing.
  */
-import type { EventInput } from './event-recorder.js';
-import type { NodeStatusItem } from './node-status.js';
-import type { LvsObjectRef } from './object-ref.js';
+import { formatHostPort } from '../api/index.js';
+import { refKey, type ObjectRef } from '../model/index.js';
+import type { NodeIssue, NodeStatusItem } from './items.js';
+
+/** An Event to record about one of our objects (src/kube EventRecorder records it). */
+export interface NodeEvent {
+  readonly regarding: ObjectRef;
+  readonly type: 'Normal' | 'Warning';
+  readonly reason: string;
+  readonly note: string;
+}
 
 /** What a node's Events are derived from, keyed by identity; values carry their object. */
 export interface NodeObservation {
   /** Per VrrpGroup this node runs: its state here, as the API spells it (Master, Backup, ...). */
-  readonly groups: ReadonlyMap<string, { readonly ref: LvsObjectRef; readonly state: string }>;
+  readonly groups: ReadonlyMap<string, { readonly ref: ObjectRef; readonly state: string }>;
   /** Per real server of a VirtualServer this node directs: its health here. */
   readonly realServers: ReadonlyMap<
     string,
-    { readonly ref: LvsObjectRef; readonly server: string; readonly health: string }
+    { readonly ref: ObjectRef; readonly server: string; readonly health: string }
   >;
   /** Per object this node cannot use. */
   readonly invalid: ReadonlyMap<string, NodeIssue>;
@@ -22,32 +30,22 @@ export interface NodeObservation {
 
 export const EMPTY_OBSERVATION: NodeObservation = { groups: new Map(), realServers: new Map(), invalid: new Map() };
 
-/** One object a node cannot use (a director plan issue, a realserver issue). */
-export interface NodeIssue {
-  readonly ref: LvsObjectRef;
-  /** PascalCase, e.g. InvalidSpec, AcceptModeConflict. */
-  readonly reason: string;
-  readonly message: string;
-}
-
-const keyOf = (ref: LvsObjectRef): string => `${ref.kind}/${ref.namespace}/${ref.name}`;
-
 /** The observation behind a set of status items and issues. */
 export function observeNode(items: readonly NodeStatusItem[], issues: readonly NodeIssue[]): NodeObservation {
-  const groups = new Map<string, { ref: LvsObjectRef; state: string }>();
-  const realServers = new Map<string, { ref: LvsObjectRef; server: string; health: string }>();
+  const groups = new Map<string, { ref: ObjectRef; state: string }>();
+  const realServers = new Map<string, { ref: ObjectRef; server: string; health: string }>();
   for (const { ref, status } of items) {
     if (ref.kind === 'VrrpGroup' && 'nodes' in status) {
-      for (const n of status.nodes ?? []) groups.set(keyOf(ref), { ref, state: n.state });
+      for (const n of status.nodes ?? []) groups.set(refKey(ref), { ref, state: n.state });
     }
     if (ref.kind === 'VirtualServer' && 'realServers' in status) {
       for (const rs of status.realServers ?? []) {
-        const server = rs.address.includes(':') ? `[${rs.address}]:${rs.port}` : `${rs.address}:${rs.port}`;
-        realServers.set(`${keyOf(ref)}|${server}`, { ref, server, health: rs.health });
+        const server = formatHostPort(rs.address, rs.port);
+        realServers.set(`${refKey(ref)}|${server}`, { ref, server, health: rs.health });
       }
     }
   }
-  const invalid = new Map(issues.map((i) => [`${keyOf(i.ref)}|${i.reason}`, i]));
+  const invalid = new Map(issues.map((i) => [`${refKey(i.ref)}|${i.reason}`, i]));
   return { groups, realServers, invalid };
 }
 
@@ -59,8 +57,8 @@ export function observeNode(items: readonly NodeStatusItem[], issues: readonly N
  *   server comes back (Unknown → Up is a first check passing, not a recovery);
  * - the issue's own reason (Warning) when an object becomes unusable here, or its message changes.
  */
-export function nodeEvents(node: string, before: NodeObservation, after: NodeObservation): EventInput[] {
-  const events: EventInput[] = [];
+export function nodeEvents(node: string, before: NodeObservation, after: NodeObservation): NodeEvent[] {
+  const events: NodeEvent[] = [];
   for (const [key, { ref, state }] of after.groups) {
     const was = before.groups.get(key)?.state;
     if (was === undefined || was === state) continue;
@@ -91,14 +89,14 @@ export function nodeEvents(node: string, before: NodeObservation, after: NodeObs
   return events;
 }
 
-const normal = (regarding: LvsObjectRef, reason: string, note: string): EventInput => ({
+const normal = (regarding: ObjectRef, reason: string, note: string): NodeEvent => ({
   regarding,
   type: 'Normal',
   reason,
   note,
 });
 
-const warning = (regarding: LvsObjectRef, reason: string, note: string): EventInput => ({
+const warning = (regarding: ObjectRef, reason: string, note: string): NodeEvent => ({
   regarding,
   type: 'Warning',
   reason,

@@ -5,7 +5,7 @@ import {
   observeNode,
   type NodeIssue,
   type NodeStatusItem,
-} from '../../../src/kube/index.js';
+} from '../../../src/status/index.js';
 
 const group = (state: 'Master' | 'Backup' | 'Fault'): NodeStatusItem => ({
   ref: { kind: 'VrrpGroup', namespace: 'ns', name: 'vg' },

@@ -1,13 +1,15 @@
 /**
  * VrrpGroup manifests → the VRRP instances one node runs, by the director's own path: the
- * manifest validation of src/sources, then src/director's `planNode` with the VrrpGroups alone.
- * standalone-main.ts runs the result; there is no second schema of VRRP settings.
+ * manifest validation of src/sources, the model (src/model), then src/director's `planNode`
+ * with the VrrpGroups alone. vrrp-speaker-main.ts runs the result; there is no second schema
+ * of VRRP settings.
  */
 import { secretValue, type ManifestObject, type Secret } from '../api/index.js';
-import { LvsError } from '../core/errors.js';
+import { LvsError } from '../core/index.js';
 import { excludesObject, planNode, type NodeIdentity, type PlanIssue } from '../director/index.js';
+import { buildModel, formatRef } from '../model/index.js';
 import { formatDiagnostic, loadManifestPaths, validateManifestSet } from '../sources/index.js';
-import type { VrrpInstanceConfig } from './types.js';
+import type { VrrpInstanceConfig } from '../vrrp/index.js';
 
 /** The manifests cannot be run as given: every problem found, one line each. */
 export class StandaloneGroupsError extends LvsError {
@@ -25,7 +27,7 @@ export interface StandaloneGroups {
   readonly warnings: readonly string[];
 }
 
-const issueText = (i: PlanIssue) => `${i.kind}/${i.ref}: ${i.path.join('.')}: ${i.message}`;
+const issueText = (i: PlanIssue) => `${formatRef(i.object)}: ${i.path.join('.')}: ${i.message}`;
 
 /**
  * Pure: validated objects → this node's instances, through `planNode`. Only VrrpGroups and the
@@ -42,9 +44,11 @@ export function planStandaloneGroups(objects: readonly ManifestObject[], node: N
     return s ? secretValue(s, key) : undefined;
   };
   const plan = planNode(
-    objects.filter((o) => o.kind === 'VrrpGroup'),
+    buildModel(
+      objects.filter((o) => o.kind === 'VrrpGroup'),
+      resolveSecret,
+    ),
     node,
-    resolveSecret,
   );
   problems.push(...plan.issues.filter(excludesObject).map(issueText));
   if (problems.length === 0 && plan.groups.length === 0) problems.push(`no VrrpGroup selects node ${node.name}`);

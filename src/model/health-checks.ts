@@ -1,26 +1,23 @@
 /**
- * Normalisation: an API HealthCheck (already parsed by zod) plus the real server it checks
- * becomes a fully defaulted {@link HealthProbe}, and {@link keyOf} gives the identity under
- * which identical probes are run once. Pure: no I/O.
+ * Normalisation of health checks: an API HealthCheck (already validated by zod) plus the real
+ * server it checks becomes a fully defaulted {@link HealthProbe} (src/health runs it). Pure.
  */
-import { HEALTH_CHECK_TYPE_DEFAULTS, parseDurationMs, parseIP, type HealthCheck } from '../api/index.js';
-import { assertNever } from '../core/errors.js';
-import type { ProbeIssue } from './errors.js';
+import { HEALTH_CHECK_TYPE_DEFAULTS, parseDurationMs, parseIP, type HealthCheck, type ParsedIP } from '../api/index.js';
+import { assertNever } from '../core/index.js';
 import type {
   CaSource,
   HealthProbe,
   HttpSettings,
   HttpUrl,
+  ProbeIssue,
   ProbeSettings,
   ProbeTarget,
-  ProbeTiming,
   StatusRange,
-  VipPathMode,
-} from './types.js';
+} from '../health/index.js';
 
 /** The real server a check belongs to: its address and its resolved port. */
 export interface CheckedServer {
-  readonly address: string;
+  readonly address: ParsedIP;
   /** The real server port (the service port when the server has none); 0 for fwmark services. */
   readonly port: number;
 }
@@ -37,8 +34,6 @@ export type NormaliseResult =
 
 /** Checkers that talk to a port; the others ignore it (check_ping.c, check_misc.c, check_file.c). */
 const USES_PORT: ReadonlySet<string> = new Set(['HTTP', 'HTTPS', 'TCP', 'SMTP', 'DNS', 'UDP']);
-/** Checkers that do not touch the network at all, so the target is not part of their identity. */
-const LOCAL_TYPES: ReadonlySet<string> = new Set(['MISC', 'FILE']);
 /** HTTP_GET's default status_code set (check_http.c: any 2xx). */
 const DEFAULT_STATUS: readonly StatusRange[] = [{ from: 200, to: 299 }];
 
@@ -52,7 +47,7 @@ export function normaliseCheck(
   const issue = (path: (string | number)[], message: string, transient = false) =>
     issues.push({ path, message, transient });
 
-  const ip = parseIP(check.connectIP ?? server.address);
+  const ip = check.connectIP !== undefined ? parseIP(check.connectIP) : server.address;
   if (!ip) {
     issue(check.connectIP ? ['connectIP'] : [], 'the real server address is not an IPv4 or IPv6 address');
     return { ok: false, issues };
@@ -214,81 +209,4 @@ function isValidRegex(source: string): boolean {
 function ms(text: string): number {
   // The schema has already checked the pattern; 0 would only appear through a schema bug.
   return parseDurationMs(text) ?? 0;
-}
-
-/** Timing of a VIP-path probe for a real server without checks: the API's check defaults. */
-const VIP_PATH_DEFAULT_TIMING: ProbeTiming = {
-  intervalMs: 60_000,
-  timeoutMs: 5_000,
-  retry: HEALTH_CHECK_TYPE_DEFAULTS.TCP.retry,
-  delayBeforeRetryMs: HEALTH_CHECK_TYPE_DEFAULTS.TCP.delayBeforeRetryMs,
-  warmupMs: 60_000,
-};
-
-/** What {@link vipPathProbes} needs to know about one real server of one service. */
-export interface VipPathServer {
-  readonly address: string;
-  /** The service's VIP:port pairs (a VIP group gives several); port 0 pairs are left out. */
-  readonly vips: readonly { readonly ip: string; readonly port: number }[];
-  readonly mode: VipPathMode;
-  /** none for DR (a frame to the server's MAC), ipip for TUN. */
-  readonly encapsulation: 'none' | 'ipip';
-  /** The server's other probes: the VIP-path probe takes the first one's timing. */
-  readonly probes: readonly HealthProbe[];
-}
-
-/**
- * The VIP-path probes of a DR or TUN (IPIP, IPv4) real server, one per VIP:port, with the timing (interval,
- * timeout, retry) of its first check. In Auto mode a server without checks gets none: it was
- * declared always up, and the probe must not be the one thing that judges it.
- */
-export function vipPathProbes(server: VipPathServer): HealthProbe[] {
-  const ip = parseIP(server.address);
-  const first = server.probes[0];
-  if (!ip || (server.mode === 'Auto' && !first)) return [];
-  const timing: ProbeTiming = first
-    ? {
-        intervalMs: first.intervalMs,
-        timeoutMs: first.timeoutMs,
-        retry: first.retry,
-        delayBeforeRetryMs: first.delayBeforeRetryMs,
-        warmupMs: first.warmupMs,
-      }
-    : VIP_PATH_DEFAULT_TIMING;
-  return server.vips.flatMap((v) => {
-    const vip = parseIP(v.ip);
-    if (!vip || vip.family !== ip.family || v.port === 0) return [];
-    if (server.encapsulation === 'ipip' && ip.family !== 4) return [];
-    const probe: HealthProbe = {
-      ...timing,
-      target: { ip: ip.text, family: ip.family, port: v.port },
-      type: 'VIP_PATH',
-      vip: vip.text,
-      mode: server.mode,
-      encapsulation: server.encapsulation,
-    };
-    return [probe];
-  });
-}
-
-/** Identity of a probe: identical probes (same target, same normalised check) share one key. */
-export type ProbeKey = string & { readonly __probeKey: true };
-
-/**
- * The dedup key of a probe: a canonical serialisation of the normalised probe, without the
- * target for checkers that never use it (MISC, FILE run the same command or read the same
- * file whoever asks). Never parsed back.
- */
-export function keyOf(probe: HealthProbe): ProbeKey {
-  const identity = LOCAL_TYPES.has(probe.type) ? { ...probe, target: undefined } : probe;
-  return canonical(identity) as ProbeKey;
-}
-
-function canonical(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
 }

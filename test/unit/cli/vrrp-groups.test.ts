@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { API_VERSION, validateObject, type ManifestObject } from '../../../src/api/index.js';
-import { loadStandaloneGroups, planStandaloneGroups } from '../../../src/vrrp/standalone-groups.js';
+import { loadStandaloneGroups, planStandaloneGroups } from '../../../src/cli/vrrp-groups.js';
 
 const node = { name: 'lb1', labels: { role: 'lb' } };
 

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { PlanIssue } from '../../../src/director/index.js';
-import { joinNodeIssues, withCommandConditions, type NodeStatusItem } from '../../../src/kube/index.js';
+import { withCommandConditions, type PlanIssue } from '../../../src/director/index.js';
+import type { ObjectRef } from '../../../src/model/index.js';
+import type { NodeStatusItem } from '../../../src/status/index.js';
 
-const refused = (kind: PlanIssue['kind'], ref: string, path: string[], program: string): PlanIssue => ({
-  ref,
-  kind,
+const ref = (kind: ObjectRef['kind'], name: string): ObjectRef => ({ kind, namespace: 't', name });
+
+const refused = (object: ObjectRef, path: (string | number)[], program: string): PlanIssue => ({
+  object,
   path,
   message: `program "${program}" is not allowed`,
   transient: false,
@@ -25,10 +27,10 @@ describe('withCommandConditions', () => {
     const out = withCommandConditions(
       items,
       [
-        refused('VrrpGroup', 't/g', ['spec', 'notify', 'master'], '/bin/a'),
-        refused('VrrpGroup', 't/g', ['spec', 'trackScripts', 0, 'command'] as string[], '/bin/b'),
-        refused('RealServer', 't/rs', ['spec', 'notify', 'up'], '/bin/c'),
-        { ref: 't/x', kind: 'VirtualServer', path: ['spec'], message: 'bad', transient: false },
+        refused(ref('VrrpGroup', 'g'), ['spec', 'notify', 'master'], '/bin/a'),
+        refused(ref('VrrpGroup', 'g'), ['spec', 'trackScripts', 0, 'command'], '/bin/b'),
+        refused(ref('RealServer', 'rs'), ['spec', 'notify', 'up'], '/bin/c'),
+        { object: ref('VirtualServer', 'x'), path: ['spec'], message: 'bad', transient: false },
       ],
       since,
     );
@@ -71,21 +73,5 @@ describe('withCommandConditions', () => {
       { ref: { kind: 'VirtualServer', namespace: 't', name: 'w' }, status: { realServers: [] } },
     ];
     expect(withCommandConditions(items, [], since)).toEqual(items);
-  });
-});
-
-describe('joinNodeIssues', () => {
-  it('joins the messages of one object and reason, keeps other reasons apart', () => {
-    const ref = { kind: 'VrrpGroup' as const, namespace: 't', name: 'g' };
-    expect(
-      joinNodeIssues([
-        { ref, reason: 'CommandRefused', message: 'a' },
-        { ref, reason: 'InvalidSpec', message: 'b' },
-        { ref, reason: 'CommandRefused', message: 'c' },
-      ]),
-    ).toEqual([
-      { ref, reason: 'CommandRefused', message: 'a; c' },
-      { ref, reason: 'InvalidSpec', message: 'b' },
-    ]);
   });
 });

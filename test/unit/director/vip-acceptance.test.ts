@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RealServerStatusSchema, validateObject, type ManifestObject } from '../../../src/api/index.js';
-import type { DirectorStatus } from '../../../src/director/index.js';
-import { directorRealServerItems, plannedKey, vipAcceptance } from '../../../src/kube/index.js';
-
-const up = { state: 'Up' as const, weight: 1, sinceMs: Date.UTC(2026, 10, 22), checks: [] };
+import { validateObject, type ManifestObject } from '../../../src/api/index.js';
+import { planNode, plannedKey, vipAcceptance } from '../../../src/director/index.js';
+import { buildModel } from '../../../src/model/index.js';
 
 function parse(raw: object): ManifestObject {
   const r = validateObject({ apiVersion: 'lvs.io/v1alpha1', ...raw });
@@ -26,14 +24,6 @@ const realServer = (name: string, spec: object, status?: object) =>
     spec: { port: 80, ...spec },
     ...(status ? { status } : {}),
   });
-
-const planned = (...ids: string[]): DirectorStatus['services'] => [
-  {
-    ref: 'ns/web',
-    programmed: true,
-    realServers: ids.map((id) => ({ id, address: id.split(':')[0] ?? '', port: 80, health: up })),
-  },
-];
 
 const NOW = 100_000;
 
@@ -95,6 +85,8 @@ describe('vipAcceptance', () => {
       ids: ['10.0.0.1:80'],
       plannedAt: NOW - 29_000,
       failing: {},
+      // The verdicts must be computed again when the grace period ends.
+      nextDeadline: NOW + 1_000,
     },
     {
       name: 'no report from a named node after the grace period: failing',
@@ -124,55 +116,28 @@ describe('vipAcceptance', () => {
       plannedAt: 0,
       failing: {},
     },
-  ])('$name', ({ objects, ids, plannedAt, failing }) => {
+  ])('$name', ({ objects, ids, plannedAt, failing, nextDeadline }) => {
+    const model = buildModel(objects, () => undefined);
+    const planned = planNode(model, { name: 'lb1', labels: {} }).services;
+    expect(planned.flatMap((s) => s.backends.map((b) => b.id))).toEqual(ids);
     const first = new Map(ids.map((id) => [plannedKey('ns/web', id), plannedAt ?? NOW]));
-    const r = vipAcceptance({ services: planned(...ids), objects, firstPlannedMs: first, nowMs: NOW });
+    const r = vipAcceptance({ planned, services: model.services, firstPlannedMs: first, nowMs: NOW });
     expect(Object.fromEntries(r.failing.get('ns/web') ?? [])).toEqual(failing);
-    expect(r.issues.map((i) => i.reason)).toEqual(Object.keys(failing).length > 0 ? ['VipNotAccepted'] : []);
-  });
-});
-
-describe('directorRealServerItems', () => {
-  const objects = [
-    vs({ realServerSelector: { matchLabels: { app: 'web' } } }),
-    realServer('web1', { address: '10.0.0.2' }),
-    realServer('web2', { address: '10.0.0.3' }),
-  ];
-
-  it('writes status.health of each selected RealServer, keyed by director and VirtualServer', () => {
-    const items = directorRealServerItems(
-      'lb1',
-      { groups: [], services: planned('10.0.0.2:80', '10.0.0.3:80'), issues: [], unsupported: [] },
-      objects,
-      new Map([['ns/web', new Map([['10.0.0.3:80', 'VIP 192.0.2.100 not accepted: device lo is down']])]]),
+    expect(r.issues.map((i) => [i.reason, i.object])).toEqual(
+      Object.keys(failing).length > 0
+        ? [['VipNotAccepted', { kind: 'VirtualServer', namespace: 'ns', name: 'web' }]]
+        : [],
     );
-    expect(items.map((i) => [i.ref.name, i.status])).toEqual([
-      [
-        'web1',
-        { health: [{ director: 'lb1', virtualServer: 'web', state: 'Up', weight: 1, since: expect.any(String) }] },
-      ],
-      [
-        'web2',
-        {
-          health: [
-            {
-              director: 'lb1',
-              virtualServer: 'web',
-              state: 'Down',
-              weight: 0,
-              reason: 'VipNotAccepted: VIP 192.0.2.100 not accepted: device lo is down',
-              since: expect.any(String),
-            },
-          ],
-        },
-      ],
-    ]);
-    for (const i of items) expect(RealServerStatusSchema.safeParse(i.status).success).toBe(true);
+    expect(r.nextDeadlineMs).toBe(nextDeadline);
   });
 
-  it('leaves out RealServers of services this director does not plan', () => {
-    expect(directorRealServerItems('lb1', { groups: [], services: [], issues: [], unsupported: [] }, objects)).toEqual(
-      [],
+  it('a server this director does not plan is not judged', () => {
+    const model = buildModel(
+      [vs({ realServers: [{ address: '10.0.0.1', port: 80, node: 'web-1' }] })],
+      () => undefined,
     );
+    const planned = planNode(model, { name: 'lb1', labels: {} }).services.map((s) => ({ ...s, backends: [] }));
+    const r = vipAcceptance({ planned, services: model.services, firstPlannedMs: new Map(), nowMs: NOW });
+    expect(r).toEqual({ failing: new Map(), issues: [] });
   });
 });

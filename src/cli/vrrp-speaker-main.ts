@@ -1,8 +1,8 @@
 /**
  * Runs the VRRP speaker alone from VrrpGroup manifests (and the Secrets they reference), planned
- * as the director plans them (standalone-groups.ts):
+ * as the director plans them (vrrp-groups.ts):
  *
- *   node dist/src/vrrp/standalone-main.js --manifests PATH [--manifests PATH ...] [--node NAME]
+ *   node dist/src/cli/vrrp-speaker-main.js --manifests PATH [--manifests PATH ...] [--node NAME]
  *     [--node-label key=value ...] [--metrics-file m.prom] [--status-file s.json] [--vip-record FILE]
  *
  * PATH is a YAML or JSON file or a folder of them. --node (default the host name) and
@@ -17,10 +17,9 @@
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { parseLabel } from '../cli/flags.js';
-import { systemClock } from '../core/clock.js';
-import { createRootLogger } from '../core/logger.js';
-import { createRegistry } from '../metrics/registry.js';
+import { parseLabel } from './flags.js';
+import { systemClock, createRootLogger } from '../core/index.js';
+import { createRegistry } from '../metrics/index.js';
 import {
   ANY_COMMAND,
   Announcer,
@@ -31,10 +30,8 @@ import {
   NftVipFilter,
   SpawnProcessRunner,
 } from '../net/index.js';
-import { rawTransportFactory } from './raw-transport.js';
-import { VrrpSpeaker } from './speaker.js';
-import { loadStandaloneGroups } from './standalone-groups.js';
-import { FileVipRecordStore, MemoryVipRecordStore } from './vip-record.js';
+import { FileVipRecordStore, MemoryVipRecordStore, rawTransportFactory, VrrpSpeaker } from '../vrrp/index.js';
+import { loadStandaloneGroups } from './vrrp-groups.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -50,7 +47,7 @@ async function main(): Promise<number> {
   });
   if (!values.manifests) {
     process.stderr.write(
-      'usage: standalone-main --manifests PATH [--node NAME] [--node-label k=v] [--metrics-file FILE] [--status-file FILE]\n',
+      'usage: vrrp-speaker-main --manifests PATH [--node NAME] [--node-label k=v] [--metrics-file FILE] [--status-file FILE]\n',
     );
     return 2;
   }

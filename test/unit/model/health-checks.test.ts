@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { HealthCheckSchema, type HealthCheckInput } from '../../../src/api/index.js';
-import { keyOf, normaliseCheck } from '../../../src/health/config.js';
+import { keyOf } from '../../../src/health/probes.js';
 import type { HealthProbe } from '../../../src/health/types.js';
+import { normaliseCheck, type CheckedServer } from '../../../src/model/index.js';
+import { ip } from '../../support/address.js';
 
 const rs = { address: '192.0.2.10', port: 80 };
 
+/** The checked server, its address parsed as the model hands it over. */
+const toServer = (s: { address: string; port: number }): CheckedServer => ({ address: ip(s.address), port: s.port });
+
 function probe(input: HealthCheckInput, server = rs): HealthProbe {
-  const r = normaliseCheck(HealthCheckSchema.parse(input), server);
+  const r = normaliseCheck(HealthCheckSchema.parse(input), toServer(server));
   if (!r.ok) throw new Error(JSON.stringify(r.issues));
   return r.probe;
 }
