@@ -14,6 +14,7 @@
 import type { Logger } from 'pino';
 import { messageOf } from '../core/index.js';
 import {
+  formatHostPort,
   NativeUnavailableError,
   SyscallError,
   type L2Path,
@@ -48,8 +49,6 @@ export interface VipPathDeps {
 }
 
 type VipPathProbe = Parameters<Checker<'VIP_PATH'>>[0];
-
-const endpoint = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
 
 /** Why an untestable path cannot be tested, and the reason an Enabled probe fails with. */
 function skipOf(
@@ -143,7 +142,7 @@ export function createVipPathChecker(deps: CheckerDeps, vip: VipPathDeps): Check
       reported.add(key);
       const fields = {
         rs: probe.target.ip,
-        vip: endpoint(probe.vip, probe.target.port),
+        vip: formatHostPort(probe.vip, probe.target.port),
         mode: probe.mode,
         skip,
         detail,
@@ -159,7 +158,7 @@ export function createVipPathChecker(deps: CheckerDeps, vip: VipPathDeps): Check
     const started = deps.clock.now();
     const elapsed = () => deps.clock.now() - started;
     const rs = probe.target.ip;
-    const target = endpoint(probe.vip, probe.target.port);
+    const target = formatHostPort(probe.vip, probe.target.port);
     let path: L2Path;
     try {
       path = await lookup(rs, probe.timeoutMs, signal);

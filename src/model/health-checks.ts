@@ -2,7 +2,14 @@
  * Normalisation of health checks: an API HealthCheck (already validated by zod) plus the real
  * server it checks becomes a fully defaulted {@link HealthProbe} (src/health runs it). Pure.
  */
-import { HEALTH_CHECK_TYPE_DEFAULTS, parseDurationMs, parseIP, type HealthCheck, type ParsedIP } from '../api/index.js';
+import {
+  formatHostPort,
+  HEALTH_CHECK_TYPE_DEFAULTS,
+  parseDurationMs,
+  parseIP,
+  type HealthCheck,
+  type ParsedIP,
+} from '../api/index.js';
 import { assertNever } from '../core/index.js';
 import type {
   CaSource,
@@ -173,7 +180,7 @@ function httpSettings(
   issue: (path: (string | number)[], message: string) => void,
 ): HttpSettings {
   // check_http.c sends "Host: <ip>:<port>" when no virtualhost is configured.
-  const hostOfTarget = target.family === 6 ? `[${target.ip}]:${target.port}` : `${target.ip}:${target.port}`;
+  const hostOfTarget = formatHostPort(target.ip, target.port);
   const urls = http.urls.map((u, i): HttpUrl => {
     if (u.regex !== undefined && !isValidRegex(u.regex)) {
       issue(['http', 'urls', i, 'regex'], 'must be a valid regular expression');

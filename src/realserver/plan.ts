@@ -9,6 +9,7 @@ import type { Requirements } from './requirements.js';
 import { satisfies, targetValue } from './requirements.js';
 import type { RealserverState } from './state.js';
 import { withAddress, withDevice, withoutAddress, withoutDevice, withoutSysctl, withSysctl } from './state.js';
+import type { DeviceEntry } from './devices.js';
 import type { AddressKey, DeviceSpec, RedirectRule, SysctlKey } from './types.js';
 import { keyOf } from './types.js';
 import { assertNever } from '../core/index.js';
@@ -16,18 +17,8 @@ import { assertNever } from '../core/index.js';
 /** The tag of our IPv4 address labels: `lo:lvs`, `<device>:lvs` (src/net ownerLabel). */
 export const OWNER_TAG = 'lvs';
 
-/** A device as observed. */
-export interface ObservedDevice {
-  readonly name: string;
-  readonly ifindex: number;
-  /** rtnetlink link kind (`dummy`, `ipip`, ...); absent for plain devices such as lo. */
-  readonly kind?: string;
-  /** ipip: the local address. */
-  readonly local?: string;
-  /** Carries our ownership marker (the link alias). */
-  readonly marked: boolean;
-  readonly up: boolean;
-}
+/** A device as observed: as the devices port lists it. */
+export type ObservedDevice = DeviceEntry;
 
 /** An address as observed, with its device's name. */
 export interface ObservedAddress extends AddressKey {
