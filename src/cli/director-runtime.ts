@@ -16,6 +16,7 @@ import {
   createNetlinkClient,
   DEFAULT_DRAIN_POLICY,
   DEFAULT_IPVS_SYSCTLS,
+  registerIpvsTrafficMetrics,
   DirectoryOwnershipStore,
   IpvsMetrics,
   IpvsReconciler,
@@ -37,7 +38,6 @@ import {
   SynProber,
 } from '../net/index.js';
 import { FileVipRecordStore, rawTransportFactory, VrrpSpeaker } from '../vrrp/index.js';
-import { registerIpvsTrafficMetrics } from '../metrics/index.js';
 
 export interface DirectorRuntimeOptions {
   readonly node: NodeIdentity;

@@ -6,7 +6,7 @@ export { keyOf, vipPathProbes, type VipPathServer, type ProbeKey } from './probe
 export * from './weights.js';
 export type { CheckRunner, Checker, CheckerDeps } from './checker.js';
 export { createSystemCheckRunner, type SystemCheckRunner } from './check-runner.js';
-export { createVipPathChecker, type VipPathDeps, type VipPathSkip } from './vip-path-check.js';
+export { createVipPathChecker, type VipPathDeps } from './vip-path-check.js';
 export { ProbeScheduler, type ProbeListener, type ProbeReport, type SchedulerOptions } from './scheduler.js';
 export { HealthMetrics } from './metrics.js';
 export {

@@ -5,7 +5,7 @@
 import type { Counter, Histogram, Registry } from 'prom-client';
 import { metricsOn, type MetricDefiner } from '../metrics/index.js';
 import type { CheckResult, CheckType, ProbeHealth } from './types.js';
-import type { VipPathSkip } from './vip-path-check.js';
+import type { VipPathSkip } from './types.js';
 
 /** Health-check metrics; one instance per registry. */
 export class HealthMetrics {

@@ -161,3 +161,6 @@ export type ProbeHealth = 'unknown' | 'up' | 'down';
  * which no user writes as a check (the director adds it to DR real servers, see vip-path-check.ts).
  */
 export type CheckType = HealthCheckType | 'VIP_PATH';
+
+/** Why a VIP-path probe did not run: a bounded set, the `reason` label of the skip counter. */
+export type VipPathSkip = 'no-capability' | 'routed' | 'local' | 'unresolved' | 'no-route' | 'error';

@@ -25,7 +25,7 @@ import {
 } from '../net/index.js';
 import { failed, type Checker, type CheckerDeps } from './checker.js';
 import type { HealthMetrics } from './metrics.js';
-import type { CheckResult, FailureReason } from './types.js';
+import type { CheckResult, FailureReason, VipPathSkip } from './types.js';
 
 /**
  * How long a looked-up path (route, interface, neighbour MAC) is reused. The three rtnetlink
@@ -36,9 +36,6 @@ import type { CheckResult, FailureReason } from './types.js';
 const PATH_CACHE_MS = 10_000;
 /** Past this many cached paths, expired ones are swept (real servers that left the config). */
 const PATH_CACHE_SWEEP = 4096;
-
-/** Why a VIP-path probe did not run: a bounded set, the `reason` label of the skip counter. */
-export type VipPathSkip = 'no-capability' | 'routed' | 'local' | 'unresolved' | 'no-route' | 'error';
 
 /** What the VIP-path checker needs: route and neighbour lookups, the frame prober, a logger. */
 export interface VipPathDeps {

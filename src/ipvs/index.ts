@@ -59,3 +59,4 @@ export {
   IP_VS_TUNNEL_ENCAP_FLAG_CSUM,
   IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM,
 } from './constants.js';
+export { registerIpvsTrafficMetrics } from './traffic-metrics.js';

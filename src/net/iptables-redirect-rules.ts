@@ -5,7 +5,7 @@
  * IPv6 (`ip6tables`), run by the process runner. The binaries are parameters so
  * `iptables-legacy` can be chosen.
  */
-import { parseIP } from '../api/index.js';
+import { parseIP } from './ip-codec.js';
 import { CommandError } from './errors.js';
 import type { ProcessResult, ProcessRunner } from './process-runner.js';
 import type { L4Protocol, RedirectRule, RedirectRuleEntry, RedirectRuleList, RedirectRules } from './redirect-rules.js';

@@ -4,7 +4,7 @@
  * for writing) run by the process runner. src/realserver/README.md says why nft first.
  */
 import { z } from 'zod';
-import { parseIP } from '../api/index.js';
+import { parseIP } from './ip-codec.js';
 import { CommandError } from './errors.js';
 import type { ProcessResult, ProcessRunner } from './process-runner.js';
 import type { L4Protocol, RedirectRule, RedirectRuleEntry, RedirectRuleList, RedirectRules } from './redirect-rules.js';

@@ -1,8 +1,8 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { messageOf } from '../core/index.js';
 import type { Logger } from '../core/index.js';
-import type { IpvsClient } from '../ipvs/index.js';
-import type { ObservedDestination, ObservedService, Stats } from '../ipvs/types.js';
+import type { IpvsClient } from './client.js';
+import type { ObservedDestination, ObservedService, Stats } from './types.js';
 
 /**
  * IPVS traffic from the kernel's own counters, read on scrape: connections, packets and bytes

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/logger.js';
 import type { ObservedService, Stats } from '../../../src/ipvs/types.js';
 import { ZERO_STATS } from '../../../src/ipvs/types.js';
-import { registerIpvsTrafficMetrics } from '../../../src/metrics/ipvs-traffic.js';
+import { registerIpvsTrafficMetrics } from '../../../src/ipvs/traffic-metrics.js';
 
 const stats = (conns: number, inPkts: number, inBytes: number): Stats => ({
   ...ZERO_STATS,
