@@ -121,7 +121,12 @@ function nodePlanOf(i: ChangeInputs, model: Model, previous?: NodePlan): NodePla
  * real servers whose node reported it cannot accept the VIP are failing.
  */
 function desiredAfter(model: Model, plan: NodePlan, roleOf: (ref: string) => GroupRole): DesiredService[] {
-  const acceptance = vipAcceptance({ planned: plan.services, services: model.services, firstPlannedMs: new Map(), nowMs: 0 });
+  const acceptance = vipAcceptance({
+    planned: plan.services,
+    services: model.services,
+    firstPlannedMs: new Map(),
+    nowMs: 0,
+  });
   return desiredTable(plan.services, () => undefined, roleOf, acceptance.failing);
 }
 
@@ -192,8 +197,12 @@ export function planChanges(i: ChangeInputs): NodeChanges {
       ...i.diagnostics.filter((d) => d.severity !== 'error').map(diagnosticRefusal),
       ...nextPlan.issues.filter((x) => !excludesObject(x)).map(issueRefusal),
       ...nextPlan.unsupported.map(issueRefusal),
-      ...vipAcceptance({ planned: nextPlan.services, services: i.next.services, firstPlannedMs: new Map(), nowMs: 0 })
-        .issues.map(issueRefusal),
+      ...vipAcceptance({
+        planned: nextPlan.services,
+        services: i.next.services,
+        firstPlannedMs: new Map(),
+        nowMs: 0,
+      }).issues.map(issueRefusal),
     ],
   };
 }
@@ -208,7 +217,12 @@ function diagnosticRefusal(d: Diagnostic): Refusal {
 }
 
 function issueRefusal(x: PlanIssue): Refusal {
-  return { object: formatRef(x.object), path: formatPath(x.path), message: x.message, reason: x.reason ?? 'InvalidSpec' };
+  return {
+    object: formatRef(x.object),
+    path: formatPath(x.path),
+    message: x.message,
+    reason: x.reason ?? 'InvalidSpec',
+  };
 }
 
 /** Destinations whose weight an op takes from above 0 to 0: they start draining. */
@@ -240,7 +254,10 @@ const vipText = (v: VrrpInstanceConfig['virtualIPs'][number]): string => `${v.ad
 
 /** The speaker's rule (instanceChanges) applied to the groups run now and after. */
 function instanceChangesOf(current: NodePlan, next: NodePlan): InstanceChange[] {
-  const { stop, start } = instanceChanges(current.groups, next.groups.map((g) => g.config));
+  const { stop, start } = instanceChanges(
+    current.groups,
+    next.groups.map((g) => g.config),
+  );
   const stopping = new Map(stop.map((g) => [g.config.name, g.config]));
   const starting = new Map(start.map((c) => [c.name, c]));
   const names = [...new Set([...stopping.keys(), ...starting.keys()])].sort();

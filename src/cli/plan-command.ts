@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { CommanderError, type Command } from 'commander';
+import type { Command, CommanderError } from 'commander';
 import { secretValue, type ManifestObject, type Secret } from '../api/index.js';
 import { createRootLogger, LvsError, messageOf } from '../core/index.js';
 import type { GroupRole, NodeIdentity } from '../director/index.js';
@@ -62,7 +62,12 @@ export function registerPlan(program: Command): void {
   vipPolicyOptions(directorTuningOptions(program.command('plan')))
     .description('Show what applying these manifests (files or folders) would change on this director node')
     .argument('<paths...>', 'the new manifests: files or folders (*.yaml, *.yml, *.json, recursively)')
-    .option('--current <path>', 'the manifests applied now, for VRRP and VIPs (repeatable; default: none, all new)', collect, [])
+    .option(
+      '--current <path>',
+      'the manifests applied now, for VRRP and VIPs (repeatable; default: none, all new)',
+      collect,
+      [],
+    )
     .option('--node <name>', "this node's name, as used in nodes[] overrides and RealServer.node", hostname())
     .option('--node-label <key=value>', 'a label of this node, for VrrpGroup nodeSelectors (repeatable)', collect, [])
     .option('--state-dir <dir>', "the director's state folder (its IPVS ownership record)", '/var/lib/lvs-operator')
@@ -211,4 +216,3 @@ async function rolesNow(models: readonly Model[]): Promise<(groupRef: string) =>
   }
   return (ref) => (master.has(ref) ? 'master' : 'backup');
 }
-

@@ -49,9 +49,15 @@ function destinationEdits(before: ObservedDestination | undefined, after: Op & {
   if (before.forwarding !== d.forwarding) {
     out.push(`forwarding ${FORWARDING[before.forwarding] ?? ''} -> ${FORWARDING[d.forwarding] ?? ''}`);
   }
-  if (before.upperThreshold !== d.upperThreshold) out.push(`upper threshold ${before.upperThreshold} -> ${d.upperThreshold}`);
-  if (before.lowerThreshold !== d.lowerThreshold) out.push(`lower threshold ${before.lowerThreshold} -> ${d.lowerThreshold}`);
-  if (before.tunnelType !== d.tunnelType || before.tunnelPort !== d.tunnelPort || before.tunnelFlags !== d.tunnelFlags) {
+  if (before.upperThreshold !== d.upperThreshold)
+    out.push(`upper threshold ${before.upperThreshold} -> ${d.upperThreshold}`);
+  if (before.lowerThreshold !== d.lowerThreshold)
+    out.push(`lower threshold ${before.lowerThreshold} -> ${d.lowerThreshold}`);
+  if (
+    before.tunnelType !== d.tunnelType ||
+    before.tunnelPort !== d.tunnelPort ||
+    before.tunnelFlags !== d.tunnelFlags
+  ) {
     out.push('tunnel settings');
   }
   return out;
@@ -67,7 +73,8 @@ export function describeOp(op: Op, changes: NodeChanges): string {
     const owner = changes.owners.get(serviceId(k));
     return `service ${formatServiceKey(k)}${owner ? ` (${owner})` : ''}`;
   };
-  const dest = (k: ServiceKey, d: DestKey) => observed.get(serviceId(k))?.destinations.find((x) => destId(x.key) === destId(d));
+  const dest = (k: ServiceKey, d: DestKey) =>
+    observed.get(serviceId(k))?.destinations.find((x) => destId(x.key) === destId(d));
   const rs = (k: ServiceKey, d: DestKey) => `real server ${destText(d)} of ${svc(k)}`;
   switch (op.op) {
     case 'addService':
@@ -166,4 +173,3 @@ export function renderJson(node: string, c: NodeChanges): string {
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
-

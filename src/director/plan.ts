@@ -1,4 +1,4 @@
-import { OPEN_VIP_POLICY, type VipPolicy } from '../api/index.js';
+import type { VipPolicy } from '../api/index.js';
 import { nameKey, refKey, type Model } from '../model/index.js';
 import { ANY_COMMAND, type CommandPolicy } from '../net/index.js';
 import type { NodeIdentity } from './node.js';

@@ -111,9 +111,10 @@ export interface PassOwnership extends OwnershipView {
  * desired services the kernel has and that are not provably ours become conflicts (left
  * untouched), and the rest are planned against the kernel dump with {@link planTable}.
  */
-export function planOwnedTable(
-  input: Omit<PlanInput, 'recorded'> & { readonly ownership: PassOwnership },
-): { plan: Plan; conflicts: ServiceConflict[] } {
+export function planOwnedTable(input: Omit<PlanInput, 'recorded'> & { readonly ownership: PassOwnership }): {
+  plan: Plan;
+  conflicts: ServiceConflict[];
+} {
   const present = new Set(input.observed.map((s) => serviceId(s.key)));
   const { plannable, conflicts } = partitionOwned(input.desired, (id) => present.has(id), input.ownership);
   const plan = planTable({
