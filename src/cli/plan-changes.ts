@@ -10,7 +10,10 @@ import {
   desiredTable,
   excludesObject,
   planNodeWithin,
+  plannedKey,
   vipAcceptance,
+  VIP_REPORT_GRACE_MS,
+  type VipAcceptance,
   type GroupRole,
   type NodeIdentity,
   type NodePlan,
@@ -116,17 +119,24 @@ function nodePlanOf(i: ChangeInputs, model: Model, previous?: NodePlan): NodePla
 }
 
 /**
+ * The real-server VIP verdicts right after the director took `plan` (vip-acceptance.ts): a
+ * server already planned under `running` has had its grace period (the director has been
+ * running), a new one has just begun it.
+ */
+function acceptanceAfter(model: Model, plan: NodePlan, running: NodePlan): VipAcceptance {
+  const firstPlannedMs = new Map<string, number>();
+  for (const s of running.services) {
+    for (const b of s.backends) firstPlannedMs.set(plannedKey(s.ref, b.id), -VIP_REPORT_GRACE_MS);
+  }
+  return vipAcceptance({ planned: plan.services, services: model.services, firstPlannedMs, nowMs: 0 });
+}
+
+/**
  * The desired IPVS table right after the director took `plan`: health checks have no verdict
  * on new servers yet (checked servers start up unless alpha), VRRP roles are those of now,
- * real servers whose node reported it cannot accept the VIP are failing.
+ * real servers whose node cannot accept the VIP are failing.
  */
-function desiredAfter(model: Model, plan: NodePlan, roleOf: (ref: string) => GroupRole): DesiredService[] {
-  const acceptance = vipAcceptance({
-    planned: plan.services,
-    services: model.services,
-    firstPlannedMs: new Map(),
-    nowMs: 0,
-  });
+function desiredAfter(plan: NodePlan, acceptance: VipAcceptance, roleOf: (ref: string) => GroupRole): DesiredService[] {
   return desiredTable(plan.services, () => undefined, roleOf, acceptance.failing);
 }
 
@@ -140,7 +150,8 @@ export function tableFrom(
   vipPolicy: VipPolicy,
   roleOf: (groupRef: string) => GroupRole,
 ): ObservedService[] {
-  const desired = desiredAfter(current, planNodeWithin(vipPolicy, current, node), roleOf);
+  const plan = planNodeWithin(vipPolicy, current, node);
+  const desired = desiredAfter(plan, acceptanceAfter(current, plan, plan), roleOf);
   return desired.map((s) => ({
     ...s,
     stats: ZERO_STATS,
@@ -158,7 +169,8 @@ export function tableFrom(
 export function planChanges(i: ChangeInputs): NodeChanges {
   const currentPlan = nodePlanOf(i, i.current);
   const nextPlan = nodePlanOf(i, i.next, currentPlan);
-  const desired = desiredAfter(i.next, nextPlan, i.roleOf);
+  const acceptance = acceptanceAfter(i.next, nextPlan, currentPlan);
+  const desired = desiredAfter(nextPlan, acceptance, i.roleOf);
   const { plan, conflicts } = planOwnedTable({
     desired,
     observed: i.kernel,
@@ -197,12 +209,7 @@ export function planChanges(i: ChangeInputs): NodeChanges {
       ...i.diagnostics.filter((d) => d.severity !== 'error').map(diagnosticRefusal),
       ...nextPlan.issues.filter((x) => !excludesObject(x)).map(issueRefusal),
       ...nextPlan.unsupported.map(issueRefusal),
-      ...vipAcceptance({
-        planned: nextPlan.services,
-        services: i.next.services,
-        firstPlannedMs: new Map(),
-        nowMs: 0,
-      }).issues.map(issueRefusal),
+      ...acceptance.issues.map(issueRefusal),
     ],
   };
 }

@@ -37,6 +37,19 @@ ${(o.servers ?? ['10.9.0.1'])
   .join('\n')}
 `;
 
+/** A DR service whose first server names its node, which never reports the VIP accepted. */
+const dr = (servers: string[]) => `
+apiVersion: lvs.io/v1alpha1
+kind: VirtualServer
+metadata: { name: dr }
+spec:
+  addresses: [{ ip: 10.8.0.9, port: 80 }]
+  forwarding: DR
+  scheduler: rr
+  realServers:
+${servers.map((a, i) => `    - { address: ${a}, port: 80${i === 0 ? ', node: rs1' : ''} }`).join('\n')}
+`;
+
 const group = (vips: string[], priority = 100) => `
 apiVersion: lvs.io/v1alpha1
 kind: VrrpGroup
@@ -203,6 +216,18 @@ const cases: Case[] = [
     policy: { allow: [parseAddressWithPrefix('192.0.2.0/24') ?? expect.fail('bad CIDR')], deny: [] },
     commands: [],
     refused: [/^VirtualServer default\/web spec\.addresses\[0\]\.ip: .*10\.8\.0\.1.* \[VipDenied\]$/.source],
+  },
+  {
+    name: 'a new DR server naming its node: in, its node has the grace period to report the VIP',
+    current: [],
+    next: [dr(['10.9.1.1'])],
+    commands: ['-A -t 10.8.0.9:80 -s rr', '-a -t 10.8.0.9:80 -r 10.9.1.1:80 -g -w 1'],
+  },
+  {
+    name: 'a running DR server whose node never reported: stays failing (out), a new server is added',
+    current: [dr(['10.9.1.1'])],
+    next: [dr(['10.9.1.1', '10.9.1.2'])],
+    commands: ['-a -t 10.8.0.9:80 -r 10.9.1.2:80 -g -w 1'],
   },
   {
     name: 'a VIP changed: the instance restarts, one VIP taken, one released',
