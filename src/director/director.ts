@@ -16,7 +16,7 @@ import type { VrrpEvent } from '../vrrp/index.js';
 import { applyIpvsSysctls, type IpvsSysctlReport } from './ipvs-sysctls.js';
 import { DirectorMetrics } from './metrics.js';
 import type { NodeIdentity } from './node.js';
-import { EMPTY_PLAN, planNode, type NodePlan } from './plan.js';
+import { EMPTY_PLAN, planNodeWithin, type NodePlan } from './plan.js';
 import { ServicePlanCache } from './plan-cache.js';
 import type { PlannedService } from './plan-services.js';
 import { excludesObject, type PlanIssue } from './plan-types.js';
@@ -24,7 +24,6 @@ import { desiredDaemons, planDaemons } from './sync-daemons.js';
 import { desiredTable, type ExternalVerdicts, type GroupRole } from './table.js';
 import { plannedKey, vipAcceptance, type VipAcceptance } from './vip-acceptance.js';
 import { vipConflictIssues } from './vip-conflicts.js';
-import { screenVips } from './vip-policy.js';
 import type { VrrpRunner } from './vrrp-port.js';
 
 export interface DirectorDeps {
@@ -146,16 +145,14 @@ export class Director {
   async setModel(model: Model): Promise<void> {
     this.hasObjects = true;
     this.model = model;
-    const screened = screenVips(model, this.d.vipPolicy ?? OPEN_VIP_POLICY);
-    const planned = planNode(
-      screened.allowed,
+    this.plan = planNodeWithin(
+      this.d.vipPolicy ?? OPEN_VIP_POLICY,
+      model,
       this.d.node,
       this.plan,
       this.planCache,
       this.d.commandPolicy ?? ANY_COMMAND,
     );
-    this.plan =
-      screened.issues.length === 0 ? planned : { ...planned, issues: [...screened.issues, ...planned.issues] };
     this.updateAcceptance();
     this.metrics.planned(
       this.plan.groups.length,

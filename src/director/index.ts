@@ -5,7 +5,7 @@ export { excludesObject, type PlanIssue } from './plan-types.js';
 export { COMMAND_REFUSED } from './plan-commands.js';
 export { planGroup, selectsNode, type PlannedGroup } from './plan-vrrp.js';
 export { planService, ipvsServicesOf, type PlannedService, type PlannedBackend } from './plan-services.js';
-export { planNode, EMPTY_PLAN, type NodePlan } from './plan.js';
+export { planNode, planNodeWithin, EMPTY_PLAN, type NodePlan } from './plan.js';
 export { ServicePlanCache } from './plan-cache.js';
 export { desiredTable, desiredServicesOf, isProgrammed, type ExternalVerdicts, type GroupRole } from './table.js';
 export { desiredDaemons, planDaemons } from './sync-daemons.js';

@@ -1,3 +1,4 @@
+import type { VipPolicy } from '../api/index.js';
 import { nameKey, refKey, type Model } from '../model/index.js';
 import { ANY_COMMAND, type CommandPolicy } from '../net/index.js';
 import type { NodeIdentity } from './node.js';
@@ -6,6 +7,7 @@ import { planGroup, selectsNode, type PlannedGroup } from './plan-vrrp.js';
 import type { ServicePlanCache } from './plan-cache.js';
 import { planService, type PlannedService } from './plan-services.js';
 import type { PlanIssue } from './plan-types.js';
+import { screenVips } from './vip-policy.js';
 
 /** Everything one director node runs: its VRRP instances and its IPVS services with checks. */
 export interface NodePlan {
@@ -67,6 +69,24 @@ export function planNode(
   }
   const unsupported = [...model.groups, ...model.services].flatMap((e) => e.unsupported);
   return { groups, services, issues: withoutRepeats(issues), unsupported };
+}
+
+/**
+ * Pure: {@link planNode} of the entries whose VIPs the administrator's `policy` allows; the
+ * refused VIPs come first among the issues (vip-policy.ts). What the director plans from each
+ * new model, and what `lvsctl plan` predicts with.
+ */
+export function planNodeWithin(
+  policy: VipPolicy,
+  model: Model,
+  node: NodeIdentity,
+  previous: NodePlan = EMPTY_PLAN,
+  cache?: ServicePlanCache,
+  commands: CommandPolicy = ANY_COMMAND,
+): NodePlan {
+  const screened = screenVips(model, policy);
+  const planned = planNode(screened.allowed, node, previous, cache, commands);
+  return screened.issues.length === 0 ? planned : { ...planned, issues: [...screened.issues, ...planned.issues] };
 }
 
 /** A RealServer selected by several VirtualServers reports each refused command once. */

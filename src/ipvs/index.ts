@@ -9,7 +9,8 @@ export { createNetlinkClient, type NetlinkClientOptions } from './netlink-client
 export { IpvsReconciler, type DrainingDestination, type IpvsReconcilerOptions, type SyncReport } from './reconciler.js';
 export { IpvsMetrics } from './metrics.js';
 export { DEFAULT_DRAIN_POLICY, type DrainPolicy } from './drain.js';
-export { planTable, type Plan, type PlanInput } from './plan.js';
+export { planOwnedTable, planTable, type PassOwnership, type Plan, type PlanInput } from './plan.js';
+export { recordOwnership } from './record-view.js';
 export {
   DEFAULT_IPVS_SYSCTLS,
   IPVS_SYSCTL_NAMES,
@@ -32,6 +33,8 @@ export { conflictMessage, conflictReason, partitionOwned, type ServiceConflict }
 export {
   formatList,
   formatRules,
+  compareServices,
+  compareDests,
   formatOp,
   formatServiceKey,
   DEFAULT_LIST_OPTIONS,

@@ -30,6 +30,11 @@ export interface DirectoryOwnershipOptions {
   readonly fs?: RecordFs;
   /** Wall time for the names of entries kept aside. */
   readonly wallNowMs?: () => number;
+  /**
+   * Read without changing anything (`lvsctl plan`): bad entries and interrupted writes are
+   * reported where they are, and a legacy record is read, not migrated. Writes still write.
+   */
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -43,12 +48,14 @@ export class DirectoryOwnershipStore implements OwnershipStore {
   private readonly legacyFile: string;
   private readonly fs: RecordFs;
   private readonly wallNowMs: () => number;
+  private readonly readOnly: boolean;
 
   constructor(opts: DirectoryOwnershipOptions) {
     this.dir = opts.dir;
     this.legacyFile = opts.legacyFile ?? `${opts.dir}.json`;
     this.fs = opts.fs ?? nodeRecordFs;
     this.wallNowMs = opts.wallNowMs ?? Date.now;
+    this.readOnly = opts.readOnly === true;
   }
 
   /** Where the entry of `key` lives. */
@@ -71,7 +78,7 @@ export class DirectoryOwnershipStore implements OwnershipStore {
       const path = join(this.dir, name);
       if (name.endsWith(TEMPORARY)) {
         // A write interrupted before its rename: the service was never created.
-        await this.fs.unlink(path).catch(() => undefined);
+        if (!this.readOnly) await this.fs.unlink(path).catch(() => undefined);
         continue;
       }
       if (!name.endsWith(ENTRY)) continue; // entries kept aside, and files that are not ours
@@ -158,6 +165,7 @@ export class DirectoryOwnershipStore implements OwnershipStore {
 
   /** Moves a bad entry aside for inspection; it stays where it is if that fails too. */
   private async keepAside(name: string, path: string, error: IpvsRecordError): Promise<UnprovenEntry> {
+    if (this.readOnly) return { name, error };
     const keptAt = `${path}${KEPT_ASIDE}${this.wallNowMs()}`;
     try {
       await this.fs.rename(path, keptAt);
@@ -197,6 +205,10 @@ export class DirectoryOwnershipStore implements OwnershipStore {
     const invalid = found.some((k) => !k)
       ? new IpvsRecordError('read', this.legacyFile, 'ECORRUPT', 'record holds invalid service keys')
       : undefined;
+    if (this.readOnly) {
+      if (invalid) unproven.push({ name: basename(this.legacyFile), error: invalid });
+      return;
+    }
     try {
       for (const k of keys.values()) await this.add(k);
     } catch {

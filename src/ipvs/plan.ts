@@ -1,3 +1,4 @@
+import { partitionOwned, type OwnershipView, type ServiceConflict } from './conflicts.js';
 import { removalStep, type DrainPolicy } from './drain.js';
 import {
   ZERO_STATS,
@@ -97,6 +98,34 @@ export function diffDesired(
   }
   const removed = [...previous.values()].filter((s) => !ids.has(serviceId(s.key))).map((s) => s.key);
   return { changed, removed };
+}
+
+/** What a full pass knows about ownership: the record's view plus the services it names. */
+export interface PassOwnership extends OwnershipView {
+  /** The services owned now (by serviceId): the only ones a pass may delete. */
+  readonly services: ReadonlyMap<string, ServiceKey>;
+}
+
+/**
+ * Pure: one full pass's decision, as the reconciler makes it and `lvsctl plan` predicts it:
+ * desired services the kernel has and that are not provably ours become conflicts (left
+ * untouched), and the rest are planned against the kernel dump with {@link planTable}.
+ */
+export function planOwnedTable(input: Omit<PlanInput, 'recorded'> & { readonly ownership: PassOwnership }): {
+  plan: Plan;
+  conflicts: ServiceConflict[];
+} {
+  const present = new Set(input.observed.map((s) => serviceId(s.key)));
+  const { plannable, conflicts } = partitionOwned(input.desired, (id) => present.has(id), input.ownership);
+  const plan = planTable({
+    desired: plannable,
+    observed: input.observed,
+    recorded: input.ownership.services,
+    draining: input.draining,
+    nowMs: input.nowMs,
+    drain: input.drain,
+  });
+  return { plan, conflicts };
 }
 
 const writable = (s: DesiredService): Service => ({

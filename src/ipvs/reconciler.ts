@@ -6,7 +6,7 @@ import { partitionOwned, type ServiceConflict } from './conflicts.js';
 import type { IpvsRecordError } from './errors.js';
 import type { OwnershipStore } from './ownership.js';
 import { OwnershipLedger } from './ownership-ledger.js';
-import { applyOps, diffDesired, planTable } from './plan.js';
+import { applyOps, diffDesired, planOwnedTable, planTable } from './plan.js';
 import {
   serviceDestId,
   serviceId,
@@ -209,18 +209,16 @@ export class IpvsReconciler {
       await this.ledger.load();
       await this.ledger.flush();
       const observed = await this.opts.client.dump({ stats: false });
-      const present = new Set(observed.map((s) => serviceId(s.key)));
-      await this.adopt(present);
-      const { plannable, conflicts } = partitionOwned(desired, (id) => present.has(id), this.ledger);
-      this.setConflicts(conflicts, undefined);
-      const plan = planTable({
-        desired: plannable,
+      await this.adopt(new Set(observed.map((s) => serviceId(s.key))));
+      const { plan, conflicts } = planOwnedTable({
+        desired,
         observed,
-        recorded: this.ledger.services,
+        ownership: this.ledger,
         draining: this.draining,
         nowMs: started,
         drain: this.drain,
       });
+      this.setConflicts(conflicts, undefined);
       const results = await this.applyOwned(plan.ops);
       this.reportDrains(this.draining, plan.draining, results, started);
       this.draining = plan.draining;

@@ -20,6 +20,7 @@ export { masterDownIntervalMs, skewTimeMs } from './timers.js';
 export { initialState, step } from './machine.js';
 export type { MachineAction, MachineEvent, MachineState, TransitionReason } from './machine.js';
 export { VrrpSpeaker, type SpeakerDeps, type VipConflict } from './speaker.js';
+export { instanceChanges } from './instance-changes.js';
 export {
   FileVipRecordStore,
   MemoryVipRecordStore,

@@ -6,7 +6,6 @@
  * sends priority 0 and keeps its VIPs until it has seen the new master (machine.ts
  * `shutdown`), and releases them before `stop()` resolves.
  */
-import { isDeepStrictEqual } from 'node:util';
 import type { Clock, Logger } from '../core/index.js';
 import { LogRateLimit } from '../core/index.js';
 import type { Registry } from 'prom-client';
@@ -24,6 +23,7 @@ import { checkAdvert } from './accept.js';
 import { decodeAdvert } from './codec.js';
 import { VrrpConfigError } from './errors.js';
 import { VrrpEventStream } from './events.js';
+import { instanceChanges } from './instance-changes.js';
 import { VrrpInstanceRunner, type AnnouncePort, type InstanceStatus } from './instance.js';
 import { VrrpMetrics } from './metrics.js';
 import { ScriptTracker } from './script-tracker.js';
@@ -209,13 +209,10 @@ export class VrrpSpeaker {
    * that changes an instance). Before {@link start}, only records the set.
    */
   async setInstances(configs: readonly VrrpInstanceConfig[]): Promise<VrrpConfigError[]> {
-    const wanted = new Map(configs.map((c) => [c.name, c]));
     this.instances = configs;
     if (!this.started) return [];
-    const going = this.runners.filter((r) => !isDeepStrictEqual(wanted.get(r.config.name), r.config));
-    const kept = new Set(this.runners.filter((r) => !going.includes(r)).map((r) => r.config.name));
+    const { stop: going, start: fresh } = instanceChanges(this.runners, configs);
     await Promise.all(going.map((r) => this.removeRunner(r)));
-    const fresh = configs.filter((c) => !kept.has(c.name));
     if (fresh.length === 0 && going.length === 0) return [];
     const links = new Map((await this.d.links.list()).map((l) => [l.name, l]));
     const problems = await this.startAll(fresh, links);

@@ -24,10 +24,13 @@ export async function lvsctl(...argv: string[]): Promise<{ code: number; stdout:
     stderr += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
     return true;
   });
+  // A command may set process.exitCode (lvsctl plan's 2 for "changes"): this process's own.
+  const exitCode = process.exitCode;
   try {
     const code = await main(argv);
     return { code, stdout, stderr };
   } finally {
+    process.exitCode = exitCode;
     out.mockRestore();
     err.mockRestore();
   }

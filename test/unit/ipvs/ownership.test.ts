@@ -227,6 +227,24 @@ describe('DirectoryOwnershipStore', () => {
     expect(await new DirectoryOwnershipStore({ dir: join(dir, 'rec') }).load()).toEqual({ keys: [], unproven: [] });
     expect(readdirSync(join(dir, 'rec'))).toEqual([]);
   });
+
+  it('readOnly: reads the same services and problems, changes no file (corrupt, temporary, legacy)', async () => {
+    const rec = join(dir, 'rec');
+    await new DirectoryOwnershipStore({ dir: rec }).add(key('192.0.2.9'));
+    writeFileSync(join(rec, 'tcp-192.0.2.1-80.json'), '{');
+    writeFileSync(join(rec, 'tcp-192.0.2.2-80.json.tmp'), entry(key('192.0.2.2')));
+    writeFileSync(join(dir, 'rec.json'), JSON.stringify({ services: [key('192.0.2.3')] }));
+    const before = [...readdirSync(dir), ...readdirSync(rec)].sort();
+    const snapshot = await new DirectoryOwnershipStore({ dir: rec, readOnly: true }).load();
+    expect(snapshot.keys.map((k) => (k.kind === 'addr' ? k.address : k.fwmark)).sort()).toEqual([
+      '192.0.2.3',
+      '192.0.2.9',
+    ]);
+    expect(snapshot.unproven.map((u) => [u.name, u.keptAt, u.error.errnoName])).toEqual([
+      ['tcp-192.0.2.1-80', undefined, 'ECORRUPT'],
+    ]);
+    expect([...readdirSync(dir), ...readdirSync(rec)].sort()).toEqual(before);
+  });
 });
 
 describe('IpvsReconciler with a bad record', () => {
