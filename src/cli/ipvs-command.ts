@@ -6,15 +6,14 @@ import {
   DirectoryOwnershipStore,
   IpvsReconciler,
   conflictMessage,
-  partitionOwned,
   canonicalAddress,
   createNetlinkClient,
   formatList,
   formatOp,
   formatRules,
   parseRules,
-  recordNameOf,
-  planTable,
+  planOwnedTable,
+  recordOwnership,
   serviceId,
   systemNameLookup,
   type IpvsClient,
@@ -114,25 +113,18 @@ async function apply(file: string, flags: { drainMs: string; state: string; dryR
   const ownership = new DirectoryOwnershipStore({ dir: flags.state });
   await withClient(async (client) => {
     if (flags.dryRun) {
-      const snapshot = await ownership.load();
-      const recorded = new Map(snapshot.keys.map((k) => [serviceId(k), k]));
       const observed = await client.dump();
       const present = new Set(observed.map((s) => serviceId(s.key)));
-      const unproven = new Map(snapshot.unproven.map((u) => [u.name, u]));
-      const { plannable, conflicts } = partitionOwned(parsed.services, (id) => present.has(id), {
-        owns: (k) => recorded.has(serviceId(k)),
-        unprovenOf: (k) => unproven.get(recordNameOf(k)),
-        unreadable: undefined,
-      });
-      for (const c of conflicts) process.stderr.write(`conflict: ${conflictMessage(c)}\n`);
-      const plan = planTable({
-        desired: plannable,
+      // The same decision a reconciler's full pass makes (and `lvsctl plan` predicts).
+      const { plan, conflicts } = planOwnedTable({
+        desired: parsed.services,
         observed,
-        recorded,
+        ownership: recordOwnership(await ownership.load(), [], (id) => present.has(id)),
         draining: new Map(),
         nowMs: 0,
         drain,
       });
+      for (const c of conflicts) process.stderr.write(`conflict: ${conflictMessage(c)}\n`);
       for (const op of plan.ops) process.stdout.write(formatOp(op) + '\n');
       return;
     }
