@@ -48,6 +48,9 @@ describeWithApiServer('Helm chart against a real API server', (kubeconfigPath) =
   it('renders manifests the API server accepts (kubectl apply --dry-run=server)', async (ctx) => {
     if (!tools) ctx.skip();
     await kubectl('create', 'namespace', NS);
+    // The `helm test` pod runs as the namespace's default ServiceAccount, which this API server
+    // (no controller-manager) does not create by itself.
+    await kubectl('create', 'serviceaccount', 'default', '-n', NS);
     // watchNamespace=apps puts the director's Secret Role in that namespace.
     await kubectl('create', 'namespace', 'apps');
     for (const [file, sets] of [
@@ -61,7 +64,7 @@ describeWithApiServer('Helm chart against a real API server', (kubeconfigPath) =
       expect(stdout, file).toContain('(server dry run)');
     }
     // The chart's copy of the CRDs is the generated one.
-    await kubectl('apply', '--dry-run=server', '--server-side', '-f', join(CHART, 'crds'));
+    await kubectl('apply', '--dry-run=server', '--server-side', '-f', join(CHART, 'crd-manifests'));
   });
 
   it('renders hostNetwork directors with NET_ADMIN and NET_RAW only, not privileged', async (ctx) => {
