@@ -159,3 +159,12 @@ http://[{{ $addr }}]:{{ $port }}
 http://{{ $addr }}:{{ $port }}
 {{- end -}}
 {{- end -}}
+
+{{/* A DaemonSet's updateStrategy; rollingUpdate (merged in from the defaults) only with its type. */}}
+{{- define "lvs-operator.updateStrategy" -}}
+type: {{ .type }}
+{{- if and (eq .type "RollingUpdate") .rollingUpdate }}
+rollingUpdate:
+  {{- toYaml .rollingUpdate | nindent 2 }}
+{{- end }}
+{{- end -}}
