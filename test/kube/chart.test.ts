@@ -823,4 +823,60 @@ describeWithApiServer('Helm chart against a real API server', (kubeconfigPath) =
     const existing = ['director.serviceAccount.create=false', 'director.serviceAccount.name=ops'];
     expect(await failure('lint', CHART, '--strict', ...existing.flatMap((s) => ['--set', s]))).toBe('');
   });
+  it('installs with helm over CRDs applied before once they are adopted, and keeps them on uninstall', async (ctx) => {
+    if (!tools) ctx.skip();
+    const ns = 'chart-release';
+    const release = 'rel';
+    const crdNames = ['vrrpgroups.lvs.io', 'virtualservers.lvs.io', 'realservers.lvs.io'];
+    const install = () => failure('install', release, CHART, '--namespace', ns, '--kubeconfig', kubeconfigPath);
+    await kubectl('create', 'namespace', ns);
+    // The CRDs of this API server were applied with kubectl, as the chart's crds/ folder did.
+    expect(await install()).toMatch(/CustomResourceDefinition "\w+\.lvs\.io" .*invalid ownership metadata/);
+    try {
+      // The adoption of docs/kubernetes.md.
+      for (const crd of crdNames) {
+        await kubectl('label', 'crd', crd, 'app.kubernetes.io/managed-by=Helm', '--overwrite');
+        await kubectl(
+          'annotate',
+          'crd',
+          crd,
+          `meta.helm.sh/release-name=${release}`,
+          `meta.helm.sh/release-namespace=${ns}`,
+          '--overwrite',
+        );
+      }
+      expect(await install()).toBe('');
+      const { stdout: ds } = await kubectl('get', 'daemonset', '-n', ns, '-o', 'name');
+      expect(ds.split('\n').filter(Boolean).sort()).toEqual([
+        `daemonset.apps/${release}-lvs-operator-director`,
+        `daemonset.apps/${release}-lvs-operator-realserver`,
+      ]);
+      const { stdout: policy } = await kubectl(
+        'get',
+        'crd',
+        'virtualservers.lvs.io',
+        '-o',
+        'jsonpath={.metadata.annotations.helm\\.sh/resource-policy}',
+      );
+      expect(policy).toBe('keep');
+      await helm('uninstall', release, '--namespace', ns, '--kubeconfig', kubeconfigPath);
+      const { stdout: left } = await kubectl('get', 'daemonset', '-n', ns, '-o', 'name');
+      expect(left.trim()).toBe('');
+      const { stdout: crds } = await kubectl('get', 'crd', ...crdNames, '-o', 'name');
+      expect(crds.split('\n').filter(Boolean)).toHaveLength(3);
+    } finally {
+      // Leave the shared CRDs as the other suites found them.
+      for (const crd of crdNames) {
+        await kubectl('label', 'crd', crd, 'app.kubernetes.io/managed-by-');
+        await kubectl(
+          'annotate',
+          'crd',
+          crd,
+          'meta.helm.sh/release-name-',
+          'meta.helm.sh/release-namespace-',
+          'helm.sh/resource-policy-',
+        );
+      }
+    }
+  });
 });
