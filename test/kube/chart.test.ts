@@ -438,9 +438,11 @@ describeWithApiServer('Helm chart against a real API server', (kubeconfigPath) =
     }
     expect(await exited, stderr).toBe(0);
   });
+
+  let valuesFiles = 0;
   /** helm template with a values file (written from `values`) and --set pairs, parsed. */
   const renderObjects = async (values: object, ...sets: string[]): Promise<Manifest[]> => {
-    const file = join(work, `values-${Math.random().toString(36).slice(2)}.yaml`);
+    const file = join(work, `values-${++valuesFiles}.yaml`);
     await writeFile(file, yamlFor([values]));
     const { stdout } = await helm(
       'template',
@@ -463,7 +465,7 @@ describeWithApiServer('Helm chart against a real API server', (kubeconfigPath) =
       (e: { stdout?: string; stderr?: string }) => `${e.stdout ?? ''}${e.stderr ?? ''}`,
     );
 
-  it('renders each role’s placement, priority, extra args and env, pod metadata, ServiceAccount, resources and update strategy into its pod', async (ctx) => {
+  it('renders the placement, priority, extra args and env, pod metadata, ServiceAccount, resources and update strategy of each role into its pod', async (ctx) => {
     if (!tools) ctx.skip();
     const role = (name: Role) => ({
       tolerations: [{ key: `lvs.io/${name}`, operator: 'Exists', effect: 'NoSchedule' }],
