@@ -13,4 +13,6 @@ for (const dir of targets) {
 }
 mkdirSync(join(root, 'docs'), { recursive: true });
 writeFileSync(join(root, 'docs', 'api-reference.md'), renderApiReference());
-console.log(`wrote ${renderCrdFiles().length} CRDs to crds/ and charts/lvs-operator/crd-manifests/, and docs/api-reference.md`);
+console.log(
+  `wrote ${renderCrdFiles().length} CRDs to crds/ and charts/lvs-operator/crd-manifests/, and docs/api-reference.md`,
+);
