@@ -5,7 +5,7 @@
 
 {{/*
 Prefix of every object's name: fullnameOverride, else <release>-<name>, or the release name when
-it already says so. 50 characters leave room for the longest suffix of a role's object.
+it already says so; at most 50 characters, the roles' suffixes follow.
 */}}
 {{- define "lvs-operator.fullname" -}}
 {{- if .Values.fullnameOverride -}}
