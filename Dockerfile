@@ -25,6 +25,10 @@ COPY --from=build /src/dist ./dist
 COPY --from=build /src/crds ./crds
 RUN mkdir -p native/build/Release
 COPY --from=build /src/native/build/Release/ ./native/build/Release/
+# `kubectl exec ds/<release>-director -- lvsctl status` and the chart's `helm test` pod.
+# A wrapper, not a symlink: the entry file runs only when started under its own name.
+RUN printf '#!/bin/sh\nexec node /app/dist/src/cli/lvsctl.js "$@"\n' >/usr/local/bin/lvsctl \
+ && chmod 755 /usr/local/bin/lvsctl
 # The director needs NET_ADMIN and NET_RAW (granted by the chart), not root's other powers;
 # the realserver role also writes sysctls. Both run as root without extra privileges.
 # An 8 MiB young generation: the health checker's short-lived objects die young either way, and

@@ -15,7 +15,7 @@ import {
 const root = join(import.meta.dirname, '..', '..', '..');
 
 describe('generated CRDs', () => {
-  it.each(['crds', 'charts/lvs-operator/crds'])('%s/ matches the schemas (run `npm run generate`)', (dir) => {
+  it.each(['crds', 'charts/lvs-operator/crd-manifests'])('%s/ matches the schemas (run `npm run generate`)', (dir) => {
     const expected = renderCrdFiles();
     const present = readdirSync(join(root, dir))
       .filter((f) => f.endsWith('.yaml'))
