@@ -3,11 +3,7 @@ import { destId, serviceId, type ObservedService, type ServiceKey } from './type
 
 /** How the kernel's table of an owned service differs from what the last pass left. */
 export type DriftKind =
-  | 'service-missing'
-  | 'service-changed'
-  | 'destination-missing'
-  | 'destination-added'
-  | 'destination-changed';
+  'service-missing' | 'service-changed' | 'destination-missing' | 'destination-added' | 'destination-changed';
 
 export const DRIFT_KINDS: readonly DriftKind[] = [
   'service-missing',

@@ -40,7 +40,11 @@ describe('findDrift', () => {
       now: [service('192.0.2.1', [dest('10.0.0.1', 1, 7), dest('10.0.0.2', 1, 3)]), theirs],
       kinds: [],
     },
-    { name: 'destinations in another order', now: [service('192.0.2.1', [dest('10.0.0.2'), dest('10.0.0.1')])], kinds: [] },
+    {
+      name: 'destinations in another order',
+      now: [service('192.0.2.1', [dest('10.0.0.2'), dest('10.0.0.1')])],
+      kinds: [],
+    },
     { name: 'someone else’s service changed', now: [ours, service('192.0.2.9', [])], kinds: [] },
     { name: 'service deleted', now: [theirs], kinds: ['service-missing'] },
     {
