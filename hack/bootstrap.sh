@@ -8,7 +8,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/node-env.sh"
 cd "$repo_root"
 
-debian_packages=(user-mode-linux kmod keepalived ipvsadm iptables nftables tcpdump iproute2 dnsmasq-base procps ethtool iputils-arping openssl etcd-server unzip strace curl)
+# prometheus: promtool and a Prometheus for the alert-rule and dashboard tests (on a machine with
+# systemd its package also enables a prometheus service on :9090; `systemctl disable --now prometheus`).
+debian_packages=(user-mode-linux kmod keepalived ipvsadm iptables nftables tcpdump iproute2 dnsmasq-base procps ethtool iputils-arping openssl etcd-server unzip strace curl prometheus)
 missing=()
 for p in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

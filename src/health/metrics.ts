@@ -73,6 +73,16 @@ export class HealthMetrics {
     if (changed) this.m.transitions.inc({ to: up ? 'up' : 'down' });
   }
 
+  /** Whether a virtual server has quorum (the weight of its up real servers), after each plan. */
+  quorumIs(vs: string, up: boolean): void {
+    this.m.quorumUp.set({ vs }, up ? 1 : 0);
+  }
+
+  /** A virtual server left the configuration. */
+  virtualServerRemoved(vs: string): void {
+    this.m.quorumUp.remove({ vs });
+  }
+
   /** A real server left the configuration. */
   realServerRemoved(vs: string, rs: string): void {
     this.m.rsUp.remove({ vs, rs });
@@ -103,6 +113,11 @@ function instruments({ counter, gauge, histogram }: MetricDefiner) {
       'lvs_health_real_server_up',
       'Whether a real server of a virtual server passes all its checks (1) or not (0).',
       ['vs', 'rs'],
+    ),
+    quorumUp: gauge(
+      'lvs_health_virtual_server_quorum_up',
+      'Whether a virtual server has quorum (1): the summed weight of its up real servers reaches quorum, with hysteresis; 0 while lost.',
+      ['vs'],
     ),
     probes: gauge(
       'lvs_health_probes',

@@ -191,6 +191,7 @@ export class HealthMonitor {
     }
     this.services.set(spec.id, state);
     state.plan = this.planOf(state, old?.plan.quorumUp);
+    this.metrics?.quorumIs(spec.id, state.plan.quorumUp);
     this.publish(spec.id, state.plan);
   }
 
@@ -199,6 +200,7 @@ export class HealthMonitor {
     state.unsubscribe.length = 0;
     if (!forget) return;
     for (const rsId of state.servers.keys()) this.metrics?.realServerRemoved(id, rsId);
+    this.metrics?.virtualServerRemoved(id);
     this.services.delete(id);
   }
 
@@ -247,6 +249,7 @@ export class HealthMonitor {
     const changed =
       !isDeepStrictEqual(plan.destinations, state.plan.destinations) || plan.quorumUp !== state.plan.quorumUp;
     state.plan = plan;
+    this.metrics?.quorumIs(state.spec.id, plan.quorumUp);
     if (plan.quorumChange) {
       const vs = state.spec.id;
       const fields = {

@@ -1,6 +1,7 @@
 import { exponentialBuckets, type Registry } from 'prom-client';
 import { metricsOn, type MetricDefiner } from '../metrics/index.js';
 import type { OpResult } from './client.js';
+import { DRIFT_KINDS, type DriftKind } from './drift.js';
 
 /**
  * The reconciler's instruments (lvs_ipvs_*), behind intent-named methods as MetalLB's
@@ -12,6 +13,13 @@ export class IpvsMetrics {
 
   constructor(registry: Registry) {
     this.m = instruments(metricsOn(registry));
+    // Every kind from 0, so increase() sees the first repair.
+    for (const kind of DRIFT_KINDS) this.m.drift.inc({ kind }, 0);
+  }
+
+  /** A pass found an owned service changed behind its back (and puts it back). */
+  driftRepaired(kind: DriftKind): void {
+    this.m.drift.inc({ kind });
   }
 
   /** The conflicts now, replacing the previous set. */
@@ -86,6 +94,11 @@ function instruments({ counter, gauge, histogram }: MetricDefiner) {
       'lvs_ipvs_record_errors_total',
       'Failures to read or write the IPVS ownership record, and corrupt entries (errno ECORRUPT).',
       ['op', 'errno'],
+    ),
+    drift: counter(
+      'lvs_ipvs_drift_repaired_total',
+      'Differences found between the kernel table of an owned service and what the last pass left (someone else edited it), each put back by the pass, by kind.',
+      ['kind'],
     ),
     recordPendingGauge: gauge(
       'lvs_ipvs_record_pending',

@@ -1,6 +1,7 @@
 import type { CancelTimer, Clock, Logger } from '../core/index.js';
 import type { IpvsClient, OpResult } from './client.js';
 import { DEFAULT_DRAIN_POLICY, type DrainPolicy } from './drain.js';
+import { findDrift, type Drift } from './drift.js';
 import type { IpvsMetrics } from './metrics.js';
 import { partitionOwned, type ServiceConflict } from './conflicts.js';
 import type { IpvsRecordError } from './errors.js';
@@ -209,6 +210,7 @@ export class IpvsReconciler {
       await this.ledger.load();
       await this.ledger.flush();
       const observed = await this.opts.client.dump({ stats: false });
+      if (this.observed) this.reportDrift(findDrift(this.observed, observed, this.ledger.services));
       await this.adopt(new Set(observed.map((s) => serviceId(s.key))));
       const { plan, conflicts } = planOwnedTable({
         desired,
@@ -306,6 +308,14 @@ export class IpvsReconciler {
       this.arm(this.nextPassMs(failed.length > 0 || plan.draining.size > 0));
     }
     return { ran: true, results, failed, waiting: plan.waiting, elapsedMs };
+  }
+
+  /** Changes someone else made to owned services: this pass puts them back. */
+  private reportDrift(drift: readonly Drift[]): void {
+    for (const d of drift) {
+      this.opts.metrics?.driftRepaired(d.kind);
+      this.log.warn({ vs: formatServiceKey(d.service), kind: d.kind }, 'ipvs drift repaired');
+    }
   }
 
   /** One info line when a destination starts draining and one when a drained one is deleted. */

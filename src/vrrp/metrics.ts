@@ -30,6 +30,15 @@ export class VrrpMetrics {
     for (const s of STATES) this.m.state.set({ group, vrid: String(vrid), state: s }, s === current ? 1 : 0);
   }
 
+  /**
+   * An instance stopped for good (removed from the configuration): its state series go, so a
+   * removed group does not look masterless to an alert.
+   */
+  instanceRemoved(group: string, vrid: number): void {
+    for (const s of STATES) this.m.state.remove({ group, vrid: String(vrid), state: s });
+    this.m.conflicts.remove({ group, vrid: String(vrid) });
+  }
+
   transitioned(vrid: number, from: VrrpStateName, to: VrrpStateName): void {
     this.m.transitions.inc({ vrid: String(vrid), from, to });
   }

@@ -262,7 +262,7 @@ export class VrrpSpeaker {
   private async removeRunner(r: VrrpInstanceRunner): Promise<void> {
     await r.shutdown();
     this.runners.splice(this.runners.indexOf(r), 1);
-    this.metrics.conflictsAre(r.config.name, r.config.vrid, 0);
+    this.metrics.instanceRemoved(r.config.name, r.config.vrid);
     for (const [key, g] of this.groups) {
       if (g.byVrid.get(r.config.vrid) !== r) continue;
       g.byVrid.delete(r.config.vrid);

@@ -141,8 +141,10 @@ describe('HealthMonitor', () => {
         notify: { quorumUp: ['/bin/qup'], quorumDown: ['/bin/qdown'] },
       }),
     ]);
+    const quorumGauge = 'lvs_health_virtual_server_quorum_up{vs="default/web"}';
     await t.advance(50);
     expect(t.monitor.plan('default/web')?.quorumUp).toBe(true);
+    expect(await t.registry.metrics()).toContain(`${quorumGauge} 1`);
     t.runner.set('192.0.2.2:80', { kind: 'down', reason: 'timeout' });
     await t.advance(1000);
     expect(t.monitor.plan('default/web')).toMatchObject({
@@ -151,10 +153,14 @@ describe('HealthMonitor', () => {
     });
     expect(t.notified.map((n) => n.command[0])).toEqual(['/bin/qdown']);
     expect(t.lines.some((l) => l['msg'] === 'quorum lost')).toBe(true);
+    expect(await t.registry.metrics()).toContain(`${quorumGauge} 0`);
     t.runner.set('192.0.2.2:80', { kind: 'up' });
     await t.advance(1000);
     expect(t.monitor.plan('default/web')?.destinations.map((d) => d.id)).toEqual(['192.0.2.1:80', '192.0.2.2:80']);
     expect(t.notified.map((n) => n.command[0])).toEqual(['/bin/qdown', '/bin/qup']);
+    expect(await t.registry.metrics()).toContain(`${quorumGauge} 1`);
+    t.monitor.setServices([]);
+    expect(await t.registry.metrics()).not.toContain(quorumGauge);
   });
 
   it('alpha: servers start out of the pool until their first check passes', async () => {

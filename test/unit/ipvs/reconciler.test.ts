@@ -107,16 +107,37 @@ describe('IpvsReconciler', () => {
     expect(client.opLog).toHaveLength(2);
   });
 
-  it('resyncs periodically and repairs drift', async () => {
-    const { client, r, clock } = setup();
+  it('resyncs periodically and repairs drift, counted by kind; its own changes are no drift', async () => {
+    const { client, r, clock, registry } = setup();
+    await client.apply([{ op: 'addService', service: svc('192.0.2.99', []) }]);
     await r.setDesired([svc('192.0.2.1', ['10.0.0.1'])]);
+    await r.setDesired([svc('192.0.2.1', ['10.0.0.1', '10.0.0.2'])]);
+    await r.update([svc('192.0.2.1', ['10.0.0.2'])]);
+    await r.sync();
+    const drift = async () =>
+      Object.fromEntries(
+        ((await registry.getSingleMetric('lvs_ipvs_drift_repaired_total')?.get())?.values ?? []).map((v) => [
+          v.labels['kind'],
+          v.value,
+        ]),
+      );
+    expect(Object.values(await drift()).every((n) => n === 0)).toBe(true);
     r.start();
     await client.apply([
-      { op: 'deleteDestination', service: key('192.0.2.1'), key: { af: 'inet', address: '10.0.0.1', port: 80 } },
+      { op: 'deleteDestination', service: key('192.0.2.1'), key: { af: 'inet', address: '10.0.0.2', port: 80 } },
+      // Someone else's service is not drift.
+      { op: 'deleteService', key: key('192.0.2.99') },
     ]);
     clock.advance(30_000);
     await r.sync();
     expect((await client.dump())[0]?.destinations).toHaveLength(1);
+    expect(await drift()).toEqual({
+      'service-missing': 0,
+      'service-changed': 0,
+      'destination-missing': 1,
+      'destination-added': 0,
+      'destination-changed': 0,
+    });
     r.stop();
   });
 

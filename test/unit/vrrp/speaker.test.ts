@@ -438,6 +438,11 @@ describe('VrrpSpeaker on a fake wire with a fake clock', () => {
     await running(clock, a.speaker.setInstances([second]));
     await advance(clock, 100);
     expect(a.speaker.status().map((s) => s.name)).toEqual(['vi2']);
+    // Its state series are gone (a removed group is not a masterless one); vi2's stay.
+    const groups = (await a.registry.getMetricsAsJSON())
+      .find((x) => x.name === 'lvs_vrrp_state')
+      ?.values.map((v) => v.labels['group']);
+    expect(new Set(groups)).toEqual(new Set(['vi2']));
     expect(a.addresses.addressesOf(2)).not.toContain('10.0.0.100');
     expect(a.addresses.addressesOf(2)).toContain('10.0.0.200');
     await running(clock, a.speaker.stop());
