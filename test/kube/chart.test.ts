@@ -655,6 +655,27 @@ describeWithApiServer('Helm chart against a real API server', (kubeconfigPath) =
     }
   });
 
+  it('keeps every name within 63 characters, even from the longest fullnameOverride', async (ctx) => {
+    if (!tools) ctx.skip();
+    // The schema's longest fullnameOverride; the release name is cut to the same length.
+    const long = 'x'.repeat(42);
+    const objects = await renderObjects(
+      {},
+      `fullnameOverride=${long}`,
+      'controller.replicas=2',
+      'metrics.serviceMonitor.enabled=true',
+      'metrics.podMonitor.enabled=true',
+      'metrics.prometheusRule.enabled=true',
+      'metrics.grafanaDashboard.enabled=true',
+    );
+    const names = objects.map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(names.length).toBeGreaterThan(20);
+    // The longest suffixes: the test hook's Pod and the metrics Services.
+    expect(names).toContain(`Pod/${long}-test-director-status`);
+    expect(names).toContain(`Service/${long}-realserver-metrics`);
+    expect(objects.filter((o) => o.metadata.name.length > 63).map((o) => o.metadata.name)).toEqual([]);
+  });
+
   it('gives the director LVSCTL_STATUS_URL, the address its status listener answers on from the node', async (ctx) => {
     if (!tools) ctx.skip();
     for (const [bind, url] of [

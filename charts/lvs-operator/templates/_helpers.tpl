@@ -5,17 +5,18 @@
 
 {{/*
 Prefix of every object's name: fullnameOverride, else <release>-<name>, or the release name when
-it already says so; at most 50 characters, the roles' suffixes follow.
+it already says so; at most 42 characters, so that the longest suffix (-test-director-status,
+21) keeps every name within Kubernetes' 63.
 */}}
 {{- define "lvs-operator.fullname" -}}
 {{- if .Values.fullnameOverride -}}
-{{- .Values.fullnameOverride | trunc 50 | trimSuffix "-" -}}
+{{- .Values.fullnameOverride | trunc 42 | trimSuffix "-" -}}
 {{- else -}}
 {{- $name := include "lvs-operator.name" . -}}
 {{- if contains $name .Release.Name -}}
-{{- .Release.Name | trunc 50 | trimSuffix "-" -}}
+{{- .Release.Name | trunc 42 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name $name | trunc 50 | trimSuffix "-" -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 42 | trimSuffix "-" -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
