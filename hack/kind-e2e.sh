@@ -95,4 +95,8 @@ if kubectl get vrrp,vs -A -o jsonpath='{range .items[*]}{.status.conditions[?(@.
 fi
 
 kubectl get vrrp,vs,rs -A -o wide
+
+log "helm test: a director answers lvsctl status"
+helm test lvs --namespace "$namespace" --timeout "$timeout" --logs
+kubectl -n "$namespace" exec ds/lvs-lvs-operator-director -- lvsctl status
 log "ok"
