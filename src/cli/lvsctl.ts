@@ -6,6 +6,7 @@ import { registerValidate } from './validate-command.js';
 import { registerIpvs } from './ipvs-command.js';
 import { registerImport } from './import-command.js';
 import { registerExport } from './export-command.js';
+import { registerStatus } from './status-command.js';
 
 /**
  * lvsctl: the operator's command-line companion. Each subcommand lives in its own
@@ -20,6 +21,7 @@ export function buildLvsctl(): Command {
   registerIpvs(program);
   registerImport(program);
   registerExport(program);
+  registerStatus(program);
   return program;
 }
 

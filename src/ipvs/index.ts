@@ -34,6 +34,7 @@ export {
   formatRules,
   formatOp,
   formatServiceKey,
+  forwardingName,
   DEFAULT_LIST_OPTIONS,
   type ListOptions,
   type NameLookup,
