@@ -147,7 +147,7 @@ function ipvsLines(d: DirectorStatusSection, p: Palette): string[] {
   const out = [
     p.bold('IPVS (lvsctl ipvs list -n; rates per second)'),
     `${'  Prot LocalAddress:Port Scheduler'.padEnd(RATES_COLUMN)}${RATES_HEADER}`,
-    `    -> RemoteAddress:Port   Forward Weight ActiveConn InActConn${RATES_HEADER}`,
+    `    -> RemoteAddress:Port  Forward Weight ActiveConn InActConn${RATES_HEADER}`,
   ];
   if (d.ipvsError !== undefined) out.push(p.red(`  (table not readable: ${printable(d.ipvsError)})`));
   else if (d.ipvs.length === 0) out.push('  (empty table)');
