@@ -194,9 +194,11 @@ function realServerLines(d: DirectorStatusSection, now: string, p: Palette, cut:
     }
     for (const x of vs.draining) {
       out.push(
-        `    ${pad(printable(`${x.address}:${x.port}`), 23)}${p.yellow(pad('DRAINING', 9))}${padL('0', 7)}  ` +
-          `${pad(formatAge(new Date(Date.parse(now) - x.drainingMs).toISOString(), now), 6)}` +
-          `${x.activeConns} active, ${x.inactiveConns} inactive connections`,
+        cut(
+          `    ${pad(printable(`${x.address}:${x.port}`), 23)}${p.yellow(pad('DRAINING', 9))}${padL('0', 7)}  ` +
+            `${pad(formatAge(new Date(Date.parse(now) - x.drainingMs).toISOString(), now), 6)}` +
+            `${x.activeConns} active, ${x.inactiveConns} inactive connections`,
+        ),
       );
     }
   }
