@@ -54,7 +54,7 @@ metadata: { name: web }
 spec:
   addresses: [{ ip: ${VIP}, port: 80 }]
   forwarding: NAT
-  scheduler: rr
+  scheduler: wrr
   vrrpGroupRef: { name: vg }
   realServers:
     - address: 10.78.2.2
@@ -204,7 +204,7 @@ it('MASTER, the service with its destinations, health up; no secret in the docum
     }),
   ]);
   expect(service(doc)).toMatchObject({
-    scheduler: 'rr',
+    scheduler: 'wrr',
     virtualServer: 'default/web',
     destinations: [
       expect.objectContaining({ address: '10.78.2.2', port: 8080, forwarding: 'Masq', weight: 3 }),
@@ -274,7 +274,7 @@ it('one real server down: its reason and weight 0 in JSON, and in the table', as
   expect(text).toContain('Node lb1 (director)');
   expect(text).toMatch(/^ {2}default\/vg +61 veth-stc +MASTER +150 +this node +\d+[smhd]$/m);
   expect(text).toContain('    VIPs 10.78.1.100/32');
-  expect(text).toMatch(/^ {2}TCP {2}10\.78\.1\.100:80 +rr +default\/web +\S+ +\S+ +\S+$/m);
+  expect(text).toMatch(/^ {2}TCP {2}10\.78\.1\.100:80 +wrr +default\/web +\S+ +\S+ +\S+$/m);
   expect(text).toMatch(/^ {4}-> 10\.78\.2\.2:8080 +Masq +3 +\d+ +\d+ +\S+ +\S+ +\S+$/m);
   expect(text).toMatch(/^ {4}-> 10\.78\.3\.2:8080 +Masq +0 +\d+ +\d+ +\S+ +\S+ +\S+$/m);
   expect(text).toMatch(/^ {4}10\.78\.2\.2:8080 +UP +3\/3 +\d+[smhd]$/m);
