@@ -9,7 +9,7 @@ import { UsageError } from './exit.js';
 export const DEFAULT_STATUS_URL = 'http://127.0.0.1:9400';
 
 const OUTPUTS = ['table', 'json', 'yaml'] as const;
-type Output = (typeof OUTPUTS)[number];
+export type Output = (typeof OUTPUTS)[number];
 
 /** How long one request may take: a node that does not answer in this is unreachable. */
 const REQUEST_TIMEOUT_MS = 5_000;
@@ -115,17 +115,37 @@ async function status(flags: StatusFlags): Promise<void> {
     process.stdout.write(formatStatus(await fetchStatus(endpoint), output, view));
     return;
   }
-  // Watching: a node that stops answering (a restart) is shown as such, and asked again.
-  for (let first = true; ; first = false) {
+  await watchStatus({ endpoint, output, view, intervalMs, redraw: tty, write: (t) => process.stdout.write(t) });
+}
+
+/** What `--watch` needs; `signal` ends it (tests), otherwise it runs until the process stops. */
+export interface WatchOptions {
+  readonly endpoint: string;
+  readonly output: Output;
+  readonly view: { readonly color: boolean; readonly width?: number };
+  readonly intervalMs: number;
+  /** Redraw in place (a terminal), or print one snapshot after another. */
+  readonly redraw: boolean;
+  readonly write: (text: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** Asks every interval; a node that stops answering (a restart) is shown as such, and asked again. */
+export async function watchStatus(o: WatchOptions): Promise<void> {
+  for (let first = true; !o.signal?.aborted; first = false) {
     let text: string;
     try {
-      text = formatStatus(await fetchStatus(endpoint), output, view);
+      text = formatStatus(await fetchStatus(o.endpoint), o.output, o.view);
     } catch (err) {
       if (!(err instanceof StatusUnavailableError)) throw err;
       text = `${err.message}\n`;
     }
-    process.stdout.write(tty ? `${HOME_CLEAR}${text}` : `${first ? '' : '\n'}${text}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    if (o.signal?.aborted) return;
+    o.write(o.redraw ? `${HOME_CLEAR}${text}` : `${first ? '' : '\n'}${text}`);
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, o.intervalMs);
+      o.signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    });
   }
 }
 

@@ -5,7 +5,7 @@ import { FakeClock, FakeWallClock } from '../../../src/core/fake-clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { main } from '../../../src/cli/lvsctl.js';
 import { statusDocument } from '../../../src/cli/status-document.js';
-import { fetchStatus, statusEndpoint, StatusUnavailableError } from '../../../src/cli/status-command.js';
+import { fetchStatus, statusEndpoint, StatusUnavailableError, watchStatus } from '../../../src/cli/status-command.js';
 import { createRegistry, startMetricsServer, type MetricsServer } from '../../../src/metrics/index.js';
 import { RecentEvents } from '../../../src/status/index.js';
 import { seedStatus } from '../../support/status-document.js';
@@ -178,5 +178,48 @@ describe('GET /status and lvsctl status', () => {
     expect(r.err).toContain(`${server.url}/status: answered 404`);
     expect((await lvsctl('status', '--url', server.url, '-o', 'wide')).code).toBe(2);
     expect((await lvsctl('status', '--url', server.url, '--watch', '--interval', 'soon')).code).toBe(2);
+  });
+});
+
+describe('lvsctl status --watch', () => {
+  /** Runs the watch until `n` writes, then stops it. */
+  async function watch(endpoint: string, redraw: boolean, n: number): Promise<string[]> {
+    const writes: string[] = [];
+    const stop = new AbortController();
+    await watchStatus({
+      endpoint,
+      output: 'json',
+      view: { color: false },
+      intervalMs: 100,
+      redraw,
+      write: (t) => {
+        writes.push(t);
+        if (writes.length === n) stop.abort();
+      },
+      signal: stop.signal,
+    });
+    return writes;
+  }
+
+  it('without a terminal: successive snapshots, a blank line between them', async () => {
+    const { url } = await agent();
+    const writes = await watch(statusEndpoint(url), false, 3);
+    expect(writes).toHaveLength(3);
+    expect(JSON.parse(writes[0] ?? '')).toMatchObject({ node: 'lvs1' });
+    expect(writes[1]?.startsWith('\n{')).toBe(true);
+    expect(JSON.parse(writes[2] ?? '')).toMatchObject({ node: 'lvs1' });
+  });
+
+  it('on a terminal: each view redrawn from the top of a cleared screen', async () => {
+    const { url } = await agent();
+    const writes = await watch(statusEndpoint(url), true, 2);
+    for (const w of writes) expect(w.startsWith('\x1b[H\x1b[2J{')).toBe(true);
+  });
+
+  it('a node that stops answering is shown as such and asked again', async () => {
+    const endpoint = `http://127.0.0.1:${await closedPort()}/status`;
+    const writes = await watch(endpoint, false, 2);
+    expect(writes[0]).toMatch(new RegExp(`^no status from ${endpoint.replace(/[.]/g, '\\.')}: .*ECONNREFUSED`));
+    expect(writes[1]).toMatch(/^\nno status from /);
   });
 });
