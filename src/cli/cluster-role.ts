@@ -23,14 +23,7 @@ import {
   type CachedObject,
 } from '../kube/index.js';
 import { ModelCache, type Model, type SecretResolver } from '../model/index.js';
-import {
-  EMPTY_OBSERVATION,
-  nodeEvents,
-  observeNode,
-  RecentEvents,
-  type NodeIssue,
-  type NodeStatusItem,
-} from '../status/index.js';
+import { NodeEventLog, type NodeIssue, type NodeStatusItem } from '../status/index.js';
 import { createRegistry, startMetricsServer } from '../metrics/index.js';
 import type { SecretReading } from '../sources/index.js';
 import { isDeleting, KubeSource, kubeClients, type SecretUnavailable } from '../sources/index.js';
@@ -192,22 +185,16 @@ export async function runClusterRole(
   });
 
   let changed = true;
-  let observed = EMPTY_OBSERVATION;
   let retryWrites = false;
   // The node's Events, also kept for /status (the last RECENT_EVENTS).
-  const recent = new RecentEvents(wallClock);
+  const events = new NodeEventLog(node, wallClock);
   const nodeReport = () => {
     const { items, issues } = role.report();
     return { items, issues: [...issues, ...secretIssues(secretUnavailable, labels)] };
   };
   const report = async () => {
     const { items, issues } = nodeReport();
-    const now = observeNode(items, issues);
-    for (const e of nodeEvents(node, observed, now)) {
-      recent.record(e);
-      await recorder.record(e);
-    }
-    observed = now;
+    for (const e of events.observe(items, issues)) await recorder.record(e);
     const stale = spec.statusKinds.flatMap((k) =>
       staleStatusRefs(k, source.cachedList(k) as readonly CachedObject[], fieldManager, items),
     );
@@ -269,7 +256,7 @@ export async function runClusterRole(
         wallClock,
         report: nodeReport,
         parts: () => role.statusParts(),
-        events: recent,
+        events,
       }),
     },
     readiness: () =>

@@ -8,15 +8,7 @@ import { createRegistry, startMetricsServer } from '../metrics/index.js';
 import { ANY_COMMAND } from '../net/index.js';
 import type { PassReport } from '../realserver/index.js';
 import { FolderSource, type ManifestSnapshot } from '../sources/index.js';
-import {
-  EMPTY_OBSERVATION,
-  nodeEvents,
-  observeNode,
-  RecentEvents,
-  type NodeIssue,
-  type NodeRole,
-  type NodeStatusItem,
-} from '../status/index.js';
+import { NodeEventLog, type NodeIssue, type NodeRole, type NodeStatusItem } from '../status/index.js';
 import { DirectorReporter } from './director-report.js';
 import { createDirectorRuntime, type DirectorRuntime } from './director-runtime.js';
 import { UsageError } from './exit.js';
@@ -150,13 +142,10 @@ async function runStandalone(
     }
     return { items, issues };
   };
-  const recent = new RecentEvents(systemWallClock);
-  let observed = EMPTY_OBSERVATION;
+  const events = new NodeEventLog(o.node, systemWallClock);
   const stopTicker = startTicker(clock, REPORT_INTERVAL_MS, () => {
     const { items, issues } = nodeReport();
-    const now = observeNode(items, issues);
-    for (const e of nodeEvents(o.node, observed, now)) recent.record(e);
-    observed = now;
+    events.observe(items, issues);
   });
   const roles: NodeRole[] = [
     ...(director ? ['director' as const] : []),
@@ -181,7 +170,7 @@ async function runStandalone(
           ...(reporter ? { director: await reporter.section() } : {}),
           ...(realserver ? { realserver: realserverStatusPart(lastPass) } : {}),
         }),
-        events: recent,
+        events,
       }),
     },
     readiness: () => {

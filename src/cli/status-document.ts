@@ -9,7 +9,7 @@ import {
   type NodeRole,
   type NodeStatusDocument,
   type NodeStatusItem,
-  type RecentEvents,
+  type StatusEvent,
 } from '../status/index.js';
 
 /** The role-specific parts of a node's /status document. */
@@ -48,7 +48,8 @@ export interface StatusDocumentSources {
   /** The node's status items and issues now (conditions). */
   readonly report: () => { readonly items: readonly NodeStatusItem[]; readonly issues: readonly NodeIssue[] };
   readonly parts: () => Promise<StatusParts>;
-  readonly events: RecentEvents;
+  /** The node's recent Events, oldest first. */
+  readonly events: { list(): readonly StatusEvent[] };
 }
 
 /** The `/status` handler: one document per request, built from the node's live state. */
@@ -63,7 +64,7 @@ export function statusDocument(sources: StatusDocumentSources): () => Promise<No
       time: sources.wallClock.now().toISOString(),
       ...parts,
       conditions: statusConditions(items, issues),
-      events: sources.events.list(),
+      events: [...sources.events.list()],
     };
   };
 }

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock, FakeWallClock } from '../../../src/core/fake-clock.js';
 import {
+  NodeEventLog,
   NodeStatusDocumentSchema,
   parseStatusDocument,
   RecentEvents,
   statusConditions,
   type NodeEvent,
+  type NodeStatusItem,
 } from '../../../src/status/index.js';
 import { seedStatus } from '../../support/status-document.js';
 
@@ -104,6 +106,39 @@ describe('statusConditions', () => {
     ).toEqual([
       { object: group, reason: 'SecretNotFound', message: 'spec.authentication.secretRef: not found' },
       { object: vs, reason: 'CommandRefused', message: 'spec.x: refused', since: '2026-11-22T10:00:00.000Z' },
+    ]);
+  });
+});
+
+describe('NodeEventLog', () => {
+  const group = { kind: 'VrrpGroup' as const, namespace: 'default', name: 'vi-1' };
+  const groupIn = (state: 'Backup' | 'Master'): NodeStatusItem => ({
+    ref: group,
+    status: { nodes: [{ node: 'lvs1', state, effectivePriority: 100 }] },
+  });
+
+  it('derives the Events of each change, keeps them for /status and returns them', () => {
+    const clock = new FakeClock();
+    const log = new NodeEventLog('lvs1', new FakeWallClock(clock, Date.UTC(2026, 10, 22)));
+    // The first observation is the baseline.
+    expect(log.observe([groupIn('Backup')], [])).toEqual([]);
+    expect(log.observe([groupIn('Backup')], [])).toEqual([]);
+    clock.advance(3000);
+    const became = log.observe([groupIn('Master')], []);
+    expect(became).toEqual([
+      {
+        regarding: group,
+        type: 'Normal',
+        reason: 'VipAcquired',
+        note: 'lvs1 became MASTER (was Backup) and holds the VIPs',
+      },
+    ]);
+    clock.advance(1000);
+    const refused = log.observe([groupIn('Master')], [{ ref: group, reason: 'SecretNotFound', message: 'gone' }]);
+    expect(refused.map((e) => e.reason)).toEqual(['SecretNotFound']);
+    expect(log.list()).toEqual([
+      expect.objectContaining({ time: '2026-11-22T00:00:03.000Z', reason: 'VipAcquired', object: group }),
+      expect.objectContaining({ time: '2026-11-22T00:00:04.000Z', type: 'Warning', reason: 'SecretNotFound' }),
     ]);
   });
 });
