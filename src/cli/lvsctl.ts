@@ -14,7 +14,7 @@ import { registerStatus } from './status-command.js';
  */
 export function buildLvsctl(): Command {
   const program = new Command('lvsctl')
-    .description('Inspect, validate and convert lvs-operator configuration')
+    .description("Inspect, validate and convert lvs-operator configuration, and show a node's status")
     .showHelpAfterError()
     .exitOverride();
   registerValidate(program);
