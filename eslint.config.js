@@ -77,6 +77,7 @@ export default tseslint.config(
       'src/director/sync-daemons.ts',
       'src/director/status-items.ts',
       'src/director/command-conditions.ts',
+      'src/director/status-document.ts',
       'src/realserver/desired.ts',
       'src/realserver/requirements.ts',
       'src/realserver/status.ts',

@@ -23,13 +23,14 @@ import {
   type CachedObject,
 } from '../kube/index.js';
 import { ModelCache, type Model, type SecretResolver } from '../model/index.js';
-import { EMPTY_OBSERVATION, nodeEvents, observeNode, type NodeIssue, type NodeStatusItem } from '../status/index.js';
+import { NodeEventLog, type NodeIssue, type NodeStatusItem } from '../status/index.js';
 import { createRegistry, startMetricsServer } from '../metrics/index.js';
 import type { SecretReading } from '../sources/index.js';
 import { isDeleting, KubeSource, kubeClients, type SecretUnavailable } from '../sources/index.js';
 import { UsageError } from './exit.js';
 import { packageVersion, parseListenAddress } from './flags.js';
 import { ApplyReportLoop, notReadyReasons, startTicker, waitForStopSignal } from './role-loop.js';
+import { statusDocument, type StatusParts } from './status-document.js';
 
 /** Flags shared by `lvs-operator director` and `lvs-operator realserver`. */
 export interface ClusterRoleFlags {
@@ -66,6 +67,8 @@ export interface ClusterRoleInstance {
   close(): Promise<void>;
   /** Items to write once the role has stopped (a director: its groups as Stopped). */
   stoppedItems?(): readonly NodeStatusItem[];
+  /** The role's part of `GET /status`. */
+  statusParts(): Promise<StatusParts>;
 }
 
 /** Time for a cluster role; the command's action passes the system clocks, tests fakes. */
@@ -113,7 +116,7 @@ export function clusterRoleOptions(cmd: Command, defaults: { stateDir: string; m
     .option('--state-dir <dir>', 'where ownership records are kept across restarts', defaults.stateDir)
     .option(
       '--metrics-address <host:port>',
-      "/metrics, /healthz and /readyz; the node's own address (the chart passes status.hostIP), never 0.0.0.0 unless asked: a host-network listener on every address answers on the VIPs too (default: LVS_METRICS_ADDRESS, or loopback)",
+      "/metrics, /healthz, /readyz and /status (lvsctl status); the node's own address (the chart passes status.hostIP), never 0.0.0.0 unless asked: a host-network listener on every address answers on the VIPs too (default: LVS_METRICS_ADDRESS, or loopback)",
       process.env['LVS_METRICS_ADDRESS'] ?? `127.0.0.1:${defaults.metricsPort}`,
     )
     .option('--log-level <level>', 'trace, debug, info, warn or error', process.env['LOG_LEVEL'] ?? 'info');
@@ -182,13 +185,16 @@ export async function runClusterRole(
   });
 
   let changed = true;
-  let observed = EMPTY_OBSERVATION;
   let retryWrites = false;
-  const report = async () => {
+  // The node's Events, also kept for /status (the last RECENT_EVENTS).
+  const events = new NodeEventLog(node, wallClock);
+  const nodeReport = () => {
     const { items, issues } = role.report();
-    const now = observeNode(items, [...issues, ...secretIssues(secretUnavailable, labels)]);
-    for (const e of nodeEvents(node, observed, now)) await recorder.record(e);
-    observed = now;
+    return { items, issues: [...issues, ...secretIssues(secretUnavailable, labels)] };
+  };
+  const report = async () => {
+    const { items, issues } = nodeReport();
+    for (const e of events.observe(items, issues)) await recorder.record(e);
     const stale = spec.statusKinds.flatMap((k) =>
       staleStatusRefs(k, source.cachedList(k) as readonly CachedObject[], fieldManager, items),
     );
@@ -243,6 +249,16 @@ export async function runClusterRole(
     registry,
     log,
     ...listen,
+    documents: {
+      '/status': statusDocument({
+        node,
+        roles: [spec.name],
+        wallClock,
+        report: nodeReport,
+        parts: () => role.statusParts(),
+        events,
+      }),
+    },
     readiness: () =>
       notReadyReasons([
         { name: 'informers', isSynced: () => source.hasSynced },

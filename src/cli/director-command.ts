@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
-import { SECRET_TYPE } from '../api/index.js';
-import { directorStatusItems, stoppedGroupItems, withCommandConditions } from '../director/index.js';
-import { refKey } from '../model/index.js';
-import { joinNodeIssues, type NodeIssue, type NodeStatusItem } from '../status/index.js';
 import { clusterRoleOptions, runClusterRole, systemRoleTime, type ClusterRoleFlags } from './cluster-role.js';
+import { DirectorReporter } from './director-report.js';
 import { createDirectorRuntime } from './director-runtime.js';
 import {
   collect,
@@ -77,36 +74,12 @@ export function registerDirector(program: Command): void {
             tuning,
             commandPolicy,
           });
-          const transitions = new TransitionTimes(() => ctx.wallClock.now().toISOString());
-          const refusedSince = new FirstSeen(() => ctx.wallClock.now().toISOString());
-          let last: readonly NodeStatusItem[] = [];
+          const reporter = new DirectorReporter(ctx.node, runtime, ctx.wallClock);
           return {
             apply: (model) => runtime.director.setModel(model),
-            report: () => {
-              const status = runtime.director.status();
-              const times = transitions.update(status.groups);
-              const issues: NodeIssue[] = status.issues.map((i) => ({
-                ref: i.object,
-                reason: i.reason ?? (i.transient ? 'SecretNotFound' : 'InvalidSpec'),
-                message:
-                  i.path.length === 0
-                    ? i.message
-                    : // A transient spec issue is a Secret (or its key) not found: say which type is read.
-                      `${i.path.join('.')}: ${i.message}${i.transient && i.reason === undefined ? ` (only Secrets of type ${SECRET_TYPE} are read)` : ''}`,
-              }));
-              // Observed in the kernel, not wrong in the spec: no field path.
-              const observed: NodeIssue[] = (status.observedIssues ?? []).map((i) => ({
-                ref: i.object,
-                reason: i.reason ?? 'InvalidSpec',
-                message: i.message,
-              }));
-              last = withCommandConditions(directorStatusItems(ctx.node, status, times), status.issues, (ref) =>
-                refusedSince.since(refKey(ref)),
-              );
-              refusedSince.keep(status.issues.flatMap((i) => (i.refusedCommand ? [refKey(i.object)] : [])));
-              return { items: last, issues: joinNodeIssues([...issues, ...observed]) };
-            },
-            stoppedItems: () => stoppedGroupItems(last, ctx.wallClock.now().toISOString()),
+            report: () => reporter.report(),
+            stoppedItems: () => reporter.stoppedItems(),
+            statusParts: async () => ({ director: await reporter.section() }),
             isSynced: runtime.isSynced,
             faults: runtime.faults,
             close: () => runtime.close({ removeIpvs: flags.removeIpvsOnExit === true }),
@@ -114,41 +87,4 @@ export function registerDirector(program: Command): void {
         },
       });
     });
-}
-
-/** When each group last changed state on this node, as this process saw it. */
-class TransitionTimes {
-  private readonly seen = new Map<string, { state: string; time: string }>();
-
-  constructor(private readonly now: () => string) {}
-
-  update(groups: readonly { readonly ref: string; readonly state: string }[]): ReadonlyMap<string, string> {
-    const out = new Map<string, string>();
-    for (const g of groups) {
-      const last = this.seen.get(g.ref);
-      const entry = last && last.state === g.state ? last : { state: g.state, time: this.now() };
-      this.seen.set(g.ref, entry);
-      out.set(g.ref, entry.time);
-    }
-    for (const ref of this.seen.keys()) if (!out.has(ref)) this.seen.delete(ref);
-    return out;
-  }
-}
-
-/** When this process first saw each key (a refusal's condition time), forgotten once gone. */
-class FirstSeen {
-  private readonly seen = new Map<string, string>();
-
-  constructor(private readonly now: () => string) {}
-
-  since(key: string): string {
-    const t = this.seen.get(key) ?? this.now();
-    this.seen.set(key, t);
-    return t;
-  }
-
-  keep(keys: readonly string[]): void {
-    const live = new Set(keys);
-    for (const key of this.seen.keys()) if (!live.has(key)) this.seen.delete(key);
-  }
 }

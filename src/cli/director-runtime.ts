@@ -2,9 +2,9 @@ import { endianness } from 'node:os';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { VipPolicy } from '../api/index.js';
-import type { Clock, Logger } from '../core/index.js';
+import { messageOf, type Clock, type Logger } from '../core/index.js';
 import type { DirectorTuning } from './flags.js';
-import { Director, speakerRunner, type NodeIdentity } from '../director/index.js';
+import { Director, speakerRunner, type NodeIdentity, type ObservedTable } from '../director/index.js';
 import {
   createNotifyRunner,
   createSystemCheckRunner,
@@ -61,6 +61,10 @@ export interface DirectorRuntimeOptions {
 
 export interface DirectorRuntime {
   readonly director: Director;
+  /** The director's clock (draining times are on it). */
+  readonly clock: Clock;
+  /** One dump of the kernel table with counters and rates, for /status; never throws. */
+  table(): Promise<ObservedTable>;
 
   /** True once the first IPVS pass after the first objects has run. */
   isSynced(): boolean;
@@ -162,6 +166,12 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
   director.start();
   return {
     director,
+    clock,
+    table: () =>
+      ipvsClient.dump({ stats: true }).then(
+        (services): ObservedTable => ({ ok: true, services }),
+        (err: unknown): ObservedTable => ({ ok: false, error: messageOf(err) }),
+      ),
     isSynced: () => director.hasSynced(),
     faults: () => {
       const fault = ipvs.recordFault();

@@ -7,6 +7,7 @@ import { registerIpvs } from './ipvs-command.js';
 import { registerImport } from './import-command.js';
 import { registerExport } from './export-command.js';
 import { registerPlan } from './plan-command.js';
+import { registerStatus } from './status-command.js';
 
 /**
  * lvsctl: the operator's command-line companion. Each subcommand lives in its own
@@ -14,7 +15,7 @@ import { registerPlan } from './plan-command.js';
  */
 export function buildLvsctl(): Command {
   const program = new Command('lvsctl')
-    .description('Inspect, validate and convert lvs-operator configuration')
+    .description("Inspect, validate and convert lvs-operator configuration, and show a node's status")
     .showHelpAfterError()
     .exitOverride();
   registerValidate(program);
@@ -22,6 +23,7 @@ export function buildLvsctl(): Command {
   registerImport(program);
   registerExport(program);
   registerPlan(program);
+  registerStatus(program);
   return program;
 }
 

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { nodeFieldManager } from '../kube/index.js';
-import { realserverStatusItems, type PassReport } from '../realserver/index.js';
-import type { NodeIssue, NodeStatusItem } from '../status/index.js';
+import type { PassReport } from '../realserver/index.js';
 import { clusterRoleOptions, runClusterRole, systemRoleTime, type ClusterRoleFlags } from './cluster-role.js';
 import { parseVipPolicy, vipPolicyOptions, type VipPolicyFlags } from './flags.js';
 import { createRealserverRuntime } from './realserver-runtime.js';
+import { realserverReport, realserverStatusPart } from './status-document.js';
 
 /** `lvs-operator realserver`: the backend role of one node, configured from the API server. */
 export function registerRealserver(program: Command): void {
@@ -40,17 +40,12 @@ export function registerRealserver(program: Command): void {
             apply: async (model) => {
               last = await runtime.sync(model);
             },
-            report: () => reportOf(ctx.node, last),
+            report: () => realserverReport(ctx.node, last),
+            statusParts: () => Promise.resolve({ realserver: realserverStatusPart(last) }),
             isSynced: runtime.isSynced,
             close: runtime.close,
           };
         },
       });
     });
-}
-
-function reportOf(node: string, pass: PassReport | undefined): { items: NodeStatusItem[]; issues: NodeIssue[] } {
-  if (!pass) return { items: [], issues: [] };
-  const issues = pass.issues.map((i) => ({ ref: i.object, reason: i.reason, message: `${i.path}: ${i.message}` }));
-  return { items: realserverStatusItems(node, pass.realServers, pass.inline), issues };
 }

@@ -3,10 +3,13 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { secretValue, type ManifestObject, type Secret } from '../api/index.js';
-import { systemClock, createRootLogger, type Logger } from '../core/index.js';
+import { systemClock, systemWallClock, createRootLogger, type Logger } from '../core/index.js';
 import { createRegistry, startMetricsServer } from '../metrics/index.js';
 import { ANY_COMMAND } from '../net/index.js';
+import type { PassReport } from '../realserver/index.js';
 import { FolderSource, type ManifestSnapshot } from '../sources/index.js';
+import { NodeEventLog, type NodeIssue, type NodeRole, type NodeStatusItem } from '../status/index.js';
+import { DirectorReporter } from './director-report.js';
 import { createDirectorRuntime, type DirectorRuntime } from './director-runtime.js';
 import { UsageError } from './exit.js';
 import {
@@ -20,9 +23,12 @@ import {
   type DirectorTuningFlags,
 } from './flags.js';
 import { createRealserverRuntime, type RealserverRuntime } from './realserver-runtime.js';
-import { notReadyReasons, PassQueue, waitForStopSignal } from './role-loop.js';
+import { notReadyReasons, PassQueue, startTicker, waitForStopSignal } from './role-loop.js';
+import { realserverReport, realserverStatusPart, statusDocument } from './status-document.js';
 
 const ROLES = ['director', 'realserver', 'both'] as const;
+/** How often VRRP and health changes are looked for, for the Events /status lists. */
+const REPORT_INTERVAL_MS = 1_000;
 
 interface StandaloneFlags extends DirectorTuningFlags {
   manifests: string;
@@ -45,7 +51,11 @@ export function registerStandalone(program: Command): void {
     .option('--node <name>', "this node's name, as used in nodes[] overrides and RealServer.node", hostname())
     .option('--node-label <key=value>', 'a label of this node, for VrrpGroup nodeSelectors (repeatable)', collect, [])
     .option('--state-dir <dir>', 'where ownership records are kept across restarts', '/var/lib/lvs-operator')
-    .option('--metrics-address <host:port>', '/metrics, /healthz and /readyz', '127.0.0.1:9400')
+    .option(
+      '--metrics-address <host:port>',
+      '/metrics, /healthz, /readyz and /status (lvsctl status)',
+      '127.0.0.1:9400',
+    )
     .option('--remove-ipvs-on-exit', 'on SIGTERM also remove the IPVS services this agent owns (default: keep them)')
     .option(
       '--script-security',
@@ -110,12 +120,37 @@ async function runStandalone(
 
   // Changes are applied one pass at a time, the newest snapshot winning.
   let latest: ManifestSnapshot | undefined;
+  let lastPass: PassReport | undefined;
   const passes = new PassQueue(async () => {
     objects = (latest?.objects ?? []).map((l) => l.object);
     // The edge: both roles consume the one normalised model.
     const model = models.build(objects, resolveSecret);
-    await Promise.all([director?.director.setModel(model), realserver?.sync(model)]);
+    const [, pass] = await Promise.all([director?.director.setModel(model), realserver?.sync(model)]);
+    if (pass) lastPass = pass;
   }, log);
+
+  // What the node reports, as the cluster roles do, without an API server: the Events of its
+  // transitions are kept for /status (the last RECENT_EVENTS) and the items and issues are
+  // its conditions there.
+  const reporter = director ? new DirectorReporter(o.node, director, systemWallClock) : undefined;
+  const nodeReport = () => {
+    const items: NodeStatusItem[] = [];
+    const issues: NodeIssue[] = [];
+    for (const r of [reporter?.report(), realserver ? realserverReport(o.node, lastPass) : undefined]) {
+      items.push(...(r?.items ?? []));
+      issues.push(...(r?.issues ?? []));
+    }
+    return { items, issues };
+  };
+  const events = new NodeEventLog(o.node, systemWallClock);
+  const stopTicker = startTicker(clock, REPORT_INTERVAL_MS, () => {
+    const { items, issues } = nodeReport();
+    events.observe(items, issues);
+  });
+  const roles: NodeRole[] = [
+    ...(director ? ['director' as const] : []),
+    ...(realserver ? ['realserver' as const] : []),
+  ];
   const apply = (snapshot: ManifestSnapshot) => {
     latest = snapshot;
     void passes.request(); // the queue logs a failed pass; the next change or resync retries
@@ -125,6 +160,19 @@ async function runStandalone(
     registry,
     log,
     ...o.listen,
+    documents: {
+      '/status': statusDocument({
+        node: o.node,
+        roles,
+        wallClock: systemWallClock,
+        report: nodeReport,
+        parts: async () => ({
+          ...(reporter ? { director: await reporter.section() } : {}),
+          ...(realserver ? { realserver: realserverStatusPart(lastPass) } : {}),
+        }),
+        events,
+      }),
+    },
     readiness: () => {
       // A missing or unreadable folder is not "nothing desired": the node keeps its last good
       // state, and readiness says why it is not following the folder.
@@ -145,6 +193,7 @@ async function runStandalone(
 
   await waitForStopSignal(log, () => void source.reload());
   source.stop();
+  stopTicker();
   await passes.idle();
   await director?.close({ removeIpvs: o.removeIpvsOnExit === true });
   await realserver?.close();

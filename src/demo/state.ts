@@ -2,37 +2,28 @@
  * The demo's model (pure): what the probes and the client report, folded into one state that
  * the view renders. No I/O, no clock: times come in as arguments.
  */
+import { parseStatusDocument, type NodeStatusDocument } from '../status/index.js';
 
-/** One destination of an IPVS service, as the director's kernel reports it. */
-export interface DestSnapshot {
-  readonly address: string;
-  readonly port: number;
-  readonly forwarding: string;
-  readonly weight: number;
-  readonly activeConns: number;
-  readonly inactiveConns: number;
-  readonly conns: number;
-  readonly inPkts: number;
-}
-
-/** One IPVS service. */
-export interface ServiceSnapshot {
-  readonly protocol: string;
-  readonly address: string;
-  readonly port: number;
-  readonly scheduler: string;
-  readonly destinations: readonly DestSnapshot[];
-}
-
-/** What a probe in a director's namespace saw at one moment. */
+/** What a probe in a director's namespace saw at one moment: the agent's /status. */
 export interface ProbeSnapshot {
-  /** False when the agent's /metrics did not answer (not started yet, or dead). */
+  /** False when the agent's /status did not answer (not started yet, or dead). */
   readonly agentUp: boolean;
-  /** VRRP state per instance (MASTER, BACKUP, FAULT, INIT). */
-  readonly vrrp: readonly { readonly group: string; readonly state: string }[];
-  /** Health of each real server as this director's checks see it. */
-  readonly health: readonly { readonly rs: string; readonly up: boolean }[];
-  readonly ipvs: readonly ServiceSnapshot[];
+  readonly status?: NodeStatusDocument;
+}
+
+/** A probe's output line, parsed at this edge (the status document with its own schema). */
+export function parseProbeLine(line: string): ProbeSnapshot | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null || !('agentUp' in raw) || typeof raw.agentUp !== 'boolean')
+    return undefined;
+  if (!raw.agentUp || !('status' in raw)) return { agentUp: false };
+  const parsed = parseStatusDocument(raw.status);
+  return parsed.ok ? { agentUp: true, status: parsed.document } : { agentUp: false };
 }
 
 /** A director as the view shows it. */
@@ -109,23 +100,43 @@ export function windowOf(t: TrafficState, nowMs: number): readonly RequestOutcom
 /** The director whose probe reports VRRP MASTER, if exactly one does. */
 export function masterOf(directors: readonly DirectorState[]): DirectorState | undefined {
   const masters = directors.filter(
-    (d) => !d.killed && d.snapshot?.agentUp && d.snapshot.vrrp.some((v) => v.state === 'MASTER'),
+    (d) => !d.killed && d.snapshot?.agentUp && vrrpStates(d.snapshot).includes('MASTER'),
   );
   return masters.length === 1 ? masters[0] : undefined;
 }
 
+/** The VRRP states of a director's instances (MASTER, BACKUP, FAULT, INIT). */
+export function vrrpStates(s: ProbeSnapshot | undefined): string[] {
+  return (s?.status?.director?.vrrp ?? []).map((v) => v.state);
+}
+
+/** Each destination's weight in a director's kernel table, by address. */
+function weights(s: ProbeSnapshot | undefined): Map<string, number> {
+  return new Map(
+    (s?.status?.director?.ipvs ?? []).flatMap((svc) => svc.destinations.map((d) => [d.address, d.weight] as const)),
+  );
+}
+
+/** Each real server's health in a director's checks ("address:port" → up), Unknown left out. */
+function health(s: ProbeSnapshot | undefined): Map<string, boolean> {
+  return new Map(
+    (s?.status?.director?.virtualServers ?? []).flatMap((vs) =>
+      vs.realServers.flatMap((r) =>
+        r.health === 'Unknown' ? [] : [[`${r.address}:${r.port}`, r.health === 'Up'] as const],
+      ),
+    ),
+  );
+}
+
 /** The weight the master's kernel gives `address`, if the master has it. */
 export function weightOf(directors: readonly DirectorState[], address: string): number | undefined {
-  for (const s of masterOf(directors)?.snapshot?.ipvs ?? []) {
-    const d = s.destinations.find((x) => x.address === address);
-    if (d) return d.weight;
-  }
-  return undefined;
+  return weights(masterOf(directors)?.snapshot).get(address);
 }
 
 /** The health of `address` in the master's checks, if reported. */
 export function healthOf(directors: readonly DirectorState[], address: string): boolean | undefined {
-  return masterOf(directors)?.snapshot?.health.find((h) => h.rs.startsWith(`${address}:`) || h.rs === address)?.up;
+  for (const [server, up] of health(masterOf(directors)?.snapshot)) if (server.startsWith(`${address}:`)) return up;
+  return undefined;
 }
 
 /**
@@ -138,21 +149,19 @@ export function describeChanges(name: string, before: ProbeSnapshot | undefined,
     out.push(`${name}: agent ${after.agentUp ? 'answering' : 'not answering'}`);
   }
   if (!after.agentUp) return out;
-  const stateOf = (s: ProbeSnapshot | undefined) => s?.vrrp.map((v) => v.state).join(',') ?? '';
+  const stateOf = (s: ProbeSnapshot | undefined) => vrrpStates(s).join(',');
   const from = before?.agentUp ? stateOf(before) : '';
   const to = stateOf(after);
   if (from !== to && to !== '') out.push(`${name}: VRRP ${from || 'start'} -> ${to}`);
-  const weights = (s: ProbeSnapshot | undefined) =>
-    new Map((s?.ipvs ?? []).flatMap((svc) => svc.destinations.map((d) => [d.address, d.weight] as const)));
   const w0 = weights(before);
   for (const [address, w] of weights(after)) {
     const was = w0.get(address);
     if (was !== undefined && was !== w) out.push(`${name}: IPVS weight of ${address} ${was} -> ${w}`);
   }
-  const h0 = new Map((before?.health ?? []).map((h) => [h.rs, h.up]));
-  for (const h of after.health) {
-    const was = h0.get(h.rs);
-    if (was !== undefined && was !== h.up) out.push(`${name}: health of ${h.rs} ${h.up ? 'UP' : 'DOWN'}`);
+  const h0 = health(before);
+  for (const [server, up] of health(after)) {
+    const was = h0.get(server);
+    if (was !== undefined && was !== up) out.push(`${name}: health of ${server} ${up ? 'UP' : 'DOWN'}`);
   }
   return out;
 }

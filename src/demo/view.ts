@@ -1,16 +1,10 @@
 /**
  * The live view (pure): demo state in, text out. Colour is optional (NO_COLOR, pipes), and
- * every line fits in 80 columns.
+ * every line fits in 80 columns. The master's VRRP, IPVS and real server sections are
+ * `lvsctl status`'s own view of its /status document (src/status view.ts).
  */
-import {
-  healthOf,
-  masterOf,
-  windowOf,
-  type DemoState,
-  type DestSnapshot,
-  type DirectorState,
-  type LogLine,
-} from './state.js';
+import { renderNodeStatusLines } from '../status/index.js';
+import { healthOf, masterOf, vrrpStates, windowOf, type DemoState, type DirectorState, type LogLine } from './state.js';
 
 /** How to render. */
 export interface ViewOptions {
@@ -55,33 +49,21 @@ function directorLine(d: DirectorState, p: Palette): string {
   const s = d.snapshot;
   if (!s) return `${head}${p.dim('starting')}`;
   if (!s.agentUp) return `${head}${p.dim('agent not answering')}`;
-  const state = s.vrrp.map((v) => v.state).join(',') || 'no VRRP instance';
+  const state = vrrpStates(s).join(',') || 'no VRRP instance';
   const painted = state === 'MASTER' ? p.green(state) : state === 'BACKUP' ? p.yellow(state) : p.red(state);
   const vip = state === 'MASTER' ? 'holds the VIP, programs IPVS' : 'standing by';
   return `${head}${painted}${' '.repeat(Math.max(1, 8 - state.length))}${vip}`;
 }
 
-function destLine(d: DestSnapshot, p: Palette): string {
-  const weight = d.weight === 0 ? p.red(padL('0', 6)) : padL(String(d.weight), 6);
-  return (
-    `    -> ${pad(`${d.address}:${d.port}`, 21)}${pad(d.forwarding, 7)}${weight}` +
-    `${padL(String(d.activeConns), 11)}${padL(String(d.inactiveConns), 10)}` +
-    `${padL(String(d.conns), 8)}${padL(String(d.inPkts), 8)}`
-  );
-}
-
-function ipvsLines(state: DemoState, p: Palette): string[] {
+/** The master's node view, as `lvsctl status` prints it on that director. */
+function masterLines(state: DemoState, color: boolean): string[] {
   const master = masterOf(state.directors);
-  if (!master?.snapshot) return [p.bold('IPVS'), '  (no master: nobody programs the VIP)'];
-  const out = [p.bold(`IPVS on ${master.name}, the master (lvsctl ipvs list -n --stats, in short)`)];
-  out.push(`  Prot LocalAddress:Port Scheduler`);
-  out.push(`    -> RemoteAddress:Port   Forward Weight ActiveConn InActConn   Conns  InPkts`);
-  if (master.snapshot.ipvs.length === 0) out.push('  (empty table)');
-  for (const s of master.snapshot.ipvs) {
-    out.push(`  ${pad(s.protocol, 5)}${pad(`${s.address}:${s.port}`, 19)}${s.scheduler}`);
-    for (const d of s.destinations) out.push(destLine(d, p));
-  }
-  return out;
+  const status = master?.snapshot?.status;
+  if (!master || !status) return [paletteOf(color).bold('IPVS'), '  (no master: nobody programs the VIP)'];
+  return [
+    paletteOf(color).bold(`On ${master.name}, the master (lvsctl status)`),
+    ...renderNodeStatusLines(status, { color, sections: ['vrrp', 'ipvs', 'realServers'], width: 80 }),
+  ];
 }
 
 function backendLines(state: DemoState, p: Palette): string[] {
@@ -127,7 +109,7 @@ export function renderView(state: DemoState, opts: ViewOptions): string {
     p.bold('Directors'),
     ...state.directors.map((d) => directorLine(d, p)),
     '',
-    ...ipvsLines(state, p),
+    ...masterLines(state, opts.color),
     '',
     ...backendLines(state, p),
   ];

@@ -12,11 +12,11 @@ import { parseClientLine } from './client.js';
 import {
   describeChanges,
   emptyTraffic,
+  parseProbeLine,
   recordOutcome,
   type DemoState,
   type DirectorState,
   type LogLine,
-  type ProbeSnapshot,
 } from './state.js';
 import type { Timeline } from './timeline.js';
 import { buildTopology, HEALTH_PAGE, HOSTS, VIP, type DemoTopology } from './topology.js';
@@ -293,12 +293,8 @@ export class DemoWorld {
   }
 
   private onProbe(name: string, line: string): void {
-    let snap: ProbeSnapshot;
-    try {
-      snap = JSON.parse(line) as ProbeSnapshot;
-    } catch {
-      return;
-    }
+    const snap = parseProbeLine(line);
+    if (!snap) return;
     const before = this.state.directors.find((d) => d.name === name);
     if (!before || before.killed) return;
     for (const text of describeChanges(name, before.snapshot, snap)) this.event(text);

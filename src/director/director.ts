@@ -9,6 +9,7 @@ import {
   type IpvsClient,
   type IpvsReconciler,
   type IpvsSysctlName,
+  type ServiceKey,
 } from '../ipvs/index.js';
 import { EMPTY_MODEL, formatRef, refKey, type BackendKey, type Model, type ObjectRef } from '../model/index.js';
 import { ANY_COMMAND, type CommandMetrics, type CommandPolicy, type Sysctls } from '../net/index.js';
@@ -53,9 +54,15 @@ export interface DirectorStatus {
   readonly groups: readonly {
     object: ObjectRef;
     ref: string;
+    vrid: number;
+    interface: string;
     state: string;
+    /** As configured for this node (the instance's own, per-node override applied). */
+    priority: number;
     effectivePriority: number;
     master: string | undefined;
+    /** Address/prefix of each VIP. */
+    virtualIPs: readonly string[];
     /** Configured VIPs found on this node that it did not add: left alone (vip-conflicts.ts). */
     vipConflicts?: readonly string[];
   }[];
@@ -63,9 +70,13 @@ export interface DirectorStatus {
     object: ObjectRef;
     ref: string;
     programmed: boolean;
+    /** Its IPVS services (one per VIP:port, or the fwmark). */
+    ipvsServices: readonly ServiceKey[];
     realServers: readonly {
       id: string;
       key: BackendKey;
+      /** The weight its spec asks for. */
+      weight: number;
       /** The RealServer object, absent for a server written inline. */
       realServer?: ObjectRef;
       health: RealServerHealth | undefined;
@@ -227,9 +238,13 @@ export class Director {
         return {
           object: group.object,
           ref: s.name,
+          vrid: group.config.vrid,
+          interface: group.config.interface,
           state: s.state,
+          priority: group.config.priority,
           effectivePriority: s.effectivePriority,
           master: s.master,
+          virtualIPs: group.config.virtualIPs.map((v) => `${v.address}/${v.prefixLength}`),
           ...(vipConflicts.length > 0 ? { vipConflicts } : {}),
         };
       }),
@@ -237,11 +252,13 @@ export class Director {
         object: s.object,
         ref: s.ref,
         programmed: this.isProgrammedNow(s),
+        ipvsServices: s.services.map((x) => x.key),
         realServers: s.backends.map((b) => {
           const failing = this.acceptance.failing.get(s.ref)?.get(b.id);
           return {
             id: b.id,
             key: b.key,
+            weight: b.weight,
             ...(b.realServer ? { realServer: b.realServer } : {}),
             health: this.d.health.realServerHealth(s.ref, b.id),
             ...(failing === undefined ? {} : { failing }),

@@ -21,3 +21,4 @@ export {
 } from './vip-acceptance.js';
 export { directorStatusItems, realServerEntry, stoppedGroupItems } from './status-items.js';
 export { withCommandConditions, COMMANDS_REFUSED } from './command-conditions.js';
+export { directorStatusSection, type DirectorSectionInput, type ObservedTable } from './status-document.js';

@@ -161,6 +161,11 @@ const FORWARD_NAME: Record<Destination['forwarding'], string> = {
   bypass: 'Bypass',
 };
 
+/** A forwarding method as ipvsadm prints it (Route, Masq, Tunnel, Local, Bypass). */
+export function forwardingName(method: Destination['forwarding']): string {
+  return FORWARD_NAME[method];
+}
+
 function destLine(s: ObservedService, d: ObservedDestination, o: ListOptions, names: NameLookup): string {
   let dname = addrPort(d.key.af, d.key.address, d.key.port, protoOf(s.key), names);
   if (s.key.af !== 'inet6') dname = dname.slice(0, 28);

@@ -37,6 +37,7 @@ export {
   compareDests,
   formatOp,
   formatServiceKey,
+  forwardingName,
   DEFAULT_LIST_OPTIONS,
   type ListOptions,
   type NameLookup,

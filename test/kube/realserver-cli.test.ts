@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Controller } from '../../src/controller/index.js';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
+import { parseStatusDocument } from '../../src/status/index.js';
 import { apply, freshNamespace, installCrds, kubeConfigFrom } from './cluster.js';
 import { ControlPlane, waitFor } from './control-plane.js';
 import { AgentProcess, inNs, NodeNet } from './node-net.js';
@@ -193,6 +194,21 @@ if (!runnable) {
           e.regarding?.kind === 'RealServer',
       ),
     );
+    // The realserver pod's own /status: its VIPs, the conflict as a condition and an Event.
+    const status = parseStatusDocument(await (await fetch(`${agent?.metricsUrl ?? ''}/status`)).json());
+    expect(status.ok && status.document).toMatchObject({ node: NODE, roles: ['realserver'] });
+    const doc = status.ok ? status.document : undefined;
+    expect(doc?.director).toBeUndefined();
+    expect(doc?.realserver?.vips).toContainEqual(
+      expect.objectContaining({ vip: vip(1), mode: 'Loopback', configured: true, virtualServer: `${ns}/web` }),
+    );
+    expect(doc?.conditions).toContainEqual(
+      expect.objectContaining({
+        object: { kind: 'RealServer', namespace: ns, name: 'api-1' },
+        reason: 'AcceptModeConflict',
+      }),
+    );
+    expect(doc?.events).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'AcceptModeConflict' }));
     await del('virtualservers', 'api');
     await del('realservers', 'api-1');
     await waitFor('api objects gone', 30_000, async () => !(await get('realservers', 'api-1')));

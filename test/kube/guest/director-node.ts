@@ -23,6 +23,7 @@ import { Controller } from '../../../src/controller/index.js';
 import { createStatusApplier, nodeFieldManager, StatusWriter } from '../../../src/kube/index.js';
 import { systemClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
+import { parseStatusDocument } from '../../../src/status/index.js';
 import { apply, freshNamespace, installCrds, kubeConfigFrom } from '../cluster.js';
 import { ControlPlane, waitFor } from '../control-plane.js';
 import { AgentProcess, inNs, NodeNet } from '../node-net.js';
@@ -340,6 +341,25 @@ async function run(
       return rs.length === 3 && rs.every((r) => r.director === NODE && r.health === 'Down' && r.weight === 0);
     });
     await waitFor('RealServerDown', 30_000, async () => (await events('RealServerDown')).length >= 1);
+    // The node's /status says the same, with the Events it recorded in the API.
+    const status = parseStatusDocument(await (await fetch(`${agent?.metricsUrl ?? ''}/status`)).json());
+    check(status.ok, status.ok ? '' : status.problem);
+    const doc = status.ok ? status.document : undefined;
+    check(doc?.node === NODE && doc.roles.join() === 'director', `node ${doc?.node} roles ${doc?.roles.join()}`);
+    const vrrp = doc?.director?.vrrp.find((v) => v.group === `${ns}/vg`);
+    check(vrrp?.state === 'MASTER' && vrrp.virtualIPs.includes(`${vip}/32`), JSON.stringify(vrrp));
+    check(
+      doc?.director?.ipvs.some((x) => x.address === vip && x.virtualServer === `${ns}/web`) === true,
+      JSON.stringify(doc?.director?.ipvs),
+    );
+    const web = doc?.director?.virtualServers.find((v) => v.virtualServer === `${ns}/web`);
+    check(
+      web?.realServers.length === 3 &&
+        web.realServers.every((r) => r.health === 'Down' && r.weight === 0 && r.reason !== undefined),
+      JSON.stringify(web),
+    );
+    const reasons = new Set(doc?.events.map((e) => e.reason));
+    check(reasons.has('VipAcquired') && reasons.has('RealServerDown'), `events: ${[...reasons].join()}`);
     await apply(kc, service([1, 2, 3]));
     await waitFor('three destinations again', 60_000, async () => (await destinations()).length === 3);
   });

@@ -1,53 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { parseClientLine } from '../../../src/demo/client.js';
-import { parseAgentMetrics } from '../../../src/demo/probe.js';
 import {
   describeChanges,
   emptyTraffic,
+  parseProbeLine,
   recordOutcome,
   type DemoState,
   type DirectorState,
   type ProbeSnapshot,
 } from '../../../src/demo/state.js';
 import { formatLogLine, renderView } from '../../../src/demo/view.js';
+import { seedStatus } from '../../support/status-document.js';
 
 const snapshot = (state: string, weight111 = 1, up111 = true): ProbeSnapshot => ({
   agentUp: true,
-  vrrp: [{ group: 'default/vi-1', state }],
-  health: [
-    { rs: '192.168.5.111:80', up: up111 },
-    { rs: '192.168.5.112:80', up: true },
-  ],
-  ipvs: [
-    {
-      protocol: 'TCP',
-      address: '192.168.105.253',
-      port: 80,
-      scheduler: 'lc',
-      destinations: [
-        {
-          address: '192.168.5.111',
-          port: 80,
-          forwarding: 'Route',
-          weight: weight111,
-          activeConns: 0,
-          inactiveConns: 12,
-          conns: 40,
-          inPkts: 200,
-        },
-        {
-          address: '192.168.5.112',
-          port: 80,
-          forwarding: 'Route',
-          weight: 1,
-          activeConns: 1,
-          inactiveConns: 11,
-          conns: 41,
-          inPkts: 205,
-        },
-      ],
-    },
-  ],
+  status: seedStatus({ state, weight111, up111 }),
 });
 
 function stateWith(directors: DirectorState[], extra: Partial<DemoState> = {}): DemoState {
@@ -96,9 +63,11 @@ describe('renderView', () => {
       contains: [
         '  lvs1  192.168.105.1   MASTER  holds the VIP, programs IPVS',
         '  lvs2  192.168.105.2   BACKUP  standing by',
-        'IPVS on lvs1, the master',
-        '  TCP  192.168.105.253:80 lc',
-        '    -> 192.168.5.111:80     Route       1          0        12      40     200',
+        'On lvs1, the master (lvsctl status)',
+        '  default/vi-1           51 eth0      MASTER  100      this node       12s',
+        '  TCP  192.168.105.253:80 lc  default/example-web-servers',
+        '    -> 192.168.5.111:80     Route       1          0        12     6   600   48k',
+        '    192.168.5.111:80       UP           1/1  5s',
         '  web1  192.168.5.111  REDIRECT  present      UP     3         30%',
         '  web2  192.168.5.112  -         present      UP     7         70%',
         '  failed requests: 1 (last 5s: 1)',
@@ -108,7 +77,7 @@ describe('renderView', () => {
     {
       name: 'the master killed: the other one serves',
       state: stateWith([lvs1(snapshot('MASTER'), true), lvs2(snapshot('MASTER'))]),
-      contains: ['  lvs1  192.168.105.1   KILLED', 'IPVS on lvs2, the master'],
+      contains: ['  lvs1  192.168.105.1   KILLED', 'On lvs2, the master'],
     },
     {
       name: 'no master yet',
@@ -127,7 +96,11 @@ describe('renderView', () => {
           { name: 'web2', address: '192.168.5.112', healthPage: 'present' },
         ],
       }),
-      contains: ['    -> 192.168.5.111:80     Route       0', '  web1  192.168.5.111  -         renamed      DOWN'],
+      contains: [
+        '    -> 192.168.5.111:80     Route       0',
+        '    192.168.5.111:80       DOWN         0/1  5s    http-status: GET /health_che…',
+        '  web1  192.168.5.111  -         renamed      DOWN',
+      ],
     },
   ])('$name', ({ state, contains }) => {
     const text = renderView(state, { color: false });
@@ -196,21 +169,16 @@ describe('demo state', () => {
 });
 
 describe('probe and client lines', () => {
-  it('reads VRRP state and real server health from the agent metrics', () => {
-    const text = [
-      '# TYPE lvs_vrrp_state gauge',
-      'lvs_vrrp_state{group="default/vi-1",vrid="51",state="backup"} 0',
-      'lvs_vrrp_state{group="default/vi-1",vrid="51",state="master"} 1',
-      'lvs_health_real_server_up{vs="default/example-web-servers",rs="192.168.5.111:80"} 0',
-      'lvs_health_real_server_up{vs="default/example-web-servers",rs="192.168.5.112:80"} 1',
-    ].join('\n');
-    expect(parseAgentMetrics(text)).toEqual({
-      vrrp: [{ group: 'default/vi-1', state: 'MASTER' }],
-      health: [
-        { rs: '192.168.5.111:80', up: false },
-        { rs: '192.168.5.112:80', up: true },
-      ],
+  it("reads a probe line: the agent's status document, parsed with its schema", () => {
+    const status = seedStatus({ state: 'BACKUP' });
+    expect(parseProbeLine(JSON.stringify({ agentUp: true, status }))).toEqual({ agentUp: true, status });
+    expect(parseProbeLine('{"agentUp":false}')).toEqual({ agentUp: false });
+    // A document this version does not read is an agent not answering with one.
+    expect(parseProbeLine(JSON.stringify({ agentUp: true, status: { ...status, version: 2 } }))).toEqual({
+      agentUp: false,
     });
+    expect(parseProbeLine('not json')).toBeUndefined();
+    expect(parseProbeLine('{"other":1}')).toBeUndefined();
   });
 
   it.each([

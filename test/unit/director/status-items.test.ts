@@ -32,9 +32,13 @@ describe('directorStatusItems', () => {
       {
         object: { kind: 'VrrpGroup', namespace: 'ns', name: 'vg' },
         ref: 'ns/vg',
+        vrid: 51,
+        interface: 'eth0',
         state: 'master',
+        priority: 150,
         effectivePriority: 150,
         master: undefined,
+        virtualIPs: ['192.0.2.100/32'],
       },
     ],
     services: [
@@ -42,19 +46,21 @@ describe('directorStatusItems', () => {
         object: virtualServer('web'),
         ref: 'ns/web',
         programmed: true,
+        ipvsServices: [],
         realServers: [
-          { id: '192.0.2.10:80', key: key('192.0.2.10', 80), health: up },
-          { id: '[2001:db8::1]:80', key: key('2001:db8::1', 80), health: down },
-          { id: '192.0.2.12:80', key: key('192.0.2.12', 80), health: undefined },
+          { id: '192.0.2.10:80', key: key('192.0.2.10', 80), weight: 1, health: up },
+          { id: '[2001:db8::1]:80', key: key('2001:db8::1', 80), weight: 1, health: down },
+          { id: '192.0.2.12:80', key: key('192.0.2.12', 80), weight: 1, health: undefined },
         ],
       },
       {
         object: virtualServer('standby'),
         ref: 'ns/standby',
         programmed: false,
-        realServers: [{ id: '192.0.2.20:443', key: key('192.0.2.20', 443), health: up }],
+        ipvsServices: [],
+        realServers: [{ id: '192.0.2.20:443', key: key('192.0.2.20', 443), weight: 1, health: up }],
       },
-      { object: virtualServer('empty'), ref: 'ns/empty', programmed: true, realServers: [] },
+      { object: virtualServer('empty'), ref: 'ns/empty', programmed: true, ipvsServices: [], realServers: [] },
     ],
     issues: [],
     unsupported: [],
@@ -133,9 +139,11 @@ describe('directorStatusItems: RealServer status.health', () => {
     object: virtualServer('web'),
     ref: 'ns/web',
     programmed: true,
+    ipvsServices: [],
     realServers: servers.map((s) => ({
       id: `${s.address}:80`,
       key: key(s.address, 80),
+      weight: 1,
       realServer: realServer(s.name),
       health: upOne,
       ...(s.failing === undefined ? {} : { failing: s.failing }),
@@ -204,7 +212,7 @@ describe('directorStatusItems: RealServer status.health', () => {
 
 describe('realServerEntry', () => {
   it('an external verdict makes a healthy server Down at weight 0 with the verdict as reason', () => {
-    const rs = { id: '192.0.2.10:80', key: key('192.0.2.10', 80), health: up };
+    const rs = { id: '192.0.2.10:80', key: key('192.0.2.10', 80), weight: 1, health: up };
     expect(
       realServerEntry('lb1', true, { ...rs, failing: 'VIP 192.0.2.100 not accepted on web-1: no lo' }),
     ).toMatchObject({

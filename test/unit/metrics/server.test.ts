@@ -37,3 +37,31 @@ describe('metrics server', () => {
     expect((await fetch(`${server.url}/metrics`, { method: 'POST' })).status).toBe(405);
   });
 });
+
+describe('metrics server JSON documents', () => {
+  it('serves each document at its path, built per request; a failed build is a 500', async () => {
+    let n = 0;
+    server = await startMetricsServer({
+      registry: createRegistry({ version: '1', processMetrics: false }),
+      host: '127.0.0.1',
+      port: 0,
+      log: silentLogger(),
+      documents: {
+        '/status': () => Promise.resolve({ version: 1, requests: ++n }),
+        '/broken': () => Promise.reject(new Error('no table')),
+      },
+    });
+    const first = await fetch(`${server.url}/status?x=1`);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await first.json()).toEqual({ version: 1, requests: 1 });
+    expect(await (await fetch(`${server.url}/status`)).json()).toEqual({ version: 1, requests: 2 });
+    const broken = await fetch(`${server.url}/broken`);
+    expect(broken.status).toBe(500);
+    expect(await broken.text()).toBe('/broken not available\n');
+    // Only the given paths: not the object's inherited properties.
+    expect((await fetch(`${server.url}/constructor`)).status).toBe(404);
+    const missing = await fetch(`${server.url}/nope`);
+    expect(await missing.text()).toContain('/status');
+  });
+});
