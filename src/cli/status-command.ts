@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import { parseDurationMs } from '../api/index.js';
 import { LvsError, messageOf } from '../core/index.js';
 import { parseStatusDocument, renderNodeStatus, type NodeStatusDocument } from '../status/index.js';
+import { familyOf } from '../net/ip-codec.js';
 import { UsageError } from './exit.js';
 
 /** Where `lvsctl status` asks when neither --url nor LVSCTL_STATUS_URL says. */
@@ -33,13 +34,23 @@ export class StatusUnavailableError extends LvsError {
 }
 
 /**
+ * `http://fd00::1:9400` as `http://[fd00::1]:9400`: a pod spec builds the URL from the node's
+ * address (`http://$(LVS_NODE_IP):9400`) and cannot add the brackets an IPv6 host needs.
+ */
+function bracketIpv6Host(text: string): string {
+  const m = /^(https?:\/\/)([^/[\]]+):(\d+)(\/.*)?$/i.exec(text);
+  if (!m?.[2] || familyOf(m[2]) !== 6) return text;
+  return `${m[1]}[${m[2]}]:${m[3]}${m[4] ?? ''}`;
+}
+
+/**
  * The /status address from a listener address (`http://host:9400`) or the endpoint itself
  * (`.../status`): what --url and LVSCTL_STATUS_URL may hold.
  */
 export function statusEndpoint(base: string): string {
   let url: URL;
   try {
-    url = new URL(base);
+    url = new URL(bracketIpv6Host(base));
   } catch {
     throw new UsageError(`bad URL "${base}": give one like ${DEFAULT_STATUS_URL}`);
   }

@@ -83,6 +83,9 @@ describe('statusEndpoint', () => {
     { base: 'http://127.0.0.1:9400/', expected: 'http://127.0.0.1:9400/status' },
     { base: 'http://10.0.0.5:9400/status', expected: 'http://10.0.0.5:9400/status' },
     { base: 'https://[2001:db8::1]:9400/agent', expected: 'https://[2001:db8::1]:9400/agent/status' },
+    // The chart's $(LVS_NODE_IP) on an IPv6 node: the brackets are added here.
+    { base: 'http://2001:db8::1:9400', expected: 'http://[2001:db8::1]:9400/status' },
+    { base: 'http://fd00::5:9400/status', expected: 'http://[fd00::5]:9400/status' },
   ])('$base → $expected', ({ base, expected }) => {
     expect(statusEndpoint(base)).toBe(expected);
   });
