@@ -15,7 +15,7 @@ import { formatRules } from '../../src/ipvs/format.js';
 import { createNetlinkClient } from '../../src/ipvs/netlink-client.js';
 import { MemoryOwnershipStore } from '../../src/ipvs/ownership.js';
 import { IpvsReconciler } from '../../src/ipvs/reconciler.js';
-import { ZERO_STATS, type DesiredService } from '../../src/ipvs/types.js';
+import { idleObserved, type DesiredService } from '../../src/ipvs/types.js';
 
 const SERVICES = Number(process.env['LVS_BENCH_SERVICES'] ?? 10_000);
 const DESTS = Number(process.env['LVS_BENCH_DESTS'] ?? 10);
@@ -60,20 +60,7 @@ const run = (cmd: string, args: string[], input?: string): string =>
 async function main(): Promise<void> {
   const desired = table();
   const ops = SERVICES * (1 + DESTS);
-  const rules = formatRules(
-    desired.map((s) => ({
-      ...s,
-      stats: ZERO_STATS,
-      destinations: s.destinations.map((d) => ({
-        ...d,
-        activeConns: 0,
-        inactiveConns: 0,
-        persistConns: 0,
-        stats: ZERO_STATS,
-      })),
-    })),
-    true,
-  );
+  const rules = formatRules(desired.map(idleObserved), true);
   writeFileSync('/tmp/lvs-ipvs-bench.rules', rules);
 
   // Reference: ipvsadm -R, then ipvsadm -Ln, on the same table, in a namespace of its own.

@@ -23,7 +23,7 @@ import {
   destId,
   planOwnedTable,
   serviceId,
-  ZERO_STATS,
+  idleObserved,
   conflictMessage,
   conflictReason,
   type DesiredService,
@@ -152,17 +152,7 @@ export function tableFrom(
 ): ObservedService[] {
   const plan = planNodeWithin(vipPolicy, current, node);
   const desired = desiredAfter(plan, acceptanceAfter(current, plan, plan), roleOf);
-  return desired.map((s) => ({
-    ...s,
-    stats: ZERO_STATS,
-    destinations: s.destinations.map((d) => ({
-      ...d,
-      activeConns: 0,
-      inactiveConns: 0,
-      persistConns: 0,
-      stats: ZERO_STATS,
-    })),
-  }));
+  return desired.map(idleObserved);
 }
 
 /** Pure: the changes applying `i.next` would make on the node. */

@@ -3,7 +3,7 @@
  * every line fits in 80 columns. The master's VRRP, IPVS and real server sections are
  * `lvsctl status`'s own view of its /status document (src/status view.ts).
  */
-import { renderNodeStatusLines } from '../status/index.js';
+import { paletteOf, renderNodeStatusLines, type Palette } from '../status/index.js';
 import { healthOf, masterOf, vrrpStates, windowOf, type DemoState, type DirectorState, type LogLine } from './state.js';
 
 /** How to render. */
@@ -12,28 +12,6 @@ export interface ViewOptions {
   /** How many of the newest log lines to show; all when undefined. */
   readonly logLines?: number;
 }
-
-type Paint = (text: string) => string;
-const ansi =
-  (on: boolean, code: string): Paint =>
-  (text) =>
-    on ? `\x1b[${code}m${text}\x1b[0m` : text;
-
-interface Palette {
-  readonly bold: Paint;
-  readonly green: Paint;
-  readonly red: Paint;
-  readonly yellow: Paint;
-  readonly dim: Paint;
-}
-
-const paletteOf = (color: boolean): Palette => ({
-  bold: ansi(color, '1'),
-  green: ansi(color, '32'),
-  red: ansi(color, '31'),
-  yellow: ansi(color, '33'),
-  dim: ansi(color, '2'),
-});
 
 /** Seconds since the start, as `+12.3s`. */
 export function formatElapsed(ms: number): string {

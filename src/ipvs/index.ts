@@ -3,7 +3,7 @@
  * reconciler, the ipvsadm-compatible listing and rules. Other folders import from here only.
  */
 export type * from './types.js';
-export { serviceId, destId, serviceDestId, ZERO_STATS } from './types.js';
+export { serviceId, destId, serviceDestId, idleObserved, ZERO_STATS } from './types.js';
 export type { DumpOptions, IpvsClient, OpResult } from './client.js';
 export { createNetlinkClient, type NetlinkClientOptions } from './netlink-client.js';
 export { IpvsReconciler, type DrainingDestination, type IpvsReconcilerOptions, type SyncReport } from './reconciler.js';

@@ -177,3 +177,18 @@ export const ZERO_STATS: Stats = {
   inBps: 0n,
   outBps: 0n,
 };
+
+/** A desired service as the kernel shows it once written: no connections, zero counters. */
+export function idleObserved(service: DesiredService): ObservedService {
+  return {
+    ...service,
+    stats: ZERO_STATS,
+    destinations: service.destinations.map((d) => ({
+      ...d,
+      activeConns: 0,
+      inactiveConns: 0,
+      persistConns: 0,
+      stats: ZERO_STATS,
+    })),
+  };
+}

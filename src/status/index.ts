@@ -6,3 +6,4 @@ export * from './conditions.js';
 export * from './document.js';
 export * from './recent-events.js';
 export * from './view.js';
+export * from './palette.js';

@@ -18,6 +18,7 @@ import type {
   StatusObject,
   VrrpInstanceStatus,
 } from './document.js';
+import { paletteOf, type Palette, type Paint } from './palette.js';
 
 /** The parts of the view, in the order they print. */
 export const STATUS_SECTIONS = ['header', 'vrrp', 'ipvs', 'realServers', 'vips', 'conditions', 'events'] as const;
@@ -33,28 +34,6 @@ export interface StatusViewOptions {
   /** How many of the newest events to print; all by default. */
   readonly events?: number;
 }
-
-type Paint = (text: string) => string;
-const ansi =
-  (on: boolean, code: string): Paint =>
-  (text) =>
-    on ? `\x1b[${code}m${text}\x1b[0m` : text;
-
-interface Palette {
-  readonly bold: Paint;
-  readonly green: Paint;
-  readonly red: Paint;
-  readonly yellow: Paint;
-  readonly dim: Paint;
-}
-
-const paletteOf = (color: boolean): Palette => ({
-  bold: ansi(color, '1'),
-  green: ansi(color, '32'),
-  red: ansi(color, '31'),
-  yellow: ansi(color, '33'),
-  dim: ansi(color, '2'),
-});
 
 /** Control characters escaped (`\x1b`), so remote text cannot drive the terminal. */
 export function printable(text: string): string {

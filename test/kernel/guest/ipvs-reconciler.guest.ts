@@ -9,22 +9,11 @@ import { formatRules } from '../../../src/ipvs/format.js';
 import { createNetlinkClient } from '../../../src/ipvs/netlink-client.js';
 import { DirectoryOwnershipStore } from '../../../src/ipvs/ownership-dir.js';
 import { IpvsReconciler } from '../../../src/ipvs/reconciler.js';
-import { serviceId, ZERO_STATS, type DesiredService, type ObservedService } from '../../../src/ipvs/types.js';
+import { idleObserved, serviceId, type DesiredService, type ObservedService } from '../../../src/ipvs/types.js';
 import { randomTable, rng } from '../../unit/ipvs/table-gen.js';
 import { ipvsadm, loadIpvsModules, sh } from './kernel-shell.js';
 
-const observedOf = (t: readonly DesiredService[]): ObservedService[] =>
-  t.map((s) => ({
-    ...s,
-    stats: ZERO_STATS,
-    destinations: s.destinations.map((d) => ({
-      ...d,
-      activeConns: 0,
-      inactiveConns: 0,
-      persistConns: 0,
-      stats: ZERO_STATS,
-    })),
-  }));
+const observedOf = (t: readonly DesiredService[]): ObservedService[] => t.map(idleObserved);
 
 /** Writable fields only, sorted: what must match between a desired and an observed service. */
 const shape = (s: DesiredService | ObservedService): unknown => ({

@@ -10,7 +10,7 @@ import {
   type NameLookup,
 } from '../../../src/ipvs/format.js';
 import { parseRules } from '../../../src/ipvs/rules.js';
-import { ZERO_STATS, type ObservedService } from '../../../src/ipvs/types.js';
+import { idleObserved, type ObservedService } from '../../../src/ipvs/types.js';
 
 // Goldens: what ipvsadm 1.31 printed for one table (test/fixtures/ipvs/list-capture.sh).
 const golden = (name: string): string =>
@@ -19,18 +19,7 @@ const golden = (name: string): string =>
 function tableFromRules(text: string): ObservedService[] {
   const parsed = parseRules(text);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-  return parsed.services.map((s) => ({
-    ...s,
-    stats: ZERO_STATS,
-    destinations: s.destinations.map((d) => ({
-      ...d,
-      // ipvsadm -S leaves thresholds out; the listing does not show them either.
-      activeConns: 0,
-      inactiveConns: 0,
-      persistConns: 0,
-      stats: ZERO_STATS,
-    })),
-  }));
+  return parsed.services.map(idleObserved);
 }
 
 const table = tableFromRules(golden('rules.txt'));

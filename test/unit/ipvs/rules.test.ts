@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatRules } from '../../../src/ipvs/format.js';
 import { parseRules } from '../../../src/ipvs/rules.js';
-import { ZERO_STATS, type DesiredService } from '../../../src/ipvs/types.js';
+import { idleObserved, type DesiredService } from '../../../src/ipvs/types.js';
 import { randomTable, rng } from './table-gen.js';
 
 describe('parseRules', () => {
@@ -62,17 +62,7 @@ describe('parseRules', () => {
         ...s,
         destinations: s.destinations.map((d) => ({ ...d, upperThreshold: 0, lowerThreshold: 0 })),
       }));
-      const observed = table.map((s) => ({
-        ...s,
-        stats: ZERO_STATS,
-        destinations: s.destinations.map((d) => ({
-          ...d,
-          activeConns: 0,
-          inactiveConns: 0,
-          persistConns: 0,
-          stats: ZERO_STATS,
-        })),
-      }));
+      const observed = table.map(idleObserved);
       const parsed = parseRules(formatRules(observed, true));
       expect(parsed.ok, `seed ${seed}`).toBe(true);
       if (!parsed.ok) continue;
