@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { vi } from 'vitest';
 import { main } from '../../../src/cli/lvsctl.js';
 
@@ -37,6 +38,35 @@ export async function lvsctl(...argv: string[]): Promise<{ code: number; stdout:
 }
 
 /** Loads a kernel module: from the UML module tree inside user-mode-linux, else the host's. */
+/** Where a standalone director of a guest test reads its manifests, keeps its state, listens. */
+export interface StandaloneDirector {
+  readonly node: string;
+  readonly manifests: string;
+  readonly stateDir: string;
+  readonly metricsAddress: string;
+}
+
+/** Node's arguments for `lvs-operator standalone --role director` run from the sources. */
+export function standaloneDirectorArgs(d: StandaloneDirector): string[] {
+  const root = resolve(import.meta.dirname, '../../..');
+  return [
+    '--import',
+    'tsx',
+    join(root, 'src/cli/lvs-operator.ts'),
+    'standalone',
+    '--role',
+    'director',
+    '--node',
+    d.node,
+    '--manifests',
+    d.manifests,
+    '--state-dir',
+    d.stateDir,
+    '--metrics-address',
+    d.metricsAddress,
+  ];
+}
+
 export function modprobe(name: string): void {
   sh('modprobe', process.env['LVS_IN_UML'] ? ['-d', '/run/modroot', name] : [name]);
 }

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { waitFor } from '../../support/netns.js';
-import { ipvsadm, lvsctl, modprobe, sh } from './kernel-shell.js';
+import { ipvsadm, lvsctl, modprobe, sh, standaloneDirectorArgs } from './kernel-shell.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const METRICS = '127.0.0.1:9474';
@@ -148,22 +148,7 @@ beforeAll(async () => {
   writeFolder(live, files);
   agent = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(root, 'src/cli/lvs-operator.ts'),
-      'standalone',
-      '--role',
-      'director',
-      '--node',
-      'n1',
-      '--manifests',
-      live,
-      '--state-dir',
-      state,
-      '--metrics-address',
-      METRICS,
-    ],
+    standaloneDirectorArgs({ node: 'n1', manifests: live, stateDir: state, metricsAddress: METRICS }),
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   for (const s of [agent.stdout, agent.stderr]) s?.on('data', (b: Buffer) => log.push(...b.toString().split('\n')));

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseStatusDocument, type NodeStatusDocument } from '../../../src/status/index.js';
 import { waitFor } from '../../support/netns.js';
-import { loadIpvsModules, lvsctl, modprobe, sh } from './kernel-shell.js';
+import { loadIpvsModules, lvsctl, modprobe, sh, standaloneDirectorArgs } from './kernel-shell.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const URL_ = 'http://127.0.0.1:9474';
@@ -143,22 +143,12 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'web.yaml'), MANIFESTS);
   agent = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(root, 'src/cli/lvs-operator.ts'),
-      'standalone',
-      '--role',
-      'director',
-      '--node',
-      'lb1',
-      '--manifests',
-      dir,
-      '--state-dir',
-      join(work, 'state'),
-      '--metrics-address',
-      '127.0.0.1:9474',
-    ],
+    standaloneDirectorArgs({
+      node: 'lb1',
+      manifests: dir,
+      stateDir: join(work, 'state'),
+      metricsAddress: '127.0.0.1:9474',
+    }),
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   for (const s of [agent.stdout, agent.stderr]) s?.on('data', (b: Buffer) => log.push(...b.toString().split('\n')));

@@ -25,7 +25,7 @@ import {
   readDashboard,
   substituteVariables,
 } from '../../support/monitoring.js';
-import { modprobe, sh } from './kernel-shell.js';
+import { modprobe, sh, standaloneDirectorArgs } from './kernel-shell.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const PROMETHEUS = '/usr/bin/prometheus';
@@ -147,22 +147,16 @@ beforeAll(async () => {
   }
   await mkdir(join(work, 'manifests'));
   await writeFile(join(work, 'manifests', 'lb.yaml'), MANIFESTS);
-  start('director', process.execPath, [
-    '--import',
-    'tsx',
-    join(root, 'src/cli/lvs-operator.ts'),
-    'standalone',
-    '--role',
+  start(
     'director',
-    '--node',
-    'n1',
-    '--manifests',
-    join(work, 'manifests'),
-    '--state-dir',
-    join(work, 'state'),
-    '--metrics-address',
-    METRICS,
-  ]);
+    process.execPath,
+    standaloneDirectorArgs({
+      node: 'n1',
+      manifests: join(work, 'manifests'),
+      stateDir: join(work, 'state'),
+      metricsAddress: METRICS,
+    }),
+  );
   await writeFile(join(work, 'prometheus.yml'), PROMETHEUS_CONFIG);
   startedAt = Date.now() / 1000;
   start('prometheus', PROMETHEUS, [

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { run, waitFor } from '../../support/netns.js';
-import { ipvsadm } from './kernel-shell.js';
+import { ipvsadm, standaloneDirectorArgs } from './kernel-shell.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const METRICS = '127.0.0.1:9473';
@@ -53,22 +53,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'web.yaml'), service('web', '10.80.1.1'));
   agent = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(root, 'src/cli/lvs-operator.ts'),
-      'standalone',
-      '--role',
-      'director',
-      '--node',
-      'n1',
-      '--manifests',
-      dir,
-      '--state-dir',
-      join(work, 'state'),
-      '--metrics-address',
-      METRICS,
-    ],
+    standaloneDirectorArgs({ node: 'n1', manifests: dir, stateDir: join(work, 'state'), metricsAddress: METRICS }),
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   for (const s of [agent.stdout, agent.stderr]) s?.on('data', (b: Buffer) => log.push(...b.toString().split('\n')));
