@@ -1,8 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/lvsctl.js';
+import { captureOutput } from '../../support/captured-output.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lvsctl-plan-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,19 +16,7 @@ function folder(name: string, files: Record<string, string>): string {
   return path;
 }
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  process.exitCode = undefined;
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-});
+const output = captureOutput();
 
 const service = (name: string, ip: string, scheduler = 'rr') => `apiVersion: lvs.io/v1alpha1
 kind: VirtualServer
@@ -64,19 +53,19 @@ describe('lvsctl plan --offline (exit 0 no change, 2 changes, 1 error or refused
   ])('$name', async ({ name, files, code, out: expected }) => {
     const next = folder(name.replace(/\W+/g, '-'), files);
     expect(await main(['plan', '--offline', '--current', current, next])).toBe(code);
-    expect(out).toMatch(expected);
+    expect(output.out).toMatch(expected);
   });
 
   it('--allow-refused: refusals listed, the exit status says whether anything changes', async () => {
     const next = folder('refused-allowed', { 'web.yaml': service('web', '10.8.0.1', 'nope') });
     expect(await main(['plan', '--offline', '--allow-refused', '--current', current, next])).toBe(0);
-    expect(out).toContain('Refused (left out when applied):');
+    expect(output.out).toContain('Refused (left out when applied):');
   });
 
   it('JSON output', async () => {
     const next = folder('json', { 'web.yaml': service('web', '10.8.0.2') });
     expect(await main(['plan', '--offline', '--current', current, next, '-o', 'json'])).toBe(2);
-    expect((JSON.parse(out) as { ipvs: { commands: string[] } }).ipvs.commands).toEqual([
+    expect((JSON.parse(output.out) as { ipvs: { commands: string[] } }).ipvs.commands).toEqual([
       '-A -t 10.8.0.2:80 -s rr',
       '-a -t 10.8.0.2:80 -r 10.9.0.1:8080 -m -w 1',
       '-D -t 10.8.0.1:80',
@@ -90,6 +79,6 @@ describe('lvsctl plan --offline (exit 0 no change, 2 changes, 1 error or refused
     { name: 'an unknown flag', argv: [current, '--bogus'], message: "unknown option '--bogus'" },
   ])('bad input is an error, never "changes": $name', async ({ argv, message }) => {
     expect(await main(['plan', '--offline', ...argv])).toBe(1);
-    expect(err).toContain(message);
+    expect(output.err).toContain(message);
   });
 });

@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/lvsctl.js';
+import { captureOutput } from '../../support/captured-output.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lvsctl-validate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -13,19 +14,7 @@ function write(name: string, text: string): string {
   return file;
 }
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  process.exitCode = undefined;
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-});
+const output = captureOutput();
 
 const service = (name: string, ip: string) => `apiVersion: lvs.io/v1alpha1
 kind: VirtualServer
@@ -42,8 +31,8 @@ describe('lvsctl validate', () => {
   it('exits 0 with a one-line summary when clean', async () => {
     const file = write('ok.yaml', service('web', '10.0.0.1'));
     expect(await main(['validate', file])).toBe(0);
-    expect(out).toBe('1 objects in 1 files: 1 valid, 0 errors, 0 warnings\n');
-    expect(err).toBe('');
+    expect(output.out).toBe('1 objects in 1 files: 1 valid, 0 errors, 0 warnings\n');
+    expect(output.err).toBe('');
   });
 
   it.each([
@@ -90,28 +79,28 @@ describe('lvsctl validate', () => {
   ])('$name: documented error line, exit 1, no stack trace', async ({ name, text, line }) => {
     const file = write(`${name.replace(/\W+/g, '-')}.yaml`, text);
     expect(await main(['validate', file])).toBe(1);
-    const lines = err.trimEnd().split('\n');
+    const lines = output.err.trimEnd().split('\n');
     const expected = new RegExp(line.source.replaceAll('FILE', file.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
     expect(lines[0]).toMatch(expected);
     expect(lines.at(-1)).toMatch(/^\d+ objects in 1 files: \d+ valid, [1-9]\d* errors, 0 warnings$/);
-    expect(err).not.toMatch(/\n\s+at /);
+    expect(output.err).not.toMatch(/\n\s+at /);
   });
 
   it('a bad object does not hide the good ones in the same file', async () => {
     const file = write('mixed.yaml', `${service('good', '10.0.0.1')}---\n${service('bad', 'x')}`);
     expect(await main(['validate', file])).toBe(1);
-    expect(err).toMatch(/2 objects in 1 files: 1 valid, 1 errors/);
+    expect(output.err).toMatch(/2 objects in 1 files: 1 valid, 1 errors/);
   });
 
   it('reports a missing path as a diagnostic', async () => {
     expect(await main(['validate', join(dir, 'nope.yaml')])).toBe(1);
-    expect(err).toContain('nope.yaml:1: cannot read: ENOENT');
+    expect(output.err).toContain('nope.yaml:1: cannot read: ENOENT');
   });
 
   it('prints JSON with -o json', async () => {
     const file = write('bad.yaml', service('web', 'x'));
     expect(await main(['validate', '-o', 'json', file])).toBe(1);
-    const doc = JSON.parse(out) as { diagnostics: { path: string; line: number }[] };
+    const doc = JSON.parse(output.out) as { diagnostics: { path: string; line: number }[] };
     expect(doc.diagnostics).toMatchObject([{ path: 'spec.addresses[0].ip', line: 7 }]);
   });
 
@@ -123,6 +112,6 @@ describe('lvsctl validate', () => {
 
   it('exits 0 on --help', async () => {
     expect(await main(['validate', '--help'])).toBe(0);
-    expect(out).toContain('file:line: Kind/name: field.path: message');
+    expect(output.out).toContain('file:line: Kind/name: field.path: message');
   });
 });

@@ -1,40 +1,29 @@
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/lvsctl.js';
+import { captureOutput } from '../../support/captured-output.js';
 import { CORPUS, FIXTURES } from './corpus-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lvsctl-import-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  process.exitCode = undefined;
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-});
+const output = captureOutput();
 
 const seed000 = join(FIXTURES, 'seed-000', 'keepalived.conf');
 
 describe('lvsctl import', () => {
   it('writes multi-document YAML with a source comment above each object, and it validates', async () => {
     expect(await main(['import', seed000])).toBe(0);
-    expect(out.match(/^# source: .*keepalived\.conf:11$/gm)).toHaveLength(2);
-    expect(out).toMatch(/^# source: .*example_real_web_servers\.conf:5$/m);
-    expect(err).toMatch(/note: router_id dropped/);
+    expect(output.out.match(/^# source: .*keepalived\.conf:11$/gm)).toHaveLength(2);
+    expect(output.out).toMatch(/^# source: .*example_real_web_servers\.conf:5$/m);
+    expect(output.err).toMatch(/note: router_id dropped/);
     const file = join(dir, 'seed-000.yaml');
-    writeFileSync(file, out);
-    out = '';
+    writeFileSync(file, output.out);
+    output.out = '';
     expect(await main(['validate', file])).toBe(0);
-    expect(out).toBe('3 objects in 1 files: 3 valid, 0 errors, 0 warnings\n');
+    expect(output.out).toBe('3 objects in 1 files: 3 valid, 0 errors, 0 warnings\n');
   });
 
   it('writes one file per object with --out DIR, in the namespace given', async () => {
@@ -72,34 +61,34 @@ describe('lvsctl import', () => {
 
   it('fails with exit 1 on errors and writes nothing', async () => {
     expect(await main(['import', join(CORPUS, 'broken-unclosed-brace.conf')])).toBe(1);
-    expect(out).toBe('');
-    expect(err).toMatch(/broken-unclosed-brace\.conf:1:20: error: .*\[KA_UNCLOSED_BLOCK\]/);
+    expect(output.out).toBe('');
+    expect(output.err).toMatch(/broken-unclosed-brace\.conf:1:20: error: .*\[KA_UNCLOSED_BLOCK\]/);
   });
 
   it('passes warnings without --strict and fails on them with it', async () => {
     const file = join(CORPUS, 'vrrp-auth-ah.conf');
     expect(await main(['import', file])).toBe(0);
-    expect(err).toMatch(/vrrp-auth-ah\.conf:5:9: warning: auth_type AH is not carried/);
-    out = '';
+    expect(output.err).toMatch(/vrrp-auth-ah\.conf:5:9: warning: auth_type AH is not carried/);
+    output.out = '';
     expect(await main(['import', '--strict', file])).toBe(1);
-    expect(out).toBe('');
-    expect(err).toMatch(/--strict/);
+    expect(output.out).toBe('');
+    expect(output.err).toMatch(/--strict/);
   });
 
   it('follows include globs on the file system, relative to the including file', async () => {
     expect(await main(['import', join(CORPUS, 'include-glob.conf')])).toBe(0);
-    expect(out).toMatch(/^# source: .*corpus\/inc\/vs-a\.conf:1$/m);
-    expect(out).toMatch(/^# source: .*corpus\/inc\/vs-b\.conf:1$/m);
+    expect(output.out).toMatch(/^# source: .*corpus\/inc\/vs-a\.conf:1$/m);
+    expect(output.out).toMatch(/^# source: .*corpus\/inc\/vs-b\.conf:1$/m);
   });
 
   it('takes --config-id for conditional lines', async () => {
     expect(await main(['import', '--config-id', 'lb1', join(CORPUS, 'conditionals.conf')])).toBe(0);
-    expect(out).toMatch(/priority: 200/);
+    expect(output.out).toMatch(/priority: 200/);
   });
 
   it('imports ipvsadm-save rules with --ipvsadm', async () => {
     expect(await main(['import', '--ipvsadm', join(FIXTURES, 'ipvsadm', 'seed-002.rules')])).toBe(0);
-    expect(out).toMatch(/name: vs-203-0-113-100-80/);
+    expect(output.out).toMatch(/name: vs-203-0-113-100-80/);
   });
 
   it.each([[['import']], [['import', '--ipvsadm', 'x.rules', 'keepalived.conf']]])('exits 2 on %j', async (argv) => {
@@ -111,13 +100,13 @@ describe('lvsctl export', () => {
   it('writes the imported seed back as a keepalived.conf that imports to the same objects', async () => {
     const objects = join(dir, 'export-src');
     expect(await main(['import', '--out', objects, seed000])).toBe(0);
-    out = '';
+    output.out = '';
     expect(await main(['export', objects])).toBe(0);
-    expect(out).toMatch(/^vrrp_instance vi-1 \{$/m);
-    expect(out).toMatch(/auth_pass 1111/);
+    expect(output.out).toMatch(/^vrrp_instance vi-1 \{$/m);
+    expect(output.out).toMatch(/auth_pass 1111/);
     const conf = join(dir, 'exported.conf');
-    writeFileSync(conf, out);
-    out = '';
+    writeFileSync(conf, output.out);
+    output.out = '';
     expect(await main(['import', '--out', join(dir, 'again'), conf])).toBe(0);
     for (const f of readdirSync(objects)) {
       const strip = (t: string) => t.replace(/^# source: .*\n/, '');
@@ -129,8 +118,8 @@ describe('lvsctl export', () => {
     const objects = join(dir, 'no-secret');
     expect(await main(['import', '--out', objects, seed000])).toBe(0);
     rmSync(join(objects, 'secret-vi-1-auth.yaml'));
-    out = '';
+    output.out = '';
     expect(await main(['export', objects])).toBe(1);
-    expect(err).toMatch(/Secret vi-1-auth key password is not among the inputs/);
+    expect(output.err).toMatch(/Secret vi-1-auth key password is not among the inputs/);
   });
 });
