@@ -2,7 +2,7 @@ import { endianness } from 'node:os';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { VipPolicy } from '../api/index.js';
-import { messageOf, type Clock, type Logger } from '../core/index.js';
+import { messageOf, sharedResult, type Clock, type Logger } from '../core/index.js';
 import type { DirectorTuning } from './flags.js';
 import { Director, speakerRunner, type NodeIdentity, type ObservedTable } from '../director/index.js';
 import {
@@ -38,6 +38,9 @@ import {
   SynProber,
 } from '../net/index.js';
 import { FileVipRecordStore, rawTransportFactory, VrrpSpeaker } from '../vrrp/index.js';
+
+/** How long one dump of the kernel table serves /status requests. */
+const STATUS_TABLE_MAX_AGE_MS = 1_000;
 
 export interface DirectorRuntimeOptions {
   readonly node: NodeIdentity;
@@ -167,11 +170,15 @@ export async function createDirectorRuntime(opts: DirectorRuntimeOptions): Promi
   return {
     director,
     clock,
-    table: () =>
-      ipvsClient.dump({ stats: true }).then(
-        (services): ObservedTable => ({ ok: true, services }),
-        (err: unknown): ObservedTable => ({ ok: false, error: messageOf(err) }),
-      ),
+    // Clients polling /status (lvsctl status --watch, several at once) share one dump a second.
+    table: sharedResult(
+      () =>
+        ipvsClient.dump({ stats: true }).then(
+          (services): ObservedTable => ({ ok: true, services }),
+          (err: unknown): ObservedTable => ({ ok: false, error: messageOf(err) }),
+        ),
+      STATUS_TABLE_MAX_AGE_MS,
+    ),
     isSynced: () => director.hasSynced(),
     faults: () => {
       const fault = ipvs.recordFault();

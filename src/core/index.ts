@@ -9,3 +9,4 @@ export * from './event-stream.js';
 export * from './log-rate-limit.js';
 export * from './logger.js';
 export * from './regular-file.js';
+export * from './shared-result.js';

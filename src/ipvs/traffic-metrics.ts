@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { messageOf } from '../core/index.js';
+import { messageOf, sharedResult } from '../core/index.js';
 import type { Logger } from '../core/index.js';
 import type { IpvsClient } from './client.js';
 import type { ObservedDestination, ObservedService, Stats } from './types.js';
@@ -39,7 +39,6 @@ export function registerIpvsTrafficMetrics(opts: IpvsTrafficOptions): void {
   const { registry, ipvs, log } = opts;
   const maxAgeMs = opts.maxAgeMs ?? 500;
   const registers = [registry];
-  let last: { at: number; dump: Promise<ObservedService[] | undefined> } | undefined;
   let failing = false;
 
   // Registered last (below): a scrape collects in registration order, so the dump has run.
@@ -50,25 +49,23 @@ export function registerIpvsTrafficMetrics(opts: IpvsTrafficOptions): void {
   });
 
   /** The dump of this scrape, shared by every metric's collect. */
-  const current = (): Promise<ObservedService[] | undefined> => {
-    const now = performance.now();
-    if (last && now - last.at < maxAgeMs) return last.dump;
-    const dump = ipvs.dump({ stats: true }).then(
-      (services) => {
-        if (failing) log.info('IPVS counters readable again');
-        failing = false;
-        return services;
-      },
-      (err: unknown) => {
-        scrapeErrors.inc();
-        if (!failing) log.warn({ err: messageOf(err) }, 'cannot read the IPVS counters; traffic metrics are empty');
-        failing = true;
-        return undefined;
-      },
-    );
-    last = { at: now, dump };
-    return dump;
-  };
+  const current = sharedResult(
+    (): Promise<ObservedService[] | undefined> =>
+      ipvs.dump({ stats: true }).then(
+        (services) => {
+          if (failing) log.info('IPVS counters readable again');
+          failing = false;
+          return services;
+        },
+        (err: unknown) => {
+          scrapeErrors.inc();
+          if (!failing) log.warn({ err: messageOf(err) }, 'cannot read the IPVS counters; traffic metrics are empty');
+          failing = true;
+          return undefined;
+        },
+      ),
+    maxAgeMs,
+  );
 
   type Rows<L extends string> = (services: readonly ObservedService[]) => [Record<L, string>, number][];
   /**
