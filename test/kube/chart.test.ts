@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { CoordinationV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
+import { KINDS } from '../../src/api/index.js';
 import { describeWithApiServer } from './api-server.js';
 import { apply, kubeConfigFrom, repoRoot } from './cluster.js';
 import { waitFor } from './control-plane.js';
@@ -652,6 +653,28 @@ describeWithApiServer('Helm chart against a real API server', (kubeconfigPath) =
         const subject = binding.subjects?.[0];
         expect(objects.some((o) => o.kind === 'ServiceAccount' && o.metadata.name === subject?.name)).toBe(true);
       }
+    }
+  });
+
+  it('lets every role list and watch each kind its KubeSource informs on, and Nodes', async (ctx) => {
+    if (!tools) ctx.skip();
+    type Rule = { apiGroups?: string[]; resources?: string[]; verbs?: string[] };
+    const objects = (await renderObjects({})) as (Manifest & { rules?: Rule[] })[];
+    const allows = (rules: readonly Rule[], group: string, resource: string, verb: string) =>
+      rules.some((r) => r.apiGroups?.includes(group) && r.resources?.includes(resource) && r.verbs?.includes(verb));
+    for (const role of ROLES) {
+      const clusterRole = objects.find(
+        (o) => o.kind === 'ClusterRole' && o.metadata.name === `${RELEASE}-lvs-operator-${role}`,
+      );
+      const rules = clusterRole?.rules ?? [];
+      // Every node role and the controller run a KubeSource over KINDS and Nodes: a kind it
+      // cannot list keeps the informer from syncing, and the pod never turns Ready.
+      for (const { plural } of KINDS) {
+        for (const verb of ['list', 'watch'])
+          expect(allows(rules, 'lvs.io', plural, verb), `${role} ${verb} ${plural}`).toBe(true);
+      }
+      for (const verb of ['list', 'watch'])
+        expect(allows(rules, '', 'nodes', verb), `${role} ${verb} nodes`).toBe(true);
     }
   });
 
